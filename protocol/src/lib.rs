@@ -1,0 +1,15 @@
+//! exthost's wire: JSON-RPC 2.0 messages, LSP `Content-Length` framing and the `exthost/*` method catalogue.
+//!
+//! Architecture invariant: this crate knows nothing about extensions' behaviour and depends on no crate of ours.
+//! Editors, tests and tools link it to speak to the host.
+
+pub mod codec;
+pub mod error_code;
+pub mod message;
+pub mod methods;
+
+pub use codec::{ContentLengthCodec, FrameError, encode_frame};
+pub use message::{
+    Id, Message, MessageError, Notification, Request, Response, ResponseError, ResponsePayload,
+};
+pub use methods::{RpcNotification, RpcRequest};

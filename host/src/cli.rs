@@ -1,0 +1,193 @@
+//! The command line (contract §1): `serve`, `list`, `check`. Parsing with clap, logging set up here and
+//! only here, and the translation of outcomes into exit codes (0 success, 1 failure, 2 bad usage).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use exthost::config::{HostConfig, manifest_context};
+use exthost::lifecycle::load_catalog;
+use exthost::runtime::quickjs::QuickJsEngine;
+use exthost::session::SessionState;
+use exthost_protocol::methods::ExtensionInfo;
+use tracing_subscriber::EnvFilter;
+
+/// An editor-agnostic extension host: editors speak JSON-RPC (LSP framing) to it on stdio.
+#[derive(Debug, Parser)]
+#[command(name = "exthost", version, about)]
+struct Cli {
+    /// Write logs to this file instead of stderr (filter with EXTHOST_LOG, e.g. `exthost=debug`).
+    #[arg(long, global = true, value_name = "FILE")]
+    log_file: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Speak JSON-RPC on stdin/stdout until `exit` or end of input.
+    Serve(Locations),
+    /// List discovered extensions with their state.
+    List {
+        /// Print the list as JSON (`ExtensionInfo` objects, as `exthost/listExtensions` answers).
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        locations: Locations,
+    },
+    /// Validate one extension's manifest and print every problem.
+    Check {
+        /// The extension folder.
+        dir: PathBuf,
+    },
+}
+
+/// Where extensions are found, besides the built-in and user folders.
+#[derive(Debug, Args)]
+struct Locations {
+    /// A folder whose sub-folders are extensions (repeatable).
+    #[arg(long = "extensions-dir", value_name = "DIR")]
+    extensions_dirs: Vec<PathBuf>,
+    /// The workspace folder (its `.exthost/extensions` holds project extensions).
+    #[arg(long, value_name = "DIR")]
+    workspace: Option<PathBuf>,
+    /// One extension folder in development mode (repeatable).
+    #[arg(long = "dev", value_name = "DIR")]
+    dev_paths: Vec<PathBuf>,
+}
+
+impl Locations {
+    fn into_config(self) -> HostConfig {
+        HostConfig {
+            workspace: self.workspace,
+            extensions_dirs: self.extensions_dirs,
+            dev_paths: self.dev_paths,
+            ..HostConfig::default()
+        }
+    }
+}
+
+/// Parses the command line, runs the command and maps the outcome to an exit code.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    if let Err(error) = init_logging(cli.log_file.as_deref()) {
+        eprintln!("exthost: {error:#}");
+        return ExitCode::from(2);
+    }
+    match execute(cli.command) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("exthost: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(log_file: Option<&std::path::Path>) -> anyhow::Result<()> {
+    let filter = EnvFilter::try_from_env("EXTHOST_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false);
+    match log_file {
+        Some(path) => {
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .with_context(|| format!("cannot open log file {}", path.display()))?;
+            builder.with_ansi(false).with_writer(Arc::new(file)).init();
+        }
+        None => builder.with_writer(std::io::stderr).init(),
+    }
+    Ok(())
+}
+
+fn execute(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Serve(locations) => serve(locations.into_config()),
+        Command::List { json, locations } => list(&locations.into_config(), json),
+        Command::Check { dir } => Ok(check(&dir)),
+    }
+}
+
+fn serve(config: HostConfig) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("exthost")
+        .build()
+        .context("cannot start the async runtime")?;
+    let code = runtime.block_on(exthost::server::serve(
+        tokio::io::stdin(),
+        tokio::io::stdout(),
+        config,
+        Arc::new(QuickJsEngine::new()),
+    ));
+    // Extension threads may still be winding down; the protocol is over, so leave now.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)))
+}
+
+#[allow(
+    clippy::print_stdout,
+    reason = "`exthost list` prints its result to stdout"
+)]
+fn list(config: &HostConfig, json: bool) -> anyhow::Result<ExitCode> {
+    let (registry, _) = load_catalog(config, &SessionState::default());
+    let extensions = registry.infos();
+    if json {
+        println!("{}", serde_json::to_string_pretty(&extensions)?);
+    } else {
+        print!("{}", render_table(&extensions));
+    }
+    std::io::stdout().flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A readable listing: one line per extension, errors and shadowing below it.
+fn render_table(extensions: &[ExtensionInfo]) -> String {
+    if extensions.is_empty() {
+        return "no extensions found\n".to_owned();
+    }
+    let id_width = extensions.iter().map(|e| e.id.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for extension in extensions {
+        out.push_str(&format!(
+            "{:<id_width$}  {:<10}  {:<10}  {:<8}  {}\n",
+            extension.id, extension.version, extension.state, extension.source, extension.path,
+        ));
+        if let Some(shadowed_by) = &extension.shadowed_by {
+            out.push_str(&format!("    shadowed by {shadowed_by}\n"));
+        }
+        if let Some(error) = &extension.error {
+            for line in error.message.lines() {
+                out.push_str(&format!("    {line}\n"));
+            }
+        }
+    }
+    out
+}
+
+#[allow(
+    clippy::print_stdout,
+    reason = "`exthost check` reports success on stdout"
+)]
+fn check(dir: &std::path::Path) -> ExitCode {
+    match exthost::manifest::load_manifest(dir, &manifest_context()) {
+        Ok(manifest) => {
+            println!(
+                "{}: ok ({} {})",
+                manifest.file.display(),
+                manifest.id,
+                manifest.version
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("{error}");
+            ExitCode::FAILURE
+        }
+    }
+}

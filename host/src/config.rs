@@ -1,0 +1,106 @@
+//! Host configuration: where extensions are looked for and the default limits, from the command line,
+//! the environment and `initialize`'s `initializationOptions`.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use semver::Version;
+
+use crate::discovery::DiscoveryRoots;
+use crate::manifest::{Manifest, ManifestContext};
+use crate::runtime::Limits;
+
+/// The host's own version (`engines.exthost` is checked against it).
+pub const HOST_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The VS Code API version the `vscode` shim implements (`engines.vscode` is checked against it).
+pub const VSCODE_API_VERSION: &str = "1.100.0";
+
+/// The most memory one extension may ask for in its manifest (`limits.memoryMb`).
+pub const MAX_MEMORY_MB: u64 = 1024;
+
+/// Environment variable naming the user folder (default `~/.exthost`).
+pub const HOME_ENV: &str = "EXTHOST_HOME";
+
+/// Environment variable overriding the folder of built-in extensions (empty: no built-ins).
+pub const BUILTIN_ENV: &str = "EXTHOST_BUILTIN_DIR";
+
+/// Everything the host needs to know at start.
+#[derive(Debug, Clone, Default)]
+pub struct HostConfig {
+    /// The workspace folder given on the command line (`--workspace`), if any.
+    pub workspace: Option<PathBuf>,
+    /// `--extensions-dir` folders.
+    pub extensions_dirs: Vec<PathBuf>,
+    /// `--dev` extension folders.
+    pub dev_paths: Vec<PathBuf>,
+    /// Default limits for every extension (a manifest may lower or raise them up to the caps).
+    pub limits: Limits,
+}
+
+impl HostConfig {
+    /// The discovery locations for this configuration and the given workspace folders.
+    pub fn discovery_roots(&self, workspace_folders: &[PathBuf]) -> DiscoveryRoots {
+        let project = self
+            .workspace
+            .iter()
+            .chain(workspace_folders)
+            .next()
+            .map(|folder| folder.join(".exthost").join("extensions"));
+        DiscoveryRoots {
+            builtin: builtin_dir(),
+            user: home_dir().map(|home| home.join("extensions")),
+            project,
+            dirs: self.extensions_dirs.clone(),
+            dev: self.dev_paths.clone(),
+        }
+    }
+
+    /// The limits for one extension: the host defaults, adjusted by the manifest's `limits`, capped.
+    pub fn limits_for(&self, manifest: &Manifest) -> Limits {
+        let mut limits = self.limits;
+        if let Some(megabytes) = manifest.limits.memory_mb {
+            limits.memory_bytes = (megabytes.min(MAX_MEMORY_MB) * 1024 * 1024) as usize;
+        }
+        if let Some(ms) = manifest.limits.activate_timeout_ms {
+            limits.activate_timeout = Duration::from_millis(ms.min(60_000));
+        }
+        if let Some(ms) = manifest.limits.call_timeout_ms {
+            limits.call_timeout = Duration::from_millis(ms.min(60_000));
+        }
+        limits
+    }
+}
+
+/// What manifests are validated against.
+pub fn manifest_context() -> ManifestContext {
+    ManifestContext {
+        host_version: Version::parse(HOST_VERSION).expect("invariant: the crate version is semver"),
+        vscode_api_version: Version::parse(VSCODE_API_VERSION)
+            .expect("invariant: the shim version is semver"),
+    }
+}
+
+/// `$EXTHOST_HOME`, else `~/.exthost`.
+pub fn home_dir() -> Option<PathBuf> {
+    if let Some(home) = std::env::var_os(HOME_ENV) {
+        return Some(PathBuf::from(home));
+    }
+    std::env::var_os("HOME").map(|home| Path::new(&home).join(".exthost"))
+}
+
+/// The built-in extensions: `$EXTHOST_BUILTIN_DIR` if set (empty means none); else `share/exthost/extensions`
+/// beside the binary's folder when installed; else the examples of the source tree it was built from.
+pub fn builtin_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os(BUILTIN_ENV) {
+        return (!dir.is_empty()).then(|| PathBuf::from(dir));
+    }
+    let installed = std::env::current_exe().ok().and_then(|exe| {
+        let share = exe.parent()?.parent()?.join("share/exthost/extensions");
+        share.is_dir().then_some(share)
+    });
+    installed.or_else(|| {
+        let source_tree = Path::new(env!("CARGO_MANIFEST_DIR")).join("../extensions/examples");
+        source_tree.is_dir().then_some(source_tree)
+    })
+}

@@ -1,0 +1,153 @@
+//! Discovery: finds extension folders in the five locations of contract §6, reads their manifests and
+//! decides which one runs for each id (a later location shadows an earlier one).
+//!
+//! Discovery never fails as a whole: an unreadable folder or a broken manifest becomes a record marked
+//! failed with its problems, and the others are returned as usual.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use exthost_protocol::methods::{ExtensionSource, ExtensionState};
+
+use crate::manifest::{self, ManifestContext};
+use crate::registry::ExtensionRecord;
+
+/// The folders discovery looks in, by precedence (lowest first).
+#[derive(Debug, Clone, Default)]
+pub struct DiscoveryRoots {
+    /// Extensions shipped with the binary.
+    pub builtin: Option<PathBuf>,
+    /// `$EXTHOST_HOME/extensions`.
+    pub user: Option<PathBuf>,
+    /// `<workspace>/.exthost/extensions`.
+    pub project: Option<PathBuf>,
+    /// `--extensions-dir` folders and `initializationOptions.extensionsDirs`.
+    pub dirs: Vec<PathBuf>,
+    /// `--dev` extension folders and `initializationOptions.devPaths` (each is one extension).
+    pub dev: Vec<PathBuf>,
+}
+
+impl DiscoveryRoots {
+    /// Every (source, folder-of-extensions) pair, lowest precedence first; dev paths are handled apart.
+    fn containers(&self) -> Vec<(ExtensionSource, &Path)> {
+        let mut containers = Vec::new();
+        if let Some(path) = &self.builtin {
+            containers.push((ExtensionSource::Builtin, path.as_path()));
+        }
+        if let Some(path) = &self.user {
+            containers.push((ExtensionSource::User, path.as_path()));
+        }
+        if let Some(path) = &self.project {
+            containers.push((ExtensionSource::Project, path.as_path()));
+        }
+        containers.extend(
+            self.dirs
+                .iter()
+                .map(|path| (ExtensionSource::Dir, path.as_path())),
+        );
+        containers
+    }
+}
+
+/// The extension folders directly inside `container`, sorted by name; hidden folders are skipped. A
+/// container that does not exist holds no extensions.
+fn extension_folders(container: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(container) else {
+        tracing::debug!(container = %container.display(), "extension folder absent or unreadable");
+        return Vec::new();
+    };
+    let mut folders: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .filter(|entry| !entry.file_name().to_string_lossy().starts_with('.'))
+        .map(|entry| entry.path())
+        .filter(|path| path.is_dir())
+        .collect();
+    folders.sort();
+    folders
+}
+
+/// Reads one extension folder into a record (state `discovered`, or `failed` with the manifest problems).
+pub fn read_extension(
+    source: ExtensionSource,
+    folder: &Path,
+    context: &ManifestContext,
+) -> ExtensionRecord {
+    let folder_name = folder.file_name().map_or_else(
+        || folder.display().to_string(),
+        |name| name.to_string_lossy().into_owned(),
+    );
+    match manifest::load_manifest(folder, context) {
+        Ok(manifest) => ExtensionRecord {
+            id: manifest.id.clone(),
+            source,
+            path: folder.to_path_buf(),
+            manifest: Some(manifest.into()),
+            state: ExtensionState::Discovered,
+            error: None,
+            shadowed_by: None,
+        },
+        Err(error) => ExtensionRecord {
+            id: error.id_hint().map_or(folder_name, str::to_owned),
+            source,
+            path: folder.to_path_buf(),
+            manifest: None,
+            state: ExtensionState::Failed,
+            error: Some(error.to_string()),
+            shadowed_by: None,
+        },
+    }
+}
+
+/// Finds every extension under `roots`, in precedence order, and marks shadowed ones: for each id the
+/// record from the highest-precedence location runs, and each other record with that id points to it.
+/// Two folders of the same location with the same id: the first (by name) wins and the second is failed.
+pub fn discover(roots: &DiscoveryRoots, context: &ManifestContext) -> Vec<ExtensionRecord> {
+    let mut records = Vec::new();
+    for (source, container) in roots.containers() {
+        for folder in extension_folders(container) {
+            records.push(read_extension(source, &folder, context));
+        }
+    }
+    for folder in &roots.dev {
+        records.push(read_extension(ExtensionSource::Dev, folder, context));
+    }
+    mark_shadowed(&mut records);
+    records
+}
+
+/// Sets `shadowed_by` on every record that a later-precedence record with the same id overrides, and fails
+/// duplicates within one location.
+fn mark_shadowed(records: &mut [ExtensionRecord]) {
+    // id → index of the record currently winning for that id.
+    let mut winners: BTreeMap<String, usize> = BTreeMap::new();
+    for index in 0..records.len() {
+        let id = records[index].id.clone();
+        let Some(&previous) = winners.get(&id) else {
+            winners.insert(id, index);
+            continue;
+        };
+        if records[previous].source == records[index].source {
+            let first_path = records[previous].path.clone();
+            let first = first_path.display().to_string();
+            let duplicate = &mut records[index];
+            duplicate.state = ExtensionState::Failed;
+            duplicate.error = Some(format!(
+                "duplicate extension id {id}: already provided by {first}"
+            ));
+            duplicate.shadowed_by = Some(first_path);
+            continue;
+        }
+        records[previous].shadowed_by = Some(records[index].path.clone());
+        winners.insert(id, index);
+    }
+    // A record shadowed by one that is itself shadowed later points at the final winner.
+    for index in 0..records.len() {
+        if records[index].shadowed_by.is_some()
+            && let Some(&winner) = winners.get(&records[index].id)
+            && winner != index
+            && records[index].state != ExtensionState::Failed
+        {
+            records[index].shadowed_by = Some(records[winner].path.clone());
+        }
+    }
+}

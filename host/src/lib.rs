@@ -1,0 +1,18 @@
+//! exthost: an editor-agnostic extension host.
+//!
+//! The binary (`main.rs`) is a thin CLI over this library. The lifecycle ([`lifecycle`]) is the heart: it
+//! owns the [`registry`] of states, and discovery, the RPC [`server`] and activation all go through it.
+//! Runtimes sit behind the engine-agnostic boundary in [`runtime`].
+
+pub mod config;
+pub mod discovery;
+pub mod documents;
+pub mod editor;
+pub mod graph;
+pub mod lifecycle;
+pub mod manifest;
+pub mod registry;
+pub mod runtime;
+pub mod server;
+pub mod session;
+pub mod workspace_scan;

@@ -1,0 +1,7 @@
+//! The `exthost` binary: command-line parsing and process setup; everything else lives in the library.
+
+mod cli;
+
+fn main() -> std::process::ExitCode {
+    cli::run()
+}

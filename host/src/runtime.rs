@@ -1,0 +1,271 @@
+//! The boundary between the lifecycle and the code of an extension: an [`Engine`] launches one isolated
+//! runtime per extension and hands back a [`RuntimeHandle`] that speaks only in JSON values and channels.
+//!
+//! Architecture invariant: no engine type (QuickJS, a native library) appears in this file or crosses it.
+//! The lifecycle sends [`RuntimeRequest`]s; extension code asks the host for things with [`HostCall`]s.
+//! Every runtime runs on a thread of its own, so a runaway extension blocks nobody else.
+
+pub mod quickjs;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::sync::{mpsc, oneshot};
+
+/// Resource limits applied to one extension's runtime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Heap limit of the extension's engine, in bytes.
+    pub memory_bytes: usize,
+    /// Wall-clock limit for `activate()` (including the promise it returns).
+    pub activate_timeout: Duration,
+    /// Wall-clock limit for one command or provider call (including the promise it returns).
+    pub call_timeout: Duration,
+    /// Wall-clock limit for `deactivate()` and disposing subscriptions.
+    pub deactivate_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            memory_bytes: 64 * 1024 * 1024,
+            activate_timeout: Duration::from_secs(5),
+            call_timeout: Duration::from_secs(2),
+            deactivate_timeout: Duration::from_secs(2),
+        }
+    }
+}
+
+/// Everything an engine needs to start one extension.
+#[derive(Debug, Clone)]
+pub struct LaunchSpec {
+    /// The extension's id (`com.example.hello` or `publisher.name`).
+    pub extension_id: String,
+    /// The extension's folder (`context.extensionPath`).
+    pub extension_path: PathBuf,
+    /// Absolute path of the entry file (`main`, resolved against the folder).
+    pub entry: PathBuf,
+    /// The manifest as written (`packageJSON`).
+    pub package_json: Value,
+    /// Limits for this extension.
+    pub limits: Limits,
+    /// Whether the extension was given with `--dev` (development mode: a native library is looked for in
+    /// the crate's cargo target folder too).
+    pub development: bool,
+}
+
+/// What the host asks of a running extension.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RuntimeRequest {
+    /// Load the entry module and call `activate(context)`; the result is the extension's exports (a copy).
+    Activate,
+    /// Call `deactivate()` if exported and dispose `context.subscriptions` in reverse order.
+    Deactivate,
+    /// Run a command this extension registered; the result is the handler's (awaited) return value.
+    ExecuteCommand {
+        /// The command id.
+        command: String,
+        /// The arguments, as JSON.
+        arguments: Vec<Value>,
+    },
+    /// Call a function found in this extension's exports at `path` (how another extension's proxy calls it).
+    CallExport {
+        /// Property path from the exports object to the function, e.g. `["api", "greet"]`.
+        path: Vec<String>,
+        /// The arguments, as JSON.
+        arguments: Vec<Value>,
+    },
+}
+
+/// Why a call into an extension did not produce a value.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RuntimeError {
+    /// Extension code threw (or a promise rejected).
+    #[error("{message}")]
+    Threw {
+        /// The exception's message (`Error.message`, or the thrown value as text).
+        message: String,
+        /// The JS stack, when there is one.
+        stack: Option<String>,
+    },
+    /// The entry module (or a module it requires) could not be loaded.
+    #[error("cannot load {module}: {reason}")]
+    Load {
+        /// The module specifier or path.
+        module: String,
+        /// Why.
+        reason: String,
+    },
+    /// A call ran past its wall-clock limit and was interrupted.
+    #[error("time limit exceeded: {during} ran longer than {} ms", limit.as_millis())]
+    TimeLimit {
+        /// The limit that was broken.
+        limit: Duration,
+        /// What was running (`activate`, `command hello.say`, …).
+        during: String,
+    },
+    /// The extension's heap grew past its limit.
+    #[error("memory limit exceeded: the extension used more than {} MB", limit_bytes / (1024 * 1024))]
+    MemoryLimit {
+        /// The limit that was broken, in bytes.
+        limit_bytes: usize,
+    },
+    /// The runtime's thread panicked (an engine bug or a native extension's panic).
+    #[error("panicked: {message}")]
+    Panicked {
+        /// The panic message.
+        message: String,
+    },
+    /// The command is not registered by this extension.
+    #[error("command not found: {command}")]
+    UnknownCommand {
+        /// The command id.
+        command: String,
+    },
+    /// The runtime has stopped (after a fatal error, or shutdown) and takes no more calls.
+    #[error("the extension's runtime has stopped")]
+    Stopped,
+}
+
+impl RuntimeError {
+    /// Whether this error means the extension can no longer be trusted to run and must be marked failed
+    /// (a broken limit, a panic, a dead runtime), as opposed to an ordinary exception in one call.
+    pub fn is_fatal(&self) -> bool {
+        matches!(
+            self,
+            Self::TimeLimit { .. }
+                | Self::MemoryLimit { .. }
+                | Self::Panicked { .. }
+                | Self::Stopped
+        )
+    }
+}
+
+/// Severity of a log line written by extension code (`console.*`, output channels).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogLevel {
+    /// `console.error`.
+    Error,
+    /// `console.warn`.
+    Warn,
+    /// `console.info` and `console.log`.
+    Info,
+    /// `console.debug` and `console.trace`.
+    Debug,
+}
+
+/// What extension code asks of the host. Answers are JSON values; errors are messages shown to JS as
+/// rejected promises / thrown `Error`s.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HostRequest {
+    /// `commands.registerCommand`: route `command` to this extension from now on.
+    RegisterCommand {
+        /// The command id.
+        command: String,
+    },
+    /// Disposal of a registered command.
+    UnregisterCommand {
+        /// The command id.
+        command: String,
+    },
+    /// `commands.executeCommand`: run any extension's command (activating it on `onCommand:<id>`).
+    ExecuteCommand {
+        /// The command id.
+        command: String,
+        /// The arguments.
+        arguments: Vec<Value>,
+    },
+    /// `commands.getCommands`: every registered command id.
+    GetCommands,
+    /// `extensions.getExtension(id)`: `{id, extensionPath, isActive, packageJSON, exports}` or `null`.
+    GetExtension {
+        /// The extension id.
+        id: String,
+    },
+    /// `extensions.all`: the same description for every known extension.
+    AllExtensions,
+    /// `Extension.activate()`: activate `id` (dependencies first) and answer its exports.
+    ActivateExtension {
+        /// The extension id.
+        id: String,
+    },
+    /// Call a function in another extension's exports (a proxy obtained through `exports`).
+    CallExport {
+        /// The extension that owns the function.
+        id: String,
+        /// Property path from its exports to the function.
+        path: Vec<String>,
+        /// The arguments.
+        arguments: Vec<Value>,
+    },
+    /// The runtime broke a limit or failed outside any call (e.g. an endless loop in a timer callback) and
+    /// has stopped; the host marks the extension failed. Sent without a reply.
+    Crashed {
+        /// What happened.
+        error: RuntimeError,
+    },
+    /// A log line (`console.*`): goes to tracing and to the editor as `window/logMessage`.
+    Log {
+        /// Severity.
+        level: LogLevel,
+        /// The text.
+        message: String,
+    },
+}
+
+/// A [`HostRequest`] from one extension, with where to send the answer (`None` for fire-and-forget).
+#[derive(Debug)]
+pub struct HostCall {
+    /// The id of the extension asking.
+    pub from: String,
+    /// What it asks.
+    pub request: HostRequest,
+    /// Where the answer goes; `None` when the extension does not wait for one.
+    pub reply: Option<oneshot::Sender<Result<Value, String>>>,
+}
+
+/// The channel through which runtimes reach the host.
+pub type HostSender = mpsc::UnboundedSender<HostCall>;
+
+/// One request to a runtime together with where its answer goes.
+pub type RuntimeEnvelope = (RuntimeRequest, oneshot::Sender<Result<Value, RuntimeError>>);
+
+/// The host's handle on one running extension. Cloning it shares the same runtime. Dropping the last clone
+/// lets the runtime's thread tear the engine down (in a safe order) and exit.
+#[derive(Debug, Clone)]
+pub struct RuntimeHandle {
+    sender: mpsc::UnboundedSender<RuntimeEnvelope>,
+}
+
+impl RuntimeHandle {
+    /// Wraps the sending side of a runtime's request channel (engines call this when they launch).
+    pub fn new(sender: mpsc::UnboundedSender<RuntimeEnvelope>) -> Self {
+        Self { sender }
+    }
+
+    /// Sends one request and waits for its answer. Limits are enforced by the runtime itself; a runtime
+    /// that has gone away answers [`RuntimeError::Stopped`].
+    pub async fn call(&self, request: RuntimeRequest) -> Result<Value, RuntimeError> {
+        let (reply, answer) = oneshot::channel();
+        self.sender
+            .send((request, reply))
+            .map_err(|_| RuntimeError::Stopped)?;
+        answer.await.unwrap_or(Err(RuntimeError::Stopped))
+    }
+
+    /// Whether the runtime still takes requests.
+    pub fn is_running(&self) -> bool {
+        !self.sender.is_closed()
+    }
+}
+
+/// A way to run extension code. The lifecycle holds engines as `dyn Engine` and never sees what is inside.
+pub trait Engine: Send + Sync {
+    /// A short name for logs and docs (`quickjs`, `native`).
+    fn name(&self) -> &'static str;
+
+    /// Starts a fresh, isolated runtime for one extension. Nothing of the extension runs until the first
+    /// [`RuntimeRequest::Activate`]. `host` is where the extension's own requests go.
+    fn launch(&self, spec: LaunchSpec, host: HostSender) -> Result<RuntimeHandle, RuntimeError>;
+}

@@ -1,0 +1,254 @@
+//! The JSON-RPC server: reads framed messages, answers protocol errors exactly as contract §2 says,
+//! dispatches requests concurrently (each in its own task, cancellable with `$/cancelRequest`) and
+//! notifications in order, and writes every outgoing message through one writer.
+//!
+//! Architecture invariant: only this module (and [`crate::editor`], its outgoing half) touches the wire.
+
+mod handlers;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use exthost_protocol::error_code;
+use exthost_protocol::{
+    ContentLengthCodec, Id, Message, Notification, Request, Response, ResponseError,
+};
+use futures::{SinkExt, StreamExt};
+use serde_json::Value;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::mpsc;
+use tokio::task::AbortHandle;
+use tokio_util::codec::{FramedRead, FramedWrite};
+use tracing::Instrument;
+
+use crate::config::HostConfig;
+use crate::editor::EditorHandle;
+use crate::lifecycle::Lifecycle;
+use crate::runtime::Engine;
+
+/// Where the session is in LSP's lifecycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Before `initialize`: requests get -32002.
+    Uninitialized,
+    /// Between `initialize` and `shutdown`.
+    Running,
+    /// After `shutdown`: requests get -32600, `exit` ends with code 0.
+    ShutDown,
+}
+
+/// State shared by the reader loop and the request tasks.
+struct Server {
+    config: HostConfig,
+    engine: Arc<dyn Engine>,
+    editor: EditorHandle,
+    phase: Mutex<Phase>,
+    lifecycle: OnceLock<Arc<Lifecycle>>,
+    in_flight: Mutex<HashMap<Id, AbortHandle>>,
+}
+
+/// The process exit code LSP asks for: 0 after `shutdown` then `exit`, 1 otherwise.
+pub type ExitCode = i32;
+
+/// Serves one editor session over `input`/`output` until `exit` or end of input; answers the exit code.
+pub async fn serve<R, W>(
+    input: R,
+    output: W,
+    config: HostConfig,
+    engine: Arc<dyn Engine>,
+) -> ExitCode
+where
+    R: AsyncRead + Unpin + Send + 'static,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    let (outgoing, queue) = mpsc::unbounded_channel();
+    let writer = tokio::spawn(write_messages(queue, output));
+    let server = Arc::new(Server {
+        config,
+        engine,
+        editor: EditorHandle::new(outgoing),
+        phase: Mutex::new(Phase::Uninitialized),
+        lifecycle: OnceLock::new(),
+        in_flight: Mutex::default(),
+    });
+    let code = server.read_messages(input).await;
+    if let Some(lifecycle) = server.lifecycle.get() {
+        lifecycle.stop_all().await;
+    }
+    // Let the writer drain what is queued, then stop.
+    drop(server);
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), writer).await;
+    code
+}
+
+/// The one writer of the output: frames each message and flushes it.
+async fn write_messages<W: AsyncWrite + Unpin>(
+    mut queue: mpsc::UnboundedReceiver<Message>,
+    output: W,
+) {
+    let mut framed = FramedWrite::new(output, ContentLengthCodec::new());
+    while let Some(message) = queue.recv().await {
+        let body = bytes::Bytes::from(message.to_vec());
+        if let Err(error) = framed.send(body).await {
+            tracing::error!(%error, "cannot write to the editor; stopping the writer");
+            break;
+        }
+    }
+}
+
+impl Server {
+    fn phase(&self) -> Phase {
+        *self
+            .phase
+            .lock()
+            .expect("invariant: phase lock is never poisoned")
+    }
+
+    fn set_phase(&self, phase: Phase) {
+        *self
+            .phase
+            .lock()
+            .expect("invariant: phase lock is never poisoned") = phase;
+    }
+
+    /// The reader loop. Protocol errors are answered here; requests are spawned; notifications run in
+    /// order. Answers the exit code once `exit` arrives or the input ends.
+    async fn read_messages<R: AsyncRead + Unpin>(self: &Arc<Self>, input: R) -> ExitCode {
+        let mut frames = FramedRead::new(input, ContentLengthCodec::new());
+        while let Some(frame) = frames.next().await {
+            let body = match frame {
+                Ok(Ok(body)) => body,
+                Ok(Err(error)) => {
+                    tracing::warn!(%error, "malformed frame");
+                    self.editor.respond(Response::error(
+                        None,
+                        ResponseError::parse_error(format!("malformed frame: {error}")),
+                    ));
+                    continue;
+                }
+                Err(error) => {
+                    tracing::error!(%error, "cannot read from the editor");
+                    break;
+                }
+            };
+            match Message::from_slice(&body) {
+                Err(error) => {
+                    tracing::warn!(?error, "invalid message");
+                    self.editor.respond(error.to_response());
+                }
+                Ok(Message::Request(request)) => self.on_request(request).await,
+                Ok(Message::Response(response)) => self.editor.resolve(response),
+                Ok(Message::Notification(notification)) => {
+                    if notification.method == "exit" {
+                        return if self.phase() == Phase::ShutDown {
+                            0
+                        } else {
+                            1
+                        };
+                    }
+                    self.on_notification(notification).await;
+                }
+            }
+        }
+        tracing::info!("input ended");
+        if self.phase() == Phase::ShutDown {
+            0
+        } else {
+            1
+        }
+    }
+
+    async fn on_request(self: &Arc<Self>, request: Request) {
+        let span = tracing::info_span!("request", method = %request.method, id = %request.id);
+        let Request { id, method, params } = request;
+        match (self.phase(), method.as_str()) {
+            (Phase::Uninitialized, "initialize") => {
+                let answer = self.initialize(params).instrument(span).await;
+                self.editor.respond(into_response(id, answer));
+            }
+            (_, "initialize") => self.editor.respond(Response::error(
+                Some(id),
+                ResponseError::invalid_request("initialize may only be sent once"),
+            )),
+            (Phase::Uninitialized, _) => {
+                self.editor
+                    .respond(Response::error(Some(id), ResponseError::not_initialized()));
+            }
+            (Phase::ShutDown, _) => self.editor.respond(Response::error(
+                Some(id),
+                ResponseError::invalid_request(format!("{method}: the server is shut down")),
+            )),
+            (Phase::Running, "shutdown") => {
+                self.set_phase(Phase::ShutDown);
+                if let Some(lifecycle) = self.lifecycle.get() {
+                    lifecycle.stop_all().instrument(span).await;
+                }
+                self.editor.respond(Response::ok(id, Value::Null));
+            }
+            (Phase::Running, _) => self.spawn_request(id, method, params, span),
+        }
+    }
+
+    /// Runs a request in its own task so a slow handler blocks no other; registers it for cancellation.
+    fn spawn_request(
+        self: &Arc<Self>,
+        id: Id,
+        method: String,
+        params: Option<Value>,
+        span: tracing::Span,
+    ) {
+        let server = Arc::clone(self);
+        let task_id = id.clone();
+        let mut in_flight = self
+            .in_flight
+            .lock()
+            .expect("invariant: in-flight lock is never poisoned");
+        let task = tokio::spawn(
+            async move {
+                let answer = handlers::handle_request(&server, &method, params).await;
+                let still_wanted = server
+                    .in_flight
+                    .lock()
+                    .expect("invariant: in-flight lock is never poisoned")
+                    .remove(&task_id)
+                    .is_some();
+                if still_wanted {
+                    server.editor.respond(into_response(task_id, answer));
+                }
+            }
+            .instrument(span),
+        );
+        in_flight.insert(id, task.abort_handle());
+    }
+
+    /// `$/cancelRequest`: stops the request's task and answers it with -32800 (once).
+    fn cancel(&self, id: Id) {
+        let task = self
+            .in_flight
+            .lock()
+            .expect("invariant: in-flight lock is never poisoned")
+            .remove(&id);
+        if let Some(task) = task {
+            task.abort();
+            self.editor.respond(Response::error(
+                Some(id),
+                ResponseError::new(error_code::REQUEST_CANCELLED, "request cancelled"),
+            ));
+        }
+    }
+
+    async fn on_notification(self: &Arc<Self>, notification: Notification) {
+        if self.phase() == Phase::Uninitialized {
+            tracing::debug!(method = %notification.method, "notification before initialize dropped");
+            return;
+        }
+        handlers::handle_notification(self, notification).await;
+    }
+}
+
+fn into_response(id: Id, answer: Result<Value, ResponseError>) -> Response {
+    match answer {
+        Ok(value) => Response::ok(id, value),
+        Err(error) => Response::error(Some(id), error),
+    }
+}

@@ -1,0 +1,692 @@
+//! The QuickJS engine: each JS extension runs on an OS thread of its own (`js:<extension id>`) that owns
+//! an rquickjs [`Runtime`] and [`Context`] and an event loop serving [`RuntimeRequest`]s.
+//!
+//! The loop (a current-thread tokio runtime) waits on three things: requests from the host, answers to
+//! the extension's own host operations, and the next timer or call deadline. Between waits it runs promise
+//! jobs, due timers, and answers requests whose JS promise has settled. Several requests may be in flight
+//! at once (a command may wait for another extension that calls back into this one).
+//!
+//! Limits: a heap limit and a stack limit on the runtime; an interrupt handler stops JS past the deadline
+//! of whatever runs (`activate_timeout`, `call_timeout`, `deactivate_timeout` from the start of a request
+//! until its promise settles; `call_timeout` for each stretch of timer or promise callbacks outside any
+//! request). A broken limit is fatal: in-flight requests get the error (or, with none in flight, the host
+//! gets [`HostRequest::Crashed`]), the thread tears the engine down and exits, and later calls answer
+//! [`RuntimeError::Stopped`].
+//!
+//! Failures: an exception (or rejection) answers [`RuntimeError::Threw`] and the runtime keeps serving.
+//! When `Activate` cannot load code — a file that does not exist, a syntax error, a module that is not
+//! available (`fs`) — it answers [`RuntimeError::Load`] naming the module (the innermost one that
+//! failed). The same failures later, inside a command's `require`, are ordinary exceptions (`Threw`).
+//!
+//! Teardown: no JS value is ever held on the Rust side (no `Persistent`): every JS object lives in the
+//! context's globals and in closures owned by the runtime, so dropping [`Context`] then [`Runtime`]
+//! frees everything in the order QuickJS requires.
+
+mod modules;
+mod native;
+mod resolve;
+#[cfg(test)]
+mod tests;
+
+use std::cell::Cell;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use rquickjs::context::EvalOptions;
+use rquickjs::{Array, Coerced, Context, Ctx, Function, Runtime, Value};
+use serde_json::{Value as Json, json};
+use tokio::sync::{mpsc, oneshot};
+
+use self::modules::{ModuleLoader, ModuleResolver, entry};
+use self::native::{HostCompletion, Shared};
+use super::{
+    Engine, HostCall, HostRequest, HostSender, LaunchSpec, Limits, LogLevel, RuntimeEnvelope,
+    RuntimeError, RuntimeHandle, RuntimeRequest,
+};
+
+/// The `vscode` shim, in load order.
+const SHIM_FILES: &[(&str, &str)] = &[
+    (
+        "00_errors.js",
+        include_str!("../../../vscode-shim/src/00_errors.js"),
+    ),
+    (
+        "10_disposable.js",
+        include_str!("../../../vscode-shim/src/10_disposable.js"),
+    ),
+    (
+        "12_uri.js",
+        include_str!("../../../vscode-shim/src/12_uri.js"),
+    ),
+    (
+        "20_events.js",
+        include_str!("../../../vscode-shim/src/20_events.js"),
+    ),
+    (
+        "30_commands.js",
+        include_str!("../../../vscode-shim/src/30_commands.js"),
+    ),
+    (
+        "40_extensions.js",
+        include_str!("../../../vscode-shim/src/40_extensions.js"),
+    ),
+    (
+        "50_context.js",
+        include_str!("../../../vscode-shim/src/50_context.js"),
+    ),
+    (
+        "90_vscode.js",
+        include_str!("../../../vscode-shim/src/90_vscode.js"),
+    ),
+];
+
+/// Console, timers, `require`, the wire format and the entry points the event loop calls.
+const BOOTSTRAP: &str = include_str!("quickjs/bootstrap.js");
+
+/// Stack of each extension's thread. QuickJS stops JS recursion at [`JS_STACK_BYTES`], well before.
+const THREAD_STACK_BYTES: usize = 8 * 1024 * 1024;
+
+/// QuickJS's own stack limit (a deeper recursion throws `RangeError`, an ordinary exception).
+const JS_STACK_BYTES: usize = 1024 * 1024;
+
+/// The share of the memory limit in use above which a `null` exception is taken for out-of-memory.
+const NEARLY_FULL: f64 = 0.9;
+
+/// Timers run per turn of the loop before it looks at requests again (so a `setImmediate` chain cannot
+/// starve the host).
+const MAX_TIMERS_PER_TURN: usize = 64;
+
+/// The QuickJS engine ([`Engine::name`] `"quickjs"`).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct QuickJsEngine;
+
+impl QuickJsEngine {
+    /// A new engine. It holds no state: every [`Engine::launch`] makes a fresh runtime on a fresh thread.
+    pub fn new() -> Self {
+        Self
+    }
+}
+
+impl Engine for QuickJsEngine {
+    fn name(&self) -> &'static str {
+        "quickjs"
+    }
+
+    fn launch(&self, spec: LaunchSpec, host: HostSender) -> Result<RuntimeHandle, RuntimeError> {
+        let (sender, requests) = mpsc::unbounded_channel();
+        let module = spec.entry.display().to_string();
+        std::thread::Builder::new()
+            .name(format!("js:{}", spec.extension_id))
+            .stack_size(THREAD_STACK_BYTES)
+            .spawn(move || run_thread(spec, host, requests))
+            .map_err(|error| RuntimeError::Load {
+                module,
+                reason: format!("cannot start the extension's thread: {error}"),
+            })?;
+        Ok(RuntimeHandle::new(sender))
+    }
+}
+
+/// The body of an extension's thread: serve until the handle is dropped or a limit is broken.
+fn run_thread(
+    spec: LaunchSpec,
+    host: HostSender,
+    requests: mpsc::UnboundedReceiver<RuntimeEnvelope>,
+) {
+    let extension_id = spec.extension_id.clone();
+    let panic_host = host.clone();
+    let served = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+        let executor = match tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+        {
+            Ok(executor) => executor,
+            Err(error) => {
+                tracing::error!(extension = %spec.extension_id, %error, "cannot start the JS event loop");
+                return;
+            }
+        };
+        executor.block_on(serve(spec, host, requests));
+    }));
+    if let Err(panic) = served {
+        let message = panic
+            .downcast_ref::<&str>()
+            .map(|text| (*text).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_owned());
+        tracing::error!(extension = %extension_id, %message, "the JS runtime panicked");
+        let _ = panic_host.send(HostCall {
+            from: extension_id,
+            request: HostRequest::Crashed {
+                error: RuntimeError::Panicked { message },
+            },
+            reply: None,
+        });
+    }
+}
+
+async fn serve(
+    spec: LaunchSpec,
+    host: HostSender,
+    mut requests: mpsc::UnboundedReceiver<RuntimeEnvelope>,
+) {
+    let (completions_sender, mut completions) = mpsc::unbounded_channel();
+    let mut runtime = match JsRuntime::new(&spec, host, completions_sender) {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            tracing::error!(extension = %spec.extension_id, %error, "cannot start the JS runtime");
+            while let Some((_, reply)) = requests.recv().await {
+                let _ = reply.send(Err(error.clone()));
+            }
+            return;
+        }
+    };
+    if let Err(error) = runtime.run(&mut requests, &mut completions).await {
+        tracing::warn!(extension = %spec.extension_id, %error, "the JS runtime stopped");
+        runtime.stop(error);
+    }
+    // Refuse further requests before the engine is torn down (`runtime` drops after `requests`).
+    requests.close();
+    drop(requests);
+    drop(runtime);
+}
+
+/// The time budget of one stretch of JS.
+#[derive(Debug, Clone)]
+struct Budget {
+    deadline: Instant,
+    limit: Duration,
+    during: String,
+}
+
+impl Budget {
+    fn time_limit(&self) -> RuntimeError {
+        RuntimeError::TimeLimit {
+            limit: self.limit,
+            during: self.during.clone(),
+        }
+    }
+}
+
+/// A request whose answer is not sent yet.
+struct InFlight {
+    reply: oneshot::Sender<Result<Json, RuntimeError>>,
+    budget: Budget,
+}
+
+/// One extension's engine and event-loop state. Field order is drop order: the context goes before the
+/// runtime.
+struct JsRuntime {
+    context: Context,
+    runtime: Runtime,
+    shared: Rc<Shared>,
+    limits: Limits,
+    entry: PathBuf,
+    in_flight: HashMap<u64, InFlight>,
+    next_request: u64,
+    next_timer: Option<Instant>,
+    rejections_pending: Rc<Cell<bool>>,
+}
+
+impl JsRuntime {
+    fn new(
+        spec: &LaunchSpec,
+        host: HostSender,
+        completions: mpsc::UnboundedSender<HostCompletion>,
+    ) -> Result<Self, RuntimeError> {
+        let root = spec
+            .extension_path
+            .canonicalize()
+            .map_err(|error| RuntimeError::Load {
+                module: spec.extension_path.display().to_string(),
+                reason: format!("cannot open the extension's folder: {error}"),
+            })?;
+        let engine_error = |error: rquickjs::Error| RuntimeError::Load {
+            module: "exthost:bootstrap".to_owned(),
+            reason: error.to_string(),
+        };
+        let shared = Rc::new(Shared::new(
+            spec.extension_id.clone(),
+            root,
+            host,
+            completions,
+        ));
+        let runtime = Runtime::new().map_err(engine_error)?;
+        runtime.set_memory_limit(spec.limits.memory_bytes);
+        runtime.set_max_stack_size(JS_STACK_BYTES);
+        let watchdog = shared.watchdog.clone();
+        runtime.set_interrupt_handler(Some(Box::new(move || watchdog.expired())));
+        runtime.set_loader(
+            ModuleResolver::new(shared.clone()),
+            ModuleLoader::new(shared.clone()),
+        );
+        let rejections_pending = Rc::new(Cell::new(false));
+        let pending = rejections_pending.clone();
+        runtime.set_host_promise_rejection_tracker(Some(Box::new(
+            move |ctx, promise, reason, handled| {
+                pending.set(true);
+                let tracked = entry(&ctx, "trackRejection")
+                    .and_then(|track| track.call::<_, ()>((promise, reason, handled)));
+                if tracked.is_err() {
+                    let _ = ctx.catch();
+                }
+            },
+        )));
+        let context = Context::full(&runtime).map_err(engine_error)?;
+        let mut runtime = Self {
+            context,
+            runtime,
+            shared,
+            limits: spec.limits,
+            entry: spec.entry.clone(),
+            in_flight: HashMap::new(),
+            next_request: 1,
+            next_timer: None,
+            rejections_pending,
+        };
+        runtime.bootstrap(spec)?;
+        Ok(runtime)
+    }
+
+    /// Runs `bootstrap.js` and the shim.
+    fn bootstrap(&mut self, spec: &LaunchSpec) -> Result<(), RuntimeError> {
+        let description = json!({
+            "id": spec.extension_id,
+            "extensionPath": self.shared.root,
+            "packageJSON": spec.package_json,
+            "development": spec.development,
+        })
+        .to_string();
+        let budget = Budget {
+            deadline: Instant::now() + self.limits.activate_timeout,
+            limit: self.limits.activate_timeout,
+            during: "starting the runtime".to_owned(),
+        };
+        let shared = self.shared.clone();
+        let outcome = self.enter(&budget, move |ctx| {
+            let native = native::install(ctx, &shared)?;
+            let mut options = EvalOptions::default();
+            options.filename = Some("exthost:bootstrap.js".to_owned());
+            let bootstrap: Function = ctx.eval_with_options(BOOTSTRAP, options)?;
+            let files = Array::new(ctx.clone())?;
+            for (index, (name, source)) in SHIM_FILES.iter().enumerate() {
+                let file = Array::new(ctx.clone())?;
+                file.set(0, *name)?;
+                file.set(1, *source)?;
+                files.set(index, file)?;
+            }
+            bootstrap.call::<_, ()>((native, description, files))
+        })?;
+        outcome.map_err(|error| RuntimeError::Load {
+            module: "exthost:bootstrap".to_owned(),
+            reason: error.to_string(),
+        })
+    }
+
+    /// The event loop. Returns when the request channel closes, or with the fatal error that stopped it.
+    async fn run(
+        &mut self,
+        requests: &mut mpsc::UnboundedReceiver<RuntimeEnvelope>,
+        completions: &mut mpsc::UnboundedReceiver<HostCompletion>,
+    ) -> Result<(), RuntimeError> {
+        loop {
+            self.turn()?;
+            let wake = self.next_wake();
+            let sleep = tokio::time::sleep_until(tokio::time::Instant::from_std(
+                wake.unwrap_or_else(|| Instant::now() + Duration::from_secs(3600)),
+            ));
+            tokio::select! {
+                envelope = requests.recv() => match envelope {
+                    Some((request, reply)) => self.start(request, reply)?,
+                    None => return Ok(()),
+                },
+                Some((call, outcome)) = completions.recv() => self.deliver(call, outcome)?,
+                () = sleep, if wake.is_some() => {}
+            }
+        }
+    }
+
+    /// Runs what is ready: promise jobs, due timers, answers for settled requests; then checks deadlines.
+    fn turn(&mut self) -> Result<(), RuntimeError> {
+        self.settle_jobs()?;
+        if self.next_timer.is_some_and(|due| due <= Instant::now()) {
+            for _ in 0..MAX_TIMERS_PER_TURN {
+                if !self.run_timer()? {
+                    break;
+                }
+                self.settle_jobs()?;
+            }
+        }
+        self.refresh_next_timer()?;
+        self.check_deadlines()
+    }
+
+    /// Drains promise jobs, reports unhandled rejections, answers settled requests.
+    fn settle_jobs(&mut self) -> Result<(), RuntimeError> {
+        self.drain_jobs()?;
+        if self.rejections_pending.replace(false) {
+            let budget = self.background_budget("reporting rejections");
+            if let Err(error) = self.enter(&budget, |ctx| {
+                entry(ctx, "reportRejections")?.call::<_, ()>(())
+            })? {
+                tracing::warn!(extension = %self.shared.extension_id, %error, "cannot report rejections");
+            }
+        }
+        self.collect_settlements()
+    }
+
+    /// Starts one request: its answer is sent once the JS promise it starts settles.
+    fn start(
+        &mut self,
+        request: RuntimeRequest,
+        reply: oneshot::Sender<Result<Json, RuntimeError>>,
+    ) -> Result<(), RuntimeError> {
+        let limits = self.limits;
+        let (kind, payload, limit, during) = match request {
+            RuntimeRequest::Activate => {
+                let entry = match self.entry_file() {
+                    Ok(entry) => entry,
+                    Err(error) => {
+                        let _ = reply.send(Err(error));
+                        return Ok(());
+                    }
+                };
+                let esm = resolve::is_es_module(&self.shared.root, &entry);
+                let payload = json!({ "entry": entry, "esm": esm });
+                (
+                    "activate",
+                    payload,
+                    limits.activate_timeout,
+                    "activate".to_owned(),
+                )
+            }
+            RuntimeRequest::Deactivate => (
+                "deactivate",
+                Json::Null,
+                limits.deactivate_timeout,
+                "deactivate".to_owned(),
+            ),
+            RuntimeRequest::ExecuteCommand { command, arguments } => {
+                let during = format!("command {command}");
+                let payload = json!({ "command": command, "arguments": arguments });
+                ("executeCommand", payload, limits.call_timeout, during)
+            }
+            RuntimeRequest::CallExport { path, arguments } => {
+                let during = format!("export {}", path.join("."));
+                let payload = json!({ "path": path, "arguments": arguments });
+                ("callExport", payload, limits.call_timeout, during)
+            }
+        };
+        let id = self.next_request;
+        self.next_request += 1;
+        let budget = Budget {
+            deadline: Instant::now() + limit,
+            limit,
+            during,
+        };
+        tracing::debug!(extension = %self.shared.extension_id, during = %budget.during, "call into JS");
+        self.in_flight.insert(
+            id,
+            InFlight {
+                reply,
+                budget: budget.clone(),
+            },
+        );
+        let payload = payload.to_string();
+        let started = self.enter(&budget, move |ctx| {
+            entry(ctx, "start")?.call::<_, ()>((id as f64, kind, payload))
+        })?;
+        if let Err(error) = started
+            && let Some(flight) = self.in_flight.remove(&id)
+        {
+            let _ = flight.reply.send(Err(error));
+        }
+        Ok(())
+    }
+
+    /// The entry file, canonical, checked to be inside the extension's folder.
+    fn entry_file(&self) -> Result<PathBuf, RuntimeError> {
+        let module = self.entry.display().to_string();
+        let entry = self
+            .entry
+            .canonicalize()
+            .map_err(|error| RuntimeError::Load {
+                module: module.clone(),
+                reason: error.to_string(),
+            })?;
+        if !entry.starts_with(&self.shared.root) {
+            return Err(RuntimeError::Load {
+                module,
+                reason: "the entry is outside the extension's folder".to_owned(),
+            });
+        }
+        Ok(entry)
+    }
+
+    /// Hands the answer of an asynchronous host operation to JS.
+    fn deliver(&mut self, call: u64, outcome: Result<Json, String>) -> Result<(), RuntimeError> {
+        let (ok, text) = match outcome {
+            Ok(value) => (true, value.to_string()),
+            Err(message) => (false, message),
+        };
+        let budget = self.background_budget("a host reply");
+        if let Err(error) = self.enter(&budget, move |ctx| {
+            entry(ctx, "hostReply")?.call::<_, ()>((call as f64, ok, text))
+        })? {
+            self.log(
+                LogLevel::Error,
+                format!("cannot deliver a host reply: {error}"),
+            );
+        }
+        Ok(())
+    }
+
+    /// Runs the earliest due timer; false when none was due.
+    fn run_timer(&mut self) -> Result<bool, RuntimeError> {
+        let budget = self.background_budget("a timer callback");
+        let ran = self.enter(&budget, |ctx| entry(ctx, "runTimer")?.call::<_, bool>(()))?;
+        Ok(ran.unwrap_or(false))
+    }
+
+    fn refresh_next_timer(&mut self) -> Result<(), RuntimeError> {
+        let budget = self.background_budget("the timer queue");
+        let delay = self
+            .enter(&budget, |ctx| {
+                entry(ctx, "nextTimerDelay")?.call::<_, f64>(())
+            })?
+            .unwrap_or(-1.0);
+        self.next_timer =
+            (delay >= 0.0).then(|| Instant::now() + Duration::from_secs_f64(delay / 1000.0));
+        Ok(())
+    }
+
+    /// Runs pending promise jobs as one stretch of JS under one budget.
+    fn drain_jobs(&mut self) -> Result<(), RuntimeError> {
+        if !self.runtime.is_job_pending() {
+            return Ok(());
+        }
+        let budget = self.background_budget("a promise callback");
+        let watchdog = self.shared.watchdog.clone();
+        watchdog.arm(budget.deadline);
+        let outcome = loop {
+            match self.runtime.execute_pending_job() {
+                Ok(false) => break Ok(()),
+                Ok(true) => {}
+                Err(job) => {
+                    let error = job.0.with(|ctx| caught(&ctx, rquickjs::Error::Exception));
+                    if let RuntimeError::MemoryLimit { .. } = error {
+                        break Err(self.memory_limit());
+                    }
+                    if !watchdog.tripped() {
+                        self.log(
+                            LogLevel::Error,
+                            format!("Uncaught exception in a promise callback: {error}"),
+                        );
+                    }
+                }
+            }
+            if watchdog.expired() {
+                break Err(budget.time_limit());
+            }
+        };
+        watchdog.disarm();
+        outcome
+    }
+
+    /// Answers the requests whose promise settled.
+    fn collect_settlements(&mut self) -> Result<(), RuntimeError> {
+        let settled = std::mem::take(&mut *self.shared.settled.borrow_mut());
+        let mut fatal = None;
+        for (id, outcome) in settled {
+            let outcome = outcome.map_err(|error| self.classify(error));
+            if let Err(error) = &outcome
+                && error.is_fatal()
+            {
+                fatal.get_or_insert_with(|| error.clone());
+                continue;
+            }
+            if let Some(flight) = self.in_flight.remove(&id) {
+                let _ = flight.reply.send(outcome);
+            }
+        }
+        fatal.map_or(Ok(()), Err)
+    }
+
+    /// A request whose promise has not settled by its deadline breaks the time limit.
+    fn check_deadlines(&self) -> Result<(), RuntimeError> {
+        let now = Instant::now();
+        match self
+            .in_flight
+            .values()
+            .filter(|flight| flight.budget.deadline <= now)
+            .min_by_key(|flight| flight.budget.deadline)
+        {
+            Some(flight) => Err(flight.budget.time_limit()),
+            None => Ok(()),
+        }
+    }
+
+    fn next_wake(&self) -> Option<Instant> {
+        self.in_flight
+            .values()
+            .map(|flight| flight.budget.deadline)
+            .chain(self.next_timer)
+            .min()
+    }
+
+    /// The budget for JS outside a request's start: `call_timeout`, or less when an in-flight request's
+    /// deadline comes first (then the time is charged to that request).
+    fn background_budget(&self, during: &str) -> Budget {
+        let own = Budget {
+            deadline: Instant::now() + self.limits.call_timeout,
+            limit: self.limits.call_timeout,
+            during: during.to_owned(),
+        };
+        match self
+            .in_flight
+            .values()
+            .min_by_key(|flight| flight.budget.deadline)
+        {
+            Some(flight) if flight.budget.deadline < own.deadline => flight.budget.clone(),
+            _ => own,
+        }
+    }
+
+    /// Runs `call` in the context under `budget`. The outer error is fatal (a broken limit); the inner one
+    /// is what JS threw.
+    fn enter<R>(
+        &self,
+        budget: &Budget,
+        call: impl for<'js> FnOnce(&Ctx<'js>) -> rquickjs::Result<R>,
+    ) -> Result<Result<R, RuntimeError>, RuntimeError> {
+        let watchdog = &self.shared.watchdog;
+        watchdog.arm(budget.deadline);
+        let outcome = self
+            .context
+            .with(|ctx| call(&ctx).map_err(|error| caught(&ctx, error)));
+        watchdog.disarm();
+        if watchdog.tripped() {
+            return Err(budget.time_limit());
+        }
+        match outcome.map_err(|error| self.classify(error)) {
+            Err(error) if error.is_fatal() => Err(error),
+            other => Ok(other),
+        }
+    }
+
+    /// Recognises running out of memory. QuickJS throws `InternalError: out of memory`, but when even
+    /// that error cannot be allocated the exception is `null`: a `null` exception while the heap is
+    /// nearly full is taken for the same.
+    fn classify(&self, error: RuntimeError) -> RuntimeError {
+        match error {
+            RuntimeError::MemoryLimit { .. } => self.memory_limit(),
+            RuntimeError::Threw {
+                message,
+                stack: None,
+            } if message == "null" => {
+                let used = self.runtime.memory_usage().malloc_size;
+                let limit = self.limits.memory_bytes as f64;
+                if used as f64 >= limit * NEARLY_FULL {
+                    self.memory_limit()
+                } else {
+                    RuntimeError::Threw {
+                        message,
+                        stack: None,
+                    }
+                }
+            }
+            other => other,
+        }
+    }
+
+    fn memory_limit(&self) -> RuntimeError {
+        RuntimeError::MemoryLimit {
+            limit_bytes: self.limits.memory_bytes,
+        }
+    }
+
+    fn log(&self, level: LogLevel, message: String) {
+        self.shared.notify(HostRequest::Log { level, message });
+    }
+
+    /// After a fatal error: every in-flight request gets it; with none in flight the host is told.
+    fn stop(&mut self, error: RuntimeError) {
+        if self.in_flight.is_empty() {
+            self.shared.notify(HostRequest::Crashed { error });
+            return;
+        }
+        for (_, flight) in self.in_flight.drain() {
+            let _ = flight.reply.send(Err(error.clone()));
+        }
+    }
+}
+
+/// What an rquickjs error means for the extension: the pending exception as [`RuntimeError::Threw`], or
+/// [`RuntimeError::MemoryLimit`] (its `limit_bytes` filled in by the caller) for QuickJS's out-of-memory.
+fn caught(ctx: &Ctx<'_>, error: rquickjs::Error) -> RuntimeError {
+    if !matches!(error, rquickjs::Error::Exception) {
+        return RuntimeError::Threw {
+            message: error.to_string(),
+            stack: None,
+        };
+    }
+    let value: Value = ctx.catch();
+    if let Some(exception) = value.as_exception() {
+        let message = exception.message().unwrap_or_default();
+        if message == "out of memory" {
+            return RuntimeError::MemoryLimit { limit_bytes: 0 };
+        }
+        let stack = exception.stack().filter(|stack| !stack.is_empty());
+        return RuntimeError::Threw { message, stack };
+    }
+    let message = value
+        .get::<Coerced<String>>()
+        .map(|text| text.0)
+        .unwrap_or_else(|_| format!("{value:?}"));
+    RuntimeError::Threw {
+        message,
+        stack: None,
+    }
+}

@@ -1,0 +1,428 @@
+//! The Rust side of one extension's JS runtime that JS can call (`native.*` in `bootstrap.js`): logging,
+//! settling requests, host operations (fire-and-forget, async, and blocking), module resolution and file
+//! reads confined to the extension's folder, compiling with a file name. Also the watchdog the interrupt
+//! handler reads.
+
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::task::{Context as TaskContext, Poll, Wake, Waker};
+use std::time::{Duration, Instant};
+
+use rquickjs::context::EvalOptions;
+use rquickjs::{Ctx, Exception, Function, Object, Value};
+use serde_json::{Value as Json, json};
+use tokio::sync::{mpsc, oneshot};
+
+use super::resolve::{self, Resolved};
+use crate::runtime::{HostCall, HostRequest, HostSender, LogLevel, RuntimeError};
+
+/// How long a blocking host operation may wait when no call deadline is armed (it always is in practice).
+const FALLBACK_HOST_WAIT: Duration = Duration::from_secs(30);
+
+/// The answer to one asynchronous host operation, routed back to the event loop.
+pub(crate) type HostCompletion = (u64, Result<Json, String>);
+
+/// State shared between the event loop and the native functions (all on the runtime's thread).
+pub(crate) struct Shared {
+    /// The extension's id (the `from` of every [`HostCall`]).
+    pub extension_id: String,
+    /// The extension's folder, canonical: nothing outside it is read.
+    pub root: PathBuf,
+    /// Where host operations go.
+    pub host: HostSender,
+    /// Read by the interrupt handler.
+    pub watchdog: Arc<Watchdog>,
+    /// Requests whose JS promise has settled, waiting to be answered by the event loop.
+    pub settled: RefCell<Vec<(u64, Result<Json, RuntimeError>)>>,
+    /// Where the answers of asynchronous host operations go.
+    pub completions: mpsc::UnboundedSender<HostCompletion>,
+    next_host_call: Cell<u64>,
+}
+
+impl Shared {
+    pub(crate) fn new(
+        extension_id: String,
+        root: PathBuf,
+        host: HostSender,
+        completions: mpsc::UnboundedSender<HostCompletion>,
+    ) -> Self {
+        Self {
+            extension_id,
+            root,
+            host,
+            watchdog: Arc::new(Watchdog::new()),
+            settled: RefCell::new(Vec::new()),
+            completions,
+            next_host_call: Cell::new(1),
+        }
+    }
+
+    /// Sends a request to the host without waiting for an answer.
+    pub(crate) fn notify(&self, request: HostRequest) {
+        let _ = self.host.send(HostCall {
+            from: self.extension_id.clone(),
+            request,
+            reply: None,
+        });
+    }
+
+    fn ask(&self, request: HostRequest) -> Result<oneshot::Receiver<Result<Json, String>>, String> {
+        let (reply, answer) = oneshot::channel();
+        self.host
+            .send(HostCall {
+                from: self.extension_id.clone(),
+                request,
+                reply: Some(reply),
+            })
+            .map_err(|_| "exthost: the host has gone away".to_owned())?;
+        Ok(answer)
+    }
+}
+
+/// The deadline of whatever JS is running now; the interrupt handler stops JS once it has passed.
+pub(crate) struct Watchdog {
+    origin: Instant,
+    /// Nanoseconds since `origin`; `u64::MAX` when nothing is armed.
+    deadline: AtomicU64,
+    tripped: AtomicBool,
+}
+
+impl Watchdog {
+    fn new() -> Self {
+        Self {
+            origin: Instant::now(),
+            deadline: AtomicU64::new(u64::MAX),
+            tripped: AtomicBool::new(false),
+        }
+    }
+
+    /// Sets the deadline for the JS about to run.
+    pub(crate) fn arm(&self, deadline: Instant) {
+        let nanos = deadline.saturating_duration_since(self.origin).as_nanos();
+        self.deadline.store(
+            u64::try_from(nanos).unwrap_or(u64::MAX - 1),
+            Ordering::Relaxed,
+        );
+    }
+
+    /// Clears the deadline (no JS is running).
+    pub(crate) fn disarm(&self) {
+        self.deadline.store(u64::MAX, Ordering::Relaxed);
+    }
+
+    /// The armed deadline.
+    pub(crate) fn deadline(&self) -> Option<Instant> {
+        match self.deadline.load(Ordering::Relaxed) {
+            u64::MAX => None,
+            nanos => Some(self.origin + Duration::from_nanos(nanos)),
+        }
+    }
+
+    /// Marks the deadline as broken (JS is interrupted at its next check and never resumes).
+    pub(crate) fn trip(&self) {
+        self.tripped.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether the deadline has been broken; trips it when it has just passed.
+    pub(crate) fn expired(&self) -> bool {
+        if self.tripped.load(Ordering::Relaxed) {
+            return true;
+        }
+        let deadline = self.deadline.load(Ordering::Relaxed);
+        if deadline != u64::MAX && self.origin.elapsed().as_nanos() > u128::from(deadline) {
+            self.trip();
+            return true;
+        }
+        false
+    }
+
+    /// Whether JS was stopped (or must be stopped) for running past its deadline.
+    pub(crate) fn tripped(&self) -> bool {
+        self.tripped.load(Ordering::Relaxed)
+    }
+
+    /// Milliseconds since the runtime started (`performance.now()`, timers).
+    pub(crate) fn now_ms(&self) -> f64 {
+        self.origin.elapsed().as_secs_f64() * 1000.0
+    }
+}
+
+/// Builds the `native` object handed to `bootstrap.js`.
+pub(crate) fn install<'js>(ctx: &Ctx<'js>, shared: &Rc<Shared>) -> rquickjs::Result<Object<'js>> {
+    let native = Object::new(ctx.clone())?;
+
+    let state = shared.clone();
+    native.set(
+        "log",
+        Function::new(ctx.clone(), move |level: String, message: String| {
+            let level = match level.as_str() {
+                "error" => LogLevel::Error,
+                "warn" => LogLevel::Warn,
+                "debug" => LogLevel::Debug,
+                _ => LogLevel::Info,
+            };
+            state.notify(HostRequest::Log { level, message });
+        })?,
+    )?;
+
+    let state = shared.clone();
+    native.set(
+        "settle",
+        Function::new(ctx.clone(), move |request: f64, ok: bool, text: String| {
+            let outcome = settlement(ok, &text);
+            state.settled.borrow_mut().push((request as u64, outcome));
+        })?,
+    )?;
+
+    let state = shared.clone();
+    native.set(
+        "hostNotify",
+        Function::new(
+            ctx.clone(),
+            move |ctx: Ctx<'js>, kind: String, payload: String| -> rquickjs::Result<()> {
+                let request =
+                    host_request(&kind, &payload).map_err(|message| throw(&ctx, &message))?;
+                state.notify(request);
+                Ok(())
+            },
+        )?,
+    )?;
+
+    let state = shared.clone();
+    native.set(
+        "hostCall",
+        Function::new(
+            ctx.clone(),
+            move |ctx: Ctx<'js>, kind: String, payload: String| -> rquickjs::Result<f64> {
+                let request =
+                    host_request(&kind, &payload).map_err(|message| throw(&ctx, &message))?;
+                let answer = state
+                    .ask(request)
+                    .map_err(|message| throw(&ctx, &message))?;
+                let id = state.next_host_call.get();
+                state.next_host_call.set(id + 1);
+                let completions = state.completions.clone();
+                // Runs on this thread's current-thread tokio runtime while the event loop waits.
+                tokio::spawn(async move {
+                    let outcome = answer.await.unwrap_or_else(|_| {
+                        Err("exthost: the host dropped the request".to_owned())
+                    });
+                    let _ = completions.send((id, outcome));
+                });
+                Ok(id as f64)
+            },
+        )?,
+    )?;
+
+    let state = shared.clone();
+    native.set(
+        "hostCallSync",
+        Function::new(
+            ctx.clone(),
+            move |ctx: Ctx<'js>, kind: String, payload: String| -> rquickjs::Result<String> {
+                let request =
+                    host_request(&kind, &payload).map_err(|message| throw(&ctx, &message))?;
+                let answer = state
+                    .ask(request)
+                    .map_err(|message| throw(&ctx, &message))?;
+                let deadline = state
+                    .watchdog
+                    .deadline()
+                    .unwrap_or_else(|| Instant::now() + FALLBACK_HOST_WAIT);
+                match wait_blocking(answer, deadline) {
+                    Some(Ok(Ok(value))) => Ok(value.to_string()),
+                    Some(Ok(Err(message))) => Err(throw(&ctx, &message)),
+                    Some(Err(_)) => Err(throw(&ctx, "exthost: the host dropped the request")),
+                    None => {
+                        // The call's time is up while waiting: stop the JS that asked.
+                        state.watchdog.trip();
+                        Err(throw(
+                            &ctx,
+                            &format!("exthost: the host did not answer {kind} in time"),
+                        ))
+                    }
+                }
+            },
+        )?,
+    )?;
+
+    let state = shared.clone();
+    native.set(
+        "resolve",
+        Function::new(ctx.clone(), move |from_dir: String, specifier: String| {
+            let answer =
+                match resolve::resolve(&state.root, Path::new(&from_dir), &specifier, false) {
+                    Ok(Resolved::File(path)) => json!({ "file": path }),
+                    Ok(Resolved::Builtin(name)) => json!({ "builtin": name }),
+                    Err(error) => json!({ "module": error.module, "error": error.reason }),
+                };
+            answer.to_string()
+        })?,
+    )?;
+
+    let state = shared.clone();
+    native.set(
+        "readFile",
+        Function::new(
+            ctx.clone(),
+            move |ctx: Ctx<'js>, path: String| -> rquickjs::Result<String> {
+                read_confined(&state.root, Path::new(&path))
+                    .map_err(|message| throw(&ctx, &message))
+            },
+        )?,
+    )?;
+
+    native.set(
+        "compile",
+        Function::new(
+            ctx.clone(),
+            |ctx: Ctx<'js>, source: String, filename: String| -> rquickjs::Result<Value<'js>> {
+                let mut options = EvalOptions::default();
+                options.strict = false;
+                options.filename = Some(filename);
+                ctx.eval_with_options(source, options)
+            },
+        )?,
+    )?;
+
+    let watchdog = shared.watchdog.clone();
+    native.set(
+        "now",
+        Function::new(ctx.clone(), move || watchdog.now_ms())?,
+    )?;
+
+    Ok(native)
+}
+
+/// Reads a UTF-8 file that must lie inside `root` (after resolving symbolic links).
+pub(crate) fn read_confined(root: &Path, path: &Path) -> Result<String, String> {
+    let canonical = path
+        .canonicalize()
+        .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+    if !canonical.starts_with(root) {
+        return Err(format!(
+            "cannot read {}: outside the extension's folder {}",
+            path.display(),
+            root.display()
+        ));
+    }
+    let bytes = std::fs::read(&canonical)
+        .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+fn throw(ctx: &Ctx<'_>, message: &str) -> rquickjs::Error {
+    Exception::throw_message(ctx, message)
+}
+
+/// Maps what `bootstrap.js` reports through `native.settle` to a request's outcome.
+fn settlement(ok: bool, text: &str) -> Result<Json, RuntimeError> {
+    let value: Json = serde_json::from_str(text).unwrap_or(Json::Null);
+    if ok {
+        return Ok(value);
+    }
+    let field = |key: &str| {
+        value
+            .get(key)
+            .and_then(Json::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    match value.get("kind").and_then(Json::as_str) {
+        Some("memory") => Err(RuntimeError::MemoryLimit { limit_bytes: 0 }),
+        Some("unknownCommand") => Err(RuntimeError::UnknownCommand {
+            command: field("command"),
+        }),
+        Some("load") => Err(RuntimeError::Load {
+            module: field("module"),
+            reason: field("reason"),
+        }),
+        _ => Err(RuntimeError::Threw {
+            message: field("message"),
+            stack: value.get("stack").and_then(Json::as_str).map(str::to_owned),
+        }),
+    }
+}
+
+/// Turns an operation named by `bootstrap.js` and its JSON payload into a [`HostRequest`].
+fn host_request(kind: &str, payload: &str) -> Result<HostRequest, String> {
+    let payload: Json =
+        serde_json::from_str(payload).map_err(|error| format!("{kind}: {error}"))?;
+    let text = |key: &str| {
+        payload
+            .get(key)
+            .and_then(Json::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| format!("{kind}: `{key}` must be a string"))
+    };
+    let arguments = || {
+        payload
+            .get("arguments")
+            .and_then(Json::as_array)
+            .cloned()
+            .unwrap_or_default()
+    };
+    Ok(match kind {
+        "registerCommand" => HostRequest::RegisterCommand {
+            command: text("command")?,
+        },
+        "unregisterCommand" => HostRequest::UnregisterCommand {
+            command: text("command")?,
+        },
+        "executeCommand" => HostRequest::ExecuteCommand {
+            command: text("command")?,
+            arguments: arguments(),
+        },
+        "getCommands" => HostRequest::GetCommands,
+        "getExtension" => HostRequest::GetExtension { id: text("id")? },
+        "allExtensions" => HostRequest::AllExtensions,
+        "activateExtension" => HostRequest::ActivateExtension { id: text("id")? },
+        "callExport" => HostRequest::CallExport {
+            id: text("id")?,
+            path: payload
+                .get("path")
+                .and_then(Json::as_array)
+                .map(|path| {
+                    path.iter()
+                        .map(|key| key.as_str().map_or_else(|| key.to_string(), str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            arguments: arguments(),
+        },
+        other => return Err(format!("exthost: unknown host operation {other}")),
+    })
+}
+
+struct ThreadWaker(std::thread::Thread);
+
+impl Wake for ThreadWaker {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+}
+
+/// Waits on this thread for `future` until `deadline`; `None` when the deadline passed first. Used by
+/// the blocking host operations (`extensions.getExtension` is synchronous in VS Code): each extension has
+/// its own thread, and the host answers from its own tasks, so blocking here stalls nobody else.
+pub(crate) fn wait_blocking<F: Future + Unpin>(future: F, deadline: Instant) -> Option<F::Output> {
+    // `unconstrained`: tokio's cooperative budget must not make a ready answer look pending.
+    let mut future = tokio::task::unconstrained(future);
+    let waker = Waker::from(Arc::new(ThreadWaker(std::thread::current())));
+    let mut context = TaskContext::from_waker(&waker);
+    loop {
+        if let Poll::Ready(output) = Pin::new(&mut future).poll(&mut context) {
+            return Some(output);
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            return None;
+        }
+        std::thread::park_timeout(deadline - now);
+    }
+}

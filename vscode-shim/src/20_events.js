@@ -1,0 +1,47 @@
+// vscode.EventEmitter: `event(listener, thisArgs?, disposables?)` subscribes, `fire(data)` calls every
+// listener (one that throws is reported and the others still run), `dispose()` drops them all.
+
+const { Disposable } = shim;
+
+class EventEmitter {
+  constructor() {
+    this._listeners = [];
+    this._disposed = false;
+    this._event = undefined;
+  }
+
+  get event() {
+    if (this._event === undefined) {
+      this._event = (listener, thisArgs, disposables) => {
+        if (typeof listener !== 'function') throw new TypeError('EventEmitter.event: listener must be a function');
+        if (this._disposed) return new Disposable(() => {});
+        const entry = { listener, thisArgs };
+        this._listeners.push(entry);
+        const subscription = new Disposable(() => {
+          const index = this._listeners.indexOf(entry);
+          if (index >= 0) this._listeners.splice(index, 1);
+        });
+        if (Array.isArray(disposables)) disposables.push(subscription);
+        return subscription;
+      };
+    }
+    return this._event;
+  }
+
+  fire(data) {
+    for (const entry of this._listeners.slice()) {
+      try {
+        entry.listener.call(entry.thisArgs, data);
+      } catch (error) {
+        host.reportUncaught('an event listener', error);
+      }
+    }
+  }
+
+  dispose() {
+    this._disposed = true;
+    this._listeners = [];
+  }
+}
+
+shim.EventEmitter = EventEmitter;

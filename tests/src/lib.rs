@@ -1,0 +1,364 @@
+//! Shared helpers for the end-to-end tests: spawn the real `exthost` binary and speak framed JSON-RPC to
+//! it over real pipes, with timeouts instead of sleeps.
+
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use exthost_protocol::{
+    ContentLengthCodec, Id, Message, Notification, Request, Response, ResponsePayload, encode_frame,
+};
+use futures::StreamExt;
+use serde_json::{Value, json};
+use tokio::io::AsyncWriteExt;
+use tokio::process::{Child, ChildStdin, Command};
+use tokio::sync::mpsc;
+use tokio_util::codec::FramedRead;
+
+/// How long any single wait in a test may take before the test fails.
+pub const TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The folder of this crate's fixtures.
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+/// The repository root (for the shared VS Code samples beside it and the built-in examples).
+pub fn repository_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("invariant: tests/ sits in the repository")
+        .to_path_buf()
+}
+
+/// The built `exthost` binary: `$EXTHOST_BIN`, else `exthost` in the target folder this test runs from
+/// (cargo builds it for `cargo test --workspace`, because the host crate has integration tests).
+pub fn binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("EXTHOST_BIN") {
+        return PathBuf::from(path);
+    }
+    let exe = std::env::current_exe().expect("the test knows its own path");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("test binaries live in target/<profile>/deps");
+    let binary = profile_dir.join(format!("exthost{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        binary.is_file(),
+        "{} is missing: run the tests with `cargo test --workspace` (which builds it)",
+        binary.display()
+    );
+    binary
+}
+
+/// A command for the binary with an isolated environment: a fresh `EXTHOST_HOME`, no built-in
+/// extensions unless asked, and logs captured in the returned temp folder.
+pub fn isolated_command(home: &Path, builtin: Option<&Path>) -> Command {
+    let mut command = Command::new(binary());
+    command
+        .env("EXTHOST_HOME", home)
+        .env(
+            "EXTHOST_BUILTIN_DIR",
+            builtin.map_or_else(PathBuf::new, Path::to_path_buf),
+        )
+        .env("EXTHOST_LOG", "debug")
+        .kill_on_drop(true);
+    command
+}
+
+/// A running host under test.
+pub struct Host {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    incoming: mpsc::UnboundedReceiver<Message>,
+    /// Messages received while waiting for something else, in arrival order.
+    backlog: VecDeque<Message>,
+    next_id: i64,
+    /// The isolated home folder (kept alive as long as the host).
+    pub home: tempfile::TempDir,
+    /// The host's log file.
+    pub log_file: PathBuf,
+}
+
+/// What a host is started with.
+#[derive(Debug, Default, Clone)]
+pub struct HostOptions {
+    /// Extra command-line arguments after `serve`.
+    pub args: Vec<String>,
+    /// The folder of built-in extensions (none by default).
+    pub builtin: Option<PathBuf>,
+}
+
+impl HostOptions {
+    /// Options with `--extensions-dir DIR` for each folder.
+    pub fn with_dirs(dirs: &[&Path]) -> Self {
+        let mut args = Vec::new();
+        for dir in dirs {
+            args.push("--extensions-dir".to_owned());
+            args.push(dir.display().to_string());
+        }
+        Self {
+            args,
+            builtin: None,
+        }
+    }
+}
+
+impl Host {
+    /// Starts `exthost serve` with `options`.
+    pub fn spawn(options: HostOptions) -> Self {
+        let home = tempfile::tempdir().expect("temp folder");
+        let log_file = home.path().join("exthost.log");
+        let mut command = isolated_command(home.path(), options.builtin.as_deref());
+        command
+            .arg("--log-file")
+            .arg(&log_file)
+            .arg("serve")
+            .args(&options.args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        let mut child = command.spawn().expect("spawn exthost");
+        let stdin = child.stdin.take();
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (sender, incoming) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            let mut frames = FramedRead::new(stdout, ContentLengthCodec::new());
+            while let Some(frame) = frames.next().await {
+                let body = match frame {
+                    Ok(Ok(body)) => body,
+                    other => panic!("the host wrote a bad frame to stdout: {other:?}"),
+                };
+                let message = Message::from_slice(&body).unwrap_or_else(|error| {
+                    panic!(
+                        "the host wrote invalid JSON-RPC: {error:?}: {}",
+                        String::from_utf8_lossy(&body)
+                    )
+                });
+                if sender.send(message).is_err() {
+                    break;
+                }
+            }
+        });
+        Self {
+            child,
+            stdin,
+            incoming,
+            backlog: VecDeque::new(),
+            next_id: 1,
+            home,
+            log_file,
+        }
+    }
+
+    /// Writes raw bytes to the host's stdin.
+    pub async fn send_raw(&mut self, bytes: &[u8]) {
+        let stdin = self.stdin.as_mut().expect("stdin is open");
+        stdin.write_all(bytes).await.expect("write to host");
+        stdin.flush().await.expect("flush to host");
+    }
+
+    /// Frames and sends one message.
+    pub async fn send(&mut self, message: &Message) {
+        self.send_raw(&encode_frame(&message.to_vec())).await;
+    }
+
+    /// Sends a request and answers its id (without waiting).
+    pub async fn send_request(&mut self, method: &str, params: Value) -> Id {
+        let id = Id::Number(self.next_id);
+        self.next_id += 1;
+        let request = Request {
+            id: id.clone(),
+            method: method.to_owned(),
+            params: Some(params),
+        };
+        self.send(&Message::Request(request)).await;
+        id
+    }
+
+    /// Sends a request and waits for its response.
+    pub async fn request(&mut self, method: &str, params: Value) -> Response {
+        let id = self.send_request(method, params).await;
+        self.response(&id).await
+    }
+
+    /// Sends a request and answers its result, failing the test on an error response.
+    pub async fn call(&mut self, method: &str, params: Value) -> Value {
+        match self.request(method, params).await.payload {
+            ResponsePayload::Result(value) => value,
+            ResponsePayload::Error(error) => panic!("{method} failed: {error:?}"),
+        }
+    }
+
+    /// Sends a notification.
+    pub async fn notify(&mut self, method: &str, params: Value) {
+        let notification = Notification {
+            method: method.to_owned(),
+            params: Some(params),
+        };
+        self.send(&Message::Notification(notification)).await;
+    }
+
+    /// `initialize` (with `params` merged over a minimal default) then `initialized`; answers the result.
+    pub async fn initialize(&mut self, params: Value) -> Value {
+        let mut full = json!({"processId": null, "rootUri": null, "capabilities": {}});
+        if let (Some(full), Some(extra)) = (full.as_object_mut(), params.as_object()) {
+            full.extend(extra.clone());
+        }
+        let result = self.call("initialize", full).await;
+        self.notify("initialized", json!({})).await;
+        result
+    }
+
+    async fn receive(&mut self) -> Message {
+        match tokio::time::timeout(TIMEOUT, self.incoming.recv()).await {
+            Ok(Some(message)) => message,
+            Ok(None) => panic!("the host closed stdout; log:\n{}", self.log()),
+            Err(_) => panic!(
+                "no message from the host within {TIMEOUT:?}; log:\n{}",
+                self.log()
+            ),
+        }
+    }
+
+    /// Waits for the message `select` accepts; others are kept for later waits.
+    pub async fn wait_for<T>(&mut self, mut select: impl FnMut(&Message) -> Option<T>) -> T {
+        if let Some(index) = self.backlog.iter().position(|m| select(m).is_some()) {
+            let message = self.backlog.remove(index).expect("index is in range");
+            return select(&message).expect("selected above");
+        }
+        loop {
+            let message = self.receive().await;
+            if let Some(found) = select(&message) {
+                return found;
+            }
+            self.backlog.push_back(message);
+        }
+    }
+
+    /// Waits for the response with `id`.
+    pub async fn response(&mut self, id: &Id) -> Response {
+        self.wait_for(|message| match message {
+            Message::Response(response) if response.id.as_ref() == Some(id) => {
+                Some(response.clone())
+            }
+            _ => None,
+        })
+        .await
+    }
+
+    /// Waits for a response with `id: null` (the answer to a message whose id could not be read).
+    pub async fn null_id_response(&mut self) -> Response {
+        self.wait_for(|message| match message {
+            Message::Response(response) if response.id.is_none() => Some(response.clone()),
+            _ => None,
+        })
+        .await
+    }
+
+    /// Waits for a notification of `method` whose params `accept` approves; answers the params.
+    pub async fn notification(
+        &mut self,
+        method: &str,
+        mut accept: impl FnMut(&Value) -> bool,
+    ) -> Value {
+        self.wait_for(|message| match message {
+            Message::Notification(n) if n.method == method => {
+                let params = n.params.clone().unwrap_or(Value::Null);
+                accept(&params).then_some(params)
+            }
+            _ => None,
+        })
+        .await
+    }
+
+    /// Waits until `exthost/extensionStateChanged` reports `id` in `state`; answers the params.
+    pub async fn state_change(&mut self, id: &str, state: &str) -> Value {
+        self.notification("exthost/extensionStateChanged", |p| {
+            p["id"] == id && p["state"] == state
+        })
+        .await
+    }
+
+    /// Waits for a server → client request of `method`; answers its id and params.
+    pub async fn server_request(&mut self, method: &str) -> (Id, Value) {
+        self.wait_for(|message| match message {
+            Message::Request(r) if r.method == method => {
+                Some((r.id.clone(), r.params.clone().unwrap_or(Value::Null)))
+            }
+            _ => None,
+        })
+        .await
+    }
+
+    /// Every message received so far and not yet consumed.
+    pub fn backlog(&self) -> impl Iterator<Item = &Message> {
+        self.backlog.iter()
+    }
+
+    /// The `exthost/listExtensions` entry for `id`.
+    pub async fn extension(&mut self, id: &str) -> Value {
+        let list = self.call("exthost/listExtensions", json!({})).await;
+        list["extensions"]
+            .as_array()
+            .expect("extensions is an array")
+            .iter()
+            .find(|e| e["id"] == id && e.get("shadowedBy").is_none())
+            .cloned()
+            .unwrap_or_else(|| panic!("no extension {id} in {list:#}"))
+    }
+
+    /// Closes stdin (end of input).
+    pub fn close_stdin(&mut self) {
+        self.stdin = None;
+    }
+
+    /// `shutdown`, `exit`, and the exit code.
+    pub async fn shutdown(mut self) -> i32 {
+        let result = self.call("shutdown", Value::Null).await;
+        assert_eq!(result, Value::Null);
+        self.notify("exit", Value::Null).await;
+        self.exit_code().await
+    }
+
+    /// Waits for the process to end; answers its exit code.
+    pub async fn exit_code(&mut self) -> i32 {
+        let status = tokio::time::timeout(TIMEOUT, self.child.wait())
+            .await
+            .expect("the host exits in time")
+            .expect("wait for the host");
+        status
+            .code()
+            .expect("the host exited normally, not by a signal")
+    }
+
+    /// The host's log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log_file).unwrap_or_default()
+    }
+}
+
+/// Writes an extension folder under `parent`: `exthost.json` from `manifest` and each `(path, text)` file.
+pub fn write_extension(
+    parent: &Path,
+    folder: &str,
+    manifest: &Value,
+    files: &[(&str, &str)],
+) -> PathBuf {
+    let root = parent.join(folder);
+    std::fs::create_dir_all(&root).expect("create extension folder");
+    std::fs::write(
+        root.join("exthost.json"),
+        serde_json::to_vec_pretty(manifest).expect("json"),
+    )
+    .expect("write manifest");
+    for (path, text) in files {
+        let file = root.join(path);
+        if let Some(parent) = file.parent() {
+            std::fs::create_dir_all(parent).expect("create folder");
+        }
+        std::fs::write(file, text).expect("write file");
+    }
+    root
+}

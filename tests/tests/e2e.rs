@@ -1,0 +1,11 @@
+//! End-to-end tests: each spawns the real `exthost` binary and speaks framed JSON-RPC over real pipes.
+//! One test binary, modules by feature.
+
+mod e2e {
+    pub mod activation;
+    pub mod dependencies;
+    pub mod docs;
+    pub mod lifecycle;
+    pub mod protocol;
+    pub mod resilience;
+}

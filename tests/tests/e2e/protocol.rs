@@ -1,0 +1,238 @@
+//! The wire (contract §2): framing, every error code followed by a successful request, lifecycle exit codes.
+
+use exthost_e2e::{Host, HostOptions};
+use exthost_protocol::{Id, ResponsePayload, encode_frame, error_code};
+use serde_json::{Value, json};
+
+fn error_code_of(payload: &ResponsePayload) -> i64 {
+    match payload {
+        ResponsePayload::Error(error) => error.code,
+        ResponsePayload::Result(value) => panic!("expected an error, got result {value}"),
+    }
+}
+
+/// After an error the host keeps serving: a listExtensions request still answers.
+async fn assert_still_serving(host: &mut Host) {
+    let result = host.call("exthost/listExtensions", json!({})).await;
+    assert!(result["extensions"].is_array(), "{result}");
+}
+
+#[tokio::test]
+async fn initialize_shutdown_exit_ends_with_zero() {
+    let mut host = Host::spawn(HostOptions::default());
+    let result = host.initialize(json!({})).await;
+    assert_eq!(result["serverInfo"]["name"], "exthost");
+    assert_eq!(
+        result["capabilities"]["textDocumentSync"]["openClose"],
+        true
+    );
+    assert!(result["capabilities"]["executeCommandProvider"]["commands"].is_array());
+    assert_eq!(host.shutdown().await, 0);
+}
+
+#[tokio::test]
+async fn exit_without_shutdown_ends_with_one() {
+    let mut host = Host::spawn(HostOptions::default());
+    host.initialize(json!({})).await;
+    host.notify("exit", Value::Null).await;
+    assert_eq!(host.exit_code().await, 1);
+}
+
+#[tokio::test]
+async fn end_of_input_without_shutdown_ends_with_one() {
+    let mut host = Host::spawn(HostOptions::default());
+    host.initialize(json!({})).await;
+    host.close_stdin();
+    assert_eq!(host.exit_code().await, 1);
+}
+
+#[tokio::test]
+async fn requests_after_shutdown_are_invalid() {
+    let mut host = Host::spawn(HostOptions::default());
+    host.initialize(json!({})).await;
+    assert_eq!(host.call("shutdown", Value::Null).await, Value::Null);
+    let response = host.request("exthost/listExtensions", json!({})).await;
+    assert_eq!(
+        error_code_of(&response.payload),
+        error_code::INVALID_REQUEST
+    );
+    host.notify("exit", Value::Null).await;
+    assert_eq!(host.exit_code().await, 0);
+}
+
+#[tokio::test]
+async fn a_request_before_initialize_is_refused_then_initialize_works() {
+    let mut host = Host::spawn(HostOptions::default());
+    let response = host.request("exthost/listExtensions", json!({})).await;
+    assert_eq!(
+        error_code_of(&response.payload),
+        error_code::SERVER_NOT_INITIALIZED
+    );
+    host.initialize(json!({})).await;
+    assert_still_serving(&mut host).await;
+    let again = host
+        .request("initialize", json!({"capabilities": {}}))
+        .await;
+    assert_eq!(error_code_of(&again.payload), error_code::INVALID_REQUEST);
+    assert_eq!(host.shutdown().await, 0);
+}
+
+#[tokio::test]
+async fn malformed_json_gets_parse_error_with_null_id() {
+    let mut host = Host::spawn(HostOptions::default());
+    host.initialize(json!({})).await;
+    host.send_raw(&encode_frame(br#"{"jsonrpc": "2.0", "id": 5, "method": "#))
+        .await;
+    let response = host.null_id_response().await;
+    assert_eq!(error_code_of(&response.payload), error_code::PARSE_ERROR);
+    assert_still_serving(&mut host).await;
+    assert_eq!(host.shutdown().await, 0);
+}
+
+#[tokio::test]
+async fn valid_json_that_is_not_a_request_is_invalid() {
+    let mut host = Host::spawn(HostOptions::default());
+    host.initialize(json!({})).await;
+    for body in [
+        r#"42"#,
+        r#"[{"jsonrpc": "2.0", "id": 1, "method": "shutdown"}]"#,
+        r#"{"jsonrpc": "1.0", "method": "x"}"#,
+        r#"{"jsonrpc": "2.0", "method": 7}"#,
+    ] {
+        host.send_raw(&encode_frame(body.as_bytes())).await;
+        let response = host.null_id_response().await;
+        assert_eq!(
+            error_code_of(&response.payload),
+            error_code::INVALID_REQUEST,
+            "for {body}"
+        );
+    }
+    // When the id can be read, the error answers that id.
+    host.send_raw(&encode_frame(
+        br#"{"jsonrpc": "2.0", "id": 77, "method": 7}"#,
+    ))
+    .await;
+    let response = host.response(&Id::Number(77)).await;
+    assert_eq!(
+        error_code_of(&response.payload),
+        error_code::INVALID_REQUEST
+    );
+    assert_still_serving(&mut host).await;
+    assert_eq!(host.shutdown().await, 0);
+}
+
+#[tokio::test]
+async fn unknown_method_and_bad_params_are_reported() {
+    let mut host = Host::spawn(HostOptions::default());
+    host.initialize(json!({})).await;
+    let response = host.request("exthost/noSuchMethod", json!({})).await;
+    assert_eq!(
+        error_code_of(&response.payload),
+        error_code::METHOD_NOT_FOUND
+    );
+    let ResponsePayload::Error(error) = &response.payload else {
+        unreachable!()
+    };
+    assert!(
+        error.message.contains("exthost/noSuchMethod"),
+        "{}",
+        error.message
+    );
+    assert_still_serving(&mut host).await;
+    for params in [json!({}), json!({"id": 5}), json!([1, 2])] {
+        let response = host.request("exthost/enable", params.clone()).await;
+        assert_eq!(
+            error_code_of(&response.payload),
+            error_code::INVALID_PARAMS,
+            "for {params}"
+        );
+    }
+    assert_still_serving(&mut host).await;
+    assert_eq!(host.shutdown().await, 0);
+}
+
+#[tokio::test]
+async fn a_frame_split_across_many_writes_and_many_frames_in_one_write() {
+    let mut host = Host::spawn(HostOptions::default());
+    host.initialize(json!({})).await;
+    let frame = encode_frame(
+        br#"{"jsonrpc":"2.0","id":"split","method":"exthost/listExtensions","params":{}}"#,
+    );
+    for chunk in frame.chunks(3) {
+        host.send_raw(chunk).await;
+    }
+    let response = host.response(&Id::String("split".into())).await;
+    assert!(matches!(response.payload, ResponsePayload::Result(_)));
+
+    let mut batch = Vec::new();
+    for n in 100..110 {
+        let body = format!(r#"{{"jsonrpc":"2.0","id":{n},"method":"exthost/listExtensions"}}"#);
+        batch.extend(encode_frame(body.as_bytes()));
+    }
+    host.send_raw(&batch).await;
+    for n in 100..110 {
+        let response = host.response(&Id::Number(n)).await;
+        assert!(
+            matches!(response.payload, ResponsePayload::Result(_)),
+            "request {n}"
+        );
+    }
+    assert_eq!(host.shutdown().await, 0);
+}
+
+#[tokio::test]
+async fn garbage_between_frames_is_reported_and_skipped() {
+    let mut host = Host::spawn(HostOptions::default());
+    host.initialize(json!({})).await;
+    let mut bytes = b"this is not a header\r\n\r\n{}{}".to_vec();
+    bytes.extend(encode_frame(
+        br#"{"jsonrpc":"2.0","id":"after-garbage","method":"exthost/listExtensions"}"#,
+    ));
+    bytes.extend(b"Content-Length: nope\r\n\r\n{}");
+    bytes.extend(encode_frame(
+        br#"{"jsonrpc":"2.0","id":"after-bad-length","method":"exthost/listExtensions"}"#,
+    ));
+    host.send_raw(&bytes).await;
+    let response = host.response(&Id::String("after-garbage".into())).await;
+    assert!(matches!(response.payload, ResponsePayload::Result(_)));
+    let response = host.response(&Id::String("after-bad-length".into())).await;
+    assert!(matches!(response.payload, ResponsePayload::Result(_)));
+    let parse_error = host.null_id_response().await;
+    assert_eq!(error_code_of(&parse_error.payload), error_code::PARSE_ERROR);
+    assert_eq!(host.shutdown().await, 0);
+}
+
+#[tokio::test]
+async fn a_ten_megabyte_message_is_served() {
+    let mut host = Host::spawn(HostOptions::default());
+    host.initialize(json!({})).await;
+    let padding = "x".repeat(10 * 1024 * 1024);
+    let uri = "file:///big.txt";
+    host.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "plaintext", "version": 1, "text": padding}}),
+    )
+    .await;
+    let result = host
+        .call("exthost/listExtensions", json!({"padding": padding}))
+        .await;
+    assert!(result["extensions"].is_array());
+    assert_eq!(host.shutdown().await, 0);
+}
+
+#[tokio::test]
+async fn a_content_type_header_is_accepted() {
+    let mut host = Host::spawn(HostOptions::default());
+    host.initialize(json!({})).await;
+    let body = br#"{"jsonrpc":"2.0","id":"typed","method":"exthost/listExtensions"}"#;
+    let mut frame = format!(
+        "Content-Length: {}\r\nContent-Type: application/vscode-jsonrpc; charset=utf-8\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    frame.extend(body);
+    host.send_raw(&frame).await;
+    let response = host.response(&Id::String("typed".into())).await;
+    assert!(matches!(response.payload, ResponsePayload::Result(_)));
+    assert_eq!(host.shutdown().await, 0);
+}

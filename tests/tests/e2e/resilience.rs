@@ -1,0 +1,243 @@
+//! Whatever an extension does — throw, loop forever, exhaust memory, load what it may not — it alone is
+//! failed and reported, and every other extension keeps answering.
+
+use exthost_e2e::{Host, HostOptions, write_extension};
+use exthost_protocol::{ResponsePayload, error_code};
+use serde_json::json;
+
+fn extensions(dir: &std::path::Path) {
+    let command = |id: &str, body: &str| {
+        format!(
+            "const vscode = require('vscode');\nexports.activate = (c) => {{ c.subscriptions.push(vscode.commands.registerCommand('{id}', () => {{ {body} }})); }};\n"
+        )
+    };
+    let manifest = |id: &str, command: &str, limits: serde_json::Value| {
+        json!({"id": id, "name": id, "version": "1.0.0", "main": "extension.js",
+               "activationEvents": [format!("onCommand:{command}")], "limits": limits})
+    };
+    write_extension(
+        dir,
+        "ok",
+        &manifest("test.ok", "ok.ping", json!({})),
+        &[("extension.js", &command("ok.ping", "return 'pong';"))],
+    );
+    write_extension(
+        dir,
+        "loop",
+        &manifest("test.loop", "loop.run", json!({"callTimeoutMs": 500})),
+        &[("extension.js", &command("loop.run", "while (true) {}"))],
+    );
+    write_extension(
+        dir,
+        "hog",
+        &manifest("test.hog", "hog.run", json!({"memoryMb": 16})),
+        &[(
+            "extension.js",
+            &command(
+                "hog.run",
+                "const a = []; while (true) { a.push('x'.repeat(1024) + a.length); }",
+            ),
+        )],
+    );
+    write_extension(
+        dir,
+        "thrower",
+        &manifest("test.thrower", "thrower.run", json!({})),
+        &[(
+            "extension.js",
+            &command("thrower.run", "throw new TypeError('no good');"),
+        )],
+    );
+    write_extension(
+        dir,
+        "bad-activate",
+        &manifest("test.bad-activate", "bad.run", json!({})),
+        &[(
+            "extension.js",
+            "function helper() { throw new Error('activation exploded'); }\nexports.activate = () => helper();\n",
+        )],
+    );
+    write_extension(
+        dir,
+        "wants-fs",
+        &manifest("test.wants-fs", "fs.run", json!({})),
+        &[(
+            "extension.js",
+            "const fs = require('fs');\nexports.activate = () => {};\n",
+        )],
+    );
+    write_extension(
+        dir,
+        "slow-activate",
+        &json!({"id": "test.slow-activate", "name": "slow", "version": "1.0.0", "main": "extension.js",
+                "activationEvents": ["onCommand:slow.run"], "limits": {"activateTimeoutMs": 300}}),
+        &[(
+            "extension.js",
+            "exports.activate = () => new Promise(() => {});\n",
+        )],
+    );
+}
+
+fn error_of(payload: ResponsePayload) -> exthost_protocol::ResponseError {
+    match payload {
+        ResponsePayload::Error(error) => error,
+        ResponsePayload::Result(value) => panic!("expected an error, got {value}"),
+    }
+}
+
+async fn ping(host: &mut Host) {
+    assert_eq!(
+        host.call("workspace/executeCommand", json!({"command": "ok.ping"}))
+            .await,
+        json!("pong")
+    );
+}
+
+#[tokio::test]
+async fn an_endless_loop_is_stopped_and_others_keep_answering_meanwhile() {
+    let dir = tempfile::tempdir().unwrap();
+    extensions(dir.path());
+    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
+    host.initialize(json!({})).await;
+    ping(&mut host).await;
+    let looping = host
+        .send_request("workspace/executeCommand", json!({"command": "loop.run"}))
+        .await;
+    // While the loop burns its thread, another extension answers.
+    ping(&mut host).await;
+    let error = error_of(host.response(&looping).await.payload);
+    assert_eq!(error.code, error_code::REQUEST_FAILED);
+    assert_eq!(
+        error.message,
+        "time limit exceeded: command loop.run ran longer than 500 ms"
+    );
+    let failed = host.state_change("test.loop", "failed").await;
+    assert_eq!(
+        failed["error"]["message"],
+        "time limit exceeded: command loop.run ran longer than 500 ms"
+    );
+    let shown = host
+        .notification("window/showMessage", |p| {
+            p["message"].as_str().unwrap().contains("test.loop")
+        })
+        .await;
+    assert_eq!(shown["type"], 1);
+    ping(&mut host).await;
+    // The failed extension's command is gone.
+    let again = error_of(
+        host.request("workspace/executeCommand", json!({"command": "loop.run"}))
+            .await
+            .payload,
+    );
+    assert!(again.message.contains("loop.run"), "{}", again.message);
+    assert_eq!(host.shutdown().await, 0);
+}
+
+#[tokio::test]
+async fn a_memory_hog_is_stopped_and_others_keep_answering() {
+    let dir = tempfile::tempdir().unwrap();
+    extensions(dir.path());
+    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
+    host.initialize(json!({})).await;
+    let error = error_of(
+        host.request("workspace/executeCommand", json!({"command": "hog.run"}))
+            .await
+            .payload,
+    );
+    assert_eq!(
+        error.message,
+        "memory limit exceeded: the extension used more than 16 MB"
+    );
+    let failed = host.state_change("test.hog", "failed").await;
+    assert_eq!(
+        failed["error"]["message"],
+        "memory limit exceeded: the extension used more than 16 MB"
+    );
+    ping(&mut host).await;
+    assert_eq!(host.shutdown().await, 0);
+}
+
+#[tokio::test]
+async fn a_throwing_command_errors_but_its_extension_keeps_running() {
+    let dir = tempfile::tempdir().unwrap();
+    extensions(dir.path());
+    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
+    host.initialize(json!({})).await;
+    for _ in 0..2 {
+        let error = error_of(
+            host.request(
+                "workspace/executeCommand",
+                json!({"command": "thrower.run"}),
+            )
+            .await
+            .payload,
+        );
+        assert_eq!(error.code, error_code::REQUEST_FAILED);
+        assert_eq!(error.message, "no good");
+        assert_eq!(error.data.as_ref().unwrap()["extension"], "test.thrower");
+        assert!(
+            error.data.as_ref().unwrap()["stack"]
+                .as_str()
+                .unwrap()
+                .contains("extension.js")
+        );
+    }
+    assert_eq!(host.extension("test.thrower").await["state"], "enabled");
+    assert_eq!(host.shutdown().await, 0);
+}
+
+#[tokio::test]
+async fn activation_failures_are_reported_with_message_and_stack() {
+    let dir = tempfile::tempdir().unwrap();
+    extensions(dir.path());
+    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
+    host.initialize(json!({})).await;
+
+    let error = error_of(
+        host.request("workspace/executeCommand", json!({"command": "bad.run"}))
+            .await
+            .payload,
+    );
+    assert_eq!(error.message, "activation exploded");
+    let failed = host.extension("test.bad-activate").await;
+    assert_eq!(failed["state"], "failed");
+    let message = failed["error"]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("activate threw: activation exploded\n"),
+        "{message}"
+    );
+    assert!(
+        message.contains("helper"),
+        "the stack names the function: {message}"
+    );
+
+    let error = error_of(
+        host.request("workspace/executeCommand", json!({"command": "fs.run"}))
+            .await
+            .payload,
+    );
+    assert!(error.message.contains("'fs'"), "{}", error.message);
+    let failed = host.extension("test.wants-fs").await;
+    assert!(
+        failed["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("'fs'")
+    );
+
+    let error = error_of(
+        host.request("workspace/executeCommand", json!({"command": "slow.run"}))
+            .await
+            .payload,
+    );
+    assert_eq!(
+        error.message,
+        "time limit exceeded: activate ran longer than 300 ms"
+    );
+    assert_eq!(
+        host.extension("test.slow-activate").await["state"],
+        "failed"
+    );
+    ping(&mut host).await;
+    assert_eq!(host.shutdown().await, 0);
+}

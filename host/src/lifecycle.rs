@@ -1,0 +1,1129 @@
+//! The lifecycle: the one owner through which every extension is activated, enabled, disabled, reloaded
+//! and failed, in dependency order, with each state change published to the editor.
+//!
+//! It owns the [`Registry`] (states), the dependency [`Resolution`], the running runtimes, the command
+//! table and the [`SessionState`]. Locks are short and never held across an `await`; management operations
+//! (enable, disable, reload, restart) are serialised by one async lock; activations of one extension are
+//! shared, so concurrent triggers activate it once.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use exthost_protocol::methods::{
+    ErrorInfo, ExtensionInfo, ExtensionState, ExtensionStateChangedParams,
+};
+use futures::FutureExt;
+use futures::future::{BoxFuture, Shared};
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+
+use crate::config::{HostConfig, manifest_context};
+use crate::discovery;
+use crate::editor::EditorHandle;
+use crate::graph::{self, GraphNode, Resolution};
+use crate::manifest::{ActivationEvent, Manifest};
+use crate::registry::{ExtensionRecord, Registry, StateChange};
+use crate::runtime::{
+    Engine, HostCall, HostRequest, HostSender, LaunchSpec, LogLevel, RuntimeError, RuntimeHandle,
+    RuntimeRequest,
+};
+use crate::session::SessionState;
+
+/// Extra time the host grants a runtime beyond its own limit before giving up on it from outside.
+const OUTSIDE_GRACE: Duration = Duration::from_secs(2);
+
+/// Why a lifecycle operation did not succeed; the server turns each into a JSON-RPC error.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LifecycleError {
+    /// No extension has that id.
+    #[error("no extension with id {id}")]
+    UnknownExtension {
+        /// The id asked for.
+        id: String,
+    },
+    /// The extension is failed (bad manifest, dependency problem, or a crash) and cannot do this.
+    #[error("extension {id} failed: {message}")]
+    Failed {
+        /// The extension.
+        id: String,
+        /// Why it failed.
+        message: String,
+    },
+    /// The extension is disabled.
+    #[error("extension {id} is disabled")]
+    Disabled {
+        /// The extension.
+        id: String,
+    },
+    /// Hot reload asked of an extension that does not support it.
+    #[error(
+        "extension {id} does not support hot reload (capabilities.supportsHotReload is false): restart the host to load its new code"
+    )]
+    ReloadNotSupported {
+        /// The extension.
+        id: String,
+    },
+    /// The extension declares `capabilities.supportsDisable: false`.
+    #[error("extension {id} cannot be disabled (capabilities.supportsDisable is false)")]
+    DisableNotSupported {
+        /// The extension.
+        id: String,
+    },
+    /// No extension registered or declares the command.
+    #[error("command not found: {command}")]
+    CommandNotFound {
+        /// The command id.
+        command: String,
+    },
+    /// The command belongs to a disabled extension.
+    #[error("command {command} belongs to extension {id}, which is disabled")]
+    CommandDisabled {
+        /// The command id.
+        command: String,
+        /// Its extension.
+        id: String,
+    },
+    /// The extension's code failed in this call (it threw, or broke a limit).
+    #[error("{error}")]
+    Runtime {
+        /// The extension.
+        id: String,
+        /// What happened.
+        error: RuntimeError,
+    },
+}
+
+/// A running extension.
+struct Running {
+    /// `None` for an extension without code (a VS Code extension that only contributes).
+    runtime: Option<RuntimeHandle>,
+    /// The (copied) value `activate` returned.
+    exports: Value,
+}
+
+type ActivationFuture = Shared<BoxFuture<'static, Result<Value, LifecycleError>>>;
+
+/// Everything behind the lifecycle's lock.
+struct LifecycleState {
+    registry: Registry,
+    resolution: Resolution,
+    running: HashMap<String, Running>,
+    activations: HashMap<String, ActivationFuture>,
+    /// command id → the extension that registered it.
+    commands: BTreeMap<String, String>,
+    session: SessionState,
+}
+
+/// The owner of every extension's lifecycle. Shared as `Arc<Lifecycle>`.
+pub struct Lifecycle {
+    config: HostConfig,
+    engine: Arc<dyn Engine>,
+    editor: EditorHandle,
+    host_calls: HostSender,
+    state: Mutex<LifecycleState>,
+    management: tokio::sync::Mutex<()>,
+}
+
+impl std::fmt::Debug for Lifecycle {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("Lifecycle")
+            .field("engine", &self.engine.name())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Discovers the extensions for `config` and `session`, resolves their dependencies and returns the
+/// registry with every problem already recorded as a `failed` state.
+pub fn load_catalog(config: &HostConfig, session: &SessionState) -> (Registry, Resolution) {
+    let mut config = config.clone();
+    config
+        .extensions_dirs
+        .extend(session.initialization_paths("extensionsDirs"));
+    config
+        .dev_paths
+        .extend(session.initialization_paths("devPaths"));
+    let roots = config.discovery_roots(&session.workspace_folders());
+    let mut records = discovery::discover(&roots, &manifest_context());
+    let resolution = resolve_records(&mut records);
+    (Registry::new(records), resolution)
+}
+
+/// Runs the dependency graph over the unshadowed records and marks the ones it rejects as failed.
+fn resolve_records(records: &mut [ExtensionRecord]) -> Resolution {
+    let nodes: Vec<GraphNode> = records
+        .iter()
+        .filter(|record| record.is_active_candidate())
+        .map(|record| GraphNode {
+            id: record.id.clone(),
+            version: record.manifest.as_ref().map(|m| m.version.clone()),
+            dependencies: record
+                .manifest
+                .as_ref()
+                .map(|m| m.dependencies.clone())
+                .unwrap_or_default(),
+            failed: record.state == ExtensionState::Failed,
+        })
+        .collect();
+    let resolution = graph::resolve(&nodes);
+    for record in records.iter_mut().filter(|r| r.is_active_candidate()) {
+        if let Some(problem) = resolution.problems.get(&record.id) {
+            record.state = ExtensionState::Failed;
+            record.error = Some(problem.to_string());
+        }
+    }
+    resolution
+}
+
+impl Lifecycle {
+    /// Creates the lifecycle: discovers extensions for the session and starts serving extensions' calls
+    /// to the host. Must be called inside a tokio runtime.
+    pub fn start(
+        config: HostConfig,
+        engine: Arc<dyn Engine>,
+        editor: EditorHandle,
+        session: SessionState,
+    ) -> Arc<Self> {
+        let (registry, resolution) = load_catalog(&config, &session);
+        let (host_calls, calls) = mpsc::unbounded_channel();
+        let lifecycle = Arc::new(Self {
+            config,
+            engine,
+            editor,
+            host_calls,
+            state: Mutex::new(LifecycleState {
+                registry,
+                resolution,
+                running: HashMap::new(),
+                activations: HashMap::new(),
+                commands: BTreeMap::new(),
+                session,
+            }),
+            management: tokio::sync::Mutex::new(()),
+        });
+        tokio::spawn(serve_host_calls(Arc::downgrade(&lifecycle), calls));
+        lifecycle
+    }
+
+    fn lock(&self) -> MutexGuard<'_, LifecycleState> {
+        self.state
+            .lock()
+            .expect("invariant: the lifecycle lock is never poisoned (no panics while held)")
+    }
+
+    /// Reads the session state (for replay and for the server's document handling).
+    pub fn with_session<T>(&self, read: impl FnOnce(&mut SessionState) -> T) -> T {
+        read(&mut self.lock().session)
+    }
+
+    /// Every extension, shadowed ones included.
+    pub fn list(&self) -> Vec<ExtensionInfo> {
+        self.lock().registry.infos()
+    }
+
+    /// The ids of commands contributed by extensions that can run (for `executeCommandProvider`).
+    pub fn contributed_commands(&self) -> Vec<String> {
+        let state = self.lock();
+        let mut commands: Vec<String> = state
+            .registry
+            .ids()
+            .filter_map(|id| state.registry.get(id))
+            .filter(|record| record.state != ExtensionState::Failed)
+            .filter_map(|record| record.manifest.as_ref())
+            .flat_map(|manifest| {
+                manifest
+                    .contributes
+                    .commands
+                    .iter()
+                    .map(|c| c.command.clone())
+            })
+            .collect();
+        commands.sort();
+        commands.dedup();
+        commands
+    }
+
+    /// Applies a registry transition and publishes it.
+    fn transition(
+        &self,
+        state: &mut LifecycleState,
+        id: &str,
+        to: ExtensionState,
+        error: Option<String>,
+    ) {
+        match state.registry.transition(id, to, error) {
+            Ok(Some(change)) => self.publish(&change),
+            Ok(None) => {}
+            Err(refused) => tracing::error!(%refused, "lifecycle bug: transition refused"),
+        }
+    }
+
+    fn publish(&self, change: &StateChange) {
+        tracing::info!(id = %change.id, state = %change.state, error = ?change.error, "extension state changed");
+        let params = ExtensionStateChangedParams {
+            id: change.id.clone(),
+            state: change.state,
+            error: change.error.clone().map(|message| ErrorInfo { message }),
+        };
+        self.editor.notify(
+            "exthost/extensionStateChanged",
+            serde_json::to_value(params).expect("invariant: params serialise"),
+        );
+    }
+
+    /// Marks `id` failed, stops its runtime and forgets what it registered; tells the editor.
+    fn fail(&self, id: &str, message: String) {
+        let runtime = {
+            let mut state = self.lock();
+            let running = state.running.remove(id);
+            state.commands.retain(|_, owner| owner != id);
+            self.transition(
+                &mut state,
+                id,
+                ExtensionState::Failed,
+                Some(message.clone()),
+            );
+            running
+        };
+        drop(runtime);
+        self.editor.notify(
+            "window/showMessage",
+            json!({"type": 1, "message": format!("Extension {id} failed: {message}")}),
+        );
+    }
+
+    /// Activates `id` (its dependencies first) and answers its exports. Concurrent calls share one
+    /// activation; an enabled extension answers at once.
+    pub async fn activate(self: &Arc<Self>, id: &str) -> Result<Value, LifecycleError> {
+        self.activate_with(id, false).await
+    }
+
+    /// Activation proper. `explicit` (an `exthost/enable`) may also start a disabled extension, or retry
+    /// one whose failure came from running it.
+    async fn activate_with(
+        self: &Arc<Self>,
+        id: &str,
+        explicit: bool,
+    ) -> Result<Value, LifecycleError> {
+        let activation = {
+            let mut state = self.lock();
+            let record = state
+                .registry
+                .get(id)
+                .ok_or_else(|| LifecycleError::UnknownExtension { id: id.to_owned() })?;
+            match record.state {
+                ExtensionState::Enabled => {
+                    return Ok(state
+                        .running
+                        .get(id)
+                        .map_or(Value::Null, |r| r.exports.clone()));
+                }
+                ExtensionState::Disabled if !explicit => {
+                    return Err(LifecycleError::Disabled { id: id.to_owned() });
+                }
+                ExtensionState::Failed
+                    if !(state.activations.contains_key(id)
+                        || explicit && self.can_retry(&state, id)) =>
+                {
+                    return Err(LifecycleError::Failed {
+                        id: id.to_owned(),
+                        message: record.error.clone().unwrap_or_default(),
+                    });
+                }
+                _ => {}
+            }
+            if let Some(activation) = state.activations.get(id) {
+                activation.clone()
+            } else {
+                let this = Arc::clone(self);
+                let owned = id.to_owned();
+                let activation = async move { this.run_activation(owned).await }
+                    .boxed()
+                    .shared();
+                state.activations.insert(id.to_owned(), activation.clone());
+                activation
+            }
+        };
+        activation.await
+    }
+
+    /// [`Lifecycle::activate`] as a boxed `Send` future: activation recurses into dependencies, and the
+    /// explicit type breaks the cycle the compiler cannot see through.
+    fn activate_boxed(
+        self: Arc<Self>,
+        id: String,
+    ) -> BoxFuture<'static, Result<Value, LifecycleError>> {
+        async move { self.activate(&id).await }.boxed()
+    }
+
+    async fn run_activation(self: Arc<Self>, id: String) -> Result<Value, LifecycleError> {
+        let result = self.activate_now(&id).await;
+        self.lock().activations.remove(&id);
+        result
+    }
+
+    /// Activates the dependencies, then launches and activates the extension itself.
+    async fn activate_now(self: &Arc<Self>, id: &str) -> Result<Value, LifecycleError> {
+        let manifest = self.manifest(id)?;
+        for dependency in manifest.dependency_ids() {
+            if let Err(error) = Arc::clone(self).activate_boxed(dependency.to_owned()).await {
+                if let LifecycleError::Disabled { .. } = error {
+                    return Err(error);
+                }
+                let message = format!("dependency {dependency} failed: {error}");
+                self.fail(id, message.clone());
+                return Err(LifecycleError::Failed {
+                    id: id.to_owned(),
+                    message,
+                });
+            }
+        }
+        {
+            let mut state = self.lock();
+            self.transition(&mut state, id, ExtensionState::Loaded, None);
+        }
+        let Some(spec) = self.launch_spec(&manifest) else {
+            // Nothing to run: a contribution-only extension is enabled as soon as it is loaded.
+            let mut state = self.lock();
+            state.running.insert(
+                id.to_owned(),
+                Running {
+                    runtime: None,
+                    exports: Value::Null,
+                },
+            );
+            self.transition(&mut state, id, ExtensionState::Enabled, None);
+            return Ok(Value::Null);
+        };
+        let activate_limit = spec.limits.activate_timeout;
+        let runtime = match self.engine_for(&manifest) {
+            Ok(engine) => engine.launch(spec, self.host_calls.clone()),
+            Err(message) => Err(RuntimeError::Load {
+                module: manifest.file.display().to_string(),
+                reason: message,
+            }),
+        };
+        let runtime = match runtime {
+            Ok(runtime) => runtime,
+            Err(error) => {
+                self.fail(id, error.to_string());
+                return Err(LifecycleError::Runtime {
+                    id: id.to_owned(),
+                    error,
+                });
+            }
+        };
+        self.lock().running.insert(
+            id.to_owned(),
+            Running {
+                runtime: Some(runtime.clone()),
+                exports: Value::Null,
+            },
+        );
+        match call_with_grace(
+            &runtime,
+            RuntimeRequest::Activate,
+            activate_limit,
+            "activate",
+        )
+        .await
+        {
+            Ok(exports) => {
+                let mut state = self.lock();
+                if let Some(running) = state.running.get_mut(id) {
+                    running.exports = exports.clone();
+                }
+                self.transition(&mut state, id, ExtensionState::Enabled, None);
+                Ok(exports)
+            }
+            Err(error) => {
+                let message = match &error {
+                    RuntimeError::Threw {
+                        message,
+                        stack: Some(stack),
+                    } => {
+                        format!("activate threw: {message}\n{stack}")
+                    }
+                    RuntimeError::Threw {
+                        message,
+                        stack: None,
+                    } => format!("activate threw: {message}"),
+                    other => other.to_string(),
+                };
+                self.fail(id, message);
+                Err(LifecycleError::Runtime {
+                    id: id.to_owned(),
+                    error,
+                })
+            }
+        }
+    }
+
+    fn manifest(&self, id: &str) -> Result<Arc<Manifest>, LifecycleError> {
+        let state = self.lock();
+        let record = state
+            .registry
+            .get(id)
+            .ok_or_else(|| LifecycleError::UnknownExtension { id: id.to_owned() })?;
+        record
+            .manifest
+            .clone()
+            .ok_or_else(|| LifecycleError::Failed {
+                id: id.to_owned(),
+                message: record.error.clone().unwrap_or_default(),
+            })
+    }
+
+    fn launch_spec(&self, manifest: &Manifest) -> Option<LaunchSpec> {
+        let folder = manifest.file.parent()?.to_path_buf();
+        let entry = if let Some(main) = &manifest.main {
+            resolve_entry(&folder, main)
+        } else if manifest.native.is_some() {
+            folder.clone()
+        } else {
+            return None;
+        };
+        Some(LaunchSpec {
+            extension_id: manifest.id.clone(),
+            extension_path: folder,
+            entry,
+            package_json: manifest.raw.clone(),
+            limits: self.config.limits_for(manifest),
+            development: self.is_development(&manifest.id),
+        })
+    }
+
+    fn is_development(&self, id: &str) -> bool {
+        self.lock()
+            .registry
+            .get(id)
+            .is_some_and(|record| record.source == exthost_protocol::methods::ExtensionSource::Dev)
+    }
+
+    fn engine_for(&self, manifest: &Manifest) -> Result<&dyn Engine, String> {
+        if manifest.is_native() {
+            return Err("native extensions are not supported by this build yet".to_owned());
+        }
+        Ok(self.engine.as_ref())
+    }
+
+    /// Fires an activation event: activates (concurrently) every extension that declares it and may run.
+    /// Answers the ids that became enabled because of it.
+    pub async fn fire(self: &Arc<Self>, event: &str) -> Vec<String> {
+        self.fire_with_outcomes(event)
+            .await
+            .into_iter()
+            .filter_map(|(id, outcome)| outcome.ok().map(|_| id))
+            .collect()
+    }
+
+    /// [`Lifecycle::fire`], answering each candidate's outcome (failures are also published as states).
+    async fn fire_with_outcomes(
+        self: &Arc<Self>,
+        event: &str,
+    ) -> Vec<(String, Result<Value, LifecycleError>)> {
+        let candidates: Vec<String> = {
+            let mut state = self.lock();
+            state.session.record_event(event);
+            let parsed = event.parse::<ActivationEvent>().ok();
+            state
+                .registry
+                .ids()
+                .filter_map(|id| state.registry.get(id))
+                .filter(|record| {
+                    // An activation already under way is joined, so this trigger waits for it too.
+                    matches!(
+                        record.state,
+                        ExtensionState::Discovered | ExtensionState::Unloaded
+                    ) || state.activations.contains_key(&record.id)
+                })
+                .filter(|record| {
+                    record.manifest.as_ref().is_some_and(|manifest| {
+                        manifest.activation_events.iter().any(|declared| {
+                            parsed.as_ref() == Some(declared) || declared.to_string() == event
+                        })
+                    })
+                })
+                .map(|record| record.id.clone())
+                .collect()
+        };
+        let outcomes =
+            futures::future::join_all(candidates.iter().map(|id| self.activate(id))).await;
+        for (id, outcome) in candidates.iter().zip(&outcomes) {
+            if let Err(error) = outcome {
+                tracing::warn!(%id, %event, %error, "activation failed");
+            }
+        }
+        candidates.into_iter().zip(outcomes).collect()
+    }
+
+    /// Runs a command: routes it to the extension that registered it, activating the extensions that
+    /// declare `onCommand:<command>` first when nobody has registered it yet.
+    pub async fn execute_command(
+        self: &Arc<Self>,
+        command: &str,
+        arguments: Vec<Value>,
+    ) -> Result<Value, LifecycleError> {
+        let mut activation_failure = None;
+        if self.command_owner(command).is_none() {
+            let outcomes = self
+                .fire_with_outcomes(&format!("onCommand:{command}"))
+                .await;
+            activation_failure = outcomes.into_iter().find_map(|(_, outcome)| outcome.err());
+        }
+        let Some(owner) = self.command_owner(command) else {
+            // The extension meant to provide it failed to activate: that is the answer.
+            return Err(activation_failure.unwrap_or_else(|| self.missing_command_error(command)));
+        };
+        let (runtime, limit) = {
+            let state = self.lock();
+            let runtime = state.running.get(&owner).and_then(|r| r.runtime.clone());
+            let limit = state
+                .registry
+                .get(&owner)
+                .and_then(|r| r.manifest.as_deref())
+                .map(|m| self.config.limits_for(m).call_timeout)
+                .unwrap_or(self.config.limits.call_timeout);
+            (runtime, limit)
+        };
+        let Some(runtime) = runtime else {
+            return Err(self.missing_command_error(command));
+        };
+        let request = RuntimeRequest::ExecuteCommand {
+            command: command.to_owned(),
+            arguments,
+        };
+        let during = format!("command {command}");
+        match call_with_grace(&runtime, request, limit, &during).await {
+            Ok(value) => Ok(value),
+            Err(error) => {
+                if error.is_fatal() {
+                    self.fail(&owner, error.to_string());
+                }
+                Err(LifecycleError::Runtime { id: owner, error })
+            }
+        }
+    }
+
+    fn command_owner(&self, command: &str) -> Option<String> {
+        self.lock().commands.get(command).cloned()
+    }
+
+    fn missing_command_error(&self, command: &str) -> LifecycleError {
+        let state = self.lock();
+        let declaring_disabled = state
+            .registry
+            .ids()
+            .filter_map(|id| state.registry.get(id))
+            .find(|record| {
+                record.state == ExtensionState::Disabled
+                    && record.manifest.as_ref().is_some_and(|m| {
+                        m.contributes.commands.iter().any(|c| c.command == command)
+                            || m.activation_events
+                                .iter()
+                                .any(|e| *e == ActivationEvent::OnCommand(command.to_owned()))
+                    })
+            });
+        match declaring_disabled {
+            Some(record) => LifecycleError::CommandDisabled {
+                command: command.to_owned(),
+                id: record.id.clone(),
+            },
+            None => LifecycleError::CommandNotFound {
+                command: command.to_owned(),
+            },
+        }
+    }
+
+    /// `exthost/enable`: enables `id` and, first, every dependency that is not enabled. Answers the ids
+    /// that changed state, dependencies first.
+    pub async fn enable(self: &Arc<Self>, id: &str) -> Result<Vec<String>, LifecycleError> {
+        let _one_at_a_time = self.management.lock().await;
+        let chain = self.dependency_chain(id)?;
+        let mut changed = Vec::new();
+        for member in chain {
+            let before = {
+                let mut state = self.lock();
+                state.session.record_enabled(&member);
+                state.registry.state(&member).ok()
+            };
+            let outcome = self.activate_with(&member, true).await;
+            if before != self.lock().registry.state(&member).ok() {
+                changed.push(member.clone());
+            }
+            outcome?;
+        }
+        Ok(changed)
+    }
+
+    /// Whether a failed extension may be retried: only when its failure came from running it, not from
+    /// its manifest or dependencies (those need the files fixed and a restart).
+    fn can_retry(&self, state: &LifecycleState, id: &str) -> bool {
+        state
+            .registry
+            .get(id)
+            .is_some_and(|record| record.manifest.is_some())
+            && !state.resolution.problems.contains_key(id)
+    }
+
+    /// `id`'s transitive dependencies in dependency order, then `id`.
+    fn dependency_chain(&self, id: &str) -> Result<Vec<String>, LifecycleError> {
+        let state = self.lock();
+        let record = state
+            .registry
+            .get(id)
+            .ok_or_else(|| LifecycleError::UnknownExtension { id: id.to_owned() })?;
+        if let Some(problem) = state.resolution.problems.get(id) {
+            return Err(LifecycleError::Failed {
+                id: id.to_owned(),
+                message: problem.to_string(),
+            });
+        }
+        if record.manifest.is_none() {
+            return Err(LifecycleError::Failed {
+                id: id.to_owned(),
+                message: record.error.clone().unwrap_or_default(),
+            });
+        }
+        let mut needed = vec![id.to_owned()];
+        let mut index = 0;
+        while index < needed.len() {
+            let dependencies: Vec<String> = state
+                .registry
+                .get(&needed[index])
+                .and_then(|r| r.manifest.as_ref())
+                .map(|m| m.dependency_ids().map(str::to_owned).collect())
+                .unwrap_or_default();
+            for dependency in dependencies {
+                if !needed.contains(&dependency) {
+                    needed.push(dependency);
+                }
+            }
+            index += 1;
+        }
+        Ok(state
+            .resolution
+            .order
+            .iter()
+            .filter(|candidate| needed.contains(candidate))
+            .cloned()
+            .collect())
+    }
+
+    /// `exthost/disable`: disables every extension that depends on `id` (dependents first), then `id`.
+    /// Running ones are deactivated and everything they registered is removed. Answers the ids that
+    /// changed state, in that order.
+    pub async fn disable(self: &Arc<Self>, id: &str) -> Result<Vec<String>, LifecycleError> {
+        let _one_at_a_time = self.management.lock().await;
+        let manifest = self.manifest(id);
+        if let Ok(manifest) = &manifest
+            && !manifest.capabilities.supports_disable
+        {
+            return Err(LifecycleError::DisableNotSupported { id: id.to_owned() });
+        }
+        let mut order = {
+            let state = self.lock();
+            state
+                .registry
+                .state(id)
+                .map_err(|_| LifecycleError::UnknownExtension { id: id.to_owned() })?;
+            state.resolution.transitive_dependents(id)
+        };
+        order.push(id.to_owned());
+        self.lock().session.record_disabled(id);
+        let mut changed = Vec::new();
+        for member in order {
+            if self.stop(&member, ExtensionState::Disabled).await {
+                changed.push(member);
+            }
+        }
+        Ok(changed)
+    }
+
+    /// Stops one extension and moves it to `to` (`disabled` or `unloaded`): waits for an activation in
+    /// progress, deactivates it, drops its runtime and its commands. Answers whether its state changed.
+    async fn stop(self: &Arc<Self>, id: &str, to: ExtensionState) -> bool {
+        let in_progress = self.lock().activations.get(id).cloned();
+        if let Some(activation) = in_progress {
+            let _ = activation.await;
+        }
+        let (running, limit) = {
+            let mut state = self.lock();
+            let before = state.registry.state(id).ok();
+            if matches!(before, Some(ExtensionState::Failed) | None) || before == Some(to) {
+                return false;
+            }
+            let limit = state
+                .registry
+                .get(id)
+                .and_then(|r| r.manifest.as_deref())
+                .map(|m| self.config.limits_for(m).deactivate_timeout)
+                .unwrap_or(self.config.limits.deactivate_timeout);
+            (state.running.remove(id), limit)
+        };
+        if let Some(runtime) = running.and_then(|r| r.runtime)
+            && let Err(error) =
+                call_with_grace(&runtime, RuntimeRequest::Deactivate, limit, "deactivate").await
+        {
+            tracing::warn!(%id, %error, "deactivate failed; the extension is stopped anyway");
+        }
+        let mut state = self.lock();
+        state.commands.retain(|_, owner| owner != id);
+        let before = state.registry.state(id).ok();
+        if to == ExtensionState::Disabled && before == Some(ExtensionState::Unloaded) {
+            self.transition(&mut state, id, ExtensionState::Disabled, None);
+        } else {
+            self.transition(&mut state, id, to, None);
+        }
+        true
+    }
+
+    /// `exthost/reload`: for a `supportsHotReload` extension, stops it and its enabled dependents, re-reads
+    /// its manifest and code from disk and activates them again in dependency order.
+    pub async fn reload(self: &Arc<Self>, id: &str) -> Result<Vec<String>, LifecycleError> {
+        let manifest = self.manifest(id)?;
+        if !manifest.capabilities.supports_hot_reload {
+            return Err(LifecycleError::ReloadNotSupported { id: id.to_owned() });
+        }
+        let _one_at_a_time = self.management.lock().await;
+        let dependents: Vec<String> = {
+            let state = self.lock();
+            state
+                .resolution
+                .transitive_dependents(id)
+                .into_iter()
+                .filter(|d| state.registry.state(d).ok() == Some(ExtensionState::Enabled))
+                .collect()
+        };
+        let was_enabled = self.lock().registry.state(id).ok() == Some(ExtensionState::Enabled);
+        for member in dependents.iter().chain(std::iter::once(&id.to_owned())) {
+            self.stop(member, ExtensionState::Unloaded).await;
+        }
+        self.reread_manifest(id);
+        let mut reloaded = Vec::new();
+        if was_enabled || self.lock().registry.state(id).ok() == Some(ExtensionState::Unloaded) {
+            self.activate(id).await?;
+            reloaded.push(id.to_owned());
+        }
+        for dependent in dependents.iter().rev() {
+            if self.activate(dependent).await.is_ok() {
+                reloaded.push(dependent.clone());
+            }
+        }
+        Ok(reloaded)
+    }
+
+    /// Re-reads `id`'s manifest from its folder (for hot reload); a broken new manifest fails it.
+    fn reread_manifest(&self, id: &str) {
+        let mut state = self.lock();
+        let Some(record) = state.registry.get(id) else {
+            return;
+        };
+        let fresh =
+            discovery::read_extension(record.source, &record.path.clone(), &manifest_context());
+        match fresh.manifest {
+            Some(manifest) if manifest.id == id => state.registry.replace_manifest(id, manifest),
+            Some(manifest) => {
+                let message = format!("the reloaded manifest changed the id to {}", manifest.id);
+                self.transition(&mut state, id, ExtensionState::Failed, Some(message));
+            }
+            None => {
+                self.transition(&mut state, id, ExtensionState::Failed, fresh.error);
+            }
+        }
+    }
+
+    /// Answers the calls that need no waiting, at once and in arrival order (registrations must be in
+    /// place before the extension's next step); hands back the others.
+    fn handle_immediate(self: &Arc<Self>, call: HostCall) -> Option<HostCall> {
+        let from = call.from.as_str();
+        tracing::trace!(%from, request = ?call.request, "host call");
+        let answer = match &call.request {
+            HostRequest::RegisterCommand { command } => {
+                let mut state = self.lock();
+                match state.commands.get(command) {
+                    Some(owner) if owner != from => Err(format!(
+                        "command '{command}' already exists (registered by extension {owner})"
+                    )),
+                    _ => {
+                        state.commands.insert(command.clone(), from.to_owned());
+                        Ok(Value::Null)
+                    }
+                }
+            }
+            HostRequest::UnregisterCommand { command } => {
+                let mut state = self.lock();
+                if state.commands.get(command).map(String::as_str) == Some(from) {
+                    state.commands.remove(command);
+                }
+                Ok(Value::Null)
+            }
+            HostRequest::GetCommands => Ok(json!(self.lock().commands.keys().collect::<Vec<_>>())),
+            HostRequest::GetExtension { id } => Ok(self.describe(id)),
+            HostRequest::AllExtensions => {
+                let ids: Vec<String> = self.lock().registry.ids().map(str::to_owned).collect();
+                Ok(Value::Array(
+                    ids.iter().map(|id| self.describe(id)).collect(),
+                ))
+            }
+            HostRequest::Log { level, message } => {
+                self.log(from, *level, message);
+                Ok(Value::Null)
+            }
+            _ => return Some(call),
+        };
+        if let Some(reply) = call.reply {
+            let _ = reply.send(answer);
+        }
+        None
+    }
+
+    /// Handles a call that may wait (on another extension, or on the editor).
+    async fn handle_host_call(self: &Arc<Self>, call: HostCall) {
+        let from = call.from;
+        let answer = match call.request {
+            HostRequest::ExecuteCommand { command, arguments } => self
+                .execute_command(&command, arguments)
+                .await
+                .map_err(|error| error.to_string()),
+            HostRequest::ActivateExtension { id } => {
+                self.activate(&id).await.map_err(|error| error.to_string())
+            }
+            HostRequest::CallExport {
+                id,
+                path,
+                arguments,
+            } => self.call_export(&id, path, arguments).await,
+            HostRequest::Crashed { error } => {
+                self.fail(&from, error.to_string());
+                Ok(Value::Null)
+            }
+            other => Err(format!("exthost: {other:?} is answered without waiting")),
+        };
+        if let Some(reply) = call.reply {
+            let _ = reply.send(answer);
+        }
+    }
+
+    async fn call_export(
+        self: &Arc<Self>,
+        id: &str,
+        path: Vec<String>,
+        arguments: Vec<Value>,
+    ) -> Result<Value, String> {
+        self.activate(id).await.map_err(|error| error.to_string())?;
+        let (runtime, limit) = {
+            let state = self.lock();
+            let runtime = state.running.get(id).and_then(|r| r.runtime.clone());
+            let limit = state
+                .registry
+                .get(id)
+                .and_then(|r| r.manifest.as_deref())
+                .map(|m| self.config.limits_for(m).call_timeout)
+                .unwrap_or(self.config.limits.call_timeout);
+            (runtime, limit)
+        };
+        let runtime = runtime.ok_or_else(|| format!("extension {id} has no code to call"))?;
+        let during = format!("exports.{} of {id}", path.join("."));
+        match call_with_grace(
+            &runtime,
+            RuntimeRequest::CallExport { path, arguments },
+            limit,
+            &during,
+        )
+        .await
+        {
+            Ok(value) => Ok(value),
+            Err(error) => {
+                if error.is_fatal() {
+                    self.fail(id, error.to_string());
+                }
+                Err(error.to_string())
+            }
+        }
+    }
+
+    /// `{id, extensionPath, isActive, packageJSON, exports}` for `extensions.getExtension`, or `null`.
+    fn describe(&self, id: &str) -> Value {
+        let state = self.lock();
+        let Some(record) = state.registry.get(id) else {
+            return Value::Null;
+        };
+        let is_active = record.state == ExtensionState::Enabled;
+        json!({
+            "id": record.id,
+            "extensionPath": record.path,
+            "isActive": is_active,
+            "packageJSON": record.manifest.as_ref().map_or(Value::Null, |m| m.raw.clone()),
+            "exports": if is_active { state.running.get(id).map_or(Value::Null, |r| r.exports.clone()) } else { Value::Null },
+        })
+    }
+
+    fn log(&self, from: &str, level: LogLevel, message: &str) {
+        let kind = match level {
+            LogLevel::Error => {
+                tracing::error!(extension = %from, "{message}");
+                1
+            }
+            LogLevel::Warn => {
+                tracing::warn!(extension = %from, "{message}");
+                2
+            }
+            LogLevel::Info => {
+                tracing::info!(extension = %from, "{message}");
+                3
+            }
+            LogLevel::Debug => {
+                tracing::debug!(extension = %from, "{message}");
+                4
+            }
+        };
+        self.editor.notify(
+            "window/logMessage",
+            json!({"type": kind, "message": format!("[{from}] {message}")}),
+        );
+    }
+
+    /// Stops every running extension (dependents first) — on shutdown and before a restart.
+    pub async fn stop_all(self: &Arc<Self>) {
+        let order: Vec<String> = {
+            let state = self.lock();
+            state
+                .resolution
+                .order
+                .iter()
+                .rev()
+                .filter(|id| state.running.contains_key(*id))
+                .cloned()
+                .collect()
+        };
+        for id in order {
+            self.stop(&id, ExtensionState::Unloaded).await;
+        }
+    }
+
+    /// `exthost/restartHost`, in process: stops every extension, discovers again from disk, replays the
+    /// session (explicit disables stay disabled) and enables again every extension that was enabled.
+    /// Tells the editor with `exthost/hostRestarted`. Answers the ids enabled again.
+    pub async fn restart(self: &Arc<Self>, reason: &str) -> Vec<String> {
+        let _one_at_a_time = self.management.lock().await;
+        let was_enabled: Vec<String> = {
+            let state = self.lock();
+            state
+                .resolution
+                .order
+                .iter()
+                .filter(|id| state.registry.state(id).ok() == Some(ExtensionState::Enabled))
+                .cloned()
+                .collect()
+        };
+        self.stop_all().await;
+        {
+            let mut state = self.lock();
+            let (registry, resolution) = load_catalog(&self.config, &state.session);
+            state.registry = registry;
+            state.resolution = resolution;
+            state.running.clear();
+            state.commands.clear();
+            let disabled: Vec<String> = state.session.disabled.iter().cloned().collect();
+            for id in disabled {
+                if state.registry.state(&id).ok() == Some(ExtensionState::Discovered) {
+                    self.transition(&mut state, &id, ExtensionState::Disabled, None);
+                }
+            }
+        }
+        let mut enabled = Vec::new();
+        for id in was_enabled {
+            match self.activate(&id).await {
+                Ok(_) => enabled.push(id),
+                Err(error) => tracing::warn!(%id, %error, "not enabled again after restart"),
+            }
+        }
+        self.editor
+            .notify("exthost/hostRestarted", json!({"reason": reason}));
+        enabled
+    }
+
+    /// The folders `workspaceContains:` patterns are checked against.
+    pub fn workspace_folders(&self) -> Vec<PathBuf> {
+        let state = self.lock();
+        let mut folders = state.session.workspace_folders();
+        if let Some(workspace) = &self.config.workspace
+            && !folders.contains(workspace)
+        {
+            folders.insert(0, workspace.clone());
+        }
+        folders
+    }
+
+    /// Every `workspaceContains:<glob>` event declared by an extension that may still activate.
+    pub fn workspace_contains_patterns(&self) -> Vec<String> {
+        let state = self.lock();
+        let mut patterns: Vec<String> = state
+            .registry
+            .ids()
+            .filter_map(|id| state.registry.get(id))
+            .filter(|record| record.state == ExtensionState::Discovered)
+            .filter_map(|record| record.manifest.as_ref())
+            .flat_map(|manifest| manifest.activation_events.iter())
+            .filter_map(|event| match event {
+                ActivationEvent::WorkspaceContains(glob) => Some(glob.clone()),
+                _ => None,
+            })
+            .collect();
+        patterns.sort();
+        patterns.dedup();
+        patterns
+    }
+}
+
+/// Sends `request` and waits at most the runtime's own limit plus a grace period: a runtime that does not
+/// answer by then (its thread is wedged) is treated as having broken the limit.
+async fn call_with_grace(
+    runtime: &RuntimeHandle,
+    request: RuntimeRequest,
+    limit: Duration,
+    during: &str,
+) -> Result<Value, RuntimeError> {
+    match tokio::time::timeout(limit + OUTSIDE_GRACE, runtime.call(request)).await {
+        Ok(answer) => answer,
+        Err(_) => Err(RuntimeError::TimeLimit {
+            limit,
+            during: during.to_owned(),
+        }),
+    }
+}
+
+/// Resolves `main` as Node does: the path itself, else with `.js`, else `index.js` inside it.
+fn resolve_entry(folder: &std::path::Path, main: &str) -> PathBuf {
+    let direct = folder.join(main);
+    let candidates = [
+        direct.clone(),
+        direct.with_extension("js"),
+        direct.join("index.js"),
+    ];
+    let with_js = folder.join(format!("{main}.js"));
+    std::iter::once(direct.clone())
+        .chain(std::iter::once(with_js))
+        .chain(candidates.into_iter().skip(2))
+        .find(|candidate| candidate.is_file())
+        .unwrap_or(direct)
+}
+
+/// Serves extensions' calls until the lifecycle is dropped; each call runs as its own task so a slow one
+/// (an `executeCommand` into another extension) blocks no other.
+async fn serve_host_calls(
+    lifecycle: std::sync::Weak<Lifecycle>,
+    mut calls: mpsc::UnboundedReceiver<HostCall>,
+) {
+    while let Some(call) = calls.recv().await {
+        let Some(lifecycle) = lifecycle.upgrade() else {
+            break;
+        };
+        if let Some(call) = lifecycle.handle_immediate(call) {
+            tokio::spawn(async move { lifecycle.handle_host_call(call).await });
+        }
+    }
+}

@@ -76,6 +76,64 @@ pub enum RuntimeRequest {
         /// The arguments, as JSON.
         arguments: Vec<Value>,
     },
+    /// Ask a provider this extension registered (see [`HostRequest::RegisterProvider`]). `params` are the LSP
+    /// request's params; the answer is the LSP result (the shim converts `vscode` values to LSP JSON).
+    InvokeProvider {
+        /// The provider's handle, chosen by the extension when it registered it.
+        handle: u64,
+        /// The LSP method, e.g. `textDocument/hover`.
+        method: String,
+        /// The LSP params.
+        params: Value,
+        /// The cancellation token id for this call (see [`RuntimeRequest::Cancel`]).
+        token: u64,
+    },
+    /// Cancel the `CancellationToken` of an earlier call (the editor sent `$/cancelRequest`). Answers null.
+    Cancel {
+        /// The token id given with the call.
+        token: u64,
+    },
+    /// Something happened in the editor session that the `vscode` API exposes as an event. Answers null.
+    /// `name` is one of [`SessionEvent`]'s names; `payload` its data.
+    Event {
+        /// What happened.
+        name: String,
+        /// Its data (JSON).
+        payload: Value,
+    },
+}
+
+/// The events the host forwards to running extensions ([`RuntimeRequest::Event`]), with their payloads:
+///
+/// | name | payload |
+/// | --- | --- |
+/// | `documentOpened` | `{uri, languageId, version, text}` |
+/// | `documentChanged` | `{uri, version, text, changes: [{range?, text}]}` (`text` is the full new text) |
+/// | `documentClosed` | `{uri}` |
+/// | `documentSaved` | `{uri}` |
+/// | `configurationChanged` | `{settings}` (the whole merged settings object) |
+/// | `activeEditorChanged` | `{uri, selections: [LSP Range]}` or `null` |
+/// | `selectionChanged` | `{uri, selections: [LSP Range]}` |
+/// | `workspaceFoldersChanged` | `{added: [{uri, name}], removed: [{uri, name}]}` |
+pub struct SessionEvent;
+
+impl SessionEvent {
+    /// `textDocument/didOpen`.
+    pub const DOCUMENT_OPENED: &'static str = "documentOpened";
+    /// `textDocument/didChange`.
+    pub const DOCUMENT_CHANGED: &'static str = "documentChanged";
+    /// `textDocument/didClose`.
+    pub const DOCUMENT_CLOSED: &'static str = "documentClosed";
+    /// `textDocument/didSave`.
+    pub const DOCUMENT_SAVED: &'static str = "documentSaved";
+    /// `workspace/didChangeConfiguration` or a `WorkspaceConfiguration.update`.
+    pub const CONFIGURATION_CHANGED: &'static str = "configurationChanged";
+    /// `exthost/didChangeActiveEditor` (or a `didOpen` when the editor sends none).
+    pub const ACTIVE_EDITOR_CHANGED: &'static str = "activeEditorChanged";
+    /// `exthost/didChangeSelection`.
+    pub const SELECTION_CHANGED: &'static str = "selectionChanged";
+    /// `workspace/didChangeWorkspaceFolders`.
+    pub const WORKSPACE_FOLDERS_CHANGED: &'static str = "workspaceFoldersChanged";
 }
 
 /// Why a call into an extension did not produce a value.
@@ -204,6 +262,65 @@ pub enum HostRequest {
     Crashed {
         /// What happened.
         error: RuntimeError,
+    },
+    /// Everything about the session an extension needs when it starts: `{initializeParams, workspaceFolders:
+    /// [{uri, name, index}], documents: [{uri, languageId, version, text}], settings, activeEditor:
+    /// {uri, selections} | null, clientCapabilities}`. Answered at once (the shim may ask synchronously).
+    Snapshot,
+    /// Register a language feature provider (`languages.register*Provider`). Answered at once.
+    RegisterProvider {
+        /// A number unique within this extension, used in [`RuntimeRequest::InvokeProvider`].
+        handle: u64,
+        /// The LSP method it answers, e.g. `textDocument/hover`.
+        method: String,
+        /// The VS Code document selector as JSON: a language id string, a filter `{language?, scheme?,
+        /// pattern?}`, or an array of those.
+        selector: Value,
+        /// Method-specific options (`triggerCharacters`, `legend`, `resolveProvider`, …).
+        options: Value,
+    },
+    /// Dispose a provider. Answered at once.
+    UnregisterProvider {
+        /// Its handle.
+        handle: u64,
+    },
+    /// Replace the diagnostics of one collection for one document (`DiagnosticCollection.set/delete/clear`).
+    /// The host publishes, per document, the union of every collection's diagnostics. Answered at once.
+    SetDiagnostics {
+        /// The collection's name (unique within the extension).
+        collection: String,
+        /// The document URI.
+        uri: String,
+        /// LSP `Diagnostic`s (empty clears).
+        diagnostics: Vec<Value>,
+    },
+    /// Write a setting (`WorkspaceConfiguration.update`): `target` is 1 (global: user settings), 2
+    /// (workspace) or 3 (workspace folder). The host persists it and broadcasts `configurationChanged`.
+    UpdateSetting {
+        /// The full dotted key, e.g. `conf.view.showOnWindowOpen`.
+        key: String,
+        /// The new value (`null` removes it).
+        value: Value,
+        /// `ConfigurationTarget` as a number.
+        target: u8,
+    },
+    /// Send an LSP notification to the editor (`window/showMessage`, `window/logMessage`, `$/progress`,
+    /// `exthost/*` UI notifications). Only the methods documented in docs/protocol.md are allowed.
+    EditorNotify {
+        /// The method.
+        method: String,
+        /// The params.
+        params: Value,
+    },
+    /// Send an LSP request to the editor and answer its result (`window/showMessageRequest`,
+    /// `window/workDoneProgress/create`, `window/showDocument`, `workspace/applyEdit`,
+    /// `workspace/configuration`, `exthost/showQuickPick`, `exthost/showInputBox`). Only documented
+    /// methods are allowed.
+    EditorRequest {
+        /// The method.
+        method: String,
+        /// The params.
+        params: Value,
     },
     /// A log line (`console.*`): goes to tracing and to the editor as `window/logMessage`.
     Log {

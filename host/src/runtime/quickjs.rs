@@ -418,6 +418,28 @@ impl JsRuntime {
                 let payload = json!({ "path": path, "arguments": arguments });
                 ("callExport", payload, limits.call_timeout, during)
             }
+            RuntimeRequest::InvokeProvider {
+                handle,
+                method,
+                params,
+                token,
+            } => {
+                let during = format!("provider {method}");
+                let payload =
+                    json!({ "handle": handle, "method": method, "params": params, "token": token });
+                ("invokeProvider", payload, limits.call_timeout, during)
+            }
+            RuntimeRequest::Cancel { token } => (
+                "cancel",
+                json!({ "token": token }),
+                limits.call_timeout,
+                "cancel".to_owned(),
+            ),
+            RuntimeRequest::Event { name, payload } => {
+                let during = format!("event {name}");
+                let payload = json!({ "name": name, "payload": payload });
+                ("event", payload, limits.call_timeout, during)
+            }
         };
         let id = self.next_request;
         self.next_request += 1;

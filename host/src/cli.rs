@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand};
 use exthost::config::{HostConfig, manifest_context};
 use exthost::lifecycle::load_catalog;
 use exthost::runtime::quickjs::QuickJsEngine;
+use exthost::scaffold::ScaffoldKind;
 use exthost::session::SessionState;
 use exthost_protocol::methods::ExtensionInfo;
 use tracing_subscriber::EnvFilter;
@@ -30,6 +31,8 @@ struct Cli {
 enum Command {
     /// Speak JSON-RPC on stdin/stdout until `exit` or end of input.
     Serve(Locations),
+    /// Run a scripted editor session against the built-in example extensions and print the transcript.
+    Demo,
     /// List discovered extensions with their state.
     List {
         /// Print the list as JSON (`ExtensionInfo` objects, as `exthost/listExtensions` answers).
@@ -41,6 +44,20 @@ enum Command {
     /// Validate one extension's manifest and print every problem.
     Check {
         /// The extension folder.
+        dir: PathBuf,
+    },
+    /// Create a working extension with one command (`<name>.hello`), a README and a test.
+    New {
+        /// A native extension: a Rust cdylib crate on exthost-sdk.
+        #[arg(long, conflicts_with = "js", required_unless_present = "js")]
+        rust: bool,
+        /// A JavaScript extension on the `vscode` API.
+        #[arg(long)]
+        js: bool,
+        /// Depend on the SDK at this path (until it is published).
+        #[arg(long, requires = "rust", value_name = "PATH")]
+        sdk: Option<PathBuf>,
+        /// The folder to create (its name names the extension).
         dir: PathBuf,
     },
 }
@@ -73,7 +90,9 @@ impl Locations {
 /// Parses the command line, runs the command and maps the outcome to an exit code.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
-    if let Err(error) = init_logging(cli.log_file.as_deref()) {
+    // The demo's transcript is the point; its logs stay quiet unless asked for.
+    let quiet = matches!(cli.command, Command::Demo);
+    if let Err(error) = init_logging(cli.log_file.as_deref(), quiet) {
         eprintln!("exthost: {error:#}");
         return ExitCode::from(2);
     }
@@ -86,8 +105,9 @@ pub fn run() -> ExitCode {
     }
 }
 
-fn init_logging(log_file: Option<&std::path::Path>) -> anyhow::Result<()> {
-    let filter = EnvFilter::try_from_env("EXTHOST_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+fn init_logging(log_file: Option<&std::path::Path>, quiet: bool) -> anyhow::Result<()> {
+    let default = if quiet { "warn" } else { "info" };
+    let filter = EnvFilter::try_from_env("EXTHOST_LOG").unwrap_or_else(|_| EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false);
@@ -108,8 +128,10 @@ fn init_logging(log_file: Option<&std::path::Path>) -> anyhow::Result<()> {
 fn execute(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Serve(locations) => serve(locations.into_config()),
+        Command::Demo => crate::demo::run(Arc::new(QuickJsEngine::new())),
         Command::List { json, locations } => list(&locations.into_config(), json),
         Command::Check { dir } => Ok(check(&dir)),
+        Command::New { rust, js: _, sdk, dir } => new_extension(rust, &dir, sdk.as_deref()),
     }
 }
 
@@ -190,4 +212,19 @@ fn check(dir: &std::path::Path) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+#[allow(clippy::print_stdout, reason = "`exthost new` lists what it wrote on stdout")]
+fn new_extension(
+    rust: bool,
+    dir: &std::path::Path,
+    sdk: Option<&std::path::Path>,
+) -> anyhow::Result<ExitCode> {
+    let kind = if rust { ScaffoldKind::Rust } else { ScaffoldKind::Js };
+    let written = exthost::scaffold::scaffold(kind, dir, sdk)?;
+    println!("created {}:", dir.display());
+    for file in written {
+        println!("  {}", file.display());
+    }
+    Ok(ExitCode::SUCCESS)
 }

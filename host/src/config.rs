@@ -100,7 +100,18 @@ pub fn builtin_dir() -> Option<PathBuf> {
         share.is_dir().then_some(share)
     });
     installed.or_else(|| {
-        let source_tree = Path::new(env!("CARGO_MANIFEST_DIR")).join("../extensions/examples");
+        let source_tree = source_tree_examples();
         source_tree.is_dir().then_some(source_tree)
     })
+}
+
+/// The example extensions of the source tree this binary was built from.
+fn source_tree_examples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../extensions/examples")
+}
+
+/// Whether built-in extensions come from the source tree (a binary run where it was built): their native
+/// libraries are then looked for in the cargo target folder too, as for `--dev` extensions.
+pub fn builtin_is_source_tree() -> bool {
+    builtin_dir().is_some_and(|dir| dir == source_tree_examples())
 }

@@ -4,6 +4,7 @@
 //! owns the [`registry`] of states, and discovery, the RPC [`server`] and activation all go through it.
 //! Runtimes sit behind the engine-agnostic boundary in [`runtime`].
 
+pub mod bridge;
 pub mod config;
 pub mod discovery;
 pub mod documents;
@@ -13,6 +14,8 @@ pub mod lifecycle;
 pub mod manifest;
 pub mod registry;
 pub mod runtime;
+pub mod scaffold;
 pub mod server;
 pub mod session;
+pub mod settings;
 pub mod workspace_scan;

@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use exthost_protocol::methods::{
+    ExtensionSource,
     ErrorInfo, ExtensionInfo, ExtensionState, ExtensionStateChangedParams,
 };
 use futures::FutureExt;
@@ -19,17 +20,23 @@ use futures::future::{BoxFuture, Shared};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
-use crate::config::{HostConfig, manifest_context};
+mod language_features;
+mod session_sync;
+
+use crate::bridge::{DiagnosticsStore, Providers};
+use crate::config::{HostConfig, home_dir, manifest_context};
 use crate::discovery;
 use crate::editor::EditorHandle;
 use crate::graph::{self, GraphNode, Resolution};
 use crate::manifest::{ActivationEvent, Manifest};
 use crate::registry::{ExtensionRecord, Registry, StateChange};
+use crate::runtime::native::NativeEngine;
 use crate::runtime::{
     Engine, HostCall, HostRequest, HostSender, LaunchSpec, LogLevel, RuntimeError, RuntimeHandle,
     RuntimeRequest,
 };
 use crate::session::SessionState;
+use crate::settings::Settings;
 
 /// Extra time the host grants a runtime beyond its own limit before giving up on it from outside.
 const OUTSIDE_GRACE: Duration = Duration::from_secs(2);
@@ -105,6 +112,14 @@ struct Running {
 
 type ActivationFuture = Shared<BoxFuture<'static, Result<Value, LifecycleError>>>;
 
+/// An activation that was asked for: already done, or under way.
+pub(super) enum Begun {
+    /// The extension is enabled; its exports.
+    Ready(Value),
+    /// The activation under way.
+    Pending(ActivationFuture),
+}
+
 /// Everything behind the lifecycle's lock.
 struct LifecycleState {
     registry: Registry,
@@ -113,17 +128,28 @@ struct LifecycleState {
     activations: HashMap<String, ActivationFuture>,
     /// command id → the extension that registered it.
     commands: BTreeMap<String, String>,
+    /// Language feature providers extensions registered.
+    providers: Providers,
+    /// Diagnostics extensions published.
+    diagnostics: DiagnosticsStore,
+    /// Settings: contributed defaults and every layer of values.
+    settings: Settings,
     session: SessionState,
 }
 
 /// The owner of every extension's lifecycle. Shared as `Arc<Lifecycle>`.
 pub struct Lifecycle {
     config: HostConfig,
+    /// The engine for JavaScript extensions.
     engine: Arc<dyn Engine>,
+    /// The engine for native (Rust cdylib) extensions.
+    native: NativeEngine,
     editor: EditorHandle,
     host_calls: HostSender,
     state: Mutex<LifecycleState>,
     management: tokio::sync::Mutex<()>,
+    /// Cancellation token ids for provider calls.
+    next_token: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for Lifecycle {
@@ -149,6 +175,30 @@ pub fn load_catalog(config: &HostConfig, session: &SessionState) -> (Registry, R
     let mut records = discovery::discover(&roots, &manifest_context());
     let resolution = resolve_records(&mut records);
     (Registry::new(records), resolution)
+}
+
+/// The settings layers for the extensions that can run, the user and workspace files, and what the editor
+/// sent so far.
+fn load_settings(config: &HostConfig, registry: &Registry, session: &SessionState) -> Settings {
+    let manifests: Vec<Arc<Manifest>> = registry
+        .ids()
+        .filter_map(|id| registry.get(id))
+        .filter(|record| record.state != ExtensionState::Failed)
+        .filter_map(|record| record.manifest.clone())
+        .collect();
+    let workspace = config
+        .workspace
+        .clone()
+        .or_else(|| session.workspace_folders().into_iter().next());
+    let mut settings = Settings::load(
+        manifests.iter().map(|m| m.as_ref()),
+        home_dir().map(|home| home.join("settings.json")),
+        workspace.map(|folder| folder.join(".exthost").join("settings.json")),
+    );
+    for (section, value) in &session.editor_settings {
+        settings.merge_editor(section, value);
+    }
+    settings
 }
 
 /// Runs the dependency graph over the unshadowed records and marks the ones it rejects as failed.
@@ -187,10 +237,12 @@ impl Lifecycle {
         session: SessionState,
     ) -> Arc<Self> {
         let (registry, resolution) = load_catalog(&config, &session);
+        let settings = load_settings(&config, &registry, &session);
         let (host_calls, calls) = mpsc::unbounded_channel();
         let lifecycle = Arc::new(Self {
             config,
             engine,
+            native: NativeEngine::new(),
             editor,
             host_calls,
             state: Mutex::new(LifecycleState {
@@ -199,9 +251,13 @@ impl Lifecycle {
                 running: HashMap::new(),
                 activations: HashMap::new(),
                 commands: BTreeMap::new(),
+                providers: Providers::default(),
+                diagnostics: DiagnosticsStore::default(),
+                settings,
                 session,
             }),
             management: tokio::sync::Mutex::new(()),
+            next_token: std::sync::atomic::AtomicU64::new(1),
         });
         tokio::spawn(serve_host_calls(Arc::downgrade(&lifecycle), calls));
         lifecycle
@@ -278,7 +334,7 @@ impl Lifecycle {
         let runtime = {
             let mut state = self.lock();
             let running = state.running.remove(id);
-            state.commands.retain(|_, owner| owner != id);
+            self.forget_registrations(&mut state, id);
             self.transition(
                 &mut state,
                 id,
@@ -307,46 +363,55 @@ impl Lifecycle {
         id: &str,
         explicit: bool,
     ) -> Result<Value, LifecycleError> {
-        let activation = {
-            let mut state = self.lock();
-            let record = state
-                .registry
-                .get(id)
-                .ok_or_else(|| LifecycleError::UnknownExtension { id: id.to_owned() })?;
-            match record.state {
-                ExtensionState::Enabled => {
-                    return Ok(state
+        match self.begin_activation(id, explicit)? {
+            Begun::Ready(exports) => Ok(exports),
+            Begun::Pending(activation) => activation.await,
+        }
+    }
+
+    /// Starts activating `id` now, without waiting: afterwards the activation is visible to every other
+    /// trigger (and to requests that wait for activations in progress).
+    fn begin_activation(self: &Arc<Self>, id: &str, explicit: bool) -> Result<Begun, LifecycleError> {
+        let mut state = self.lock();
+        let record = state
+            .registry
+            .get(id)
+            .ok_or_else(|| LifecycleError::UnknownExtension { id: id.to_owned() })?;
+        match record.state {
+            ExtensionState::Enabled => {
+                return Ok(Begun::Ready(
+                    state
                         .running
                         .get(id)
-                        .map_or(Value::Null, |r| r.exports.clone()));
-                }
-                ExtensionState::Disabled if !explicit => {
-                    return Err(LifecycleError::Disabled { id: id.to_owned() });
-                }
-                ExtensionState::Failed
-                    if !(state.activations.contains_key(id)
-                        || explicit && self.can_retry(&state, id)) =>
-                {
-                    return Err(LifecycleError::Failed {
-                        id: id.to_owned(),
-                        message: record.error.clone().unwrap_or_default(),
-                    });
-                }
-                _ => {}
+                        .map_or(Value::Null, |r| r.exports.clone()),
+                ));
             }
-            if let Some(activation) = state.activations.get(id) {
-                activation.clone()
-            } else {
-                let this = Arc::clone(self);
-                let owned = id.to_owned();
-                let activation = async move { this.run_activation(owned).await }
-                    .boxed()
-                    .shared();
-                state.activations.insert(id.to_owned(), activation.clone());
-                activation
+            ExtensionState::Disabled if !explicit => {
+                return Err(LifecycleError::Disabled { id: id.to_owned() });
             }
-        };
-        activation.await
+            ExtensionState::Failed
+                if !(state.activations.contains_key(id)
+                    || explicit && self.can_retry(&state, id)) =>
+            {
+                return Err(LifecycleError::Failed {
+                    id: id.to_owned(),
+                    message: record.error.clone().unwrap_or_default(),
+                });
+            }
+            _ => {}
+        }
+        if let Some(activation) = state.activations.get(id) {
+            return Ok(Begun::Pending(activation.clone()));
+        }
+        let this = Arc::clone(self);
+        let owned = id.to_owned();
+        let activation = async move { this.run_activation(owned).await }
+            .boxed()
+            .shared();
+        state.activations.insert(id.to_owned(), activation.clone());
+        // Poll it once in the background so it makes progress even if every trigger stops waiting.
+        tokio::spawn(activation.clone());
+        Ok(Begun::Pending(activation))
     }
 
     /// [`Lifecycle::activate`] as a boxed `Send` future: activation recurses into dependencies, and the
@@ -398,13 +463,9 @@ impl Lifecycle {
             return Ok(Value::Null);
         };
         let activate_limit = spec.limits.activate_timeout;
-        let runtime = match self.engine_for(&manifest) {
-            Ok(engine) => engine.launch(spec, self.host_calls.clone()),
-            Err(message) => Err(RuntimeError::Load {
-                module: manifest.file.display().to_string(),
-                reason: message,
-            }),
-        };
+        let runtime = self
+            .engine_for(&manifest)
+            .launch(spec, self.host_calls.clone());
         let runtime = match runtime {
             Ok(runtime) => runtime,
             Err(error) => {
@@ -496,17 +557,19 @@ impl Lifecycle {
     }
 
     fn is_development(&self, id: &str) -> bool {
-        self.lock()
-            .registry
-            .get(id)
-            .is_some_and(|record| record.source == exthost_protocol::methods::ExtensionSource::Dev)
+        self.lock().registry.get(id).is_some_and(|record| match record.source {
+            ExtensionSource::Dev => true,
+            ExtensionSource::Builtin => crate::config::builtin_is_source_tree(),
+            _ => false,
+        })
     }
 
-    fn engine_for(&self, manifest: &Manifest) -> Result<&dyn Engine, String> {
+    fn engine_for(&self, manifest: &Manifest) -> &dyn Engine {
         if manifest.is_native() {
-            return Err("native extensions are not supported by this build yet".to_owned());
+            &self.native
+        } else {
+            self.engine.as_ref()
         }
-        Ok(self.engine.as_ref())
     }
 
     /// Fires an activation event: activates (concurrently) every extension that declares it and may run.
@@ -524,6 +587,25 @@ impl Lifecycle {
         self: &Arc<Self>,
         event: &str,
     ) -> Vec<(String, Result<Value, LifecycleError>)> {
+        let begun = self.begin_event(event);
+        let mut outcomes = Vec::with_capacity(begun.len());
+        for (id, started) in begun {
+            let outcome = match started {
+                Ok(Begun::Ready(exports)) => Ok(exports),
+                Ok(Begun::Pending(activation)) => activation.await,
+                Err(error) => Err(error),
+            };
+            if let Err(error) = &outcome {
+                tracing::warn!(%id, %event, %error, "activation failed");
+            }
+            outcomes.push((id, outcome));
+        }
+        outcomes
+    }
+
+    /// Records `event` and starts (without waiting) every activation it triggers: the extensions that
+    /// declare it and may run, plus those already activating that declare it.
+    pub(super) fn begin_event(self: &Arc<Self>, event: &str) -> Vec<(String, Result<Begun, LifecycleError>)> {
         let candidates: Vec<String> = {
             let mut state = self.lock();
             state.session.record_event(event);
@@ -549,14 +631,13 @@ impl Lifecycle {
                 .map(|record| record.id.clone())
                 .collect()
         };
-        let outcomes =
-            futures::future::join_all(candidates.iter().map(|id| self.activate(id))).await;
-        for (id, outcome) in candidates.iter().zip(&outcomes) {
-            if let Err(error) = outcome {
-                tracing::warn!(%id, %event, %error, "activation failed");
-            }
-        }
-        candidates.into_iter().zip(outcomes).collect()
+        candidates
+            .into_iter()
+            .map(|id| {
+                let begun = self.begin_activation(&id, false);
+                (id, begun)
+            })
+            .collect()
     }
 
     /// Runs a command: routes it to the extension that registered it, activating the extensions that
@@ -566,6 +647,9 @@ impl Lifecycle {
         command: &str,
         arguments: Vec<Value>,
     ) -> Result<Value, LifecycleError> {
+        if let Some(method) = builtin_provider_command(command) {
+            return Ok(self.provide_for_command(method, &arguments).await);
+        }
         let mut activation_failure = None;
         if self.command_owner(command).is_none() {
             let outcomes = self
@@ -770,7 +854,7 @@ impl Lifecycle {
             tracing::warn!(%id, %error, "deactivate failed; the extension is stopped anyway");
         }
         let mut state = self.lock();
-        state.commands.retain(|_, owner| owner != id);
+        self.forget_registrations(&mut state, id);
         let before = state.registry.state(id).ok();
         if to == ExtensionState::Disabled && before == Some(ExtensionState::Unloaded) {
             self.transition(&mut state, id, ExtensionState::Disabled, None);
@@ -872,6 +956,31 @@ impl Lifecycle {
                 self.log(from, *level, message);
                 Ok(Value::Null)
             }
+            HostRequest::Snapshot => Ok(self.snapshot()),
+            HostRequest::RegisterProvider {
+                handle,
+                method,
+                selector,
+                options,
+            } => self.register_provider(from, *handle, method, selector, options),
+            HostRequest::UnregisterProvider { handle } => {
+                self.unregister_provider(from, *handle);
+                Ok(Value::Null)
+            }
+            HostRequest::SetDiagnostics {
+                collection,
+                uri,
+                diagnostics,
+            } => {
+                self.set_diagnostics(from, collection, uri, diagnostics.clone());
+                Ok(Value::Null)
+            }
+            HostRequest::UpdateSetting { key, value, target } => {
+                self.update_setting(key, value.clone(), *target)
+            }
+            HostRequest::EditorNotify { method, params } => {
+                self.editor_notify(from, method, params.clone())
+            }
             _ => return Some(call),
         };
         if let Some(reply) = call.reply {
@@ -899,6 +1008,9 @@ impl Lifecycle {
             HostRequest::Crashed { error } => {
                 self.fail(&from, error.to_string());
                 Ok(Value::Null)
+            }
+            HostRequest::EditorRequest { method, params } => {
+                self.editor_request(&from, &method, params).await
             }
             other => Err(format!("exthost: {other:?} is answered without waiting")),
         };
@@ -1023,6 +1135,7 @@ impl Lifecycle {
         {
             let mut state = self.lock();
             let (registry, resolution) = load_catalog(&self.config, &state.session);
+            state.settings = load_settings(&self.config, &registry, &state.session);
             state.registry = registry;
             state.resolution = resolution;
             state.running.clear();
@@ -1094,6 +1207,23 @@ async fn call_with_grace(
             during: during.to_owned(),
         }),
     }
+}
+
+/// VS Code's built-in commands that run the providers of a language feature (`vscode.execute*Provider`),
+/// with the LSP method each maps to.
+const BUILTIN_PROVIDER_COMMANDS: &[(&str, &str)] = &[
+    ("vscode.executeHoverProvider", "textDocument/hover"),
+    ("vscode.executeDefinitionProvider", "textDocument/definition"),
+    ("vscode.executeReferenceProvider", "textDocument/references"),
+    ("vscode.executeDocumentSymbolProvider", "textDocument/documentSymbol"),
+    ("vscode.executeCompletionItemProvider", "textDocument/completion"),
+];
+
+fn builtin_provider_command(command: &str) -> Option<&'static str> {
+    BUILTIN_PROVIDER_COMMANDS
+        .iter()
+        .find(|(name, _)| *name == command)
+        .map(|(_, method)| *method)
 }
 
 /// Resolves `main` as Node does: the path itself, else with `.js`, else `index.js` inside it.

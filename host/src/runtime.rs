@@ -5,6 +5,7 @@
 //! The lifecycle sends [`RuntimeRequest`]s; extension code asks the host for things with [`HostCall`]s.
 //! Every runtime runs on a thread of its own, so a runaway extension blocks nobody else.
 
+pub mod native;
 pub mod quickjs;
 
 use std::path::PathBuf;
@@ -369,6 +370,15 @@ impl RuntimeHandle {
             .send((request, reply))
             .map_err(|_| RuntimeError::Stopped)?;
         answer.await.unwrap_or(Err(RuntimeError::Stopped))
+    }
+
+    /// Queues a request without waiting: requests queued from one place reach the runtime in order (for
+    /// session events). The answer, if anyone wants it, arrives on the returned receiver.
+    pub fn send(&self, request: RuntimeRequest) -> oneshot::Receiver<Result<Value, RuntimeError>> {
+        let (reply, answer) = oneshot::channel();
+        // A stopped runtime drops the reply sender, which its receiver reports as an error.
+        let _ = self.sender.send((request, reply));
+        answer
     }
 
     /// Whether the runtime still takes requests.

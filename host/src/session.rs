@@ -40,6 +40,13 @@ pub struct SessionState {
     pub disabled: BTreeSet<String>,
     /// Activation events fired so far, in order, without repeats.
     pub fired_events: Vec<String>,
+    /// The editor's active text editor: `{uri, selections: [LSP Range]}`, or `None`.
+    pub active_editor: Option<Value>,
+    /// Whether the editor reports its active editor (`exthost/didChangeActiveEditor`); until it does, the
+    /// document opened last is taken as the active one.
+    pub editor_reports_active: bool,
+    /// Settings the editor sent (`workspace/didChangeConfiguration`, `workspace/configuration`), nested.
+    pub editor_settings: Vec<(String, Value)>,
 }
 
 impl SessionState {
@@ -86,6 +93,21 @@ impl SessionState {
             .map(PathBuf::from)
             .into_iter()
             .collect()
+    }
+
+    /// The client capability at a dotted path under `initialize`'s `capabilities` (e.g.
+    /// `textDocument.hover.dynamicRegistration`), or `null`.
+    pub fn client_capability(&self, path: &str) -> Value {
+        let mut value = self
+            .initialize_params
+            .as_ref()
+            .and_then(|params| params.get("capabilities"))
+            .cloned()
+            .unwrap_or(Value::Null);
+        for key in path.split('.') {
+            value = value.get(key).cloned().unwrap_or(Value::Null);
+        }
+        value
     }
 
     /// `initializationOptions.<key>` as a list of paths (for `extensionsDirs` and `devPaths`).

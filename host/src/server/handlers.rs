@@ -14,8 +14,9 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::{Phase, Server};
+use crate::bridge::{RESOLVE_METHODS, provider_method};
 use crate::config::HOST_VERSION;
-use crate::documents::{ContentChange, apply_changes};
+use crate::documents::ContentChange;
 use crate::lifecycle::{Lifecycle, LifecycleError};
 use crate::session::{OpenDocument, SessionState};
 use crate::workspace_scan::{ScanBudget, matching_patterns};
@@ -85,14 +86,19 @@ impl Server {
             session,
         );
         let commands = lifecycle.contributed_commands();
+        let mut capabilities = lifecycle.provider_capabilities();
         let _ = self.lifecycle.set(lifecycle);
         self.set_phase(Phase::Running);
+        let fixed = json!({
+            "textDocumentSync": {"openClose": true, "change": 2, "save": {"includeText": false}},
+            "executeCommandProvider": {"commands": commands},
+            "workspace": {"workspaceFolders": {"supported": true, "changeNotifications": true}},
+        });
+        if let Value::Object(fixed) = fixed {
+            capabilities.extend(fixed);
+        }
         Ok(json!({
-            "capabilities": {
-                "textDocumentSync": {"openClose": true, "change": 2, "save": {"includeText": false}},
-                "executeCommandProvider": {"commands": commands},
-                "workspace": {"workspaceFolders": {"supported": true, "changeNotifications": true}},
-            },
+            "capabilities": capabilities,
             "serverInfo": {"name": "exthost", "version": HOST_VERSION},
         }))
     }
@@ -138,6 +144,31 @@ pub(super) async fn handle_request(
             to_value(RestartHostResult { restarted: true })
         }
         "workspace/executeCommand" => handle_execute_command(lifecycle, params(raw)?).await,
+        _ if provider_method(method).is_some() => {
+            let params: Value = params(raw)?;
+            if params
+                .pointer("/textDocument/uri")
+                .and_then(Value::as_str)
+                .is_none()
+            {
+                return Err(ResponseError::invalid_params(
+                    "textDocument.uri is required",
+                ));
+            }
+            Ok(lifecycle.provide(method, params).await)
+        }
+        _ if RESOLVE_METHODS
+            .iter()
+            .any(|(resolve, _)| *resolve == method) =>
+        {
+            let item: Value = params(raw)?;
+            if !item.is_object() {
+                return Err(ResponseError::invalid_params(
+                    "the item to resolve must be an object",
+                ));
+            }
+            Ok(lifecycle.resolve(method, item).await)
+        }
         _ => Err(ResponseError::method_not_found(method)),
     }
 }
@@ -175,11 +206,48 @@ pub(super) async fn handle_notification(server: &Arc<Server>, notification: Noti
             Ok(())
         }
         "$/cancelRequest" => params::<CancelParams>(raw).map(|p| server.cancel(p.id)),
-        "textDocument/didOpen" => params(raw).map(|p| handle_did_open(lifecycle, p)),
-        "textDocument/didChange" => params(raw).map(|p| handle_did_change(lifecycle, p)),
-        "textDocument/didClose" => params(raw).map(|p: DocumentParams| {
-            lifecycle.with_session(|session| session.documents.remove(&p.text_document.uri));
+        "textDocument/didOpen" => {
+            params(raw).map(|p: DidOpenParams| lifecycle.document_opened(p.text_document))
+        }
+        "textDocument/didChange" => params(raw).map(|p: DidChangeParams| {
+            lifecycle.document_changed(
+                &p.text_document.uri,
+                p.text_document.version,
+                p.content_changes,
+            )
         }),
+        "textDocument/didClose" => {
+            params(raw).map(|p: DocumentParams| lifecycle.document_closed(&p.text_document.uri))
+        }
+        "textDocument/didSave" => {
+            params(raw).map(|p: DocumentParams| lifecycle.document_saved(&p.text_document.uri))
+        }
+        "workspace/didChangeConfiguration" => params(raw).map(|p: ConfigurationParams| {
+            if p.settings.is_object() {
+                lifecycle.editor_settings_changed("", p.settings);
+            } else {
+                // A client that sends no settings expects the server to pull them.
+                let lifecycle = Arc::clone(lifecycle);
+                tokio::spawn(async move { lifecycle.pull_editor_settings().await });
+            }
+        }),
+        "workspace/didChangeWorkspaceFolders" => params(raw).map(|p: FoldersParams| {
+            lifecycle.workspace_folders_changed(p.event.added, p.event.removed)
+        }),
+        "exthost/didChangeActiveEditor" => params(raw).map(|p: ActiveEditorParams| {
+            lifecycle.active_editor_reported(p.uri.map(
+                |uri| json!({"uri": uri, "selections": p.selections.unwrap_or_else(|| json!([]))}),
+            ))
+        }),
+        "exthost/didChangeSelection" => {
+            params(raw).map(|p: SelectionParams| lifecycle.selection_changed(&p.uri, p.selections))
+        }
+        "window/workDoneProgress/cancel" => {
+            params(raw).map(|p: ProgressCancelParams| match p.token {
+                Value::String(token) => lifecycle.cancel_progress(&token),
+                other => lifecycle.cancel_progress(&other.to_string()),
+            })
+        }
         _ => {
             tracing::debug!(%method, "notification ignored");
             Ok(())
@@ -188,6 +256,44 @@ pub(super) async fn handle_notification(server: &Arc<Server>, notification: Noti
     if let Err(error) = outcome {
         tracing::warn!(%method, message = %error.message, "bad notification params");
     }
+}
+
+#[derive(Debug, Deserialize)]
+struct ConfigurationParams {
+    #[serde(default)]
+    settings: Value,
+}
+
+#[derive(Debug, Deserialize)]
+struct FoldersChange {
+    #[serde(default)]
+    added: Vec<Value>,
+    #[serde(default)]
+    removed: Vec<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+struct FoldersParams {
+    event: FoldersChange,
+}
+
+/// `exthost/didChangeActiveEditor`: `uri` null means no editor is active.
+#[derive(Debug, Deserialize)]
+struct ActiveEditorParams {
+    uri: Option<String>,
+    selections: Option<Value>,
+}
+
+/// `exthost/didChangeSelection`.
+#[derive(Debug, Deserialize)]
+struct SelectionParams {
+    uri: String,
+    selections: Value,
+}
+
+#[derive(Debug, Deserialize)]
+struct ProgressCancelParams {
+    token: Value,
 }
 
 #[derive(Debug, Deserialize)]
@@ -245,34 +351,8 @@ fn handle_initialized(lifecycle: &Arc<Lifecycle>) {
                     .await;
             }
         }
+        lifecycle.pull_editor_settings().await;
         lifecycle.fire("*").await;
         lifecycle.fire("onStartupFinished").await;
-    });
-}
-
-/// `textDocument/didOpen`: stores the document and fires `onLanguage:<languageId>` in the background.
-fn handle_did_open(lifecycle: &Arc<Lifecycle>, params: DidOpenParams) {
-    let language = params.text_document.language_id.clone();
-    lifecycle.with_session(|session| {
-        session
-            .documents
-            .insert(params.text_document.uri.clone(), params.text_document);
-    });
-    let lifecycle = Arc::clone(lifecycle);
-    tokio::spawn(async move {
-        lifecycle.fire(&format!("onLanguage:{language}")).await;
-    });
-}
-
-/// `textDocument/didChange`: applies full or incremental changes to the stored text.
-fn handle_did_change(lifecycle: &Arc<Lifecycle>, params: DidChangeParams) {
-    lifecycle.with_session(|session| {
-        match session.documents.get_mut(&params.text_document.uri) {
-            Some(document) => {
-                apply_changes(&mut document.text, &params.content_changes);
-                document.version = params.text_document.version;
-            }
-            None => tracing::warn!(uri = %params.text_document.uri, "didChange for a document that is not open"),
-        }
     });
 }

@@ -1,0 +1,713 @@
+//! The LSP bridge's bookkeeping: which extension registered which language feature provider for which
+//! documents, how VS Code document selectors match, how the answers of several providers merge into one
+//! LSP result, and the union of every extension's diagnostics per document.
+//!
+//! Pure data and functions: the lifecycle calls the providers, the server speaks to the editor.
+
+use std::collections::BTreeMap;
+
+use globset::Glob;
+use serde_json::{Value, json};
+
+/// The LSP methods extensions can provide, with the client capability that says whether the editor
+/// supports registering them dynamically and the server capability to advertise statically otherwise.
+pub const PROVIDER_METHODS: &[ProviderMethod] = &[
+    ProviderMethod {
+        method: "textDocument/hover",
+        capability: "hover",
+        server_capability: "hoverProvider",
+    },
+    ProviderMethod {
+        method: "textDocument/completion",
+        capability: "completion",
+        server_capability: "completionProvider",
+    },
+    ProviderMethod {
+        method: "textDocument/definition",
+        capability: "definition",
+        server_capability: "definitionProvider",
+    },
+    ProviderMethod {
+        method: "textDocument/references",
+        capability: "references",
+        server_capability: "referencesProvider",
+    },
+    ProviderMethod {
+        method: "textDocument/codeAction",
+        capability: "codeAction",
+        server_capability: "codeActionProvider",
+    },
+    ProviderMethod {
+        method: "textDocument/codeLens",
+        capability: "codeLens",
+        server_capability: "codeLensProvider",
+    },
+    ProviderMethod {
+        method: "textDocument/documentSymbol",
+        capability: "documentSymbol",
+        server_capability: "documentSymbolProvider",
+    },
+    ProviderMethod {
+        method: "textDocument/formatting",
+        capability: "formatting",
+        server_capability: "documentFormattingProvider",
+    },
+    ProviderMethod {
+        method: "textDocument/rangeFormatting",
+        capability: "rangeFormatting",
+        server_capability: "documentRangeFormattingProvider",
+    },
+    ProviderMethod {
+        method: "textDocument/signatureHelp",
+        capability: "signatureHelp",
+        server_capability: "signatureHelpProvider",
+    },
+    ProviderMethod {
+        method: "textDocument/rename",
+        capability: "rename",
+        server_capability: "renameProvider",
+    },
+    ProviderMethod {
+        method: "textDocument/documentLink",
+        capability: "documentLink",
+        server_capability: "documentLinkProvider",
+    },
+    ProviderMethod {
+        method: "textDocument/semanticTokens/full",
+        capability: "semanticTokens",
+        server_capability: "semanticTokensProvider",
+    },
+];
+
+/// Completion trigger characters advertised when the editor cannot register them dynamically.
+pub const DEFAULT_TRIGGER_CHARACTERS: &[&str] =
+    &[".", ":", "<", "\"", "'", "/", "@", "(", "#", " "];
+
+/// One LSP method extensions may provide.
+#[derive(Debug, Clone, Copy)]
+pub struct ProviderMethod {
+    /// The LSP request method.
+    pub method: &'static str,
+    /// Its key under `ClientCapabilities.textDocument`.
+    pub capability: &'static str,
+    /// Its key in `ServerCapabilities`.
+    pub server_capability: &'static str,
+}
+
+/// Looks up a provider method by its LSP method name.
+pub fn provider_method(method: &str) -> Option<&'static ProviderMethod> {
+    PROVIDER_METHODS.iter().find(|p| p.method == method)
+}
+
+/// The methods whose resolve request goes back to the provider that produced the item; the item's `data`
+/// carries [`RouteData`].
+pub const RESOLVE_METHODS: &[(&str, &str)] = &[
+    ("codeLens/resolve", "textDocument/codeLens"),
+    ("completionItem/resolve", "textDocument/completion"),
+];
+
+/// One provider an extension registered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Provider {
+    /// The extension that registered it.
+    pub extension: String,
+    /// Its handle within that extension.
+    pub handle: u64,
+    /// The LSP method it answers.
+    pub method: String,
+    /// The VS Code document selector.
+    pub selector: Value,
+    /// Method-specific options (trigger characters, legend, …).
+    pub options: Value,
+}
+
+impl Provider {
+    /// The id used with `client/registerCapability`.
+    pub fn registration_id(&self) -> String {
+        format!("{}/{}", self.extension, self.handle)
+    }
+
+    /// The `registerOptions` for dynamic registration: the LSP document selector plus the options.
+    pub fn register_options(&self) -> Value {
+        let mut options = match &self.options {
+            Value::Object(map) => map.clone(),
+            _ => serde_json::Map::new(),
+        };
+        options.insert(
+            "documentSelector".to_owned(),
+            lsp_document_selector(&self.selector),
+        );
+        if self.method == "textDocument/codeLens" || self.method == "textDocument/completion" {
+            options.entry("resolveProvider").or_insert(json!(true));
+        }
+        Value::Object(options)
+    }
+}
+
+/// Every registered provider.
+#[derive(Debug, Clone, Default)]
+pub struct Providers {
+    providers: Vec<Provider>,
+}
+
+impl Providers {
+    /// Adds a provider (replacing one with the same extension and handle).
+    pub fn add(&mut self, provider: Provider) {
+        self.remove(&provider.extension, provider.handle);
+        self.providers.push(provider);
+    }
+
+    /// Removes one provider; answers it if it was there.
+    pub fn remove(&mut self, extension: &str, handle: u64) -> Option<Provider> {
+        let index = self
+            .providers
+            .iter()
+            .position(|p| p.extension == extension && p.handle == handle)?;
+        Some(self.providers.remove(index))
+    }
+
+    /// Removes every provider of an extension; answers them.
+    pub fn remove_extension(&mut self, extension: &str) -> Vec<Provider> {
+        let (gone, kept) = std::mem::take(&mut self.providers)
+            .into_iter()
+            .partition(|p| p.extension == extension);
+        self.providers = kept;
+        gone
+    }
+
+    /// The providers of `method` whose selector matches the document, best match first (VS Code's score).
+    pub fn matching(&self, method: &str, uri: &str, language: &str) -> Vec<Provider> {
+        let mut scored: Vec<(u32, usize, &Provider)> = self
+            .providers
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.method == method)
+            .map(|(index, p)| (selector_score(&p.selector, uri, language), index, p))
+            .filter(|(score, _, _)| *score > 0)
+            .collect();
+        // Higher score first; among equals, the latest registration first (as VS Code orders them).
+        scored.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
+        scored.into_iter().map(|(_, _, p)| p.clone()).collect()
+    }
+
+    /// The provider `extension` registered with `handle`, if it still exists.
+    pub fn get(&self, extension: &str, handle: u64) -> Option<&Provider> {
+        self.providers
+            .iter()
+            .find(|p| p.extension == extension && p.handle == handle)
+    }
+}
+
+/// How well a VS Code document selector matches a document: 0 for no match, else VS Code's score
+/// (10 for an exact language, 5 for `*`, plus scheme and pattern matches). An array scores its best entry.
+pub fn selector_score(selector: &Value, uri: &str, language: &str) -> u32 {
+    match selector {
+        Value::Array(entries) => entries
+            .iter()
+            .map(|entry| selector_score(entry, uri, language))
+            .max()
+            .unwrap_or(0),
+        Value::String(wanted) => language_score(wanted, language),
+        Value::Object(filter) => {
+            let mut score = 0;
+            if let Some(wanted) = filter.get("language").and_then(Value::as_str) {
+                let language_score = language_score(wanted, language);
+                if language_score == 0 {
+                    return 0;
+                }
+                score = score.max(language_score);
+            }
+            if let Some(wanted) = filter.get("scheme").and_then(Value::as_str) {
+                let scheme = uri.split(':').next().unwrap_or_default();
+                match wanted {
+                    "*" => score = score.max(5),
+                    _ if wanted == scheme => score = score.max(10),
+                    _ => return 0,
+                }
+            }
+            if let Some(pattern) = filter.get("pattern") {
+                let pattern = pattern
+                    .as_str()
+                    .or_else(|| pattern.get("pattern").and_then(Value::as_str))
+                    .unwrap_or_default();
+                if !pattern_matches(pattern, uri) {
+                    return 0;
+                }
+                score = score.max(if pattern == "**" || pattern == "**/*" {
+                    5
+                } else {
+                    10
+                });
+            }
+            score
+        }
+        _ => 0,
+    }
+}
+
+fn language_score(wanted: &str, language: &str) -> u32 {
+    match wanted {
+        "*" => 5,
+        _ if wanted == language => 10,
+        _ => 0,
+    }
+}
+
+/// Whether a glob matches the document's path (for `file:` URIs) or its whole URI otherwise.
+fn pattern_matches(pattern: &str, uri: &str) -> bool {
+    let Ok(glob) = Glob::new(pattern) else {
+        return false;
+    };
+    let matcher = glob.compile_matcher();
+    let path = crate::session::file_uri_to_path(uri);
+    match path {
+        Some(path) => {
+            matcher.is_match(&path)
+                || (!pattern.starts_with('/') && matcher.is_match(format!("/{}", path.display())))
+        }
+        None => matcher.is_match(uri),
+    }
+}
+
+/// A VS Code document selector as an LSP `DocumentSelector` (`null`, meaning every document, for `*`).
+pub fn lsp_document_selector(selector: &Value) -> Value {
+    let entries: Vec<&Value> = match selector {
+        Value::Array(entries) => entries.iter().collect(),
+        other => vec![other],
+    };
+    let mut filters = Vec::new();
+    for entry in entries {
+        match entry {
+            Value::String(language) if language == "*" => return Value::Null,
+            Value::String(language) => filters.push(json!({"language": language})),
+            Value::Object(filter) => {
+                let mut lsp = serde_json::Map::new();
+                for key in ["language", "scheme", "pattern"] {
+                    if let Some(value) = filter.get(key) {
+                        let value = value
+                            .get("pattern")
+                            .cloned()
+                            .unwrap_or_else(|| value.clone());
+                        if key == "language" && value == "*" {
+                            continue;
+                        }
+                        lsp.insert(key.to_owned(), value);
+                    }
+                }
+                if lsp.is_empty() {
+                    return Value::Null;
+                }
+                filters.push(Value::Object(lsp));
+            }
+            _ => {}
+        }
+    }
+    Value::Array(filters)
+}
+
+/// Where a resolvable item came from, kept in its `data` while the editor holds it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RouteData {
+    /// The extension whose provider made the item.
+    pub extension: String,
+    /// That provider's handle.
+    pub handle: u64,
+    /// The provider's own `data`.
+    pub data: Value,
+}
+
+const ROUTE_KEY: &str = "exthost";
+
+/// Wraps an item's `data` with its route.
+pub fn wrap_route(item: &mut Value, extension: &str, handle: u64) {
+    if let Value::Object(object) = item {
+        let inner = object.remove("data").unwrap_or(Value::Null);
+        object.insert(
+            "data".to_owned(),
+            json!({ROUTE_KEY: {"extension": extension, "handle": handle}, "data": inner}),
+        );
+    }
+}
+
+/// Takes the route out of an item's `data`, restoring the provider's own `data`.
+pub fn unwrap_route(item: &mut Value) -> Option<RouteData> {
+    let object = item.as_object_mut()?;
+    let data = object.get("data")?;
+    let route = data.get(ROUTE_KEY)?;
+    let extension = route.get("extension")?.as_str()?.to_owned();
+    let handle = route.get("handle")?.as_u64()?;
+    let inner = data.get("data").cloned().unwrap_or(Value::Null);
+    if inner.is_null() {
+        object.remove("data");
+    } else {
+        object.insert("data".to_owned(), inner.clone());
+    }
+    Some(RouteData {
+        extension,
+        handle,
+        data: inner,
+    })
+}
+
+/// One provider's answer, with where it came from (so resolvable items can be routed back).
+#[derive(Debug, Clone)]
+pub struct ProviderAnswer {
+    /// The extension.
+    pub extension: String,
+    /// The provider's handle.
+    pub handle: u64,
+    /// The LSP result (`null` when the provider had nothing).
+    pub result: Value,
+}
+
+/// Merges the answers of every matching provider into one LSP result, as VS Code does: completions,
+/// locations, code actions, lenses, symbols and links are concatenated; hovers are joined; for
+/// formatting, signature help, rename and semantic tokens the best provider that answered wins.
+pub fn merge(method: &str, answers: Vec<ProviderAnswer>) -> Value {
+    let answers: Vec<ProviderAnswer> = answers
+        .into_iter()
+        .filter(|a| !a.result.is_null())
+        .collect();
+    match method {
+        "textDocument/hover" => merge_hovers(answers),
+        "textDocument/completion" => {
+            let mut incomplete = false;
+            let mut items = Vec::new();
+            for answer in answers {
+                let (list, is_incomplete) = match answer.result {
+                    Value::Array(list) => (list, false),
+                    Value::Object(mut object) => (
+                        object
+                            .remove("items")
+                            .and_then(|i| i.as_array().cloned())
+                            .unwrap_or_default(),
+                        object
+                            .get("isIncomplete")
+                            .and_then(Value::as_bool)
+                            .unwrap_or(false),
+                    ),
+                    _ => (Vec::new(), false),
+                };
+                incomplete |= is_incomplete;
+                for mut item in list {
+                    wrap_route(&mut item, &answer.extension, answer.handle);
+                    items.push(item);
+                }
+            }
+            json!({"isIncomplete": incomplete, "items": items})
+        }
+        "textDocument/codeLens" => {
+            let mut lenses = Vec::new();
+            for answer in answers {
+                for mut lens in as_list(answer.result) {
+                    wrap_route(&mut lens, &answer.extension, answer.handle);
+                    lenses.push(lens);
+                }
+            }
+            Value::Array(lenses)
+        }
+        "textDocument/definition"
+        | "textDocument/references"
+        | "textDocument/codeAction"
+        | "textDocument/documentSymbol"
+        | "textDocument/documentLink" => Value::Array(
+            answers
+                .into_iter()
+                .flat_map(|a| as_list(a.result))
+                .collect(),
+        ),
+        _ => answers.into_iter().next().map_or(Value::Null, |a| a.result),
+    }
+}
+
+fn as_list(value: Value) -> Vec<Value> {
+    match value {
+        Value::Array(list) => list,
+        Value::Null => Vec::new(),
+        single => vec![single],
+    }
+}
+
+/// Joins hovers into one markdown `MarkupContent`, separated by rules; the first range wins.
+fn merge_hovers(answers: Vec<ProviderAnswer>) -> Value {
+    let mut parts = Vec::new();
+    let mut range = None;
+    for answer in answers {
+        if range.is_none() {
+            range = answer.result.get("range").cloned();
+        }
+        if let Some(contents) = answer.result.get("contents") {
+            parts.extend(markdown_of(contents));
+        }
+    }
+    if parts.is_empty() {
+        return Value::Null;
+    }
+    let mut hover = json!({"contents": {"kind": "markdown", "value": parts.join("\n\n---\n\n")}});
+    if let Some(range) = range {
+        hover["range"] = range;
+    }
+    hover
+}
+
+/// The markdown of hover contents in any of LSP's shapes (MarkupContent, MarkedString, arrays of them).
+fn markdown_of(contents: &Value) -> Vec<String> {
+    match contents {
+        Value::String(text) => vec![text.clone()],
+        Value::Array(items) => items.iter().flat_map(markdown_of).collect(),
+        Value::Object(object) => {
+            let value = object
+                .get("value")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            match object.get("language").and_then(Value::as_str) {
+                Some(language) => vec![format!("```{language}\n{value}\n```")],
+                None => vec![value.to_owned()],
+            }
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Diagnostics per document from every extension's collections; published as their union.
+#[derive(Debug, Clone, Default)]
+pub struct DiagnosticsStore {
+    /// uri → (extension, collection) → diagnostics.
+    by_uri: BTreeMap<String, BTreeMap<(String, String), Vec<Value>>>,
+}
+
+impl DiagnosticsStore {
+    /// Replaces one collection's diagnostics for one document; answers the document's union.
+    pub fn set(
+        &mut self,
+        extension: &str,
+        collection: &str,
+        uri: &str,
+        diagnostics: Vec<Value>,
+    ) -> Vec<Value> {
+        let entry = self.by_uri.entry(uri.to_owned()).or_default();
+        let key = (extension.to_owned(), collection.to_owned());
+        if diagnostics.is_empty() {
+            entry.remove(&key);
+        } else {
+            entry.insert(key, diagnostics);
+        }
+        self.union(uri)
+    }
+
+    /// Forgets everything an extension published; answers the affected documents with their new unions.
+    pub fn clear_extension(&mut self, extension: &str) -> Vec<(String, Vec<Value>)> {
+        let affected: Vec<String> = self
+            .by_uri
+            .iter()
+            .filter(|(_, collections)| collections.keys().any(|(owner, _)| owner == extension))
+            .map(|(uri, _)| uri.clone())
+            .collect();
+        for uri in &affected {
+            if let Some(collections) = self.by_uri.get_mut(uri) {
+                collections.retain(|(owner, _), _| owner != extension);
+            }
+        }
+        affected
+            .into_iter()
+            .map(|uri| {
+                let union = self.union(&uri);
+                (uri, union)
+            })
+            .collect()
+    }
+
+    fn union(&self, uri: &str) -> Vec<Value> {
+        self.by_uri
+            .get(uri)
+            .map(|collections| collections.values().flatten().cloned().collect())
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn selectors_score_like_vscode() {
+        let cases = [
+            (json!("plaintext"), "file:///a.txt", "plaintext", 10),
+            (json!("rust"), "file:///a.txt", "plaintext", 0),
+            (json!("*"), "file:///a.txt", "plaintext", 5),
+            (
+                json!({"scheme": "file", "language": "rust"}),
+                "file:///a.rs",
+                "rust",
+                10,
+            ),
+            (json!({"scheme": "untitled"}), "file:///a.rs", "rust", 0),
+            (
+                json!({"scheme": "references"}),
+                "references:x?1#2",
+                "plaintext",
+                10,
+            ),
+            (
+                json!({"pattern": "**/*.rs"}),
+                "file:///src/a.rs",
+                "rust",
+                10,
+            ),
+            (
+                json!({"pattern": "**/*.rs"}),
+                "file:///src/a.txt",
+                "plaintext",
+                0,
+            ),
+            (
+                json!(["rust", {"language": "plaintext"}]),
+                "file:///a.txt",
+                "plaintext",
+                10,
+            ),
+        ];
+        for (selector, uri, language, score) in cases {
+            assert_eq!(
+                selector_score(&selector, uri, language),
+                score,
+                "{selector} on {uri}"
+            );
+        }
+    }
+
+    #[test]
+    fn providers_match_best_first_and_latest_first() {
+        let mut providers = Providers::default();
+        let provider = |extension: &str, handle, selector| Provider {
+            extension: extension.into(),
+            handle,
+            method: "textDocument/hover".into(),
+            selector,
+            options: Value::Null,
+        };
+        providers.add(provider("a.x", 1, json!("*")));
+        providers.add(provider("b.x", 1, json!("rust")));
+        providers.add(provider("c.x", 1, json!("rust")));
+        providers.add(provider("d.x", 1, json!("python")));
+        let order: Vec<String> = providers
+            .matching("textDocument/hover", "file:///a.rs", "rust")
+            .into_iter()
+            .map(|p| p.extension)
+            .collect();
+        assert_eq!(order, ["c.x", "b.x", "a.x"]);
+        assert_eq!(providers.remove_extension("b.x").len(), 1);
+        assert!(
+            providers
+                .matching("textDocument/completion", "file:///a.rs", "rust")
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn selectors_convert_to_lsp() {
+        assert_eq!(
+            lsp_document_selector(&json!("plaintext")),
+            json!([{"language": "plaintext"}])
+        );
+        assert_eq!(lsp_document_selector(&json!("*")), Value::Null);
+        assert_eq!(
+            lsp_document_selector(
+                &json!([{"scheme": "file", "language": "rust"}, {"pattern": {"base": "/x", "pattern": "*.md"}}])
+            ),
+            json!([{"language": "rust", "scheme": "file"}, {"pattern": "*.md"}])
+        );
+    }
+
+    #[test]
+    fn answers_merge_per_method() {
+        let answer = |extension: &str, result: Value| ProviderAnswer {
+            extension: extension.into(),
+            handle: 7,
+            result,
+        };
+        let completions = merge(
+            "textDocument/completion",
+            vec![
+                answer("a.x", json!([{"label": "one"}])),
+                answer(
+                    "b.x",
+                    json!({"isIncomplete": true, "items": [{"label": "two", "data": 5}]}),
+                ),
+                answer("c.x", Value::Null),
+            ],
+        );
+        assert_eq!(completions["isIncomplete"], true);
+        assert_eq!(completions["items"][0]["label"], "one");
+        let mut second = completions["items"][1].clone();
+        assert_eq!(
+            unwrap_route(&mut second),
+            Some(RouteData {
+                extension: "b.x".into(),
+                handle: 7,
+                data: json!(5)
+            })
+        );
+        assert_eq!(second, json!({"label": "two", "data": 5}));
+
+        let hover = merge(
+            "textDocument/hover",
+            vec![
+                answer(
+                    "a.x",
+                    json!({"contents": {"kind": "markdown", "value": "**A**"}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 1}}}),
+                ),
+                answer(
+                    "b.x",
+                    json!({"contents": ["plain", {"language": "rust", "value": "fn x()"}]}),
+                ),
+            ],
+        );
+        assert_eq!(
+            hover["contents"]["value"],
+            "**A**\n\n---\n\nplain\n\n---\n\n```rust\nfn x()\n```"
+        );
+        assert_eq!(hover["range"]["end"]["character"], 1);
+        assert_eq!(
+            merge("textDocument/hover", vec![answer("a.x", Value::Null)]),
+            Value::Null
+        );
+
+        let locations = merge(
+            "textDocument/definition",
+            vec![
+                answer("a.x", json!({"uri": "file:///a", "range": {}})),
+                answer("b.x", json!([{"uri": "file:///b", "range": {}}])),
+            ],
+        );
+        assert_eq!(locations.as_array().unwrap().len(), 2);
+        let formatting = merge(
+            "textDocument/formatting",
+            vec![
+                answer("a.x", Value::Null),
+                answer("b.x", json!([{"newText": "x"}])),
+            ],
+        );
+        assert_eq!(formatting, json!([{"newText": "x"}]));
+    }
+
+    #[test]
+    fn diagnostics_union_per_document_and_clear_per_extension() {
+        let mut store = DiagnosticsStore::default();
+        assert_eq!(
+            store
+                .set("a.x", "one", "file:///f", vec![json!({"message": "1"})])
+                .len(),
+            1
+        );
+        assert_eq!(
+            store
+                .set("b.x", "two", "file:///f", vec![json!({"message": "2"})])
+                .len(),
+            2
+        );
+        assert_eq!(store.set("a.x", "one", "file:///f", vec![]).len(), 1);
+        let cleared = store.clear_extension("b.x");
+        assert_eq!(cleared, vec![("file:///f".to_owned(), vec![])]);
+    }
+}

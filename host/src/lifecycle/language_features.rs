@@ -1,0 +1,345 @@
+//! Language features through extensions: providers registered (and announced to the editor), LSP
+//! requests fanned out in parallel to every matching provider under its extension's time limit and
+//! merged, resolve requests routed back, and diagnostics published as a union.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use serde_json::{Value, json};
+
+use super::{Lifecycle, LifecycleState, call_with_grace};
+use crate::bridge::{
+    DEFAULT_TRIGGER_CHARACTERS, PROVIDER_METHODS, Provider, ProviderAnswer, RESOLVE_METHODS, merge,
+    provider_method, unwrap_route, wrap_route,
+};
+use crate::runtime::{RuntimeHandle, RuntimeRequest};
+
+/// Cancels the tokens of provider calls still running when the request is dropped (the editor sent
+/// `$/cancelRequest`, so the server aborted the request's task).
+struct CancelOnDrop {
+    calls: Vec<(RuntimeHandle, u64)>,
+    finished: bool,
+}
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        if self.finished {
+            return;
+        }
+        for (runtime, token) in &self.calls {
+            drop(runtime.send(RuntimeRequest::Cancel { token: *token }));
+        }
+    }
+}
+
+impl Lifecycle {
+    /// Whether the editor registers `method`'s capability dynamically (`client/registerCapability`).
+    fn dynamic_registration(&self, state: &LifecycleState, method: &str) -> bool {
+        provider_method(method).is_some_and(|provider| {
+            state.session.client_capability(&format!(
+                "textDocument.{}.dynamicRegistration",
+                provider.capability
+            )) == true
+        })
+    }
+
+    /// The `ServerCapabilities` entries for language features: every feature the editor cannot register
+    /// dynamically is advertised statically (extensions register providers only once they run, after
+    /// `initialize`); the others are announced as providers appear.
+    pub fn provider_capabilities(&self) -> serde_json::Map<String, Value> {
+        let state = self.lock();
+        let mut capabilities = serde_json::Map::new();
+        for provider in PROVIDER_METHODS {
+            if self.dynamic_registration(&state, provider.method) {
+                continue;
+            }
+            let value = match provider.method {
+                "textDocument/completion" => {
+                    json!({"triggerCharacters": DEFAULT_TRIGGER_CHARACTERS, "resolveProvider": true})
+                }
+                "textDocument/codeLens" => json!({"resolveProvider": true}),
+                "textDocument/signatureHelp" => json!({"triggerCharacters": ["(", ","]}),
+                "textDocument/documentLink" => json!({"resolveProvider": false}),
+                // A semantic tokens legend is only known once a provider registers: dynamic only.
+                "textDocument/semanticTokens/full" => continue,
+                _ => json!(true),
+            };
+            capabilities.insert(provider.server_capability.to_owned(), value);
+        }
+        capabilities
+    }
+
+    /// `languages.register*Provider`: records the provider and, when the editor supports it, registers
+    /// the capability with the editor.
+    pub(super) fn register_provider(
+        &self,
+        from: &str,
+        handle: u64,
+        method: &str,
+        selector: &Value,
+        options: &Value,
+    ) -> Result<Value, String> {
+        if provider_method(method).is_none() {
+            return Err(format!("exthost: no LSP bridge for {method}"));
+        }
+        let provider = Provider {
+            extension: from.to_owned(),
+            handle,
+            method: method.to_owned(),
+            selector: selector.clone(),
+            options: options.clone(),
+        };
+        let dynamic = {
+            let mut state = self.lock();
+            state.providers.add(provider.clone());
+            self.dynamic_registration(&state, method)
+        };
+        if dynamic {
+            let editor = self.editor.clone();
+            let registration = json!({"registrations": [{
+                "id": provider.registration_id(),
+                "method": method,
+                "registerOptions": provider.register_options(),
+            }]});
+            tokio::spawn(async move {
+                if let Err(error) = editor
+                    .request("client/registerCapability", registration)
+                    .await
+                {
+                    tracing::warn!(?error, "client/registerCapability failed");
+                }
+            });
+        }
+        Ok(Value::Null)
+    }
+
+    /// Disposal of a provider.
+    pub(super) fn unregister_provider(&self, from: &str, handle: u64) {
+        let mut state = self.lock();
+        if let Some(provider) = state.providers.remove(from, handle) {
+            self.unregister_dynamically(&state, &[provider]);
+        }
+    }
+
+    fn unregister_dynamically(&self, state: &LifecycleState, providers: &[Provider]) {
+        let unregisterations: Vec<Value> = providers
+            .iter()
+            .filter(|p| self.dynamic_registration(state, &p.method))
+            .map(|p| json!({"id": p.registration_id(), "method": p.method}))
+            .collect();
+        if unregisterations.is_empty() {
+            return;
+        }
+        let editor = self.editor.clone();
+        // LSP spells the field `unregisterations`.
+        let params = json!({"unregisterations": unregisterations});
+        tokio::spawn(async move {
+            if let Err(error) = editor.request("client/unregisterCapability", params).await {
+                tracing::warn!(?error, "client/unregisterCapability failed");
+            }
+        });
+    }
+
+    /// Forgets what a stopping extension registered: commands, providers, diagnostics (republished).
+    pub(super) fn forget_registrations(&self, state: &mut LifecycleState, id: &str) {
+        state.commands.retain(|_, owner| owner != id);
+        let providers = state.providers.remove_extension(id);
+        self.unregister_dynamically(state, &providers);
+        for (uri, diagnostics) in state.diagnostics.clear_extension(id) {
+            self.editor.notify(
+                "textDocument/publishDiagnostics",
+                json!({"uri": uri, "diagnostics": diagnostics}),
+            );
+        }
+    }
+
+    /// `DiagnosticCollection.set`: stores and publishes the document's union of diagnostics.
+    pub(super) fn set_diagnostics(
+        &self,
+        from: &str,
+        collection: &str,
+        uri: &str,
+        diagnostics: Vec<Value>,
+    ) {
+        let (union, version) = {
+            let mut state = self.lock();
+            let union = state.diagnostics.set(from, collection, uri, diagnostics);
+            let version = state.session.documents.get(uri).map(|d| d.version);
+            (union, version)
+        };
+        let mut params = json!({"uri": uri, "diagnostics": union});
+        if let Some(version) = version {
+            params["version"] = json!(version);
+        }
+        self.editor
+            .notify("textDocument/publishDiagnostics", params);
+    }
+
+    /// Answers a language feature request (`textDocument/hover`, …) from every matching provider, in
+    /// parallel, each under its extension's call limit. A provider that throws or times out drops out of
+    /// this answer only (a broken limit also fails its extension).
+    pub async fn provide(self: &Arc<Self>, method: &str, params: Value) -> Value {
+        // Activations under way (say, `onLanguage:` from the didOpen just before) may be about to register
+        // providers for this very request: answer once they have finished, as an editor would expect.
+        let in_progress: Vec<_> = self.lock().activations.values().cloned().collect();
+        futures::future::join_all(in_progress).await;
+        let uri = params
+            .pointer("/textDocument/uri")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let calls: Vec<(Provider, RuntimeHandle, std::time::Duration)> = {
+            let state = self.lock();
+            let language = state
+                .session
+                .documents
+                .get(&uri)
+                .map_or("plaintext", |d| d.language_id.as_str())
+                .to_owned();
+            state
+                .providers
+                .matching(method, &uri, &language)
+                .into_iter()
+                .filter_map(|provider| {
+                    let runtime = state.running.get(&provider.extension)?.runtime.clone()?;
+                    let limit = self.call_limit(&state, &provider.extension);
+                    Some((provider, runtime, limit))
+                })
+                .collect()
+        };
+        let mut guard = CancelOnDrop {
+            calls: Vec::new(),
+            finished: false,
+        };
+        let mut pending = Vec::new();
+        for (provider, runtime, limit) in calls {
+            let token = self.next_token.fetch_add(1, Ordering::Relaxed);
+            guard.calls.push((runtime.clone(), token));
+            let request = RuntimeRequest::InvokeProvider {
+                handle: provider.handle,
+                method: method.to_owned(),
+                params: params.clone(),
+                token,
+            };
+            pending.push(async move {
+                let during = format!("provider {method}");
+                let outcome = call_with_grace(&runtime, request, limit, &during).await;
+                (provider, outcome)
+            });
+        }
+        let outcomes = futures::future::join_all(pending).await;
+        guard.finished = true;
+        let mut answers = Vec::new();
+        for (provider, outcome) in outcomes {
+            match outcome {
+                Ok(result) => answers.push(ProviderAnswer {
+                    extension: provider.extension,
+                    handle: provider.handle,
+                    result,
+                }),
+                Err(error) => {
+                    tracing::warn!(extension = %provider.extension, %method, %error, "provider dropped out of this answer");
+                    if error.is_fatal() {
+                        self.fail(&provider.extension, error.to_string());
+                    }
+                }
+            }
+        }
+        merge(method, answers)
+    }
+
+    /// Runs a built-in `vscode.execute*Provider` command: arguments are `[uri, position?]` (a URI string or
+    /// a `vscode.Uri` as JSON, an LSP position); the answer is the merged LSP result.
+    pub(super) async fn provide_for_command(self: &Arc<Self>, method: &str, arguments: &[Value]) -> Value {
+        let uri = match arguments.first() {
+            Some(Value::String(uri)) => uri.clone(),
+            Some(other) => other
+                .get("external")
+                .or_else(|| other.get("uri"))
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .unwrap_or_default(),
+            None => String::new(),
+        };
+        let mut params = json!({"textDocument": {"uri": uri}});
+        if let Some(position) = arguments.get(1) {
+            params["position"] = json!({"line": position["line"], "character": position["character"]});
+        }
+        if method == "textDocument/references" {
+            params["context"] = json!({"includeDeclaration": true});
+        }
+        self.provide(method, params).await
+    }
+
+    /// Answers `codeLens/resolve` or `completionItem/resolve` by asking the provider that made the item.
+    pub async fn resolve(self: &Arc<Self>, method: &str, mut item: Value) -> Value {
+        let Some(route) = unwrap_route(&mut item) else {
+            return item;
+        };
+        let runtime_and_limit = {
+            let state = self.lock();
+            state
+                .providers
+                .get(&route.extension, route.handle)
+                .and_then(|_| state.running.get(&route.extension)?.runtime.clone())
+                .map(|runtime| (runtime, self.call_limit(&state, &route.extension)))
+        };
+        let Some((runtime, limit)) = runtime_and_limit else {
+            return item;
+        };
+        debug_assert!(
+            RESOLVE_METHODS
+                .iter()
+                .any(|(resolve, _)| *resolve == method)
+        );
+        let token = self.next_token.fetch_add(1, Ordering::Relaxed);
+        let request = RuntimeRequest::InvokeProvider {
+            handle: route.handle,
+            method: method.to_owned(),
+            params: item.clone(),
+            token,
+        };
+        match call_with_grace(&runtime, request, limit, &format!("provider {method}")).await {
+            Ok(mut resolved) if !resolved.is_null() => {
+                wrap_route(&mut resolved, &route.extension, route.handle);
+                resolved
+            }
+            Ok(_) => item,
+            Err(error) => {
+                tracing::warn!(extension = %route.extension, %method, %error, "resolve failed");
+                if error.is_fatal() {
+                    self.fail(&route.extension, error.to_string());
+                }
+                item
+            }
+        }
+    }
+
+    /// `window/workDoneProgress/cancel {token}` for a progress an extension started: the token on the
+    /// wire is `<extension id>/<n>`; `n` is the extension's cancellation token.
+    pub fn cancel_progress(&self, token: &str) {
+        let Some((extension, number)) = token.rsplit_once('/') else {
+            return;
+        };
+        let Ok(number) = number.parse::<u64>() else {
+            return;
+        };
+        let runtime = self
+            .lock()
+            .running
+            .get(extension)
+            .and_then(|r| r.runtime.clone());
+        if let Some(runtime) = runtime {
+            drop(runtime.send(RuntimeRequest::Cancel { token: number }));
+        }
+    }
+
+    fn call_limit(&self, state: &LifecycleState, id: &str) -> std::time::Duration {
+        state
+            .registry
+            .get(id)
+            .and_then(|r| r.manifest.as_deref())
+            .map(|m| self.config.limits_for(m).call_timeout)
+            .unwrap_or(self.config.limits.call_timeout)
+    }
+}

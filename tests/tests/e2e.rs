@@ -6,6 +6,8 @@ mod e2e {
     pub mod dependencies;
     pub mod docs;
     pub mod lifecycle;
+    pub mod native;
+    pub mod neovim;
     pub mod protocol;
     pub mod resilience;
 }

@@ -1,7 +1,9 @@
 // vscode.commands: handlers registered here are announced to the host (RegisterCommand) and run locally
-// when this extension executes them; other commands go through the host.
+// when this extension executes them; other commands go through the host. A few workbench commands that
+// have no meaning over LSP are answered here (see BUILTIN_COMMANDS).
 
 const commandHandlers = new Map();
+const contextKeys = new Map();
 
 function registerCommand(command, callback, thisArg) {
   if (typeof command !== 'string' || command === '') throw new TypeError('registerCommand: the command id must be a non-empty string');
@@ -20,9 +22,68 @@ function registerCommand(command, callback, thisArg) {
   });
 }
 
+// The handler gets (activeTextEditor, edit, ...args); what it records on `edit` is applied when it returns.
+// As in VS Code, the command's result is undefined (a promise the handler returns is not awaited).
+function registerTextEditorCommand(command, callback, thisArg) {
+  return registerCommand(command, (...args) => {
+    const editor = shim.window.activeTextEditor;
+    if (!editor) {
+      host.log('warn', "Cannot execute '" + command + "' because the active editor is not a text editor.");
+      return undefined;
+    }
+    return editor.edit((edit) => {
+      callback.apply(thisArg, [editor, edit, ...args]);
+    }).then((applied) => {
+      if (!applied) host.log('warn', "exthost: the edits of '" + command + "' were not applied");
+      return undefined;
+    });
+  });
+}
+
+// LSP locations (or location links) answered by the host, as vscode.Location objects.
+function toLocations(result) {
+  if (!result) return [];
+  return (Array.isArray(result) ? result : [result]).map((item) => (item.targetUri
+    ? new shim.Location(shim.Uri.parse(item.targetUri), shim.toRange(item.targetSelectionRange || item.targetRange))
+    : new shim.Location(shim.Uri.parse(item.uri), shim.toRange(item.range))));
+}
+
+// `vscode.execute<Feature>Provider(uri, position)`: the host routes them to the providers of every
+// extension; arguments go as [uri string, LSP Position] and the answer comes back as LSP JSON.
+function providerCommand(convert) {
+  return (command, args) => {
+    const [uri, position] = args;
+    const wire = [shim.documents.wireUri(shim.toUri(uri))];
+    if (position) wire.push({ line: position.line, character: position.character });
+    return host.call('executeCommand', { command, arguments: wire }).then(convert);
+  };
+}
+
+const BUILTIN_COMMANDS = {
+  setContext: (command, [key, value]) => {
+    contextKeys.set(String(key), value);
+    return Promise.resolve(undefined);
+  },
+  'vscode.executeReferenceProvider': providerCommand(toLocations),
+  'vscode.executeDefinitionProvider': providerCommand(toLocations),
+};
+
+function builtin(command) {
+  if (Object.prototype.hasOwnProperty.call(BUILTIN_COMMANDS, command)) return BUILTIN_COMMANDS[command];
+  if (command.startsWith('workbench.view.') || command.startsWith('workbench.action.')) {
+    return () => {
+      host.log('debug', 'exthost: ' + command + ' has no effect outside VS Code');
+      return Promise.resolve(undefined);
+    };
+  }
+  return undefined;
+}
+
 function executeCommand(command, ...args) {
   const entry = commandHandlers.get(command);
   if (entry) return Promise.resolve().then(() => entry.callback.apply(entry.thisArg, args));
+  const answer = builtin(String(command));
+  if (answer) return answer(command, args);
   return host.call('executeCommand', { command, arguments: host.toWireValue(args, false) });
 }
 
@@ -33,14 +94,25 @@ function getCommands(filterInternal) {
   });
 }
 
-shim.commands = shim.guard({ registerCommand, executeCommand, getCommands }, 'vscode.commands');
+shim.commands = shim.guard({ registerCommand, registerTextEditorCommand, executeCommand, getCommands }, 'vscode.commands',
+  ['registerDiffInformationCommand']);
+
+// Arguments arriving from the host are JSON: a marshalled Uri ({$mid: 1, …}) becomes a Uri again.
+function reviveArgument(value) {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value) && value.$mid === 1 && typeof value.scheme === 'string') {
+    return shim.Uri.revive(value);
+  }
+  return value;
+}
 
 shim.internal.commandHandler = (command) => {
   const entry = commandHandlers.get(command);
-  return entry ? (...args) => entry.callback.apply(entry.thisArg, args) : undefined;
+  return entry ? (...args) => entry.callback.apply(entry.thisArg, args.map(reviveArgument)) : undefined;
 };
 
 shim.internal.unregisterAllCommands = () => {
   for (const command of commandHandlers.keys()) host.notify('unregisterCommand', { command });
   commandHandlers.clear();
 };
+
+shim.internal.contextKeys = contextKeys;

@@ -8,7 +8,7 @@ class Extension {
   constructor(description) {
     this.id = description.id;
     this.extensionPath = description.extensionPath;
-    this.extensionUri = shim.fileUri(description.extensionPath);
+    this.extensionUri = shim.Uri.file(description.extensionPath);
     this.packageJSON = description.packageJSON;
     this.extensionKind = ExtensionKind.Workspace;
     this._isActive = Boolean(description.isActive);
@@ -36,7 +36,7 @@ class OwnExtension {
   constructor() {
     this.id = host.id;
     this.extensionPath = host.extensionPath;
-    this.extensionUri = shim.fileUri(host.extensionPath);
+    this.extensionUri = shim.Uri.file(host.extensionPath);
     this.packageJSON = host.packageJSON;
     this.extensionKind = ExtensionKind.Workspace;
   }

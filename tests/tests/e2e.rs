@@ -10,4 +10,5 @@ mod e2e {
     pub mod neovim;
     pub mod protocol;
     pub mod resilience;
+    pub mod vscode_samples;
 }

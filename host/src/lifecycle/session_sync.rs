@@ -48,7 +48,7 @@ impl Lifecycle {
             .map(|(index, path)| {
                 json!({
                     "uri": crate::session::path_to_file_uri(path),
-                    "name": path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned()),
+                    "name": folder_name(&state.session, path),
                     "index": index,
                 })
             })
@@ -331,6 +331,31 @@ impl Lifecycle {
         }
         folders
     }
+}
+
+/// A workspace folder's name as the editor gave it (`workspaceFolders[].name`), else its last path part.
+fn folder_name(session: &crate::session::SessionState, path: &std::path::Path) -> String {
+    let given = session
+        .initialize_params
+        .as_ref()
+        .and_then(|params| params.get("workspaceFolders")?.as_array())
+        .into_iter()
+        .flatten()
+        .find(|folder| {
+            folder
+                .get("uri")
+                .and_then(Value::as_str)
+                .and_then(crate::session::file_uri_to_path)
+                .as_deref()
+                == Some(path)
+        })
+        .and_then(|folder| folder.get("name")?.as_str().map(str::to_owned));
+    given.unwrap_or_else(|| {
+        path.file_name().map_or_else(
+            || path.display().to_string(),
+            |name| name.to_string_lossy().into_owned(),
+        )
+    })
 }
 
 fn zero_range() -> Value {

@@ -6,6 +6,7 @@
 
 pub mod bridge;
 pub mod config;
+pub mod dev_watch;
 pub mod discovery;
 pub mod documents;
 pub mod editor;

@@ -12,8 +12,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use exthost_protocol::methods::{
-    ExtensionSource,
-    ErrorInfo, ExtensionInfo, ExtensionState, ExtensionStateChangedParams,
+    ErrorInfo, ExtensionInfo, ExtensionSource, ExtensionState, ExtensionStateChangedParams,
 };
 use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
@@ -150,6 +149,8 @@ pub struct Lifecycle {
     management: tokio::sync::Mutex<()>,
     /// Cancellation token ids for provider calls.
     next_token: std::sync::atomic::AtomicU64,
+    /// The watcher of `--dev` folders, kept alive as long as the lifecycle.
+    dev_watcher: Mutex<Option<crate::dev_watch::DevWatcher>>,
 }
 
 impl std::fmt::Debug for Lifecycle {
@@ -258,6 +259,7 @@ impl Lifecycle {
             }),
             management: tokio::sync::Mutex::new(()),
             next_token: std::sync::atomic::AtomicU64::new(1),
+            dev_watcher: Mutex::new(None),
         });
         tokio::spawn(serve_host_calls(Arc::downgrade(&lifecycle), calls));
         lifecycle
@@ -371,7 +373,11 @@ impl Lifecycle {
 
     /// Starts activating `id` now, without waiting: afterwards the activation is visible to every other
     /// trigger (and to requests that wait for activations in progress).
-    fn begin_activation(self: &Arc<Self>, id: &str, explicit: bool) -> Result<Begun, LifecycleError> {
+    fn begin_activation(
+        self: &Arc<Self>,
+        id: &str,
+        explicit: bool,
+    ) -> Result<Begun, LifecycleError> {
         let mut state = self.lock();
         let record = state
             .registry
@@ -557,11 +563,14 @@ impl Lifecycle {
     }
 
     fn is_development(&self, id: &str) -> bool {
-        self.lock().registry.get(id).is_some_and(|record| match record.source {
-            ExtensionSource::Dev => true,
-            ExtensionSource::Builtin => crate::config::builtin_is_source_tree(),
-            _ => false,
-        })
+        self.lock()
+            .registry
+            .get(id)
+            .is_some_and(|record| match record.source {
+                ExtensionSource::Dev => true,
+                ExtensionSource::Builtin => crate::config::builtin_is_source_tree(),
+                _ => false,
+            })
     }
 
     fn engine_for(&self, manifest: &Manifest) -> &dyn Engine {
@@ -605,7 +614,10 @@ impl Lifecycle {
 
     /// Records `event` and starts (without waiting) every activation it triggers: the extensions that
     /// declare it and may run, plus those already activating that declare it.
-    pub(super) fn begin_event(self: &Arc<Self>, event: &str) -> Vec<(String, Result<Begun, LifecycleError>)> {
+    pub(super) fn begin_event(
+        self: &Arc<Self>,
+        event: &str,
+    ) -> Vec<(String, Result<Begun, LifecycleError>)> {
         let candidates: Vec<String> = {
             let mut state = self.lock();
             state.session.record_event(event);
@@ -871,32 +883,86 @@ impl Lifecycle {
         if !manifest.capabilities.supports_hot_reload {
             return Err(LifecycleError::ReloadNotSupported { id: id.to_owned() });
         }
+        self.reload_from_disk(id).await
+    }
+
+    /// Reloads `id` from disk whatever its capabilities (development mode, `--dev`): a running extension
+    /// (or one that failed while running) is stopped with its enabled dependents, its manifest and code are
+    /// re-read, and they are activated again in dependency order; one that never ran only has its manifest
+    /// re-read. Answers the ids activated again.
+    pub async fn reload_from_disk(
+        self: &Arc<Self>,
+        id: &str,
+    ) -> Result<Vec<String>, LifecycleError> {
         let _one_at_a_time = self.management.lock().await;
-        let dependents: Vec<String> = {
+        let (was_running, dependents) = {
             let state = self.lock();
-            state
+            let current = state
+                .registry
+                .state(id)
+                .map_err(|_| LifecycleError::UnknownExtension { id: id.to_owned() })?;
+            let was_running = matches!(current, ExtensionState::Enabled | ExtensionState::Loaded)
+                || (current == ExtensionState::Failed && self.can_retry(&state, id));
+            let dependents: Vec<String> = state
                 .resolution
                 .transitive_dependents(id)
                 .into_iter()
                 .filter(|d| state.registry.state(d).ok() == Some(ExtensionState::Enabled))
-                .collect()
+                .collect();
+            (was_running, dependents)
         };
-        let was_enabled = self.lock().registry.state(id).ok() == Some(ExtensionState::Enabled);
         for member in dependents.iter().chain(std::iter::once(&id.to_owned())) {
-            self.stop(member, ExtensionState::Unloaded).await;
+            if matches!(
+                self.lock().registry.state(member).ok(),
+                Some(ExtensionState::Enabled | ExtensionState::Loaded)
+            ) {
+                self.stop(member, ExtensionState::Unloaded).await;
+            }
         }
         self.reread_manifest(id);
-        let mut reloaded = Vec::new();
-        if was_enabled || self.lock().registry.state(id).ok() == Some(ExtensionState::Unloaded) {
-            self.activate(id).await?;
-            reloaded.push(id.to_owned());
+        if !was_running {
+            return Ok(Vec::new());
         }
+        let mut reloaded = Vec::new();
+        self.activate_with(id, true).await?;
+        reloaded.push(id.to_owned());
         for dependent in dependents.iter().rev() {
             if self.activate(dependent).await.is_ok() {
                 reloaded.push(dependent.clone());
             }
         }
         Ok(reloaded)
+    }
+
+    /// The id of the (unshadowed) extension whose folder is `folder`.
+    pub fn extension_at(&self, folder: &std::path::Path) -> Option<String> {
+        let state = self.lock();
+        state
+            .registry
+            .records()
+            .iter()
+            .find(|record| record.is_active_candidate() && record.path == folder)
+            .map(|record| record.id.clone())
+    }
+
+    /// Keeps the `--dev` folder watcher alive as long as this lifecycle.
+    pub fn keep_watcher(&self, watcher: Option<crate::dev_watch::DevWatcher>) {
+        *self
+            .dev_watcher
+            .lock()
+            .expect("invariant: the watcher lock is never poisoned") = watcher;
+    }
+
+    /// The folders of the `--dev` extensions.
+    pub fn development_folders(&self) -> Vec<PathBuf> {
+        let state = self.lock();
+        state
+            .registry
+            .records()
+            .iter()
+            .filter(|record| record.source == ExtensionSource::Dev)
+            .map(|record| record.path.clone())
+            .collect()
     }
 
     /// Re-reads `id`'s manifest from its folder (for hot reload); a broken new manifest fails it.
@@ -1213,10 +1279,19 @@ async fn call_with_grace(
 /// with the LSP method each maps to.
 const BUILTIN_PROVIDER_COMMANDS: &[(&str, &str)] = &[
     ("vscode.executeHoverProvider", "textDocument/hover"),
-    ("vscode.executeDefinitionProvider", "textDocument/definition"),
+    (
+        "vscode.executeDefinitionProvider",
+        "textDocument/definition",
+    ),
     ("vscode.executeReferenceProvider", "textDocument/references"),
-    ("vscode.executeDocumentSymbolProvider", "textDocument/documentSymbol"),
-    ("vscode.executeCompletionItemProvider", "textDocument/completion"),
+    (
+        "vscode.executeDocumentSymbolProvider",
+        "textDocument/documentSymbol",
+    ),
+    (
+        "vscode.executeCompletionItemProvider",
+        "textDocument/completion",
+    ),
 ];
 
 fn builtin_provider_command(command: &str) -> Option<&'static str> {

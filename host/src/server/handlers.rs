@@ -85,6 +85,12 @@ impl Server {
             self.editor.clone(),
             session,
         );
+        match crate::dev_watch::watch(&lifecycle) {
+            Ok(watcher) => lifecycle.keep_watcher(watcher),
+            Err(error) => {
+                tracing::warn!(%error, "cannot watch the --dev extensions; they will not reload on change")
+            }
+        }
         let commands = lifecycle.contributed_commands();
         let mut capabilities = lifecycle.provider_capabilities();
         let _ = self.lifecycle.set(lifecycle);

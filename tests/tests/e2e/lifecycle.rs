@@ -233,3 +233,49 @@ async fn restart_host_rediscovers_and_enables_again_what_was_enabled() {
     assert_eq!(whoami, json!({"name": "mid", "activations": 1}));
     assert_eq!(host.shutdown().await, 0);
 }
+
+#[tokio::test]
+async fn dev_extensions_reload_when_their_files_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let code = |version: &str| {
+        format!(
+            "const vscode = require('vscode');\nexports.activate = (c) => {{ c.subscriptions.push(vscode.commands.registerCommand('dev.version', () => '{version}')); }};\n"
+        )
+    };
+    let folder = write_extension(
+        dir.path(),
+        "dev",
+        &json!({"id": "test.dev", "name": "Dev", "version": "1.0.0", "main": "extension.js",
+                "activationEvents": ["onCommand:dev.version"]}),
+        &[("extension.js", &code("v1"))],
+    );
+    let mut host = Host::spawn(HostOptions {
+        args: vec!["--dev".into(), folder.display().to_string()],
+        ..HostOptions::default()
+    });
+    host.initialize(json!({})).await;
+    assert_eq!(host.extension("test.dev").await["source"], "dev");
+    assert_eq!(
+        host.call(
+            "workspace/executeCommand",
+            json!({"command": "dev.version"})
+        )
+        .await,
+        json!("v1")
+    );
+    host.state_change("test.dev", "enabled").await;
+
+    // No supportsHotReload needed in development mode: saving the file reloads it.
+    std::fs::write(folder.join("extension.js"), code("v2")).unwrap();
+    host.state_change("test.dev", "unloaded").await;
+    host.state_change("test.dev", "enabled").await;
+    assert_eq!(
+        host.call(
+            "workspace/executeCommand",
+            json!({"command": "dev.version"})
+        )
+        .await,
+        json!("v2")
+    );
+    assert_eq!(host.shutdown().await, 0);
+}

@@ -46,10 +46,10 @@ pub fn watch(lifecycle: &Arc<Lifecycle>) -> Result<Option<DevWatcher>, notify::E
             return;
         }
         for path in event.paths {
-            if let Some(folder) = watched.iter().find(|folder| path.starts_with(folder)) {
-                if counts_as_change(folder, &path) {
-                    let _ = changes.send(folder.clone());
-                }
+            if let Some(folder) = watched.iter().find(|folder| path.starts_with(folder))
+                && counts_as_change(folder, &path)
+            {
+                let _ = changes.send(folder.clone());
             }
         }
     })?;

@@ -6,11 +6,13 @@
 //! jobs, due timers, and answers requests whose JS promise has settled. Several requests may be in flight
 //! at once (a command may wait for another extension that calls back into this one).
 //!
-//! Limits: a heap limit and a stack limit on the runtime; an interrupt handler stops JS past the deadline
-//! of whatever runs (`activate_timeout`, `call_timeout`, `deactivate_timeout` from the start of a request
-//! until its promise settles; `call_timeout` for each stretch of timer or promise callbacks outside any
-//! request). A broken limit is fatal: in-flight requests get the error (or, with none in flight, the host
-//! gets [`HostRequest::Crashed`]), the thread tears the engine down and exits, and later calls answer
+//! Limits: a heap limit, enforced by the runtime's allocator (see `memory`: a refused allocation is the
+//! breach, whether or not JS catches the exception it causes); a stack limit; an interrupt handler that
+//! stops JS past the deadline of whatever runs (`activate_timeout`, `call_timeout`, `deactivate_timeout`
+//! from the start of a request until its promise settles; `call_timeout` for each stretch of timer or
+//! promise callbacks outside any request) or once the heap limit is broken. A broken limit is fatal:
+//! in-flight requests get the error (or, with none in flight, the host gets [`HostRequest::Crashed`]),
+//! nothing more runs in the engine, the thread tears it down and exits, and later calls answer
 //! [`RuntimeError::Stopped`].
 //!
 //! Failures: an exception (or rejection) answers [`RuntimeError::Threw`] and the runtime keeps serving.
@@ -20,18 +22,22 @@
 //!
 //! Teardown: no JS value is ever held on the Rust side (no `Persistent`): every JS object lives in the
 //! context's globals and in closures owned by the runtime, so dropping [`Context`] then [`Runtime`]
-//! frees everything in the order QuickJS requires.
+//! frees everything in the order QuickJS requires. The heap limit is lifted first, so that freeing
+//! never meets it.
 
+mod memory;
 mod modules;
 mod native;
 mod resolve;
 #[cfg(test)]
 mod tests;
+mod workspace_fs;
 
 use std::cell::Cell;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rquickjs::context::EvalOptions;
@@ -39,6 +45,7 @@ use rquickjs::{Array, Coerced, Context, Ctx, Function, Runtime, Value};
 use serde_json::{Value as Json, json};
 use tokio::sync::{mpsc, oneshot};
 
+use self::memory::{LimitedAllocator, MemoryGuard};
 use self::modules::{ModuleLoader, ModuleResolver, entry};
 use self::native::{HostCompletion, Shared};
 use super::{
@@ -53,28 +60,88 @@ const SHIM_FILES: &[(&str, &str)] = &[
         include_str!("../../../vscode-shim/src/00_errors.js"),
     ),
     (
+        "02_globals.js",
+        include_str!("../../../vscode-shim/src/02_globals.js"),
+    ),
+    (
+        "03_uri.js",
+        include_str!("../../../vscode-shim/src/03_uri.js"),
+    ),
+    (
+        "05_types_position_range.js",
+        include_str!("../../../vscode-shim/src/05_types_position_range.js"),
+    ),
+    (
+        "06_types_text.js",
+        include_str!("../../../vscode-shim/src/06_types_text.js"),
+    ),
+    (
+        "07_types_language.js",
+        include_str!("../../../vscode-shim/src/07_types_language.js"),
+    ),
+    (
+        "08_enums.js",
+        include_str!("../../../vscode-shim/src/08_enums.js"),
+    ),
+    (
         "10_disposable.js",
         include_str!("../../../vscode-shim/src/10_disposable.js"),
     ),
     (
-        "12_uri.js",
-        include_str!("../../../vscode-shim/src/12_uri.js"),
+        "15_cancellation.js",
+        include_str!("../../../vscode-shim/src/15_cancellation.js"),
     ),
     (
         "20_events.js",
         include_str!("../../../vscode-shim/src/20_events.js"),
     ),
     (
+        "22_session.js",
+        include_str!("../../../vscode-shim/src/22_session.js"),
+    ),
+    (
+        "25_documents.js",
+        include_str!("../../../vscode-shim/src/25_documents.js"),
+    ),
+    (
         "30_commands.js",
         include_str!("../../../vscode-shim/src/30_commands.js"),
+    ),
+    (
+        "35_window.js",
+        include_str!("../../../vscode-shim/src/35_window.js"),
+    ),
+    (
+        "36_editors.js",
+        include_str!("../../../vscode-shim/src/36_editors.js"),
     ),
     (
         "40_extensions.js",
         include_str!("../../../vscode-shim/src/40_extensions.js"),
     ),
     (
-        "50_context.js",
-        include_str!("../../../vscode-shim/src/50_context.js"),
+        "45_workspace.js",
+        include_str!("../../../vscode-shim/src/45_workspace.js"),
+    ),
+    (
+        "46_configuration.js",
+        include_str!("../../../vscode-shim/src/46_configuration.js"),
+    ),
+    (
+        "50_languages.js",
+        include_str!("../../../vscode-shim/src/50_languages.js"),
+    ),
+    (
+        "52_conversions.js",
+        include_str!("../../../vscode-shim/src/52_conversions.js"),
+    ),
+    (
+        "55_env.js",
+        include_str!("../../../vscode-shim/src/55_env.js"),
+    ),
+    (
+        "60_context.js",
+        include_str!("../../../vscode-shim/src/60_context.js"),
     ),
     (
         "90_vscode.js",
@@ -90,9 +157,6 @@ const THREAD_STACK_BYTES: usize = 8 * 1024 * 1024;
 
 /// QuickJS's own stack limit (a deeper recursion throws `RangeError`, an ordinary exception).
 const JS_STACK_BYTES: usize = 1024 * 1024;
-
-/// The share of the memory limit in use above which a `null` exception is taken for out-of-memory.
-const NEARLY_FULL: f64 = 0.9;
 
 /// Timers run per turn of the loop before it looks at requests again (so a `setImmediate` chain cannot
 /// starve the host).
@@ -221,6 +285,7 @@ struct InFlight {
 struct JsRuntime {
     context: Context,
     runtime: Runtime,
+    memory: Arc<MemoryGuard>,
     shared: Rc<Shared>,
     limits: Limits,
     entry: PathBuf,
@@ -253,11 +318,25 @@ impl JsRuntime {
             host,
             completions,
         ));
-        let runtime = Runtime::new().map_err(engine_error)?;
-        runtime.set_memory_limit(spec.limits.memory_bytes);
+        // The allocator enforces the heap limit (QuickJS's own limit stays off): see `memory`.
+        let memory = MemoryGuard::new(spec.limits.memory_bytes);
+        let engine_error = |error: rquickjs::Error| {
+            if memory.breached() {
+                RuntimeError::MemoryLimit {
+                    limit_bytes: spec.limits.memory_bytes,
+                }
+            } else {
+                engine_error(error)
+            }
+        };
+        let runtime =
+            Runtime::new_with_alloc(LimitedAllocator::new(memory.clone())).map_err(engine_error)?;
         runtime.set_max_stack_size(JS_STACK_BYTES);
         let watchdog = shared.watchdog.clone();
-        runtime.set_interrupt_handler(Some(Box::new(move || watchdog.expired())));
+        let guard = memory.clone();
+        runtime.set_interrupt_handler(Some(Box::new(move || {
+            guard.must_stop() || watchdog.expired()
+        })));
         runtime.set_loader(
             ModuleResolver::new(shared.clone()),
             ModuleLoader::new(shared.clone()),
@@ -278,6 +357,7 @@ impl JsRuntime {
         let mut runtime = Self {
             context,
             runtime,
+            memory,
             shared,
             limits: spec.limits,
             entry: spec.entry.clone(),
@@ -374,7 +454,8 @@ impl JsRuntime {
                 tracing::warn!(extension = %self.shared.extension_id, %error, "cannot report rejections");
             }
         }
-        self.collect_settlements()
+        self.collect_settlements();
+        Ok(())
     }
 
     /// Starts one request: its answer is sent once the JS promise it starts settles.
@@ -533,14 +614,15 @@ impl JsRuntime {
         let watchdog = self.shared.watchdog.clone();
         watchdog.arm(budget.deadline);
         let outcome = loop {
-            match self.runtime.execute_pending_job() {
+            let ran = self.runtime.execute_pending_job();
+            if self.memory.breached() {
+                break Err(self.memory_limit());
+            }
+            match ran {
                 Ok(false) => break Ok(()),
                 Ok(true) => {}
                 Err(job) => {
                     let error = job.0.with(|ctx| caught(&ctx, rquickjs::Error::Exception));
-                    if let RuntimeError::MemoryLimit { .. } = error {
-                        break Err(self.memory_limit());
-                    }
                     if !watchdog.tripped() {
                         self.log(
                             LogLevel::Error,
@@ -558,22 +640,13 @@ impl JsRuntime {
     }
 
     /// Answers the requests whose promise settled.
-    fn collect_settlements(&mut self) -> Result<(), RuntimeError> {
+    fn collect_settlements(&mut self) {
         let settled = std::mem::take(&mut *self.shared.settled.borrow_mut());
-        let mut fatal = None;
         for (id, outcome) in settled {
-            let outcome = outcome.map_err(|error| self.classify(error));
-            if let Err(error) = &outcome
-                && error.is_fatal()
-            {
-                fatal.get_or_insert_with(|| error.clone());
-                continue;
-            }
             if let Some(flight) = self.in_flight.remove(&id) {
                 let _ = flight.reply.send(outcome);
             }
         }
-        fatal.map_or(Ok(()), Err)
     }
 
     /// A request whose promise has not settled by its deadline breaks the time limit.
@@ -618,6 +691,9 @@ impl JsRuntime {
 
     /// Runs `call` in the context under `budget`. The outer error is fatal (a broken limit); the inner one
     /// is what JS threw.
+    ///
+    /// A refused allocation anywhere in the stretch breaks the memory limit, whatever JS made of the
+    /// exception (caught it, or turned it into a rejection): nothing more runs in this runtime.
     fn enter<R>(
         &self,
         budget: &Budget,
@@ -629,38 +705,13 @@ impl JsRuntime {
             .context
             .with(|ctx| call(&ctx).map_err(|error| caught(&ctx, error)));
         watchdog.disarm();
+        if self.memory.breached() {
+            return Err(self.memory_limit());
+        }
         if watchdog.tripped() {
             return Err(budget.time_limit());
         }
-        match outcome.map_err(|error| self.classify(error)) {
-            Err(error) if error.is_fatal() => Err(error),
-            other => Ok(other),
-        }
-    }
-
-    /// Recognises running out of memory. QuickJS throws `InternalError: out of memory`, but when even
-    /// that error cannot be allocated the exception is `null`: a `null` exception while the heap is
-    /// nearly full is taken for the same.
-    fn classify(&self, error: RuntimeError) -> RuntimeError {
-        match error {
-            RuntimeError::MemoryLimit { .. } => self.memory_limit(),
-            RuntimeError::Threw {
-                message,
-                stack: None,
-            } if message == "null" => {
-                let used = self.runtime.memory_usage().malloc_size;
-                let limit = self.limits.memory_bytes as f64;
-                if used as f64 >= limit * NEARLY_FULL {
-                    self.memory_limit()
-                } else {
-                    RuntimeError::Threw {
-                        message,
-                        stack: None,
-                    }
-                }
-            }
-            other => other,
-        }
+        Ok(outcome)
     }
 
     fn memory_limit(&self) -> RuntimeError {
@@ -685,8 +736,15 @@ impl JsRuntime {
     }
 }
 
-/// What an rquickjs error means for the extension: the pending exception as [`RuntimeError::Threw`], or
-/// [`RuntimeError::MemoryLimit`] (its `limit_bytes` filled in by the caller) for QuickJS's out-of-memory.
+impl Drop for JsRuntime {
+    /// Runs before the fields drop: freeing the context and the runtime must not meet the heap limit.
+    fn drop(&mut self) {
+        self.memory.lift();
+    }
+}
+
+/// What an rquickjs error means for the extension: the pending exception as [`RuntimeError::Threw`]. (An
+/// exception that comes from running out of memory is recognised by [`MemoryGuard`], not here.)
 fn caught(ctx: &Ctx<'_>, error: rquickjs::Error) -> RuntimeError {
     if !matches!(error, rquickjs::Error::Exception) {
         return RuntimeError::Threw {
@@ -697,9 +755,6 @@ fn caught(ctx: &Ctx<'_>, error: rquickjs::Error) -> RuntimeError {
     let value: Value = ctx.catch();
     if let Some(exception) = value.as_exception() {
         let message = exception.message().unwrap_or_default();
-        if message == "out of memory" {
-            return RuntimeError::MemoryLimit { limit_bytes: 0 };
-        }
         let stack = exception.stack().filter(|stack| !stack.is_empty());
         return RuntimeError::Threw { message, stack };
     }

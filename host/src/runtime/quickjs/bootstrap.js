@@ -2,7 +2,9 @@
 // format (JSON with function markers), and the entry points the Rust event loop calls (`globalThis.__exthost`).
 //
 // Evaluated once per extension as a function expression and called with:
-//   native    — Rust functions (log, settle, hostNotify, hostCall, hostCallSync, resolve, readFile, compile, now)
+//   native    — Rust functions (log, settle, hostNotify, hostCall, hostCallSync, resolve, readFile, compile, now,
+//               machineId, and the workspace file access: setWorkspaceRoots, fsStat, fsReadFile,
+//               fsReadDirectory, findFiles)
 //   specJson  — {id, extensionPath, packageJSON, development}
 //   shimFiles — [[fileName, source]] of vscode-shim/src, in order
 (function (native, specJson, shimFiles) {
@@ -558,6 +560,15 @@
     inspect,
     reportUncaught,
     path: builtinModules.get('path'),
+    machineId: () => native.machineId(),
+    // Read-only access to the workspace folders the host named (the native side enforces the bounds).
+    fs: {
+      setRoots: (paths) => native.setWorkspaceRoots(JSON.stringify(paths)),
+      stat: (path) => JSON.parse(native.fsStat(path)),
+      readFile: (path) => native.fsReadFile(path),
+      readDirectory: (path) => JSON.parse(native.fsReadDirectory(path)),
+      findFiles: (request) => JSON.parse(native.findFiles(JSON.stringify(request))),
+    },
   };
   const shim = {};
   for (const [fileName, source] of shimFiles) {
@@ -573,16 +584,13 @@
     return error;
   }
 
-  function isOutOfMemory(error) {
-    return error !== null && typeof error === 'object' && error.name === 'InternalError' && error.message === 'out of memory';
-  }
-
   async function activate(payload) {
     if (extensionState.active) return extensionState.exports;
     const loaded = payload.esm ? await import(payload.entry) : loadFile(payload.entry);
     let activateFunction = loaded ? loaded.activate : undefined;
     if (payload.esm && typeof activateFunction !== 'function' && loaded.default) activateFunction = loaded.default.activate;
     extensionState.module = payload.esm && typeof loaded.activate !== 'function' && loaded.default ? loaded.default : loaded;
+    shim.internal.ensureSession();
     const context = shim.internal.createContext();
     extensionState.context = context;
     const exports = typeof activateFunction === 'function'
@@ -611,6 +619,7 @@
     }
     subscriptions.length = 0;
     timers.clear();
+    shim.internal.runDeactivateHooks();
     shim.internal.unregisterAllCommands();
     extensionState.active = false;
     extensionState.exports = undefined;
@@ -637,10 +646,23 @@
     return await target.apply(parent, payload.arguments);
   }
 
-  const requestHandlers = { activate, deactivate, executeCommand, callExport };
+  async function invokeProvider(payload) {
+    return await shim.internal.invokeProvider(payload);
+  }
+
+  // Answers at once: the model changes and the listeners run synchronously; promises they return are
+  // not awaited.
+  function event(payload) {
+    return Promise.resolve(shim.internal.handleEvent(payload.name, payload.payload));
+  }
+
+  function cancel(payload) {
+    return Promise.resolve(shim.internal.cancel(payload.token));
+  }
+
+  const requestHandlers = { activate, deactivate, executeCommand, callExport, invokeProvider, event, cancel };
 
   function failure(kind, error) {
-    if (isOutOfMemory(error)) return { kind: 'memory' };
     if (error !== null && typeof error === 'object') {
       if (error[UNKNOWN_COMMAND] !== undefined) return { kind: 'unknownCommand', command: error[UNKNOWN_COMMAND] };
       if (kind === 'activate' && error[LOAD_FAILURE]) return Object.assign({ kind: 'load' }, error[LOAD_FAILURE]);

@@ -14,11 +14,12 @@ use std::task::{Context as TaskContext, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
 use rquickjs::context::EvalOptions;
-use rquickjs::{Ctx, Exception, Function, Object, Value};
+use rquickjs::{Ctx, Exception, Function, Object, TypedArray, Value};
 use serde_json::{Value as Json, json};
 use tokio::sync::{mpsc, oneshot};
 
 use super::resolve::{self, Resolved};
+use super::workspace_fs::WorkspaceFiles;
 use crate::runtime::{HostCall, HostRequest, HostSender, LogLevel, RuntimeError};
 
 /// How long a blocking host operation may wait when no call deadline is armed (it always is in practice).
@@ -41,6 +42,8 @@ pub(crate) struct Shared {
     pub settled: RefCell<Vec<(u64, Result<Json, RuntimeError>)>>,
     /// Where the answers of asynchronous host operations go.
     pub completions: mpsc::UnboundedSender<HostCompletion>,
+    /// The workspace folders `vscode.workspace.fs` may read.
+    pub workspace: WorkspaceFiles,
     next_host_call: Cell<u64>,
 }
 
@@ -58,6 +61,7 @@ impl Shared {
             watchdog: Arc::new(Watchdog::new()),
             settled: RefCell::new(Vec::new()),
             completions,
+            workspace: WorkspaceFiles::default(),
             next_host_call: Cell::new(1),
         }
     }
@@ -290,6 +294,10 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, shared: &Rc<Shared>) -> rquickjs::Res
         )?,
     )?;
 
+    install_workspace_files(ctx, &native, shared)?;
+
+    native.set("machineId", Function::new(ctx.clone(), machine_id)?)?;
+
     let watchdog = shared.watchdog.clone();
     native.set(
         "now",
@@ -297,6 +305,106 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, shared: &Rc<Shared>) -> rquickjs::Res
     )?;
 
     Ok(native)
+}
+
+/// `setWorkspaceRoots`, `fsStat`, `fsReadFile`, `fsReadDirectory`, `findFiles` (see [`WorkspaceFiles`]).
+fn install_workspace_files<'js>(
+    ctx: &Ctx<'js>,
+    native: &Object<'js>,
+    shared: &Rc<Shared>,
+) -> rquickjs::Result<()> {
+    let state = shared.clone();
+    native.set(
+        "setWorkspaceRoots",
+        Function::new(
+            ctx.clone(),
+            move |ctx: Ctx<'js>, paths: String| -> rquickjs::Result<()> {
+                let paths: Vec<PathBuf> = serde_json::from_str(&paths)
+                    .map_err(|error| throw(&ctx, &format!("setWorkspaceRoots: {error}")))?;
+                state.workspace.set_roots(&paths);
+                Ok(())
+            },
+        )?,
+    )?;
+
+    let state = shared.clone();
+    native.set(
+        "fsStat",
+        Function::new(
+            ctx.clone(),
+            move |ctx: Ctx<'js>, path: String| -> rquickjs::Result<String> {
+                state
+                    .workspace
+                    .stat(Path::new(&path))
+                    .map(|stat| stat.to_string())
+                    .map_err(|message| throw(&ctx, &message))
+            },
+        )?,
+    )?;
+
+    let state = shared.clone();
+    native.set(
+        "fsReadFile",
+        Function::new(
+            ctx.clone(),
+            move |ctx: Ctx<'js>, path: String| -> rquickjs::Result<TypedArray<'js, u8>> {
+                let bytes = state
+                    .workspace
+                    .read(Path::new(&path))
+                    .map_err(|message| throw(&ctx, &message))?;
+                TypedArray::new(ctx.clone(), bytes)
+            },
+        )?,
+    )?;
+
+    let state = shared.clone();
+    native.set(
+        "fsReadDirectory",
+        Function::new(
+            ctx.clone(),
+            move |ctx: Ctx<'js>, path: String| -> rquickjs::Result<String> {
+                state
+                    .workspace
+                    .read_directory(Path::new(&path))
+                    .map(|entries| entries.to_string())
+                    .map_err(|message| throw(&ctx, &message))
+            },
+        )?,
+    )?;
+
+    let state = shared.clone();
+    native.set(
+        "findFiles",
+        Function::new(
+            ctx.clone(),
+            move |ctx: Ctx<'js>, request: String| -> rquickjs::Result<String> {
+                state
+                    .workspace
+                    .find_files(&request)
+                    .map(|paths| paths.to_string())
+                    .map_err(|message| throw(&ctx, &message))
+            },
+        )?,
+    )?;
+    Ok(())
+}
+
+/// `vscode.env.machineId` when the snapshot has none: a hex digest, stable for this machine and user,
+/// of `/etc/machine-id` (or the host name) and the user name.
+fn machine_id() -> String {
+    use std::hash::{Hash, Hasher};
+    let machine = std::fs::read_to_string("/etc/machine-id")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .unwrap_or_default();
+    let user = std::env::var("USER").unwrap_or_default();
+    (0u8..4)
+        .map(|round| {
+            // `DefaultHasher::new()` has fixed keys: the same input hashes the same on every run.
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            (round, machine.trim(), user.as_str(), "exthost").hash(&mut hasher);
+            format!("{:016x}", hasher.finish())
+        })
+        .collect()
 }
 
 /// Reads a UTF-8 file that must lie inside `root` (after resolving symbolic links).
@@ -334,7 +442,6 @@ fn settlement(ok: bool, text: &str) -> Result<Json, RuntimeError> {
             .to_owned()
     };
     match value.get("kind").and_then(Json::as_str) {
-        Some("memory") => Err(RuntimeError::MemoryLimit { limit_bytes: 0 }),
         Some("unknownCommand") => Err(RuntimeError::UnknownCommand {
             command: field("command"),
         }),
@@ -359,6 +466,12 @@ fn host_request(kind: &str, payload: &str) -> Result<HostRequest, String> {
             .and_then(Json::as_str)
             .map(str::to_owned)
             .ok_or_else(|| format!("{kind}: `{key}` must be a string"))
+    };
+    let number = |key: &str| {
+        payload
+            .get(key)
+            .and_then(Json::as_u64)
+            .ok_or_else(|| format!("{kind}: `{key}` must be a non-negative integer"))
     };
     let arguments = || {
         payload
@@ -394,6 +507,43 @@ fn host_request(kind: &str, payload: &str) -> Result<HostRequest, String> {
                 })
                 .unwrap_or_default(),
             arguments: arguments(),
+        },
+        "snapshot" => HostRequest::Snapshot,
+        "registerProvider" => HostRequest::RegisterProvider {
+            handle: number("handle")?,
+            method: text("method")?,
+            selector: payload.get("selector").cloned().unwrap_or(Json::Null),
+            options: payload.get("options").cloned().unwrap_or(Json::Null),
+        },
+        "unregisterProvider" => HostRequest::UnregisterProvider {
+            handle: number("handle")?,
+        },
+        "setDiagnostics" => HostRequest::SetDiagnostics {
+            collection: text("collection")?,
+            uri: text("uri")?,
+            diagnostics: payload
+                .get("diagnostics")
+                .and_then(Json::as_array)
+                .cloned()
+                .unwrap_or_default(),
+        },
+        "updateSetting" => HostRequest::UpdateSetting {
+            key: text("key")?,
+            value: payload.get("value").cloned().unwrap_or(Json::Null),
+            target: payload
+                .get("target")
+                .and_then(Json::as_u64)
+                .and_then(|target| u8::try_from(target).ok())
+                .filter(|target| (1..=3).contains(target))
+                .ok_or_else(|| format!("{kind}: `target` must be 1, 2 or 3"))?,
+        },
+        "editorNotify" => HostRequest::EditorNotify {
+            method: text("method")?,
+            params: payload.get("params").cloned().unwrap_or(Json::Null),
+        },
+        "editorRequest" => HostRequest::EditorRequest {
+            method: text("method")?,
+            params: payload.get("params").cloned().unwrap_or(Json::Null),
         },
         other => return Err(format!("exthost: unknown host operation {other}")),
     })

@@ -1,7 +1,11 @@
 //! Tests of the QuickJS engine: real JS files in a temporary folder, a launched runtime, and a small host
 //! loop answering the extension's host operations.
 
-use std::path::Path;
+mod samples;
+mod vscode_api;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -24,6 +28,9 @@ fn small_limits() -> Limits {
     }
 }
 
+/// How the test host answers an extension's requests.
+type Answer = Arc<dyn Fn(&HostRequest) -> Result<Value, String> + Send + Sync>;
+
 /// One launched extension plus what it asked of the host.
 struct Harness {
     handle: RuntimeHandle,
@@ -37,15 +44,49 @@ impl Harness {
     }
 
     fn with_limits(files: &[(&str, &str)], entry: &str, limits: Limits) -> Self {
+        let package_json = json!({ "name": "ext", "publisher": "test", "version": "1.0.0" });
+        Self::with_host(files, entry, limits, package_json, Arc::new(answer))
+    }
+
+    /// An extension written to a temporary folder, answered by `answer`.
+    fn with_host(
+        files: &[(&str, &str)],
+        entry: &str,
+        limits: Limits,
+        package_json: Value,
+        answer: Answer,
+    ) -> Self {
         let folder = tempfile::tempdir().expect("tempdir");
         for (relative, text) in files {
             write(folder.path(), relative, text);
         }
+        let path = folder.path().to_path_buf();
+        Self::launch(
+            folder,
+            "test.ext",
+            path,
+            entry,
+            limits,
+            package_json,
+            answer,
+        )
+    }
+
+    /// An extension in `extension_path`; `folder` is a scratch folder the test may use.
+    fn launch(
+        folder: tempfile::TempDir,
+        extension_id: &str,
+        extension_path: PathBuf,
+        entry: &str,
+        limits: Limits,
+        package_json: Value,
+        answer: Answer,
+    ) -> Self {
         let spec = LaunchSpec {
-            extension_id: "test.ext".to_owned(),
-            extension_path: folder.path().to_path_buf(),
-            entry: folder.path().join(entry),
-            package_json: json!({ "name": "ext", "publisher": "test", "version": "1.0.0" }),
+            extension_id: extension_id.to_owned(),
+            entry: extension_path.join(entry),
+            extension_path,
+            package_json,
             limits,
             development: false,
         };
@@ -53,10 +94,10 @@ impl Harness {
         let (seen_sender, seen) = mpsc::unbounded_channel();
         tokio::spawn(async move {
             while let Some(call) = calls.recv().await {
-                let answer = answer(&call.request);
+                let answered = answer(&call.request);
                 let _ = seen_sender.send(call.request);
                 if let Some(reply) = call.reply {
-                    let _ = reply.send(answer);
+                    let _ = reply.send(answered);
                 }
             }
         });
@@ -566,8 +607,10 @@ async fn endless_loop_in_a_timer_crashes_the_runtime() {
 
 #[tokio::test]
 async fn memory_hog_breaks_the_memory_limit() {
+    // Time limits far away: filling 16 MB takes ~0.1 s in a debug build, longer on busy cores.
     let limits = Limits {
-        activate_timeout: Duration::from_secs(10),
+        activate_timeout: Duration::from_secs(8),
+        call_timeout: Duration::from_secs(8),
         ..small_limits()
     };
     let harness = Harness::with_limits(
@@ -614,6 +657,160 @@ async fn memory_hog_breaks_the_memory_limit() {
         harness.command("test.hog", vec![]).await,
         Err(RuntimeError::Stopped)
     );
+}
+
+/// Commands that break the 16 MB limit in different ways, each expected to answer `MemoryLimit` and stop
+/// the runtime, whatever JS does with the out-of-memory exception.
+#[tokio::test]
+async fn breaking_the_memory_limit_is_fatal_even_when_js_catches_it() {
+    let limits = Limits {
+        call_timeout: Duration::from_secs(8),
+        ..small_limits()
+    };
+    let cases = [
+        // Caught, and the command returns normally.
+        (
+            "caught",
+            "const hoard = [];
+             try { for (let i = 0; ; i++) hoard.push('x'.repeat(1000) + i); } catch (_) {}
+             hoard.length = 0;
+             return 'survived';",
+        ),
+        // Caught and retried for ever: stopped at the next interrupt check, not at the deadline.
+        (
+            "retried",
+            "const hoard = [];
+             for (;;) { try { hoard.push('x'.repeat(1000) + hoard.length); } catch (_) {} }",
+        ),
+        // The same with small objects, which fill the heap to the last byte.
+        (
+            "filled",
+            "const hoard = [];
+             for (;;) { try { hoard.push({ n: hoard.length }); } catch (_) {} }",
+        ),
+        // Caught, then the memory is freed and the command carries on.
+        (
+            "freed",
+            "let hoard = [];
+             try { for (let i = 0; ; i++) hoard.push('z'.repeat(1000) + i); } catch (_) { hoard = null; }
+             let sum = 0;
+             for (let i = 0; i < 100000; i++) sum += i;
+             return sum;",
+        ),
+        // One allocation far past the limit, with the heap nearly empty.
+        ("huge", "try { return 'w'.repeat(64 * 1024 * 1024).length; } catch (_) { return 'caught'; }"),
+        // After an await: the rejection never reaches the caller as an ordinary exception.
+        (
+            "awaited",
+            "await null;
+             const hoard = [];
+             for (let i = 0; ; i++) hoard.push({ text: 'v'.repeat(200) + i });",
+        ),
+        // A growing array whose backing store is reallocated.
+        (
+            "array",
+            "const numbers = [];
+             for (let i = 0; ; i++) numbers.push(i + 0.5);",
+        ),
+    ];
+    for (name, body) in cases {
+        let main = format!(
+            "require('vscode').commands.registerCommand('test.{name}', async () => {{ {body} }});
+             exports.activate = () => 'ready';"
+        );
+        let harness = Harness::with_limits(&[("main.js", &main)], "main.js", limits);
+        assert_eq!(harness.activate().await, Ok(json!("ready")), "{name}");
+        let started = Instant::now();
+        assert_eq!(
+            harness.command(&format!("test.{name}"), vec![]).await,
+            Err(RuntimeError::MemoryLimit {
+                limit_bytes: 16 * 1024 * 1024
+            }),
+            "{name}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(6), "{name}");
+        assert_eq!(
+            harness.command(&format!("test.{name}"), vec![]).await,
+            Err(RuntimeError::Stopped),
+            "{name}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn memory_hog_in_a_timer_crashes_the_runtime() {
+    let mut harness = Harness::with_limits(
+        &[(
+            "main.js",
+            "const hoard = [];
+             exports.activate = () => {
+                 setTimeout(() => { try { for (;;) hoard.push('t'.repeat(1000)); } catch (_) {} }, 10);
+                 return 'armed';
+             };",
+        )],
+        "main.js",
+        Limits {
+            call_timeout: Duration::from_secs(8),
+            ..small_limits()
+        },
+    );
+    assert_eq!(harness.activate().await, Ok(json!("armed")));
+    let crashed = harness
+        .expect(|request| matches!(request, HostRequest::Crashed { .. }))
+        .await;
+    assert_eq!(
+        crashed,
+        HostRequest::Crashed {
+            error: RuntimeError::MemoryLimit {
+                limit_bytes: 16 * 1024 * 1024
+            }
+        }
+    );
+    assert_eq!(
+        harness.command("any", vec![]).await,
+        Err(RuntimeError::Stopped)
+    );
+}
+
+#[tokio::test]
+async fn memory_churn_below_the_limit_is_not_a_breach() {
+    // Each call: 10 × 8 MB of short-lived strings in cyclic garbage, in a 16 MB heap.
+    let harness = Harness::with_limits(
+        &[(
+            "main.js",
+            "exports.activate = () => ({
+                 churn() {
+                     let total = 0;
+                     for (let round = 0; round < 10; round++) {
+                         let batch = [];
+                         for (let i = 0; i < 8000; i++) {
+                             const node = { text: 'c'.repeat(1000) + i };
+                             node.self = node;
+                             batch.push(node);
+                         }
+                         total += batch.length;
+                         batch = null;
+                     }
+                     return total;
+                 },
+             });",
+        )],
+        "main.js",
+        Limits {
+            call_timeout: Duration::from_secs(8),
+            ..small_limits()
+        },
+    );
+    assert!(harness.activate().await.is_ok());
+    for _ in 0..3 {
+        let churned = harness
+            .call(RuntimeRequest::CallExport {
+                path: vec!["churn".to_owned()],
+                arguments: vec![],
+            })
+            .await;
+        assert_eq!(churned, Ok(json!(80000)));
+    }
 }
 
 #[tokio::test]
@@ -814,8 +1011,8 @@ async fn unimplemented_vscode_members_throw_a_naming_error() {
             "const vscode = require('vscode');
              const message = (read) => { try { read(); return 'no error'; } catch (error) { return error.message; } };
              exports.activate = async () => ({
-                 window: message(() => vscode.window),
-                 member: message(() => vscode.commands.registerTextEditorCommand),
+                 window: message(() => vscode.tasks),
+                 member: message(() => vscode.window.createTerminal),
                  then: vscode.then === undefined && vscode.commands.then === undefined,
                  awaited: (await Promise.resolve(vscode)).version,
                  esModule: vscode.__esModule,
@@ -827,8 +1024,8 @@ async fn unimplemented_vscode_members_throw_a_naming_error() {
     assert_eq!(
         harness.activate().await.expect("activate"),
         json!({
-            "window": "exthost does not implement vscode.window",
-            "member": "exthost does not implement vscode.commands.registerTextEditorCommand",
+            "window": "exthost does not implement vscode.tasks",
+            "member": "exthost does not implement vscode.window.createTerminal",
             "then": true,
             "awaited": "1.100.0",
             "version": "1.100.0",

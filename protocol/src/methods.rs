@@ -3,8 +3,9 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::de::{DeserializeOwned, IgnoredAny};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::de::{self, DeserializeOwned, IgnoredAny, Unexpected};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::{Map, Value};
 
 /// A request method: its name and the shapes of its params and result.
 pub trait RpcRequest {
@@ -237,6 +238,302 @@ pub struct HostRestartedParams {
     pub reason: String,
 }
 
+/// A position in a document (LSP `Position`): zero-based line and UTF-16 code-unit offset in that line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Position {
+    /// The zero-based line.
+    pub line: u32,
+    /// The zero-based offset in the line, in UTF-16 code units.
+    pub character: u32,
+}
+
+/// A range in a document (LSP `Range`). As a selection, `start` is the anchor and `end` the active
+/// position (the cursor), so `end` may come before `start`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Range {
+    /// Where the range starts (a selection's anchor).
+    pub start: Position,
+    /// Where the range ends, exclusive (a selection's active position).
+    pub end: Position,
+}
+
+/// An LSP `Command`: a command id with a title and arguments, run with `workspace/executeCommand`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Command {
+    /// The title shown to the user.
+    pub title: String,
+    /// The command id.
+    pub command: String,
+    /// The arguments to run it with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arguments: Option<Vec<Value>>,
+}
+
+/// The JSON literal `true`: the value of a flag that is only ever sent set, such as `disposed` in
+/// `{id, disposed: true}`. Reading `false` is an error, so such a message is never mistaken for another.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct True;
+
+impl Serialize for True {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_bool(true)
+    }
+}
+
+impl<'de> Deserialize<'de> for True {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        if bool::deserialize(deserializer)? {
+            Ok(True)
+        } else {
+            Err(de::Error::invalid_value(Unexpected::Bool(false), &"true"))
+        }
+    }
+}
+
+/// Params of `exthost/didChangeActiveEditor`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DidChangeActiveEditorParams {
+    /// The document of the editor's active text editor, as the editor names it in `textDocument/didOpen`;
+    /// `null` (or absent) when no text editor is active.
+    #[serde(default)]
+    pub uri: Option<String>,
+    /// The editor's selections in that document, the primary one first; absent or empty keeps the
+    /// selections the host knows for it (a zero selection at 0:0 for a document not yet active).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selections: Option<Vec<Range>>,
+}
+
+/// Params of `exthost/didChangeSelection`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DidChangeSelectionParams {
+    /// The document whose editor's selections changed.
+    pub uri: String,
+    /// The new selections, the primary one first; empty means a zero selection at 0:0.
+    pub selections: Vec<Range>,
+}
+
+/// Which side of the status bar an item sits on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum StatusBarAlignment {
+    /// The left side (VS Code's default).
+    Left,
+    /// The right side.
+    Right,
+}
+
+/// What clicking a status bar item runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum StatusBarCommand {
+    /// A command id, run without arguments.
+    Id(String),
+    /// An LSP `Command`, run with its arguments.
+    Command(Command),
+}
+
+/// The whole state of one status bar item, sent in `exthost/statusBarItem`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusBarItemState {
+    /// The item's id, `"<extension id>/<n>"`, unique in the session.
+    pub id: String,
+    /// The text, which may hold VS Code's `$(icon-name)` references.
+    pub text: String,
+    /// The tooltip as plain or markdown text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tooltip: Option<String>,
+    /// The text colour: a CSS colour or a theme colour id (`statusBarItem.errorForeground`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub color: Option<String>,
+    /// The background colour: a theme colour id (`statusBarItem.warningBackground`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub background_color: Option<String>,
+    /// What clicking the item runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<StatusBarCommand>,
+    /// The item's name, for menus that list items.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The side of the status bar.
+    pub alignment: StatusBarAlignment,
+    /// The order on that side: higher is more to the left.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<f64>,
+    /// Whether the item is shown.
+    pub visible: bool,
+}
+
+/// A status bar item that was disposed, sent in `exthost/statusBarItem`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DisposedStatusBarItem {
+    /// The item's id.
+    pub id: String,
+    /// Always `true`.
+    pub disposed: True,
+}
+
+/// Params of `exthost/statusBarItem`: an item's whole state, or its disposal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum StatusBarItemParams {
+    /// `{id, disposed: true}`: the editor removes the item.
+    Disposed(DisposedStatusBarItem),
+    /// The item's whole state: the editor creates or replaces the item with this id (boxed: it is
+    /// ten times the size of the other variant).
+    State(Box<StatusBarItemState>),
+}
+
+/// Params of `exthost/statusBarMessage`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusBarMessageParams {
+    /// The message to show in the status bar; `""` clears it.
+    pub text: String,
+}
+
+/// A decoration type an extension created, sent in `exthost/decorationType`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedDecorationType {
+    /// The type's key, `"<extension id>/decoration/<n>"`, unique in the session.
+    pub key: String,
+    /// VS Code's `DecorationRenderOptions` as JSON (`backgroundColor`, `border`, `light`, `dark`,
+    /// `overviewRulerColor`, …); a `ThemeColor` is `{id}`.
+    pub options: Map<String, Value>,
+}
+
+/// A decoration type that was disposed, sent in `exthost/decorationType`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DisposedDecorationType {
+    /// The type's key.
+    pub key: String,
+    /// Always `true`.
+    pub disposed: True,
+}
+
+/// Params of `exthost/decorationType`: a new decoration type, or its disposal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum DecorationTypeParams {
+    /// `{key, disposed: true}`: the editor removes the type and every decoration of it.
+    Disposed(DisposedDecorationType),
+    /// `{key, options}`: a new type.
+    Created(CreatedDecorationType),
+}
+
+/// One decorated range in `exthost/decorations`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DecorationRange {
+    /// The range decorated.
+    pub range: Range,
+    /// Markdown to show when hovering the range.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hover_message: Option<String>,
+}
+
+/// Params of `exthost/decorations`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DecorationsParams {
+    /// The document decorated.
+    pub uri: String,
+    /// The key of the decoration type (from `exthost/decorationType`).
+    #[serde(rename = "type")]
+    pub decoration_type: String,
+    /// Every range of this type in this document, replacing the previous ones; empty clears them.
+    pub ranges: Vec<DecorationRange>,
+}
+
+/// Params of `exthost/revealRange`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RevealRangeParams {
+    /// The document.
+    pub uri: String,
+    /// The range to scroll into view.
+    pub range: Range,
+}
+
+/// One item of `exthost/showQuickPick`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QuickPickItem {
+    /// The text of the item.
+    pub label: String,
+    /// Text shown less prominently beside the label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Text shown less prominently below the label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// Whether the item starts selected (with `canPickMany`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub picked: Option<bool>,
+}
+
+/// Params of `exthost/showQuickPick`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShowQuickPickParams {
+    /// The items to choose from, in order; never empty.
+    pub items: Vec<QuickPickItem>,
+    /// The text shown in the empty filter box.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place_holder: Option<String>,
+    /// Whether several items may be chosen; sent only when `true`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub can_pick_many: bool,
+    /// The title of the picker.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+}
+
+/// Result of `exthost/showQuickPick` (`null` when the user dismissed the picker).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShowQuickPickResult {
+    /// The zero-based indices into `items` of the chosen items; without `canPickMany`, the first counts.
+    pub selected: Vec<u32>,
+}
+
+/// Params of `exthost/showInputBox`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShowInputBoxParams {
+    /// The text shown below the box, saying what to enter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt: Option<String>,
+    /// The text shown in the empty box.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place_holder: Option<String>,
+    /// The box's initial value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// Whether the input is hidden (a password); sent only when `true`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub password: bool,
+    /// The title of the box.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+}
+
+/// Result of `exthost/showInputBox` (`null` when the user dismissed the box).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShowInputBoxResult {
+    /// The text entered.
+    pub value: String,
+}
+
 /// `exthost/listExtensions`: every discovered extension with its state.
 #[derive(Debug, Clone, Copy)]
 pub struct ListExtensions;
@@ -315,8 +612,91 @@ impl RpcNotification for HostRestarted {
     type Params = HostRestartedParams;
 }
 
-/// Every `exthost/*` request method.
-pub const REQUEST_METHODS: &[&str] = &[
+/// `exthost/didChangeActiveEditor` (editor → host): the editor's active text editor changed.
+#[derive(Debug, Clone, Copy)]
+pub struct DidChangeActiveEditor;
+
+impl RpcNotification for DidChangeActiveEditor {
+    const METHOD: &'static str = "exthost/didChangeActiveEditor";
+    type Params = DidChangeActiveEditorParams;
+}
+
+/// `exthost/didChangeSelection` (editor → host): the selections in a text editor changed.
+#[derive(Debug, Clone, Copy)]
+pub struct DidChangeSelection;
+
+impl RpcNotification for DidChangeSelection {
+    const METHOD: &'static str = "exthost/didChangeSelection";
+    type Params = DidChangeSelectionParams;
+}
+
+/// `exthost/statusBarItem` (host → editor): a status bar item changed or was disposed.
+#[derive(Debug, Clone, Copy)]
+pub struct StatusBarItem;
+
+impl RpcNotification for StatusBarItem {
+    const METHOD: &'static str = "exthost/statusBarItem";
+    type Params = StatusBarItemParams;
+}
+
+/// `exthost/statusBarMessage` (host → editor): a transient status bar message (`""` clears it).
+#[derive(Debug, Clone, Copy)]
+pub struct StatusBarMessage;
+
+impl RpcNotification for StatusBarMessage {
+    const METHOD: &'static str = "exthost/statusBarMessage";
+    type Params = StatusBarMessageParams;
+}
+
+/// `exthost/decorationType` (host → editor): a text decoration type was created or disposed.
+#[derive(Debug, Clone, Copy)]
+pub struct DecorationType;
+
+impl RpcNotification for DecorationType {
+    const METHOD: &'static str = "exthost/decorationType";
+    type Params = DecorationTypeParams;
+}
+
+/// `exthost/decorations` (host → editor): the ranges of one decoration type in one document.
+#[derive(Debug, Clone, Copy)]
+pub struct Decorations;
+
+impl RpcNotification for Decorations {
+    const METHOD: &'static str = "exthost/decorations";
+    type Params = DecorationsParams;
+}
+
+/// `exthost/revealRange` (host → editor): scroll a range of a document into view.
+#[derive(Debug, Clone, Copy)]
+pub struct RevealRange;
+
+impl RpcNotification for RevealRange {
+    const METHOD: &'static str = "exthost/revealRange";
+    type Params = RevealRangeParams;
+}
+
+/// `exthost/showQuickPick` (host → editor): let the user choose from a list.
+#[derive(Debug, Clone, Copy)]
+pub struct ShowQuickPick;
+
+impl RpcRequest for ShowQuickPick {
+    const METHOD: &'static str = "exthost/showQuickPick";
+    type Params = ShowQuickPickParams;
+    type Result = Option<ShowQuickPickResult>;
+}
+
+/// `exthost/showInputBox` (host → editor): ask the user for a line of text.
+#[derive(Debug, Clone, Copy)]
+pub struct ShowInputBox;
+
+impl RpcRequest for ShowInputBox {
+    const METHOD: &'static str = "exthost/showInputBox";
+    type Params = ShowInputBoxParams;
+    type Result = Option<ShowInputBoxResult>;
+}
+
+/// The `exthost/*` requests the editor (the LSP client) sends to the host.
+pub const CLIENT_REQUEST_METHODS: &[&str] = &[
     ListExtensions::METHOD,
     Enable::METHOD,
     Disable::METHOD,
@@ -325,8 +705,50 @@ pub const REQUEST_METHODS: &[&str] = &[
     Activate::METHOD,
 ];
 
-/// Every `exthost/*` notification method.
-pub const NOTIFICATION_METHODS: &[&str] = &[ExtensionStateChanged::METHOD, HostRestarted::METHOD];
+/// The `exthost/*` notifications the editor (the LSP client) sends to the host.
+pub const CLIENT_NOTIFICATION_METHODS: &[&str] =
+    &[DidChangeActiveEditor::METHOD, DidChangeSelection::METHOD];
+
+/// The `exthost/*` requests the host (the LSP server) sends to the editor.
+pub const SERVER_REQUEST_METHODS: &[&str] = &[ShowQuickPick::METHOD, ShowInputBox::METHOD];
+
+/// The `exthost/*` notifications the host (the LSP server) sends to the editor.
+pub const SERVER_NOTIFICATION_METHODS: &[&str] = &[
+    ExtensionStateChanged::METHOD,
+    HostRestarted::METHOD,
+    StatusBarItem::METHOD,
+    StatusBarMessage::METHOD,
+    DecorationType::METHOD,
+    Decorations::METHOD,
+    RevealRange::METHOD,
+];
+
+/// Every `exthost/*` request method, either direction: [`CLIENT_REQUEST_METHODS`] then
+/// [`SERVER_REQUEST_METHODS`].
+pub const REQUEST_METHODS: &[&str] = &[
+    ListExtensions::METHOD,
+    Enable::METHOD,
+    Disable::METHOD,
+    Reload::METHOD,
+    RestartHost::METHOD,
+    Activate::METHOD,
+    ShowQuickPick::METHOD,
+    ShowInputBox::METHOD,
+];
+
+/// Every `exthost/*` notification method, either direction: [`CLIENT_NOTIFICATION_METHODS`] then
+/// [`SERVER_NOTIFICATION_METHODS`].
+pub const NOTIFICATION_METHODS: &[&str] = &[
+    DidChangeActiveEditor::METHOD,
+    DidChangeSelection::METHOD,
+    ExtensionStateChanged::METHOD,
+    HostRestarted::METHOD,
+    StatusBarItem::METHOD,
+    StatusBarMessage::METHOD,
+    DecorationType::METHOD,
+    Decorations::METHOD,
+    RevealRange::METHOD,
+];
 
 #[cfg(test)]
 mod tests {
@@ -435,16 +857,262 @@ mod tests {
         );
     }
 
+    fn range(start_line: u32, start: u32, end_line: u32, end: u32) -> Range {
+        Range {
+            start: Position {
+                line: start_line,
+                character: start,
+            },
+            end: Position {
+                line: end_line,
+                character: end,
+            },
+        }
+    }
+
     #[test]
-    fn methods_are_listed_once() {
-        let all: Vec<&str> = REQUEST_METHODS
-            .iter()
-            .chain(NOTIFICATION_METHODS)
-            .copied()
-            .collect();
-        assert_eq!(all.len(), 8);
-        assert!(all.iter().all(|method| method.starts_with("exthost/")));
-        let unique: std::collections::BTreeSet<&str> = all.iter().copied().collect();
-        assert_eq!(unique.len(), all.len());
+    fn editor_notification_shapes() {
+        let active: DidChangeActiveEditorParams = serde_json::from_value(json!({
+            "uri": "file:///a.txt",
+            "selections": [{"start": {"line": 1, "character": 0}, "end": {"line": 4, "character": 2}}],
+        }))
+        .unwrap();
+        assert_eq!(active.uri.as_deref(), Some("file:///a.txt"));
+        assert_eq!(active.selections, Some(vec![range(1, 0, 4, 2)]));
+        for none in [json!({"uri": null}), json!({})] {
+            let params: DidChangeActiveEditorParams = serde_json::from_value(none).unwrap();
+            assert_eq!(params.uri, None);
+            assert_eq!(params.selections, None);
+        }
+        let none = DidChangeActiveEditorParams {
+            uri: None,
+            selections: None,
+        };
+        assert_eq!(serde_json::to_value(none).unwrap(), json!({"uri": null}));
+
+        let selection = DidChangeSelectionParams {
+            uri: "file:///a.txt".into(),
+            selections: vec![range(2, 5, 2, 0)],
+        };
+        let value = serde_json::to_value(&selection).unwrap();
+        assert_eq!(
+            value,
+            json!({"uri": "file:///a.txt", "selections": [
+                {"start": {"line": 2, "character": 5}, "end": {"line": 2, "character": 0}},
+            ]})
+        );
+        assert!(serde_json::from_value::<DidChangeSelectionParams>(json!({"uri": "x"})).is_err());
+    }
+
+    #[test]
+    fn status_bar_item_shapes() {
+        let shown = json!({
+            "id": "com.example.hello/1", "text": "$(megaphone) 3 line(s) selected",
+            "command": "sample.showSelectionCount", "alignment": "right", "priority": 100.0,
+            "visible": true,
+        });
+        let params: StatusBarItemParams = serde_json::from_value(shown.clone()).unwrap();
+        let StatusBarItemParams::State(state) = &params else {
+            panic!("a state, not {params:?}");
+        };
+        assert_eq!(state.alignment, StatusBarAlignment::Right);
+        assert_eq!(
+            state.command,
+            Some(StatusBarCommand::Id("sample.showSelectionCount".into()))
+        );
+        assert_eq!(state.priority, Some(100.0));
+        assert_eq!(serde_json::to_value(&params).unwrap(), shown);
+
+        let with_command: StatusBarItemState = serde_json::from_value(json!({
+            "id": "a/2", "text": "", "tooltip": "**hi**", "color": "statusBarItem.errorForeground",
+            "backgroundColor": "statusBarItem.errorBackground", "name": "A",
+            "command": {"title": "Run", "command": "a.run", "arguments": [1, "two"]},
+            "alignment": "left", "visible": false,
+        }))
+        .unwrap();
+        assert_eq!(
+            with_command.command,
+            Some(StatusBarCommand::Command(Command {
+                title: "Run".into(),
+                command: "a.run".into(),
+                arguments: Some(vec![json!(1), json!("two")]),
+            }))
+        );
+        assert_eq!(
+            with_command.background_color.as_deref(),
+            Some("statusBarItem.errorBackground")
+        );
+        assert_eq!(with_command.priority, None);
+
+        let disposed = json!({"id": "a/2", "disposed": true});
+        let params: StatusBarItemParams = serde_json::from_value(disposed.clone()).unwrap();
+        assert_eq!(
+            params,
+            StatusBarItemParams::Disposed(DisposedStatusBarItem {
+                id: "a/2".into(),
+                disposed: True,
+            })
+        );
+        assert_eq!(serde_json::to_value(&params).unwrap(), disposed);
+        assert!(
+            serde_json::from_value::<StatusBarItemParams>(json!({"id": "a/2", "disposed": false}))
+                .is_err()
+        );
+        assert_eq!(
+            serde_json::to_value(StatusBarMessageParams {
+                text: String::new()
+            })
+            .unwrap(),
+            json!({"text": ""})
+        );
+    }
+
+    #[test]
+    fn decoration_shapes() {
+        let created = json!({
+            "key": "com.example.deco/decoration/1",
+            "options": {"borderWidth": "1px", "light": {"borderColor": "darkblue"}},
+        });
+        let params: DecorationTypeParams = serde_json::from_value(created.clone()).unwrap();
+        assert!(
+            matches!(&params, DecorationTypeParams::Created(c) if c.options["borderWidth"] == "1px")
+        );
+        assert_eq!(serde_json::to_value(&params).unwrap(), created);
+        let disposed: DecorationTypeParams =
+            serde_json::from_value(json!({"key": "k", "disposed": true})).unwrap();
+        assert!(matches!(disposed, DecorationTypeParams::Disposed(d) if d.key == "k"));
+
+        let decorations = DecorationsParams {
+            uri: "file:///n.txt".into(),
+            decoration_type: "com.example.deco/decoration/1".into(),
+            ranges: vec![
+                DecorationRange {
+                    range: range(0, 2, 0, 4),
+                    hover_message: Some("Number **12**".into()),
+                },
+                DecorationRange {
+                    range: range(0, 7, 0, 10),
+                    hover_message: None,
+                },
+            ],
+        };
+        let value = serde_json::to_value(&decorations).unwrap();
+        assert_eq!(value["type"], "com.example.deco/decoration/1");
+        assert_eq!(value["ranges"][0]["hoverMessage"], "Number **12**");
+        assert_eq!(
+            value["ranges"][1],
+            json!({"range": {"start": {"line": 0, "character": 7}, "end": {"line": 0, "character": 10}}})
+        );
+        assert_eq!(
+            serde_json::from_value::<DecorationsParams>(value).unwrap(),
+            decorations
+        );
+
+        let reveal: RevealRangeParams = serde_json::from_value(json!({
+            "uri": "file:///n.txt",
+            "range": {"start": {"line": 3, "character": 0}, "end": {"line": 3, "character": 1}},
+        }))
+        .unwrap();
+        assert_eq!(reveal.range, range(3, 0, 3, 1));
+    }
+
+    #[test]
+    fn quick_input_shapes() {
+        let pick = ShowQuickPickParams {
+            items: vec![
+                QuickPickItem {
+                    label: "explorer".into(),
+                    description: None,
+                    detail: None,
+                    picked: None,
+                },
+                QuickPickItem {
+                    label: "search".into(),
+                    description: Some("d".into()),
+                    detail: Some("more".into()),
+                    picked: Some(false),
+                },
+            ],
+            place_holder: Some("Select the view".into()),
+            can_pick_many: false,
+            title: None,
+        };
+        let value = serde_json::to_value(&pick).unwrap();
+        assert_eq!(
+            value,
+            json!({"items": [
+                {"label": "explorer"},
+                {"label": "search", "description": "d", "detail": "more", "picked": false},
+            ], "placeHolder": "Select the view"})
+        );
+        assert_eq!(
+            serde_json::from_value::<ShowQuickPickParams>(value).unwrap(),
+            pick
+        );
+        let many: ShowQuickPickParams =
+            serde_json::from_value(json!({"items": [{"label": "a"}], "canPickMany": true}))
+                .unwrap();
+        assert!(many.can_pick_many);
+
+        type PickResult = <ShowQuickPick as RpcRequest>::Result;
+        assert_eq!(
+            serde_json::from_value::<PickResult>(json!({"selected": [1, 0]})).unwrap(),
+            Some(ShowQuickPickResult {
+                selected: vec![1, 0]
+            })
+        );
+        assert_eq!(
+            serde_json::from_value::<PickResult>(Value::Null).unwrap(),
+            None
+        );
+        assert_eq!(serde_json::to_value(PickResult::None).unwrap(), Value::Null);
+
+        let input: ShowInputBoxParams =
+            serde_json::from_value(json!({"prompt": "Name?", "password": true})).unwrap();
+        assert!(input.password);
+        assert_eq!(
+            serde_json::to_value(&input).unwrap(),
+            json!({"prompt": "Name?", "password": true})
+        );
+        assert_eq!(
+            serde_json::to_value(ShowInputBoxParams::default()).unwrap(),
+            json!({})
+        );
+        type InputResult = <ShowInputBox as RpcRequest>::Result;
+        assert_eq!(
+            serde_json::from_value::<InputResult>(json!({"value": "x"})).unwrap(),
+            Some(ShowInputBoxResult { value: "x".into() })
+        );
+        assert_eq!(
+            serde_json::from_value::<InputResult>(Value::Null).unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn methods_are_listed_once_by_direction_and_in_the_unions() {
+        let by_direction = [
+            CLIENT_REQUEST_METHODS,
+            CLIENT_NOTIFICATION_METHODS,
+            SERVER_REQUEST_METHODS,
+            SERVER_NOTIFICATION_METHODS,
+        ]
+        .concat();
+        assert_eq!(by_direction.len(), 17);
+        assert!(
+            by_direction
+                .iter()
+                .all(|method| method.starts_with("exthost/"))
+        );
+        let unique: std::collections::BTreeSet<&str> = by_direction.iter().copied().collect();
+        assert_eq!(unique.len(), by_direction.len());
+        assert_eq!(
+            REQUEST_METHODS,
+            [CLIENT_REQUEST_METHODS, SERVER_REQUEST_METHODS].concat()
+        );
+        assert_eq!(
+            NOTIFICATION_METHODS,
+            [CLIENT_NOTIFICATION_METHODS, SERVER_NOTIFICATION_METHODS].concat()
+        );
     }
 }

@@ -1,4 +1,8 @@
-//! The docs stay true: every `exthost/*` method in the protocol crate is documented in `docs/protocol.md`.
+//! The docs stay true: every `exthost/*` method the host or the `vscode` shim speaks is in the protocol
+//! crate's catalogue, and every method in the catalogue is documented in `docs/protocol.md`.
+
+use std::collections::BTreeSet;
+use std::path::Path;
 
 use exthost_e2e::repository_root;
 use exthost_protocol::methods::{NOTIFICATION_METHODS, REQUEST_METHODS};
@@ -19,6 +23,67 @@ fn every_exthost_method_is_documented() {
     assert!(
         missing.is_empty(),
         "add a `### <method>` section to docs/protocol.md for: {missing:?}"
+    );
+}
+
+/// The `exthost/<name>` string literals (in `"` or `'` quotes) of the source files under `folder`,
+/// leaving out test files and folders.
+fn quoted_exthost_methods(folder: &Path, found: &mut BTreeSet<String>) {
+    let entries = std::fs::read_dir(folder).unwrap_or_else(|error| panic!("{folder:?}: {error}"));
+    for entry in entries {
+        let path = entry.expect("a directory entry").path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        if name == "tests" || name == "tests.rs" {
+            continue;
+        }
+        if path.is_dir() {
+            quoted_exthost_methods(&path, found);
+            continue;
+        }
+        if !(name.ends_with(".rs") || name.ends_with(".js")) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        for quote in ['"', '\''] {
+            let opening = format!("{quote}exthost/");
+            for (start, _) in text.match_indices(&opening) {
+                let rest = &text[start + 1..];
+                let Some(end) = rest.find(quote) else {
+                    continue;
+                };
+                let method = &rest[..end];
+                let suffix = &method["exthost/".len()..];
+                if !suffix.is_empty() && suffix.chars().all(|c| c.is_ascii_alphanumeric()) {
+                    found.insert(method.to_owned());
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn every_exthost_method_the_host_and_shim_speak_is_catalogued() {
+    let root = repository_root();
+    let mut spoken = BTreeSet::new();
+    quoted_exthost_methods(&root.join("host/src"), &mut spoken);
+    quoted_exthost_methods(&root.join("vscode-shim/src"), &mut spoken);
+    assert!(
+        spoken.contains("exthost/statusBarItem"),
+        "the scan finds the shim's methods: {spoken:?}"
+    );
+    let missing: Vec<&String> = spoken
+        .iter()
+        .filter(|method| {
+            !REQUEST_METHODS.contains(&method.as_str())
+                && !NOTIFICATION_METHODS.contains(&method.as_str())
+        })
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "add a type to protocol/src/methods.rs (and a section to docs/protocol.md) for: {missing:?}"
     );
 }
 

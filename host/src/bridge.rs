@@ -14,68 +14,93 @@ use serde_json::{Value, json};
 pub const PROVIDER_METHODS: &[ProviderMethod] = &[
     ProviderMethod {
         method: "textDocument/hover",
-        capability: "hover",
+        capability: "textDocument.hover",
         server_capability: "hoverProvider",
     },
     ProviderMethod {
         method: "textDocument/completion",
-        capability: "completion",
+        capability: "textDocument.completion",
         server_capability: "completionProvider",
     },
     ProviderMethod {
         method: "textDocument/definition",
-        capability: "definition",
+        capability: "textDocument.definition",
         server_capability: "definitionProvider",
     },
     ProviderMethod {
         method: "textDocument/references",
-        capability: "references",
+        capability: "textDocument.references",
         server_capability: "referencesProvider",
     },
     ProviderMethod {
         method: "textDocument/codeAction",
-        capability: "codeAction",
+        capability: "textDocument.codeAction",
         server_capability: "codeActionProvider",
     },
     ProviderMethod {
         method: "textDocument/codeLens",
-        capability: "codeLens",
+        capability: "textDocument.codeLens",
         server_capability: "codeLensProvider",
     },
     ProviderMethod {
         method: "textDocument/documentSymbol",
-        capability: "documentSymbol",
+        capability: "textDocument.documentSymbol",
         server_capability: "documentSymbolProvider",
     },
     ProviderMethod {
         method: "textDocument/formatting",
-        capability: "formatting",
+        capability: "textDocument.formatting",
         server_capability: "documentFormattingProvider",
     },
     ProviderMethod {
         method: "textDocument/rangeFormatting",
-        capability: "rangeFormatting",
+        capability: "textDocument.rangeFormatting",
         server_capability: "documentRangeFormattingProvider",
     },
     ProviderMethod {
         method: "textDocument/signatureHelp",
-        capability: "signatureHelp",
+        capability: "textDocument.signatureHelp",
         server_capability: "signatureHelpProvider",
     },
     ProviderMethod {
         method: "textDocument/rename",
-        capability: "rename",
+        capability: "textDocument.rename",
         server_capability: "renameProvider",
     },
     ProviderMethod {
         method: "textDocument/documentLink",
-        capability: "documentLink",
+        capability: "textDocument.documentLink",
         server_capability: "documentLinkProvider",
     },
     ProviderMethod {
         method: "textDocument/semanticTokens/full",
-        capability: "semanticTokens",
+        capability: "textDocument.semanticTokens",
         server_capability: "semanticTokensProvider",
+    },
+    ProviderMethod {
+        method: "textDocument/declaration",
+        capability: "textDocument.declaration",
+        server_capability: "declarationProvider",
+    },
+    ProviderMethod {
+        method: "textDocument/typeDefinition",
+        capability: "textDocument.typeDefinition",
+        server_capability: "typeDefinitionProvider",
+    },
+    ProviderMethod {
+        method: "textDocument/implementation",
+        capability: "textDocument.implementation",
+        server_capability: "implementationProvider",
+    },
+    ProviderMethod {
+        method: "textDocument/onTypeFormatting",
+        capability: "textDocument.onTypeFormatting",
+        server_capability: "documentOnTypeFormattingProvider",
+    },
+    ProviderMethod {
+        method: "workspace/symbol",
+        capability: "workspace.symbol",
+        server_capability: "workspaceSymbolProvider",
     },
 ];
 
@@ -88,7 +113,7 @@ pub const DEFAULT_TRIGGER_CHARACTERS: &[&str] =
 pub struct ProviderMethod {
     /// The LSP request method.
     pub method: &'static str,
-    /// Its key under `ClientCapabilities.textDocument`.
+    /// Its dotted path under `ClientCapabilities` (`textDocument.hover`).
     pub capability: &'static str,
     /// Its key in `ServerCapabilities`.
     pub server_capability: &'static str,
@@ -104,6 +129,8 @@ pub fn provider_method(method: &str) -> Option<&'static ProviderMethod> {
 pub const RESOLVE_METHODS: &[(&str, &str)] = &[
     ("codeLens/resolve", "textDocument/codeLens"),
     ("completionItem/resolve", "textDocument/completion"),
+    ("codeAction/resolve", "textDocument/codeAction"),
+    ("documentLink/resolve", "textDocument/documentLink"),
 ];
 
 /// One provider an extension registered.
@@ -202,6 +229,8 @@ impl Providers {
 /// (10 for an exact language, 5 for `*`, plus scheme and pattern matches). An array scores its best entry.
 pub fn selector_score(selector: &Value, uri: &str, language: &str) -> u32 {
     match selector {
+        // Providers that are not about one document (workspace symbols) match every request.
+        Value::Null => 1,
         Value::Array(entries) => entries
             .iter()
             .map(|entry| selector_score(entry, uri, language))
@@ -406,11 +435,26 @@ pub fn merge(method: &str, answers: Vec<ProviderAnswer>) -> Value {
             }
             Value::Array(lenses)
         }
+        "textDocument/codeAction" | "textDocument/documentLink" => {
+            // Items that carry `data` can be resolved later: route them back to their provider.
+            let mut items = Vec::new();
+            for answer in answers {
+                for mut item in as_list(answer.result) {
+                    if item.get("data").is_some() {
+                        wrap_route(&mut item, &answer.extension, answer.handle);
+                    }
+                    items.push(item);
+                }
+            }
+            Value::Array(items)
+        }
         "textDocument/definition"
         | "textDocument/references"
-        | "textDocument/codeAction"
+        | "textDocument/declaration"
+        | "textDocument/typeDefinition"
+        | "textDocument/implementation"
         | "textDocument/documentSymbol"
-        | "textDocument/documentLink" => Value::Array(
+        | "workspace/symbol" => Value::Array(
             answers
                 .into_iter()
                 .flat_map(|a| as_list(a.result))

@@ -131,7 +131,12 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
         Command::Demo => crate::demo::run(Arc::new(QuickJsEngine::new())),
         Command::List { json, locations } => list(&locations.into_config(), json),
         Command::Check { dir } => Ok(check(&dir)),
-        Command::New { rust, js: _, sdk, dir } => new_extension(rust, &dir, sdk.as_deref()),
+        Command::New {
+            rust,
+            js: _,
+            sdk,
+            dir,
+        } => new_extension(rust, &dir, sdk.as_deref()),
     }
 }
 
@@ -214,13 +219,20 @@ fn check(dir: &std::path::Path) -> ExitCode {
     }
 }
 
-#[allow(clippy::print_stdout, reason = "`exthost new` lists what it wrote on stdout")]
+#[allow(
+    clippy::print_stdout,
+    reason = "`exthost new` lists what it wrote on stdout"
+)]
 fn new_extension(
     rust: bool,
     dir: &std::path::Path,
     sdk: Option<&std::path::Path>,
 ) -> anyhow::Result<ExitCode> {
-    let kind = if rust { ScaffoldKind::Rust } else { ScaffoldKind::Js };
+    let kind = if rust {
+        ScaffoldKind::Rust
+    } else {
+        ScaffoldKind::Js
+    };
     let written = exthost::scaffold::scaffold(kind, dir, sdk)?;
     println!("created {}:", dir.display());
     for file in written {

@@ -268,7 +268,10 @@ async fn script(engine: Arc<dyn Engine>) -> anyhow::Result<()> {
 
     heading("A native (Rust) extension's command calls a JavaScript extension's command");
     editor
-        .request("workspace/executeCommand", json!({"command": "word-tools.greet-loudly", "arguments": ["Linus"]}))
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "word-tools.greet-loudly", "arguments": ["Linus"]}),
+        )
         .await?
         .map_err(anyhow::Error::msg)?;
 

@@ -36,10 +36,10 @@ impl Lifecycle {
     /// Whether the editor registers `method`'s capability dynamically (`client/registerCapability`).
     fn dynamic_registration(&self, state: &LifecycleState, method: &str) -> bool {
         provider_method(method).is_some_and(|provider| {
-            state.session.client_capability(&format!(
-                "textDocument.{}.dynamicRegistration",
-                provider.capability
-            )) == true
+            state
+                .session
+                .client_capability(&format!("{}.dynamicRegistration", provider.capability))
+                == true
         })
     }
 
@@ -59,9 +59,12 @@ impl Lifecycle {
                 }
                 "textDocument/codeLens" => json!({"resolveProvider": true}),
                 "textDocument/signatureHelp" => json!({"triggerCharacters": ["(", ","]}),
-                "textDocument/documentLink" => json!({"resolveProvider": false}),
-                // A semantic tokens legend is only known once a provider registers: dynamic only.
-                "textDocument/semanticTokens/full" => continue,
+                "textDocument/documentLink" => json!({"resolveProvider": true}),
+                "textDocument/codeAction" => json!({"resolveProvider": true}),
+                "textDocument/rename" => json!({"prepareProvider": true}),
+                // A semantic tokens legend, and on-type formatting's trigger characters, are only known
+                // once a provider registers: dynamic registration only.
+                "textDocument/semanticTokens/full" | "textDocument/onTypeFormatting" => continue,
                 _ => json!(true),
             };
             capabilities.insert(provider.server_capability.to_owned(), value);
@@ -179,6 +182,18 @@ impl Lifecycle {
     /// parallel, each under its extension's call limit. A provider that throws or times out drops out of
     /// this answer only (a broken limit also fails its extension).
     pub async fn provide(self: &Arc<Self>, method: &str, params: Value) -> Value {
+        self.provide_as(method, method, params).await
+    }
+
+    /// `textDocument/prepareRename`: asked of the rename providers; the best answer wins.
+    pub async fn prepare_rename(self: &Arc<Self>, params: Value) -> Value {
+        self.provide_as("textDocument/rename", "textDocument/prepareRename", params)
+            .await
+    }
+
+    /// Asks the providers registered for `registered` with the LSP method `method`, and merges their
+    /// answers by `method`'s rule.
+    async fn provide_as(self: &Arc<Self>, registered: &str, method: &str, params: Value) -> Value {
         // Activations under way (say, `onLanguage:` from the didOpen just before) may be about to register
         // providers for this very request: answer once they have finished, as an editor would expect.
         let in_progress: Vec<_> = self.lock().activations.values().cloned().collect();
@@ -198,7 +213,7 @@ impl Lifecycle {
                 .to_owned();
             state
                 .providers
-                .matching(method, &uri, &language)
+                .matching(registered, &uri, &language)
                 .into_iter()
                 .filter_map(|provider| {
                     let runtime = state.running.get(&provider.extension)?.runtime.clone()?;
@@ -250,7 +265,11 @@ impl Lifecycle {
 
     /// Runs a built-in `vscode.execute*Provider` command: arguments are `[uri, position?]` (a URI string or
     /// a `vscode.Uri` as JSON, an LSP position); the answer is the merged LSP result.
-    pub(super) async fn provide_for_command(self: &Arc<Self>, method: &str, arguments: &[Value]) -> Value {
+    pub(super) async fn provide_for_command(
+        self: &Arc<Self>,
+        method: &str,
+        arguments: &[Value],
+    ) -> Value {
         let uri = match arguments.first() {
             Some(Value::String(uri)) => uri.clone(),
             Some(other) => other
@@ -263,7 +282,8 @@ impl Lifecycle {
         };
         let mut params = json!({"textDocument": {"uri": uri}});
         if let Some(position) = arguments.get(1) {
-            params["position"] = json!({"line": position["line"], "character": position["character"]});
+            params["position"] =
+                json!({"line": position["line"], "character": position["character"]});
         }
         if method == "textDocument/references" {
             params["context"] = json!({"includeDeclaration": true});

@@ -31,6 +31,21 @@ fn to_value<T: serde::Serialize>(value: T) -> Result<Value, ResponseError> {
     serde_json::to_value(value).map_err(|error| ResponseError::internal(error.to_string()))
 }
 
+/// Params of a request about one document: `textDocument.uri` is required.
+fn document_params(raw: Option<Value>) -> Result<Value, ResponseError> {
+    let params: Value = params(raw)?;
+    if params
+        .pointer("/textDocument/uri")
+        .and_then(Value::as_str)
+        .is_none()
+    {
+        return Err(ResponseError::invalid_params(
+            "textDocument.uri is required",
+        ));
+    }
+    Ok(params)
+}
+
 /// Maps a lifecycle error to its JSON-RPC error.
 fn lifecycle_error(error: LifecycleError) -> ResponseError {
     let code = match &error {
@@ -150,17 +165,13 @@ pub(super) async fn handle_request(
             to_value(RestartHostResult { restarted: true })
         }
         "workspace/executeCommand" => handle_execute_command(lifecycle, params(raw)?).await,
+        "textDocument/prepareRename" => {
+            let params = document_params(raw)?;
+            Ok(lifecycle.prepare_rename(params).await)
+        }
+        "workspace/symbol" => Ok(lifecycle.provide(method, params(raw)?).await),
         _ if provider_method(method).is_some() => {
-            let params: Value = params(raw)?;
-            if params
-                .pointer("/textDocument/uri")
-                .and_then(Value::as_str)
-                .is_none()
-            {
-                return Err(ResponseError::invalid_params(
-                    "textDocument.uri is required",
-                ));
-            }
+            let params = document_params(raw)?;
             Ok(lifecycle.provide(method, params).await)
         }
         _ if RESOLVE_METHODS

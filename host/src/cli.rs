@@ -30,7 +30,12 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Speak JSON-RPC on stdin/stdout until `exit` or end of input.
-    Serve(Locations),
+    Serve {
+        #[command(flatten)]
+        locations: Locations,
+        #[command(flatten)]
+        limits: LimitArgs,
+    },
     /// Run a scripted editor session against the built-in example extensions and print the transcript.
     Demo,
     /// List discovered extensions with their state.
@@ -74,6 +79,30 @@ struct Locations {
     /// One extension folder in development mode (repeatable).
     #[arg(long = "dev", value_name = "DIR")]
     dev_paths: Vec<PathBuf>,
+}
+
+/// Default limits for every extension (an extension's manifest may ask for others, up to the caps).
+#[derive(Debug, Args)]
+struct LimitArgs {
+    /// Heap limit of each JS extension, in MB (default 64; at most 1024).
+    #[arg(long, value_name = "MB")]
+    memory_limit_mb: Option<u64>,
+    /// Time limit for an extension's `activate`, in milliseconds (default 5000).
+    #[arg(long, value_name = "MS")]
+    activate_timeout_ms: Option<u64>,
+    /// Time limit for one command or provider call, in milliseconds (default 2000).
+    #[arg(long, value_name = "MS")]
+    call_timeout_ms: Option<u64>,
+}
+
+impl LimitArgs {
+    fn apply(&self, config: &mut HostConfig) {
+        config.apply_limit_overrides(&serde_json::json!({
+            "memoryMb": self.memory_limit_mb,
+            "activateTimeoutMs": self.activate_timeout_ms,
+            "callTimeoutMs": self.call_timeout_ms,
+        }));
+    }
 }
 
 impl Locations {
@@ -127,7 +156,11 @@ fn init_logging(log_file: Option<&std::path::Path>, quiet: bool) -> anyhow::Resu
 
 fn execute(command: Command) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Serve(locations) => serve(locations.into_config()),
+        Command::Serve { locations, limits } => {
+            let mut config = locations.into_config();
+            limits.apply(&mut config);
+            serve(config)
+        }
         Command::Demo => crate::demo::run(Arc::new(QuickJsEngine::new())),
         Command::List { json, locations } => list(&locations.into_config(), json),
         Command::Check { dir } => Ok(check(&dir)),

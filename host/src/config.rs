@@ -19,6 +19,9 @@ pub const VSCODE_API_VERSION: &str = "1.100.0";
 /// The most memory one extension may ask for in its manifest (`limits.memoryMb`).
 pub const MAX_MEMORY_MB: u64 = 1024;
 
+/// The longest time limit a manifest or the host configuration may set, in milliseconds.
+pub const MAX_TIMEOUT_MS: u64 = 60_000;
+
 /// Environment variable naming the user folder (default `~/.exthost`).
 pub const HOME_ENV: &str = "EXTHOST_HOME";
 
@@ -56,6 +59,25 @@ impl HostConfig {
         }
     }
 
+    /// Overrides the default limits from `{memoryMb, activateTimeoutMs, callTimeoutMs,
+    /// deactivateTimeoutMs}` (command-line flags, or `initializationOptions.limits`); absent keys keep
+    /// their value, and every value is capped as a manifest's would be.
+    pub fn apply_limit_overrides(&mut self, overrides: &serde_json::Value) {
+        let number = |key: &str| overrides.get(key).and_then(serde_json::Value::as_u64);
+        if let Some(megabytes) = number("memoryMb") {
+            self.limits.memory_bytes = (megabytes.clamp(1, MAX_MEMORY_MB) * 1024 * 1024) as usize;
+        }
+        if let Some(ms) = number("activateTimeoutMs") {
+            self.limits.activate_timeout = Duration::from_millis(ms.clamp(1, MAX_TIMEOUT_MS));
+        }
+        if let Some(ms) = number("callTimeoutMs") {
+            self.limits.call_timeout = Duration::from_millis(ms.clamp(1, MAX_TIMEOUT_MS));
+        }
+        if let Some(ms) = number("deactivateTimeoutMs") {
+            self.limits.deactivate_timeout = Duration::from_millis(ms.clamp(1, MAX_TIMEOUT_MS));
+        }
+    }
+
     /// The limits for one extension: the host defaults, adjusted by the manifest's `limits`, capped.
     pub fn limits_for(&self, manifest: &Manifest) -> Limits {
         let mut limits = self.limits;
@@ -63,10 +85,10 @@ impl HostConfig {
             limits.memory_bytes = (megabytes.min(MAX_MEMORY_MB) * 1024 * 1024) as usize;
         }
         if let Some(ms) = manifest.limits.activate_timeout_ms {
-            limits.activate_timeout = Duration::from_millis(ms.min(60_000));
+            limits.activate_timeout = Duration::from_millis(ms.min(MAX_TIMEOUT_MS));
         }
         if let Some(ms) = manifest.limits.call_timeout_ms {
-            limits.call_timeout = Duration::from_millis(ms.min(60_000));
+            limits.call_timeout = Duration::from_millis(ms.min(MAX_TIMEOUT_MS));
         }
         limits
     }

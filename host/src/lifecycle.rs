@@ -237,6 +237,14 @@ impl Lifecycle {
         editor: EditorHandle,
         session: SessionState,
     ) -> Arc<Self> {
+        let mut config = config;
+        if let Some(limits) = session
+            .initialize_params
+            .as_ref()
+            .and_then(|params| params.pointer("/initializationOptions/limits"))
+        {
+            config.apply_limit_overrides(limits);
+        }
         let (registry, resolution) = load_catalog(&config, &session);
         let settings = load_settings(&config, &registry, &session);
         let (host_calls, calls) = mpsc::unbounded_channel();

@@ -6,6 +6,7 @@ mod e2e {
     pub mod dependencies;
     pub mod docs;
     pub mod lifecycle;
+    pub mod lsp_bridge;
     pub mod native;
     pub mod neovim;
     pub mod protocol;

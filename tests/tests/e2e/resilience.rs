@@ -241,3 +241,65 @@ async fn activation_failures_are_reported_with_message_and_stack() {
     ping(&mut host).await;
     assert_eq!(host.shutdown().await, 0);
 }
+
+#[tokio::test]
+async fn the_host_configuration_sets_the_default_limits() {
+    let dir = tempfile::tempdir().unwrap();
+    let command = |id: &str, body: &str| {
+        format!(
+            "const vscode = require('vscode');\nexports.activate = (c) => {{ c.subscriptions.push(vscode.commands.registerCommand('{id}', () => {{ {body} }})); }};\n"
+        )
+    };
+    let manifest = |id: &str, command: &str| {
+        json!({"id": id, "name": id, "version": "1.0.0", "main": "extension.js",
+               "activationEvents": [format!("onCommand:{command}")]})
+    };
+    write_extension(
+        dir.path(),
+        "spin",
+        &manifest("test.spin", "spin.run"),
+        &[("extension.js", &command("spin.run", "for (;;) {}"))],
+    );
+    // The manifest's own limit wins over the host's default: the memory hog gets time to fill its heap.
+    let mut grow = manifest("test.grow", "grow.run");
+    grow["limits"] = json!({"callTimeoutMs": 10000});
+    write_extension(
+        dir.path(),
+        "grow",
+        &grow,
+        &[(
+            "extension.js",
+            &command(
+                "grow.run",
+                "const a = []; for (;;) a.push('z'.repeat(4096) + a.length);",
+            ),
+        )],
+    );
+    // A command-line flag sets the call limit; initializationOptions set the memory limit.
+    let mut options = HostOptions::with_dirs(&[dir.path()]);
+    options
+        .args
+        .extend(["--call-timeout-ms".to_owned(), "300".to_owned()]);
+    let mut host = Host::spawn(options);
+    host.initialize(json!({"initializationOptions": {"limits": {"memoryMb": 12}}}))
+        .await;
+    let error = error_of(
+        host.request("workspace/executeCommand", json!({"command": "spin.run"}))
+            .await
+            .payload,
+    );
+    assert_eq!(
+        error.message,
+        "time limit exceeded: command spin.run ran longer than 300 ms"
+    );
+    let error = error_of(
+        host.request("workspace/executeCommand", json!({"command": "grow.run"}))
+            .await
+            .payload,
+    );
+    assert_eq!(
+        error.message,
+        "memory limit exceeded: the extension used more than 12 MB"
+    );
+    assert_eq!(host.shutdown().await, 0);
+}

@@ -66,7 +66,7 @@ fn check_prints_every_problem_and_exits_with_one() {
     let output = exthost(&["check", &folder.path().display().to_string()]);
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    for field in ["id", "name", "version", "main"] {
+    for field in ["id", "name", "version", "native"] {
         assert!(
             stderr.contains(&format!(": {field}")),
             "mentions {field}: {stderr}"

@@ -421,6 +421,30 @@ enum Engine {
     VsCode,
 }
 
+/// Reads and checks the `engines` object (both kinds of manifest share it): each range must parse and
+/// admit the version this host has.
+fn check_engines(
+    problems: &mut problems::ProblemList,
+    engines: checked::Checked<schema::EnginesFile>,
+    context: &ManifestContext,
+) -> Engines {
+    let Some(engines) = problems.optional("engines", engines) else {
+        return Engines::default();
+    };
+    let exthost = problems.optional("engines.exthost", engines.exthost);
+    let vscode = problems.optional("engines.vscode", engines.vscode);
+    Engines {
+        exthost: check_engine(
+            problems,
+            "engines.exthost",
+            exthost,
+            Engine::Exthost,
+            context,
+        ),
+        vscode: check_engine(problems, "engines.vscode", vscode, Engine::VsCode, context),
+    }
+}
+
 /// Checks an `engines` range against the version this host has, recording a problem if it does not parse or
 /// does not match.
 fn check_engine(

@@ -11,9 +11,9 @@ use super::fields::{self, UnknownEvents};
 use super::problems::ProblemList;
 use super::schema::{CommandFile, ManifestFile};
 use super::{
-    Capabilities, CommandContribution, Contributes, DependencyRange, Engine, Engines, Manifest,
-    ManifestContext, ManifestError, ManifestKind, ManifestLimits, NativeSpec, check_engine,
-    exthost_id_reason, invalid_manifest, is_exthost_id, is_vscode_id, with_implicit_events,
+    Capabilities, CommandContribution, Contributes, DependencyRange, Manifest, ManifestContext,
+    ManifestError, ManifestKind, ManifestLimits, NativeSpec, check_engines, exthost_id_reason,
+    invalid_manifest, is_exthost_id, is_vscode_id, with_implicit_events,
 };
 
 /// Validates `raw` (a JSON object) as an `exthost.json`.
@@ -89,29 +89,7 @@ pub(crate) fn read(
         _ => {}
     }
 
-    let engines = match problems.optional("engines", manifest_file.engines) {
-        Some(engines) => {
-            let exthost = problems.optional("engines.exthost", engines.exthost);
-            let vscode = problems.optional("engines.vscode", engines.vscode);
-            Engines {
-                exthost: check_engine(
-                    &mut problems,
-                    "engines.exthost",
-                    exthost,
-                    Engine::Exthost,
-                    context,
-                ),
-                vscode: check_engine(
-                    &mut problems,
-                    "engines.vscode",
-                    vscode,
-                    Engine::VsCode,
-                    context,
-                ),
-            }
-        }
-        None => Engines::default(),
-    };
+    let engines = check_engines(&mut problems, manifest_file.engines, context);
 
     let explicit_events = fields::activation_events(
         &mut problems,

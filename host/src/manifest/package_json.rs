@@ -13,9 +13,9 @@ use super::fields::{self, UnknownEvents};
 use super::problems::ProblemList;
 use super::schema::{EnginesFile, LanguageFile};
 use super::{
-    Capabilities, CommandContribution, Contributes, DependencyRange, Engine, Engines, Manifest,
-    ManifestContext, ManifestError, ManifestKind, ManifestLimits, check_engine, invalid_manifest,
-    is_vscode_id, with_implicit_events,
+    Capabilities, CommandContribution, Contributes, DependencyRange, Manifest, ManifestContext,
+    ManifestError, ManifestKind, ManifestLimits, check_engines, invalid_manifest, is_vscode_id,
+    with_implicit_events,
 };
 
 /// The id VS Code gives an extension whose `package.json` has no `publisher`.
@@ -153,29 +153,7 @@ pub(crate) fn read(
     let main = problems.optional("main", package.main);
     let main = fields::non_empty(&mut problems, "main", main);
 
-    let engines = match problems.optional("engines", package.engines) {
-        Some(engines) => {
-            let exthost = problems.optional("engines.exthost", engines.exthost);
-            let vscode = problems.optional("engines.vscode", engines.vscode);
-            Engines {
-                exthost: check_engine(
-                    &mut problems,
-                    "engines.exthost",
-                    exthost,
-                    Engine::Exthost,
-                    context,
-                ),
-                vscode: check_engine(
-                    &mut problems,
-                    "engines.vscode",
-                    vscode,
-                    Engine::VsCode,
-                    context,
-                ),
-            }
-        }
-        None => Engines::default(),
-    };
+    let engines = check_engines(&mut problems, package.engines, context);
 
     let explicit_events = fields::activation_events(
         &mut problems,

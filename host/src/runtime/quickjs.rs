@@ -20,11 +20,15 @@
 //! available (`fs`) — it answers [`RuntimeError::Load`] naming the module (the innermost one that
 //! failed). The same failures later, inside a command's `require`, are ordinary exceptions (`Threw`).
 //!
+//! Start-up: `bootstrap.js` and the `vscode` shim are compiled to bytecode once per process (see
+//! `bytecode`); each runtime reads that bytecode and runs it instead of parsing the source.
+//!
 //! Teardown: no JS value is ever held on the Rust side (no `Persistent`): every JS object lives in the
 //! context's globals and in closures owned by the runtime, so dropping [`Context`] then [`Runtime`]
 //! frees everything in the order QuickJS requires. The heap limit is lifted first, so that freeing
 //! never meets it.
 
+mod bytecode;
 mod memory;
 mod modules;
 mod native;
@@ -37,14 +41,14 @@ use std::cell::Cell;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::rc::Rc;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use rquickjs::context::EvalOptions;
-use rquickjs::{Array, Coerced, Context, Ctx, Function, Runtime, Value};
+use rquickjs::{Coerced, Context, Ctx, Runtime, Value};
 use serde_json::{Value as Json, json};
 use tokio::sync::{mpsc, oneshot};
 
+use self::bytecode::Prelude;
 use self::memory::{LimitedAllocator, MemoryGuard};
 use self::modules::{ModuleLoader, ModuleResolver, entry};
 use self::native::{HostCompletion, Shared};
@@ -152,6 +156,20 @@ const SHIM_FILES: &[(&str, &str)] = &[
 /// Console, timers, `require`, the wire format and the entry points the event loop calls.
 const BOOTSTRAP: &str = include_str!("quickjs/bootstrap.js");
 
+/// [`BOOTSTRAP`] and [`SHIM_FILES`] compiled, once per process (see `bytecode`).
+static PRELUDE: OnceLock<Result<Prelude, String>> = OnceLock::new();
+
+/// The compiled bootstrap and shim; the first call compiles them (the others wait for it).
+fn prelude() -> Result<&'static Prelude, RuntimeError> {
+    PRELUDE
+        .get_or_init(|| Prelude::compile(BOOTSTRAP, SHIM_FILES))
+        .as_ref()
+        .map_err(|reason| RuntimeError::Load {
+            module: "exthost:bootstrap".to_owned(),
+            reason: reason.clone(),
+        })
+}
+
 /// Stack of each extension's thread. QuickJS stops JS recursion at [`JS_STACK_BYTES`], well before.
 const THREAD_STACK_BYTES: usize = 8 * 1024 * 1024;
 
@@ -168,7 +186,21 @@ pub struct QuickJsEngine;
 
 impl QuickJsEngine {
     /// A new engine. It holds no state: every [`Engine::launch`] makes a fresh runtime on a fresh thread.
+    ///
+    /// The first engine of the process starts compiling the bootstrap and the shim to bytecode on a thread
+    /// of its own, so that the first extension to launch does not wait for all of it.
     pub fn new() -> Self {
+        if PRELUDE.get().is_none() {
+            let warm_up = std::thread::Builder::new()
+                .name("js:prelude".to_owned())
+                .stack_size(THREAD_STACK_BYTES)
+                .spawn(|| {
+                    let _ = prelude();
+                });
+            if let Err(error) = warm_up {
+                tracing::debug!(%error, "cannot compile the shim ahead of time; the first launch will");
+            }
+        }
         Self
     }
 }
@@ -370,7 +402,7 @@ impl JsRuntime {
         Ok(runtime)
     }
 
-    /// Runs `bootstrap.js` and the shim.
+    /// Runs `bootstrap.js` and the shim, from the bytecode compiled once per process.
     fn bootstrap(&mut self, spec: &LaunchSpec) -> Result<(), RuntimeError> {
         let description = json!({
             "id": spec.extension_id,
@@ -384,19 +416,12 @@ impl JsRuntime {
             limit: self.limits.activate_timeout,
             during: "starting the runtime".to_owned(),
         };
+        let prelude = prelude()?;
         let shared = self.shared.clone();
         let outcome = self.enter(&budget, move |ctx| {
             let native = native::install(ctx, &shared)?;
-            let mut options = EvalOptions::default();
-            options.filename = Some("exthost:bootstrap.js".to_owned());
-            let bootstrap: Function = ctx.eval_with_options(BOOTSTRAP, options)?;
-            let files = Array::new(ctx.clone())?;
-            for (index, (name, source)) in SHIM_FILES.iter().enumerate() {
-                let file = Array::new(ctx.clone())?;
-                file.set(0, *name)?;
-                file.set(1, *source)?;
-                files.set(index, file)?;
-            }
+            let bootstrap = prelude.bootstrap(ctx)?;
+            let files = prelude.shim(ctx)?;
             bootstrap.call::<_, ()>((native, description, files))
         })?;
         outcome.map_err(|error| RuntimeError::Load {

@@ -6,7 +6,8 @@
 //               machineId, and the workspace file access: setWorkspaceRoots, fsStat, fsReadFile,
 //               fsReadDirectory, findFiles)
 //   specJson  — {id, extensionPath, packageJSON, development}
-//   shimFiles — [[fileName, source]] of vscode-shim/src, in order
+//   shimFiles — the files of vscode-shim/src, in order, each compiled as `(function (shim, host) {…})` under
+//               its name `exthost:vscode-shim/src/<file>` (see `bytecode.rs`)
 (function (native, specJson, shimFiles) {
   'use strict';
 
@@ -571,9 +572,7 @@
     },
   };
   const shim = {};
-  for (const [fileName, source] of shimFiles) {
-    native.compile('(function (shim, host) {' + source + '\n})', 'exthost:vscode-shim/src/' + fileName)(shim, host);
-  }
+  for (const file of shimFiles) file(shim, host);
   builtinModules.set('vscode', shim.vscode);
 
   // ---------------------------------------------------------------- requests from the host

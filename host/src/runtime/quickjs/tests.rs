@@ -219,6 +219,37 @@ async fn activates_commonjs_and_returns_exports() {
     assert!(harness.handle.is_running());
 }
 
+/// The shim runs from bytecode compiled once per process: its frames still name its files and lines,
+/// and its functions keep their source.
+#[tokio::test]
+async fn the_shim_from_bytecode_keeps_its_file_names_and_lines_but_not_its_source() {
+    let harness = Harness::new(
+        &[(
+            "main.js",
+            "const vscode = require('vscode');
+             exports.activate = function activate() {
+                 try { new vscode.Position(-1, 0); } catch (error) {
+                     return { stack: error.stack, source: vscode.Position.toString(), mine: activate.toString().slice(0, 19) };
+                 }
+             };",
+        )],
+        "main.js",
+    );
+    let exports = harness.activate().await.expect("activate");
+    let stack = exports["stack"].as_str().expect("a stack");
+    assert!(
+        stack.contains("exthost:vscode-shim/src/05_types_position_range.js:26"),
+        "{stack}"
+    );
+    // The shim's source is stripped from its bytecode; the extension's own code keeps its source.
+    assert!(
+        !exports["source"].as_str().unwrap().contains("constructor"),
+        "{}",
+        exports["source"]
+    );
+    assert_eq!(exports["mine"], "function activate()");
+}
+
 #[tokio::test]
 async fn require_resolves_relative_json_index_and_node_modules_with_a_cache() {
     let harness = Harness::new(

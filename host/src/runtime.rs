@@ -387,6 +387,29 @@ impl RuntimeHandle {
     }
 }
 
+/// The text of a caught panic's payload.
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|text| (*text).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned())
+}
+
+/// Tells the host that a runtime's thread panicked (caught at the top of the thread): the extension is
+/// failed with [`RuntimeError::Panicked`].
+pub fn report_panic(host: &HostSender, extension_id: String, panic: &(dyn std::any::Any + Send)) {
+    let message = panic_message(panic);
+    tracing::error!(extension = %extension_id, %message, "the extension's runtime panicked");
+    let _ = host.send(HostCall {
+        from: extension_id,
+        request: HostRequest::Crashed {
+            error: RuntimeError::Panicked { message },
+        },
+        reply: None,
+    });
+}
+
 /// A way to run extension code. The lifecycle holds engines as `dyn Engine` and never sees what is inside.
 pub trait Engine: Send + Sync {
     /// A short name for logs and docs (`quickjs`, `native`).

@@ -53,8 +53,8 @@ use self::memory::{LimitedAllocator, MemoryGuard};
 use self::modules::{ModuleLoader, ModuleResolver, entry};
 use self::native::{HostCompletion, Shared};
 use super::{
-    Engine, HostCall, HostRequest, HostSender, LaunchSpec, Limits, LogLevel, RuntimeEnvelope,
-    RuntimeError, RuntimeHandle, RuntimeRequest,
+    Engine, HostRequest, HostSender, LaunchSpec, Limits, LogLevel, RuntimeEnvelope, RuntimeError,
+    RuntimeHandle, RuntimeRequest,
 };
 
 /// The `vscode` shim, in load order.
@@ -247,19 +247,7 @@ fn run_thread(
         executor.block_on(serve(spec, host, requests));
     }));
     if let Err(panic) = served {
-        let message = panic
-            .downcast_ref::<&str>()
-            .map(|text| (*text).to_owned())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".to_owned());
-        tracing::error!(extension = %extension_id, %message, "the JS runtime panicked");
-        let _ = panic_host.send(HostCall {
-            from: extension_id,
-            request: HostRequest::Crashed {
-                error: RuntimeError::Panicked { message },
-            },
-            reply: None,
-        });
+        crate::runtime::report_panic(&panic_host, extension_id, panic.as_ref());
     }
 }
 

@@ -32,19 +32,7 @@ pub(crate) fn run_thread(
         serve(functions, library, spec, host, requests);
     }));
     if let Err(panic) = served {
-        let message = panic
-            .downcast_ref::<&str>()
-            .map(|text| (*text).to_owned())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".to_owned());
-        tracing::error!(extension = %extension_id, %message, "the native runtime panicked");
-        let _ = panic_host.send(HostCall {
-            from: extension_id,
-            request: HostRequest::Crashed {
-                error: RuntimeError::Panicked { message },
-            },
-            reply: None,
-        });
+        crate::runtime::report_panic(&panic_host, extension_id, panic.as_ref());
     }
 }
 

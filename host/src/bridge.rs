@@ -350,11 +350,11 @@ const ROUTE_KEY: &str = "exthost";
 /// Wraps an item's `data` with its route.
 pub fn wrap_route(item: &mut Value, extension: &str, handle: u64) {
     if let Value::Object(object) = item {
-        let inner = object.remove("data").unwrap_or(Value::Null);
-        object.insert(
-            "data".to_owned(),
-            json!({ROUTE_KEY: {"extension": extension, "handle": handle}, "data": inner}),
-        );
+        let mut wrapped = json!({ROUTE_KEY: {"extension": extension, "handle": handle}});
+        if let Some(inner) = object.remove("data").filter(|inner| !inner.is_null()) {
+            wrapped["data"] = inner;
+        }
+        object.insert("data".to_owned(), wrapped);
     }
 }
 

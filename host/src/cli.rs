@@ -135,7 +135,7 @@ pub fn run() -> ExitCode {
 }
 
 fn init_logging(log_file: Option<&std::path::Path>, quiet: bool) -> anyhow::Result<()> {
-    let default = if quiet { "warn" } else { "info" };
+    let default = if quiet { "error" } else { "info" };
     let filter = EnvFilter::try_from_env("EXTHOST_LOG").unwrap_or_else(|_| EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -536,7 +536,11 @@ impl DiagnosticsStore {
         } else {
             entry.insert(key, diagnostics);
         }
-        self.union(uri)
+        let union = self.union(uri);
+        if union.is_empty() {
+            self.by_uri.remove(uri);
+        }
+        union
     }
 
     /// Forgets everything an extension published; answers the affected documents with their new unions.
@@ -550,6 +554,9 @@ impl DiagnosticsStore {
         for uri in &affected {
             if let Some(collections) = self.by_uri.get_mut(uri) {
                 collections.retain(|(owner, _), _| owner != extension);
+                if collections.is_empty() {
+                    self.by_uri.remove(uri);
+                }
             }
         }
         affected

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use exthost::config::{HostConfig, manifest_context};
+use exthost::config::{HostConfig, absolute, manifest_context};
 use exthost::lifecycle::load_catalog;
 use exthost::runtime::quickjs::QuickJsEngine;
 use exthost::scaffold::ScaffoldKind;
@@ -48,6 +48,21 @@ enum Command {
     },
     /// Validate one extension's manifest and print every problem.
     Check {
+        /// The extension folder.
+        dir: PathBuf,
+    },
+    /// Install an extension package (not available yet: packaging comes with its own issue).
+    Install {
+        /// A folder, a package file, a `.vsix` or an npm package name.
+        source: String,
+    },
+    /// Uninstall an installed extension (not available yet).
+    Uninstall {
+        /// The extension id.
+        id: String,
+    },
+    /// Pack an extension folder into a package (not available yet).
+    Pack {
         /// The extension folder.
         dir: PathBuf,
     },
@@ -108,9 +123,9 @@ impl LimitArgs {
 impl Locations {
     fn into_config(self) -> HostConfig {
         HostConfig {
-            workspace: self.workspace,
-            extensions_dirs: self.extensions_dirs,
-            dev_paths: self.dev_paths,
+            workspace: self.workspace.as_deref().map(absolute),
+            extensions_dirs: self.extensions_dirs.iter().map(|p| absolute(p)).collect(),
+            dev_paths: self.dev_paths.iter().map(|p| absolute(p)).collect(),
             ..HostConfig::default()
         }
     }
@@ -123,7 +138,7 @@ pub fn run() -> ExitCode {
     let quiet = matches!(cli.command, Command::Demo);
     if let Err(error) = init_logging(cli.log_file.as_deref(), quiet) {
         eprintln!("exthost: {error:#}");
-        return ExitCode::from(2);
+        return ExitCode::FAILURE;
     }
     match execute(cli.command) {
         Ok(code) => code,
@@ -164,6 +179,12 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
         Command::Demo => crate::demo::run(Arc::new(QuickJsEngine::new())),
         Command::List { json, locations } => list(&locations.into_config(), json),
         Command::Check { dir } => Ok(check(&dir)),
+        Command::Install { .. } | Command::Uninstall { .. } | Command::Pack { .. } => {
+            anyhow::bail!(
+                "packaging (install, uninstall, pack) is not available in this version yet; copy the \
+                 extension folder into $EXTHOST_HOME/extensions (default ~/.exthost/extensions) instead"
+            )
+        }
         Command::New {
             rust,
             js: _,

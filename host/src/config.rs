@@ -94,6 +94,14 @@ impl HostConfig {
     }
 }
 
+/// `path` made absolute (symlinks resolved when it exists), so that it compares with the absolute paths
+/// file watchers and URIs report, and shows unambiguously in `ExtensionInfo.path`.
+pub fn absolute(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path)
+        .or_else(|_| std::path::absolute(path))
+        .unwrap_or_else(|_| path.to_path_buf())
+}
+
 /// What manifests are validated against.
 pub fn manifest_context() -> ManifestContext {
     ManifestContext {

@@ -99,25 +99,31 @@ pub fn read_extension(
 }
 
 /// Finds every extension under `roots`, in precedence order, and marks shadowed ones: for each id the
-/// record from the highest-precedence location runs, and each other record with that id points to it.
-/// Two folders of the same location with the same id: the first (by name) wins and the second is failed.
+/// record from the highest-precedence location runs, and each other record with that id points to it (a
+/// later `--extensions-dir` shadows an earlier one). Two folders of the same folder of extensions with
+/// the same id: the first (by name) wins and the second is failed.
 pub fn discover(roots: &DiscoveryRoots, context: &ManifestContext) -> Vec<ExtensionRecord> {
     let mut records = Vec::new();
-    for (source, container) in roots.containers() {
+    // Which folder of extensions each record came from: duplicates are only an error within one.
+    let mut containers = Vec::new();
+    for (index, (source, container)) in roots.containers().into_iter().enumerate() {
         for folder in extension_folders(container) {
             records.push(read_extension(source, &folder, context));
+            containers.push(index);
         }
     }
-    for folder in &roots.dev {
+    let first_dev = containers.len() + roots.dev.len();
+    for (index, folder) in roots.dev.iter().enumerate() {
         records.push(read_extension(ExtensionSource::Dev, folder, context));
+        containers.push(first_dev + index);
     }
-    mark_shadowed(&mut records);
+    mark_shadowed(&mut records, &containers);
     records
 }
 
 /// Sets `shadowed_by` on every record that a later-precedence record with the same id overrides, and fails
-/// duplicates within one location.
-fn mark_shadowed(records: &mut [ExtensionRecord]) {
+/// duplicates within one folder of extensions (`containers[i]` names record `i`'s folder).
+fn mark_shadowed(records: &mut [ExtensionRecord], containers: &[usize]) {
     // id → index of the record currently winning for that id.
     let mut winners: BTreeMap<String, usize> = BTreeMap::new();
     for index in 0..records.len() {
@@ -126,7 +132,7 @@ fn mark_shadowed(records: &mut [ExtensionRecord]) {
             winners.insert(id, index);
             continue;
         };
-        if records[previous].source == records[index].source {
+        if containers[previous] == containers[index] {
             let first_path = records[previous].path.clone();
             let first = first_path.display().to_string();
             let duplicate = &mut records[index];
@@ -149,5 +155,58 @@ fn mark_shadowed(records: &mut [ExtensionRecord]) {
         {
             records[index].shadowed_by = Some(records[winner].path.clone());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn extension(parent: &Path, folder: &str, id: &str, version: &str) {
+        let root = parent.join(folder);
+        std::fs::create_dir_all(&root).unwrap();
+        let manifest =
+            format!(r#"{{"id": "{id}", "name": "x", "version": "{version}", "main": "x.js"}}"#);
+        std::fs::write(root.join("exthost.json"), manifest).unwrap();
+    }
+
+    #[test]
+    fn later_folders_shadow_earlier_ones_and_duplicates_within_one_fail() {
+        let first = tempfile::tempdir().unwrap();
+        let second = tempfile::tempdir().unwrap();
+        extension(first.path(), "a", "same.id", "1.0.0");
+        extension(second.path(), "a", "same.id", "2.0.0");
+        extension(second.path(), "b", "twice.id", "1.0.0");
+        extension(second.path(), "c", "twice.id", "1.0.0");
+        let roots = DiscoveryRoots {
+            dirs: vec![first.path().to_path_buf(), second.path().to_path_buf()],
+            ..DiscoveryRoots::default()
+        };
+        let records = discover(&roots, &crate::config::manifest_context());
+        let find = |id: &str, folder: &Path| {
+            records
+                .iter()
+                .find(|r| r.id == id && r.path.starts_with(folder))
+                .unwrap()
+        };
+        let shadowed = find("same.id", first.path());
+        assert_eq!(shadowed.state, ExtensionState::Discovered);
+        assert_eq!(
+            shadowed.shadowed_by.as_deref(),
+            Some(second.path().join("a").as_path())
+        );
+        assert_eq!(find("same.id", second.path()).shadowed_by, None);
+        let duplicate = records
+            .iter()
+            .find(|r| r.path == second.path().join("c"))
+            .unwrap();
+        assert_eq!(duplicate.state, ExtensionState::Failed);
+        assert!(
+            duplicate
+                .error
+                .as_deref()
+                .unwrap()
+                .starts_with("duplicate extension id twice.id")
+        );
     }
 }

@@ -5,7 +5,7 @@
 //! answers are routed back here by the server's reader.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use exthost_protocol::{
@@ -22,6 +22,8 @@ pub struct EditorHandle {
     outgoing: mpsc::UnboundedSender<Message>,
     pending: Arc<Mutex<Pending>>,
     next_id: Arc<AtomicU64>,
+    /// Set once the editor's input has ended: no answer can arrive any more.
+    disconnected: Arc<AtomicBool>,
 }
 
 impl EditorHandle {
@@ -31,6 +33,7 @@ impl EditorHandle {
             outgoing,
             pending: Arc::default(),
             next_id: Arc::new(AtomicU64::new(1)),
+            disconnected: Arc::default(),
         }
     }
 
@@ -53,8 +56,28 @@ impl EditorHandle {
         let _ = self.outgoing.send(Message::Response(response));
     }
 
+    /// Marks the editor as gone (its input ended): every request waiting for an answer, and every later
+    /// one, fails at once instead of waiting forever.
+    pub fn disconnect(&self) {
+        self.disconnected.store(true, Ordering::SeqCst);
+        let waiting: Vec<_> = self
+            .pending
+            .lock()
+            .expect("invariant: pending-map lock is never poisoned")
+            .drain()
+            .collect();
+        for (_, reply) in waiting {
+            let _ = reply.send(Err(ResponseError::internal(
+                "the editor connection is closed",
+            )));
+        }
+    }
+
     /// Sends a request to the editor and waits for its answer.
     pub async fn request(&self, method: &str, params: Value) -> Result<Value, ResponseError> {
+        if self.disconnected.load(Ordering::SeqCst) {
+            return Err(ResponseError::internal("the editor connection is closed"));
+        }
         let id = Id::String(format!(
             "exthost-{}",
             self.next_id.fetch_add(1, Ordering::Relaxed)

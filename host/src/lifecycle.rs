@@ -717,23 +717,31 @@ impl Lifecycle {
 
     fn missing_command_error(&self, command: &str) -> LifecycleError {
         let state = self.lock();
-        let declaring_disabled = state
+        let declaring = state
             .registry
             .ids()
             .filter_map(|id| state.registry.get(id))
             .find(|record| {
-                record.state == ExtensionState::Disabled
-                    && record.manifest.as_ref().is_some_and(|m| {
-                        m.contributes.commands.iter().any(|c| c.command == command)
-                            || m.activation_events
-                                .iter()
-                                .any(|e| *e == ActivationEvent::OnCommand(command.to_owned()))
-                    })
+                matches!(
+                    record.state,
+                    ExtensionState::Disabled | ExtensionState::Failed
+                ) && record.manifest.as_ref().is_some_and(|m| {
+                    m.contributes.commands.iter().any(|c| c.command == command)
+                        || m.activation_events
+                            .iter()
+                            .any(|e| *e == ActivationEvent::OnCommand(command.to_owned()))
+                })
             });
-        match declaring_disabled {
-            Some(record) => LifecycleError::CommandDisabled {
-                command: command.to_owned(),
+        match declaring {
+            Some(record) if record.state == ExtensionState::Disabled => {
+                LifecycleError::CommandDisabled {
+                    command: command.to_owned(),
+                    id: record.id.clone(),
+                }
+            }
+            Some(record) => LifecycleError::Failed {
                 id: record.id.clone(),
+                message: record.error.clone().unwrap_or_default(),
             },
             None => LifecycleError::CommandNotFound {
                 command: command.to_owned(),
@@ -927,7 +935,7 @@ impl Lifecycle {
                 self.stop(member, ExtensionState::Unloaded).await;
             }
         }
-        self.reread_manifest(id);
+        self.reread_manifest(id)?;
         if !was_running {
             return Ok(Vec::new());
         }
@@ -974,23 +982,61 @@ impl Lifecycle {
     }
 
     /// Re-reads `id`'s manifest from its folder (for hot reload); a broken new manifest fails it.
-    fn reread_manifest(&self, id: &str) {
+    fn reread_manifest(&self, id: &str) -> Result<(), LifecycleError> {
         let mut state = self.lock();
         let Some(record) = state.registry.get(id) else {
-            return;
+            return Err(LifecycleError::UnknownExtension { id: id.to_owned() });
         };
         let fresh =
             discovery::read_extension(record.source, &record.path.clone(), &manifest_context());
-        match fresh.manifest {
-            Some(manifest) if manifest.id == id => state.registry.replace_manifest(id, manifest),
-            Some(manifest) => {
-                let message = format!("the reloaded manifest changed the id to {}", manifest.id);
-                self.transition(&mut state, id, ExtensionState::Failed, Some(message));
+        let problem = match fresh.manifest {
+            Some(manifest) if manifest.id == id => {
+                state.registry.replace_manifest(id, manifest);
+                // The new manifest may change dependencies: the graph must still accept it.
+                self.resolve_again(&mut state);
+                state.resolution.problems.get(id).map(ToString::to_string)
             }
-            None => {
-                self.transition(&mut state, id, ExtensionState::Failed, fresh.error);
+            Some(manifest) => Some(format!(
+                "the reloaded manifest changed the id to {}",
+                manifest.id
+            )),
+            None => Some(fresh.error.unwrap_or_default()),
+        };
+        match problem {
+            None => Ok(()),
+            Some(message) => {
+                self.transition(
+                    &mut state,
+                    id,
+                    ExtensionState::Failed,
+                    Some(message.clone()),
+                );
+                Err(LifecycleError::Failed {
+                    id: id.to_owned(),
+                    message,
+                })
             }
         }
+    }
+
+    /// Resolves the dependency graph again from the registry's current manifests (after a reload changed
+    /// one); extensions it now rejects are failed, and a failure clears nothing it did not cause.
+    fn resolve_again(&self, state: &mut LifecycleState) {
+        let mut records: Vec<ExtensionRecord> = state.registry.records().to_vec();
+        for record in &mut records {
+            // Only what the manifests themselves say counts here; earlier dependency verdicts are redone.
+            if record.manifest.is_some() && state.resolution.problems.contains_key(&record.id) {
+                record.state = ExtensionState::Discovered;
+            }
+        }
+        let resolution = resolve_records(&mut records);
+        for (id, problem) in &resolution.problems {
+            if state.registry.state(id).ok() != Some(ExtensionState::Failed) {
+                let message = problem.to_string();
+                self.transition(state, id, ExtensionState::Failed, Some(message));
+            }
+        }
+        state.resolution = resolution;
     }
 
     /// Answers the calls that need no waiting, at once and in arrival order (registrations must be in
@@ -998,6 +1044,19 @@ impl Lifecycle {
     fn handle_immediate(self: &Arc<Self>, call: HostCall) -> Option<HostCall> {
         let from = call.from.as_str();
         tracing::trace!(%from, request = ?call.request, "host call");
+        let registers = matches!(
+            call.request,
+            HostRequest::RegisterCommand { .. }
+                | HostRequest::RegisterProvider { .. }
+                | HostRequest::SetDiagnostics { .. }
+        );
+        if registers && !self.lock().running.contains_key(from) {
+            // A late call from a runtime that was stopped (or replaced) registers nothing.
+            if let Some(reply) = call.reply {
+                let _ = reply.send(Err(format!("extension {from} is not running")));
+            }
+            return None;
+        }
         let answer = match &call.request {
             HostRequest::RegisterCommand { command } => {
                 let mut state = self.lock();
@@ -1206,10 +1265,13 @@ impl Lifecycle {
                 .collect()
         };
         self.stop_all().await;
+        // Discovery reads the disk: do it before taking the lock.
+        let session = self.lock().session.clone();
+        let (registry, resolution) = load_catalog(&self.config, &session);
+        let settings = load_settings(&self.config, &registry, &session);
         {
             let mut state = self.lock();
-            let (registry, resolution) = load_catalog(&self.config, &state.session);
-            state.settings = load_settings(&self.config, &registry, &state.session);
+            state.settings = settings;
             state.registry = registry;
             state.resolution = resolution;
             state.running.clear();

@@ -37,6 +37,14 @@ enum Phase {
     ShutDown,
 }
 
+/// Requests that `$/cancelRequest` does not abort: they change extensions' states in several steps.
+const UNCANCELLABLE: &[&str] = &[
+    "exthost/enable",
+    "exthost/disable",
+    "exthost/reload",
+    "exthost/restartHost",
+];
+
 /// State shared by the reader loop and the request tasks.
 struct Server {
     config: HostConfig,
@@ -44,6 +52,7 @@ struct Server {
     editor: EditorHandle,
     phase: Mutex<Phase>,
     lifecycle: OnceLock<Arc<Lifecycle>>,
+    /// Requests under way that `$/cancelRequest` may abort.
     in_flight: Mutex<HashMap<Id, AbortHandle>>,
 }
 
@@ -72,6 +81,7 @@ where
         in_flight: Mutex::default(),
     });
     let code = server.read_messages(input).await;
+    server.editor.disconnect();
     if let Some(lifecycle) = server.lifecycle.get() {
         lifecycle.stop_all().await;
     }
@@ -180,10 +190,18 @@ impl Server {
             )),
             (Phase::Running, "shutdown") => {
                 self.set_phase(Phase::ShutDown);
-                if let Some(lifecycle) = self.lifecycle.get() {
-                    lifecycle.stop_all().instrument(span).await;
-                }
-                self.editor.respond(Response::ok(id, Value::Null));
+                // Stopping extensions may need the editor's answers (a deactivate that asks something):
+                // the reader keeps reading meanwhile.
+                let server = Arc::clone(self);
+                tokio::spawn(
+                    async move {
+                        if let Some(lifecycle) = server.lifecycle.get() {
+                            lifecycle.stop_all().await;
+                        }
+                        server.editor.respond(Response::ok(id, Value::Null));
+                    }
+                    .instrument(span),
+                );
             }
             (Phase::Running, _) => self.spawn_request(id, method, params, span),
         }
@@ -199,6 +217,9 @@ impl Server {
     ) {
         let server = Arc::clone(self);
         let task_id = id.clone();
+        // Changing extensions' states half-way would leave them inconsistent: those requests run to the end
+        // and answer normally even if the editor cancels them (LSP allows a server to do so).
+        let cancellable = !UNCANCELLABLE.contains(&method.as_str());
         let mut in_flight = self
             .in_flight
             .lock()
@@ -206,19 +227,22 @@ impl Server {
         let task = tokio::spawn(
             async move {
                 let answer = handlers::handle_request(&server, &method, params).await;
-                let still_wanted = server
-                    .in_flight
-                    .lock()
-                    .expect("invariant: in-flight lock is never poisoned")
-                    .remove(&task_id)
-                    .is_some();
+                let still_wanted = !cancellable
+                    || server
+                        .in_flight
+                        .lock()
+                        .expect("invariant: in-flight lock is never poisoned")
+                        .remove(&task_id)
+                        .is_some();
                 if still_wanted {
                     server.editor.respond(into_response(task_id, answer));
                 }
             }
             .instrument(span),
         );
-        in_flight.insert(id, task.abort_handle());
+        if cancellable {
+            in_flight.insert(id, task.abort_handle());
+        }
     }
 
     /// `$/cancelRequest`: stops the request's task and answers it with -32800 (once).

@@ -124,7 +124,7 @@ impl SessionState {
             .unwrap_or_default()
             .iter()
             .filter_map(Value::as_str)
-            .map(PathBuf::from)
+            .map(|path| crate::config::absolute(std::path::Path::new(path)))
             .collect()
     }
 }

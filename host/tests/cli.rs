@@ -102,3 +102,15 @@ fn list_json_reports_every_extension_with_its_state() {
     assert_eq!(state("com.fixture.base").as_deref(), Some("discovered"));
     assert_eq!(state("com.fixture.cycle-a").as_deref(), Some("failed"));
 }
+
+#[test]
+fn packaging_commands_say_they_are_not_available_yet() {
+    for args in [&["install", "x"][..], &["uninstall", "a.b"], &["pack", "."]] {
+        let output = exthost(args);
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&output.stderr).contains("not available"),
+            "{args:?}"
+        );
+    }
+}

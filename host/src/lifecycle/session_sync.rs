@@ -211,10 +211,10 @@ impl Lifecycle {
     pub fn editor_settings_changed(&self, section: &str, settings: Value) {
         let effective = {
             let mut state = self.lock();
-            state
-                .session
-                .editor_settings
-                .push((section.to_owned(), settings.clone()));
+            // One entry per section: the latest settings the editor sent for it.
+            let editor_settings = &mut state.session.editor_settings;
+            editor_settings.retain(|(known, _)| known != section);
+            editor_settings.push((section.to_owned(), settings.clone()));
             state.settings.merge_editor(section, &settings);
             state.settings.effective()
         };

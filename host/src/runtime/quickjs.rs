@@ -737,14 +737,17 @@ impl JsRuntime {
         self.shared.notify(HostRequest::Log { level, message });
     }
 
-    /// After a fatal error: every in-flight request gets it; with none in flight the host is told.
+    /// After a fatal error: every in-flight request gets it; when none of them was waiting, the host is
+    /// told with `Crashed`.
     fn stop(&mut self, error: RuntimeError) {
-        if self.in_flight.is_empty() {
-            self.shared.notify(HostRequest::Crashed { error });
-            return;
-        }
+        let mut told = false;
         for (_, flight) in self.in_flight.drain() {
-            let _ = flight.reply.send(Err(error.clone()));
+            told |= flight.reply.send(Err(error.clone())).is_ok();
+        }
+        // Nobody waiting heard it (no call under way, or only session events whose answers nobody
+        // reads): the host must still learn that the extension stopped.
+        if !told {
+            self.shared.notify(HostRequest::Crashed { error });
         }
     }
 }

@@ -279,3 +279,86 @@ async fn dev_extensions_reload_when_their_files_change() {
     );
     assert_eq!(host.shutdown().await, 0);
 }
+
+#[tokio::test]
+async fn a_reload_whose_new_manifest_is_broken_or_makes_a_cycle_fails_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = |id: &str, dependencies: Value| {
+        json!({"id": id, "name": id, "version": "1.0.0", "main": "extension.js", "dependencies": dependencies,
+               "capabilities": {"supportsHotReload": true}})
+    };
+    let code = "exports.activate = () => {};";
+    let base = write_extension(
+        dir.path(),
+        "a",
+        &manifest("test.a", json!({})),
+        &[("extension.js", code)],
+    );
+    write_extension(
+        dir.path(),
+        "b",
+        &manifest("test.b", json!({"test.a": "*"})),
+        &[("extension.js", code)],
+    );
+    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
+    host.initialize(json!({})).await;
+    host.call("exthost/enable", json!({"id": "test.b"})).await;
+
+    // a now depends on b, which depends on a: the reload is refused by the graph instead of hanging.
+    std::fs::write(
+        base.join("exthost.json"),
+        manifest("test.a", json!({"test.b": "*"})).to_string(),
+    )
+    .unwrap();
+    let response = host
+        .request("exthost/reload", json!({"id": "test.a"}))
+        .await;
+    let ResponsePayload::Error(error) = response.payload else {
+        panic!("the reload fails")
+    };
+    assert_eq!(error.code, error_code::REQUEST_FAILED);
+    assert!(
+        error
+            .message
+            .contains("dependency cycle: test.a -> test.b -> test.a"),
+        "{}",
+        error.message
+    );
+    assert_eq!(host.extension("test.a").await["state"], "failed");
+    assert_eq!(host.extension("test.b").await["state"], "failed");
+    // The host still serves management requests.
+    let response = host
+        .request("exthost/disable", json!({"id": "test.b"}))
+        .await;
+    assert!(
+        matches!(response.payload, ResponsePayload::Result(_)),
+        "{response:?}"
+    );
+
+    // A manifest that no longer validates: the reload fails and the old code is not run again.
+    let dir = tempfile::tempdir().unwrap();
+    let hot = write_extension(
+        dir.path(),
+        "hot",
+        &manifest("test.hot", json!({})),
+        &[("extension.js", code)],
+    );
+    let mut second = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
+    second.initialize(json!({})).await;
+    second
+        .call("exthost/enable", json!({"id": "test.hot"}))
+        .await;
+    let mut broken = manifest("test.hot", json!({}));
+    broken["version"] = json!("not-semver");
+    std::fs::write(hot.join("exthost.json"), broken.to_string()).unwrap();
+    let response = second
+        .request("exthost/reload", json!({"id": "test.hot"}))
+        .await;
+    let ResponsePayload::Error(error) = response.payload else {
+        panic!("the reload fails")
+    };
+    assert!(error.message.contains("version"), "{}", error.message);
+    assert_eq!(second.extension("test.hot").await["state"], "failed");
+    assert_eq!(host.shutdown().await, 0);
+    assert_eq!(second.shutdown().await, 0);
+}

@@ -123,13 +123,17 @@ async fn an_endless_loop_is_stopped_and_others_keep_answering_meanwhile() {
         .await;
     assert_eq!(shown["type"], 1);
     ping(&mut host).await;
-    // The failed extension's command is gone.
+    // The failed extension's command answers that its extension failed, and why.
     let again = error_of(
         host.request("workspace/executeCommand", json!({"command": "loop.run"}))
             .await
             .payload,
     );
-    assert!(again.message.contains("loop.run"), "{}", again.message);
+    assert_eq!(again.code, error_code::REQUEST_FAILED);
+    assert_eq!(
+        again.message,
+        "extension test.loop failed: time limit exceeded: command loop.run ran longer than 500 ms"
+    );
     assert_eq!(host.shutdown().await, 0);
 }
 
@@ -301,5 +305,36 @@ async fn the_host_configuration_sets_the_default_limits() {
         error.message,
         "memory limit exceeded: the extension used more than 12 MB"
     );
+    assert_eq!(host.shutdown().await, 0);
+}
+
+#[tokio::test]
+async fn an_endless_loop_in_an_event_listener_fails_its_extension() {
+    let dir = tempfile::tempdir().unwrap();
+    write_extension(
+        dir.path(),
+        "listener",
+        &json!({"id": "test.listener", "name": "listener", "version": "1.0.0", "main": "extension.js",
+                "activationEvents": ["*"], "limits": {"callTimeoutMs": 300}}),
+        &[(
+            "extension.js",
+            "const vscode = require('vscode');\nexports.activate = (c) => { c.subscriptions.push(vscode.workspace.onDidOpenTextDocument(() => { for (;;) {} })); };\n",
+        )],
+    );
+    extensions(dir.path());
+    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
+    host.initialize(json!({})).await;
+    host.state_change("test.listener", "enabled").await;
+    host.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": "file:///tmp/x.txt", "languageId": "plaintext", "version": 1, "text": "x"}}),
+    )
+    .await;
+    let failed = host.state_change("test.listener", "failed").await;
+    assert_eq!(
+        failed["error"]["message"],
+        "time limit exceeded: event documentOpened ran longer than 300 ms"
+    );
+    ping(&mut host).await;
     assert_eq!(host.shutdown().await, 0);
 }

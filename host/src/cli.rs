@@ -194,15 +194,44 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// The protocol's output. On Unix, stdout is duplicated for the protocol writer and file descriptor 1 then
+/// points at stderr, so that nothing else in the process — a native extension's `println!`, a library
+/// that prints — can write into the protocol stream.
+#[cfg(unix)]
+fn protocol_output() -> std::io::Result<tokio::fs::File> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: duplicating the process's own standard descriptors; `protocol` is a fresh descriptor
+    // that the returned `File` owns from here on.
+    unsafe {
+        let protocol = libc::dup(libc::STDOUT_FILENO);
+        if protocol < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        if libc::dup2(libc::STDERR_FILENO, libc::STDOUT_FILENO) < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(tokio::fs::File::from_std(std::fs::File::from_raw_fd(
+            protocol,
+        )))
+    }
+}
+
+/// The protocol's output (stdout itself where descriptors cannot be redirected).
+#[cfg(not(unix))]
+fn protocol_output() -> std::io::Result<tokio::io::Stdout> {
+    Ok(tokio::io::stdout())
+}
+
 fn serve(config: HostConfig) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("exthost")
         .build()
         .context("cannot start the async runtime")?;
+    let output = protocol_output().context("cannot set up stdout for the protocol")?;
     let code = runtime.block_on(exthost::server::serve(
         tokio::io::stdin(),
-        tokio::io::stdout(),
+        output,
         config,
         Arc::new(QuickJsEngine::new()),
     ));

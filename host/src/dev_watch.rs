@@ -54,7 +54,10 @@ pub fn watch(lifecycle: &Arc<Lifecycle>) -> Result<Option<DevWatcher>, notify::E
         }
     })?;
     for folder in &folders {
-        watcher.watch(folder, RecursiveMode::Recursive)?;
+        // One folder that cannot be watched (gone, unreadable) leaves the others watched.
+        if let Err(error) = watcher.watch(folder, RecursiveMode::Recursive) {
+            tracing::warn!(folder = %folder.display(), %error, "cannot watch this --dev folder; it will not reload on change");
+        }
     }
     tokio::spawn(reload_on_change(Arc::downgrade(lifecycle), changed));
     Ok(Some(DevWatcher { _watcher: watcher }))

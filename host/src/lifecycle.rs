@@ -507,6 +507,24 @@ impl Lifecycle {
         {
             Ok(exports) => {
                 let mut state = self.lock();
+                let now = state.registry.get(id).map(|r| (r.state, r.error.clone()));
+                if let Some((current, error)) =
+                    now.filter(|(current, _)| *current != ExtensionState::Loaded)
+                {
+                    // Disabled (or failed) while activating: this runtime must not stay behind.
+                    let stale = state.running.remove(id);
+                    self.forget_registrations(&mut state, id);
+                    drop(state);
+                    drop(stale);
+                    return Err(if current == ExtensionState::Failed {
+                        LifecycleError::Failed {
+                            id: id.to_owned(),
+                            message: error.unwrap_or_default(),
+                        }
+                    } else {
+                        LifecycleError::Disabled { id: id.to_owned() }
+                    });
+                }
                 if let Some(running) = state.running.get_mut(id) {
                     running.exports = exports.clone();
                 }

@@ -282,12 +282,16 @@ async fn codelens_sample_lenses_resolve_run_and_follow_the_setting() {
         "CodeLens action clicked with args=Argument 1"
     );
 
-    // Disabling writes the user setting, and the provider then offers nothing.
+    // Disabling writes the user setting (the sample does not await the update), the configuration
+    // change makes the sample fire onDidChangeCodeLenses — the editor is asked to refresh — and the
+    // provider then offers nothing.
     host.call(
         "workspace/executeCommand",
         json!({"command": "codelens-sample.disableCodeLens"}),
     )
     .await;
+    let (refresh, _) = host.server_request("workspace/codeLens/refresh").await;
+    answer(&mut host, refresh, Value::Null).await;
     let settings: Value = serde_json::from_str(
         &std::fs::read_to_string(host.home.path().join("settings.json")).unwrap(),
     )

@@ -421,6 +421,19 @@ enum Engine {
     VsCode,
 }
 
+/// Deserializes a manifest file's fields. Every field is `Checked`, so only a non-object fails — which the
+/// caller has ruled out; should it happen, it is reported as a problem of the file as a whole.
+fn deserialize_fields<T: serde::de::DeserializeOwned>(
+    file: &Path,
+    raw: &serde_json::Value,
+) -> Result<T, ManifestError> {
+    T::deserialize(raw).map_err(|error| {
+        let mut problems = problems::ProblemList::default();
+        problems.push("", error.to_string());
+        invalid_manifest(file, None, problems)
+    })
+}
+
 /// Reads and checks the `engines` object (both kinds of manifest share it): each range must parse and
 /// admit the version this host has.
 fn check_engines(

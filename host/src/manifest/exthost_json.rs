@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde::Deserialize;
 use serde_json::Value;
 
 use super::checked::Checked;
@@ -12,8 +11,8 @@ use super::problems::ProblemList;
 use super::schema::{CommandFile, ManifestFile};
 use super::{
     Capabilities, CommandContribution, Contributes, DependencyRange, Manifest, ManifestContext,
-    ManifestError, ManifestKind, ManifestLimits, NativeSpec, check_engines, exthost_id_reason,
-    invalid_manifest, is_exthost_id, is_vscode_id, with_implicit_events,
+    ManifestError, ManifestKind, ManifestLimits, NativeSpec, check_engines, deserialize_fields,
+    exthost_id_reason, invalid_manifest, is_exthost_id, is_vscode_id, with_implicit_events,
 };
 
 /// Validates `raw` (a JSON object) as an `exthost.json`.
@@ -22,15 +21,8 @@ pub(crate) fn read(
     raw: Value,
     context: &ManifestContext,
 ) -> Result<Manifest, ManifestError> {
+    let manifest_file: ManifestFile = deserialize_fields(file, &raw)?;
     let mut problems = ProblemList::default();
-    let manifest_file = match ManifestFile::deserialize(&raw) {
-        Ok(manifest_file) => manifest_file,
-        // Every field is `Checked`, so only a non-object fails, and the caller has ruled that out.
-        Err(error) => {
-            problems.push("", error.to_string());
-            return Err(invalid_manifest(file, None, problems));
-        }
-    };
 
     let id_text = problems.required("id", manifest_file.id);
     let id_hint = id_text.clone();

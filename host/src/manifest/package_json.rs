@@ -14,8 +14,8 @@ use super::problems::ProblemList;
 use super::schema::{EnginesFile, LanguageFile};
 use super::{
     Capabilities, CommandContribution, Contributes, DependencyRange, Manifest, ManifestContext,
-    ManifestError, ManifestKind, ManifestLimits, check_engines, invalid_manifest, is_vscode_id,
-    with_implicit_events,
+    ManifestError, ManifestKind, ManifestLimits, check_engines, deserialize_fields,
+    invalid_manifest, is_vscode_id, with_implicit_events,
 };
 
 /// The id VS Code gives an extension whose `package.json` has no `publisher`.
@@ -111,15 +111,8 @@ pub(crate) fn read(
     raw: Value,
     context: &ManifestContext,
 ) -> Result<Manifest, ManifestError> {
+    let package: PackageJsonFile = deserialize_fields(file, &raw)?;
     let mut problems = ProblemList::default();
-    let package = match PackageJsonFile::deserialize(&raw) {
-        Ok(package) => package,
-        // Every field is `Checked`, so only a non-object fails, and the caller has ruled that out.
-        Err(error) => {
-            problems.push("", error.to_string());
-            return Err(invalid_manifest(file, None, problems));
-        }
-    };
 
     let name = problems.required("name", package.name);
     let publisher = problems.optional("publisher", package.publisher);

@@ -315,20 +315,7 @@ async fn a_panic_in_activate_fails_only_that_extension() {
     );
 
     // Every other extension, native and JavaScript, keeps answering.
-    let answer = host
-        .call(
-            "workspace/executeCommand",
-            execute("native-ok.compute", json!([1, 2])),
-        )
-        .await;
-    assert_eq!(answer["sum"], 3.0);
-    let pong = host
-        .call(
-            "workspace/executeCommand",
-            execute("js-side.ping", json!([])),
-        )
-        .await;
-    assert_eq!(pong, "pong");
+    others_still_answer(&mut host, 1, 2).await;
     assert_eq!(
         host.extension("test.native-panics").await["state"],
         "failed"
@@ -373,20 +360,7 @@ async fn a_panic_in_a_command_answers_with_its_message_and_fails_only_that_exten
         "{failed}"
     );
 
-    let answer = host
-        .call(
-            "workspace/executeCommand",
-            execute("native-ok.compute", json!([4, 5])),
-        )
-        .await;
-    assert_eq!(answer["sum"], 9.0);
-    let pong = host
-        .call(
-            "workspace/executeCommand",
-            execute("js-side.ping", json!([])),
-        )
-        .await;
-    assert_eq!(pong, "pong");
+    others_still_answer(&mut host, 4, 5).await;
     assert_eq!(host.shutdown().await, 0);
 }
 
@@ -667,4 +641,22 @@ async fn new_js_scaffolds_an_extension_that_runs() {
         String::from_utf8_lossy(&output.stderr).contains("not empty"),
         "{output:?}"
     );
+}
+
+/// The native and the JavaScript extension that did nothing wrong still answer their commands.
+async fn others_still_answer(host: &mut Host, left: i64, right: i64) {
+    let answer = host
+        .call(
+            "workspace/executeCommand",
+            execute("native-ok.compute", json!([left, right])),
+        )
+        .await;
+    assert_eq!(answer["sum"], (left + right) as f64);
+    let pong = host
+        .call(
+            "workspace/executeCommand",
+            execute("js-side.ping", json!([])),
+        )
+        .await;
+    assert_eq!(pong, "pong");
 }

@@ -24,7 +24,7 @@ pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }
 
-/// The repository root (for the shared VS Code samples beside it and the built-in examples).
+/// The repository root (for the built-in examples).
 pub fn repository_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
@@ -50,6 +50,42 @@ pub fn binary() -> PathBuf {
         binary.display()
     );
     binary
+}
+
+/// Whether this run is CI's: `CI` set to `true` (or `1`), as CI systems set it.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|value| value == "true" || value == "1")
+}
+
+/// An external program a test needs (Neovim, Deno, Node, Verdaccio, Chromium): `$env_override` when set,
+/// else `program` on the `PATH`. When it is absent, in CI the test fails (CI must install it); elsewhere
+/// the test prints that it skipped and why, and the caller returns having checked nothing.
+pub fn external_program(
+    program: &str,
+    env_override: Option<&str>,
+    install_hint: &str,
+) -> Option<PathBuf> {
+    let found = env_override
+        .and_then(std::env::var_os)
+        .map(PathBuf::from)
+        .filter(|path| path.is_file())
+        .or_else(|| on_path(program));
+    if found.is_none() {
+        assert!(
+            !in_ci(),
+            "{program} must be installed in CI ({install_hint}; .ci/run installs it)"
+        );
+        eprintln!("skipped: {program} is not installed here ({install_hint}); nothing checked");
+    }
+    found
+}
+
+/// `program` in one of the `PATH` folders.
+pub fn on_path(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|candidate| candidate.is_file())
 }
 
 /// A command for the binary with an isolated environment: a fresh `EXTHOST_HOME`, no built-in

@@ -129,38 +129,25 @@ impl SessionState {
     }
 }
 
-/// Converts a `file:` URI to a local path, decoding percent escapes. Other schemes give `None`.
+/// Converts a `file:` URI to a local path, decoding percent escapes. Other schemes, and `file:` URIs
+/// naming another host (`file://server/share/x`, a network share, not a local file), give `None`.
 pub fn file_uri_to_path(uri: &str) -> Option<PathBuf> {
-    let rest = uri.strip_prefix("file://")?;
-    // `file:///path` (empty authority) and `file://localhost/path` name local files.
-    let path = rest.strip_prefix("localhost").unwrap_or(rest);
-    let bytes = path.as_bytes();
-    let mut decoded = Vec::with_capacity(bytes.len());
-    let mut index = 0;
-    while index < bytes.len() {
-        if bytes[index] == b'%' && index + 2 < bytes.len() {
-            let hex = std::str::from_utf8(&bytes[index + 1..index + 3]).ok()?;
-            decoded.push(u8::from_str_radix(hex, 16).ok()?);
-            index += 3;
-        } else {
-            decoded.push(bytes[index]);
-            index += 1;
-        }
+    let url = url::Url::parse(uri).ok()?;
+    if url.scheme() != "file" {
+        return None;
     }
-    Some(PathBuf::from(String::from_utf8(decoded).ok()?))
+    url.to_file_path().ok()
 }
 
-/// Converts a local path to a `file:` URI, percent-encoding what URIs do not allow.
+/// Converts a local path to a `file:` URI, percent-encoding what URIs do not allow. A relative path is
+/// made absolute first (against the current folder), since a `file:` URI always names an absolute path.
 pub fn path_to_file_uri(path: &std::path::Path) -> String {
-    let mut uri = String::from("file://");
-    for byte in path.display().to_string().bytes() {
-        if byte.is_ascii_alphanumeric() || b"/-_.~!$&'()*+,;=:@".contains(&byte) {
-            uri.push(byte as char);
-        } else {
-            uri.push_str(&format!("%{byte:02X}"));
-        }
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    match url::Url::from_file_path(&absolute) {
+        Ok(url) => url.into(),
+        // Only a path that is still not absolute fails; keep the old lossless spelling for it.
+        Err(()) => format!("file://{}", absolute.display()),
     }
-    uri
 }
 
 #[cfg(test)]
@@ -175,6 +162,8 @@ mod tests {
         assert_eq!(uri, "file:///tmp/a%20b/%C3%BC%231");
         assert_eq!(file_uri_to_path(&uri), Some(path));
         assert_eq!(file_uri_to_path("untitled:Untitled-1"), None);
+        // A URI naming another host is a network share, not a local (relative or absolute) path.
+        assert_eq!(file_uri_to_path("file://host/share/x"), None);
         assert_eq!(
             file_uri_to_path("file://localhost/etc/x"),
             Some(PathBuf::from("/etc/x"))

@@ -1,11 +1,12 @@
-//! The real VS Code samples of /work/shared/vscode-samples, unmodified, activated over a fake host that
-//! answers the session snapshot, editor requests and the reference-provider command; each test then
-//! drives what the sample's CATALOG.md entry says it does.
+//! The VS Code API fixtures of `tests/fixtures/vscode-api` (small extensions of our own, in the shapes real
+//! extensions ship in), activated over a fake host that answers the session snapshot, editor requests and
+//! the reference-provider command; each test drives what its fixture's package.json describes.
 
 use super::*;
 
-fn samples_folder() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/vscode-samples")
+/// The fixtures, in the repository's end-to-end test crate.
+fn fixtures_folder() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/vscode-api")
 }
 
 /// The entry a package.json `main` names (`./out/extension` → `out/extension.js`).
@@ -31,18 +32,16 @@ fn editor_answers(method: &str, params: &Value) -> Result<Value, String> {
     }
 }
 
-fn sample(name: &str, snapshot: Value) -> Harness {
-    let folder = samples_folder().join(name);
+fn fixture(name: &str, snapshot: Value) -> Harness {
+    let folder = fixtures_folder().join(name);
     let package_json: Value = serde_json::from_str(
-        &std::fs::read_to_string(folder.join("package.json")).expect("the sample's package.json"),
+        &std::fs::read_to_string(folder.join("package.json")).expect("the fixture's package.json"),
     )
     .expect("valid JSON");
     let entry = entry_of(&folder, &package_json);
     let id = format!(
         "{}.{}",
-        package_json["publisher"]
-            .as_str()
-            .unwrap_or("vscode-samples"),
+        package_json["publisher"].as_str().expect("a publisher"),
         package_json["name"].as_str().expect("a name")
     );
     let answer: Answer = Arc::new(move |request| match request {
@@ -118,26 +117,34 @@ impl Harness {
 }
 
 #[tokio::test]
-async fn helloworld_samples_show_a_message() {
-    for name in ["helloworld-minimal-sample", "helloworld-sample"] {
-        let mut harness = sample(name, json!({}));
+async fn hello_fixtures_in_every_module_shape_show_a_message() {
+    for name in [
+        "hello-plain",
+        "hello-typescript",
+        "hello-esm",
+        "hello-bundled",
+    ] {
+        let mut harness = fixture(name, json!({}));
         harness.activate().await.expect("activate");
-        harness.expect_log("Congratulations").await;
+        harness
+            .expect_log(&format!("Fixture \"{name}\" is now active"))
+            .await;
         harness
             .command("extension.helloWorld", vec![])
             .await
             .expect("command");
         assert_eq!(
             harness.notified("window/showMessage").await,
-            json!({ "type": 3, "message": "Hello World!" })
+            json!({ "type": 3, "message": "Hello World!" }),
+            "{name}"
         );
     }
 }
 
 #[tokio::test]
-async fn completions_sample_provides_items() {
-    let harness = sample(
-        "completions-sample",
+async fn completions_fixture_provides_items() {
+    let harness = fixture(
+        "completions",
         with_document("say console.", range(0, 12, 0, 12)),
     );
     harness.activate().await.expect("activate");
@@ -151,18 +158,28 @@ async fn completions_sample_provides_items() {
         .collect();
     assert_eq!(
         labels,
-        ["Hello World!", "Good part of the day", "console", "new"]
+        [
+            "Hello World!",
+            "Greeting for the time of day",
+            "console",
+            "new"
+        ]
     );
     assert_eq!(items[1]["insertTextFormat"], json!(2));
     assert_eq!(
         items[1]["insertText"],
-        json!("Good ${1|morning,afternoon,evening|}. It is ${1}, right?")
+        json!("Good ${1|morning,afternoon,evening|}! Enjoy the rest of the ${1}.")
+    );
+    assert_eq!(
+        items[1]["documentation"],
+        json!({ "kind": "markdown", "value": "A greeting: pick the time of day **once**, it is used twice." })
     );
     assert_eq!(items[2]["commitCharacters"], json!(["."]));
     assert_eq!(items[3]["kind"], json!(14));
+    assert_eq!(items[3]["insertText"], json!("new "));
     assert_eq!(
         items[3]["command"],
-        json!({ "title": "Re-trigger completions...", "command": "editor.action.triggerSuggest" })
+        json!({ "title": "Suggest again", "command": "editor.action.triggerSuggest" })
     );
     let methods = harness.provide(2, "textDocument/completion", at(12)).await;
     assert_eq!(
@@ -176,62 +193,94 @@ async fn completions_sample_provides_items() {
 }
 
 #[tokio::test]
-async fn configuration_sample_reads_and_updates_settings() {
+async fn configuration_fixture_reads_defaults_and_updates_settings() {
     let mut snapshot = with_document("text", range(0, 0, 0, 0));
-    snapshot["settings"] = json!({ "conf.resource.insertEmptyLastLine": { "/w/b.txt": true } });
-    let mut harness = sample("configuration-sample", snapshot);
+    snapshot["settings"] = json!({ "configuration.emptyLastLine": { "/w/b.txt": true } });
+    let mut harness = fixture("configuration", snapshot);
     harness.activate().await.expect("activate");
     harness
         .event("documentOpened", json!({ "uri": "file:///w/b.txt", "languageId": "plaintext", "version": 1, "text": "b" }))
         .await;
     assert_eq!(
         harness.notified("window/showMessage").await,
-        json!({ "type": 3, "message": "An empty line will be added to the document /w/b.txt" })
+        json!({ "type": 3, "message": "/w/b.txt will end with an empty line" })
     );
     harness
-        .command("config.commands.configureViewOnWindowOpen", vec![])
+        .command("configuration.showStartView", vec![])
         .await
         .expect("command");
     assert_eq!(
+        harness.notified("window/showMessage").await["message"],
+        json!("A new window shows the explorer view"),
+        "the contributed default"
+    );
+    assert_eq!(
+        harness
+            .command("configuration.chooseStartView", vec![])
+            .await,
+        Ok(json!("search"))
+    );
+    assert_eq!(
         harness.requested("exthost/showQuickPick").await,
         json!({ "items": [{ "label": "explorer" }, { "label": "search" }, { "label": "scm" }, { "label": "debug" }, { "label": "extensions" }],
-                "placeHolder": "Select the view to show when opening a window." })
+                "placeHolder": "Which view should a new window show?" })
+    );
+    assert_eq!(
+        harness.requested("exthost/showQuickPick").await,
+        json!({ "items": [{ "label": "User", "description": "for every workspace" }, { "label": "Workspace", "description": "for this workspace only" }],
+                "placeHolder": "Where should the choice be saved?" })
     );
     assert_eq!(
         harness
             .expect(|request| matches!(request, HostRequest::UpdateSetting { .. }))
             .await,
         HostRequest::UpdateSetting {
-            key: "conf.view.showOnWindowOpen".to_owned(),
+            key: "configuration.startView".to_owned(),
             value: json!("search"),
             target: 2
         }
     );
     harness
-        .command("config.commands.overrideLanguageValue", vec![])
+        .command("configuration.showStartView", vec![])
         .await
         .expect("command");
+    assert_eq!(
+        harness.notified("window/showMessage").await["message"],
+        json!("A new window shows the search view"),
+        "the written value"
+    );
 }
 
 #[tokio::test]
-async fn statusbar_sample_counts_selected_lines() {
-    let mut harness = sample(
-        "statusbar-sample",
+async fn status_bar_fixture_counts_selected_lines() {
+    let mut harness = fixture(
+        "status-bar",
         with_document("a\nb\nc\nd\ne", range(1, 0, 4, 2)),
     );
     harness.activate().await.expect("activate");
     assert_eq!(
         harness.notified("exthost/statusBarItem").await,
-        json!({ "id": "vscode-samples.status-ts/1", "text": "$(megaphone) 3 line(s) selected",
-                "command": "sample.showSelectionCount", "alignment": "right", "priority": 100, "visible": true })
+        json!({ "id": "exthost-fixtures.status-bar/1", "text": "$(list-selection) 4 lines selected",
+                "command": "statusBar.showSelectedLines", "alignment": "right", "priority": 100, "visible": true })
     );
     harness
-        .command("sample.showSelectionCount", vec![])
+        .command("statusBar.showSelectedLines", vec![])
         .await
         .expect("command");
     assert_eq!(
         harness.notified("window/showMessage").await,
-        json!({ "type": 3, "message": "Yeah, 3 line(s) selected... Keep going!" })
+        json!({ "type": 3, "message": "4 lines are selected" })
+    );
+    harness
+        .event(
+            "selectionChanged",
+            json!({ "uri": "file:///w/a.txt", "selections": [range(1, 0, 3, 0)] }),
+        )
+        .await;
+    assert_eq!(
+        harness.notified("exthost/statusBarItem").await["text"],
+        json!("$(list-selection) 2 lines selected"),
+        "a selection ending at a line's start leaves that line out"
     );
     harness
         .event(
@@ -246,16 +295,13 @@ async fn statusbar_sample_counts_selected_lines() {
 }
 
 #[tokio::test]
-async fn document_editing_sample_reverses_the_selection() {
-    let mut harness = sample(
-        "document-editing-sample",
-        with_document("hello world", range(0, 0, 0, 5)),
-    );
+async fn editing_fixture_reverses_the_selection() {
+    let mut harness = fixture("editing", with_document("hello world", range(0, 0, 0, 5)));
     harness.activate().await.expect("activate");
-    harness
-        .command("extension.reverseWord", vec![])
-        .await
-        .expect("command");
+    assert_eq!(
+        harness.command("editing.reverseSelection", vec![]).await,
+        Ok(json!(true))
+    );
     assert_eq!(
         harness.requested("workspace/applyEdit").await,
         json!({ "edit": { "changes": { "file:///w/a.txt": [{ "range": range(0, 0, 0, 5), "newText": "olleh" }] } } })
@@ -263,40 +309,40 @@ async fn document_editing_sample_reverses_the_selection() {
 }
 
 #[tokio::test]
-async fn decorator_sample_decorates_numbers() {
-    let mut harness = sample(
-        "decorator-sample",
+async fn decorations_fixture_decorates_numbers() {
+    let mut harness = fixture(
+        "decorations",
         with_document("a 12 b 345", range(0, 0, 0, 0)),
     );
     harness.activate().await.expect("activate");
-    let small = harness.notified("exthost/decorations").await;
-    let large = harness.notified("exthost/decorations").await;
+    let short = harness.notified("exthost/decorations").await;
+    let long = harness.notified("exthost/decorations").await;
     assert_eq!(
-        small,
-        json!({ "uri": "file:///w/a.txt", "type": "vscode-samples.decorator-sample/decoration/1",
-                "ranges": [{ "range": range(0, 2, 0, 4), "hoverMessage": "Number **12**" }] })
+        short,
+        json!({ "uri": "file:///w/a.txt", "type": "exthost-fixtures.decorations/decoration/1",
+                "ranges": [{ "range": range(0, 2, 0, 4), "hoverMessage": "The number **12**" }] })
     );
     assert_eq!(
-        large,
-        json!({ "uri": "file:///w/a.txt", "type": "vscode-samples.decorator-sample/decoration/2",
-                "ranges": [{ "range": range(0, 7, 0, 10), "hoverMessage": "Number **345**" }] })
+        long,
+        json!({ "uri": "file:///w/a.txt", "type": "exthost-fixtures.decorations/decoration/2",
+                "ranges": [{ "range": range(0, 7, 0, 10), "hoverMessage": "The number **345**" }] })
     );
 }
 
 #[tokio::test]
-async fn contentprovider_sample_opens_a_references_document() {
-    let mut harness = sample(
-        "contentprovider-sample",
+async fn content_provider_fixture_opens_a_references_document_with_links() {
+    let mut harness = fixture(
+        "content-provider",
         with_document("first line\nsecond line\nthird", range(0, 1, 0, 1)),
     );
     harness.activate().await.expect("activate");
     assert_eq!(
-        harness.command("editor.printReferences", vec![]).await,
+        harness.command("references.show", vec![]).await,
         Ok(Value::Null)
     );
     let shown = harness.requested("window/showDocument").await;
     let uri = shown["uri"].as_str().expect("a uri").to_owned();
-    assert!(uri.starts_with("references:References.locations?"), "{uri}");
+    assert!(uri.starts_with("references:/a.txt?"), "{uri}");
     let links = harness
         .provide(
             1,
@@ -307,16 +353,16 @@ async fn contentprovider_sample_opens_a_references_document() {
     assert_eq!(
         links,
         json!([
-            { "range": range(3, 5, 3, 8), "target": "file:///w/a.txt#2" },
-            { "range": range(4, 5, 4, 10), "target": "file:///w/a.txt#1" },
+            { "range": range(3, 5, 3, 10), "target": "file:///w/a.txt#1" },
+            { "range": range(4, 5, 4, 8), "target": "file:///w/a.txt#2" },
         ])
     );
 }
 
 #[tokio::test]
-async fn codelens_sample_provides_and_resolves_lenses() {
-    let mut harness = sample(
-        "codelens-sample",
+async fn code_lens_fixture_provides_and_resolves_lenses() {
+    let mut harness = fixture(
+        "code-lens",
         with_document("one\n\ntwo words", range(0, 0, 0, 0)),
     );
     harness.activate().await.expect("activate");
@@ -339,11 +385,11 @@ async fn codelens_sample_provides_and_resolves_lenses() {
             .provide(1, "codeLens/resolve", lenses[1].clone())
             .await,
         json!({ "range": range(2, 0, 2, 9), "data": { "handle": 1, "cache": 1, "index": 1 },
-                "command": { "title": "Codelens provided by sample extension", "command": "codelens-sample.codelensAction",
-                             "arguments": ["Argument 1", false] } })
+                "command": { "title": "2 word(s)", "command": "lineLenses.showLine",
+                             "arguments": ["two words", 3] } })
     );
     harness
-        .command("codelens-sample.disableCodeLens", vec![])
+        .command("lineLenses.disable", vec![])
         .await
         .expect("command");
     assert_eq!(
@@ -351,7 +397,7 @@ async fn codelens_sample_provides_and_resolves_lenses() {
             .expect(|request| matches!(request, HostRequest::UpdateSetting { .. }))
             .await,
         HostRequest::UpdateSetting {
-            key: "codelens-sample.enableCodeLens".to_owned(),
+            key: "lineLenses.enabled".to_owned(),
             value: json!(false),
             target: 1
         }
@@ -371,31 +417,28 @@ async fn codelens_sample_provides_and_resolves_lenses() {
         json!([])
     );
     harness
-        .command(
-            "codelens-sample.codelensAction",
-            vec![json!("Argument 1"), json!(false)],
-        )
+        .command("lineLenses.showLine", vec![json!("two words"), json!(3)])
         .await
         .expect("command");
     assert_eq!(
         harness.notified("window/showMessage").await,
-        json!({ "type": 3, "message": "CodeLens action clicked with args=Argument 1" })
+        json!({ "type": 3, "message": "Line 3 reads \"two words\"" })
     );
 }
 
 #[tokio::test]
-async fn basic_multi_root_sample_names_the_folder_of_the_active_file() {
+async fn multi_root_fixture_names_the_folder_of_the_active_file() {
     let snapshot = json!({
         "workspaceFolders": [{ "uri": "file:///a", "name": "a", "index": 0 }, { "uri": "file:///b", "name": "b", "index": 1 }],
         "documents": [{ "uri": "file:///b/x.txt", "languageId": "plaintext", "version": 1, "text": "x" }],
         "activeEditor": { "uri": "file:///b/x.txt", "selections": [range(0, 0, 0, 0)] },
     });
-    let mut harness = sample("basic-multi-root-sample", snapshot);
+    let mut harness = fixture("multi-root", snapshot);
     harness.activate().await.expect("activate");
     assert_eq!(
         harness.notified("exthost/statusBarItem").await,
-        json!({ "id": "vscode-samples.basic-multi-root-sample/1", "text": "$(file-submodule) b (2 of 2) → $(file-code) x.txt",
-                "tooltip": "/b/x.txt", "color": "#FFFFFF", "alignment": "left", "priority": 1000000, "visible": true })
+        json!({ "id": "exthost-fixtures.multi-root/1", "text": "$(root-folder) b (2/2) › x.txt",
+                "tooltip": "/b/x.txt", "color": "statusBarItem.prominentForeground", "alignment": "left", "priority": 10, "visible": true })
     );
     harness
         .event(
@@ -405,28 +448,34 @@ async fn basic_multi_root_sample_names_the_folder_of_the_active_file() {
         .await;
     assert_eq!(
         harness.notified("exthost/statusBarItem").await["visible"],
-        json!(false)
+        json!(false),
+        "one folder left"
     );
 }
 
 #[tokio::test]
-async fn fsprovider_sample_writes_its_memory_file_system() {
-    let mut harness = sample("fsprovider-sample", json!({}));
+async fn file_system_fixture_works_through_workspace_fs() {
+    let mut harness = fixture("file-system", json!({}));
     harness.activate().await.expect("activate");
-    harness.expect_log("MemFS says \"Hello\"").await;
-    // The sample's own bug, under VS Code too: createDirectory(memfs:/folder/) splits the trailing slash
-    // into an empty name and looks up /folder as the parent. The files before it are written.
-    match harness.command("memfs.init", vec![]).await {
-        Err(RuntimeError::Threw { message, stack }) => {
-            assert_eq!(message, "memfs:/folder");
-            assert!(stack.is_some_and(|stack| stack.starts_with("FileNotFound (FileSystemError)")));
-        }
-        other => panic!("expected the sample's FileNotFound, got {other:?}"),
-    }
     harness
-        .command("memfs.workspaceInit", vec![])
+        .expect_log("memfs:/greeting.txt reads \"Hello\"")
+        .await;
+    harness
+        .command("memfs.init", vec![])
         .await
-        .expect("memfs.workspaceInit");
+        .expect("memfs.init");
+    assert_eq!(
+        harness.command("memfs.list", vec![json!("/")]).await,
+        Ok(json!([
+            ["greeting.txt", 1],
+            ["docs", 2],
+            ["numbers.json", 1]
+        ]))
+    );
+    assert_eq!(
+        harness.command("memfs.list", vec![json!("/docs")]).await,
+        Ok(json!([["readme.md", 1], ["drafts", 2]]))
+    );
     harness
         .command("memfs.addFile", vec![])
         .await
@@ -435,19 +484,41 @@ async fn fsprovider_sample_writes_its_memory_file_system() {
         .command("memfs.deleteFile", vec![])
         .await
         .expect("memfs.deleteFile");
+    // Deleting it again: the provider's FileSystemError, with VS Code's message (the URI) and a stack
+    // naming the provider's file.
+    match harness.command("memfs.deleteFile", vec![]).await {
+        Err(RuntimeError::Threw { message, stack }) => {
+            assert_eq!(message, "memfs:/file.txt");
+            let stack = stack.expect("a stack");
+            assert!(
+                stack.starts_with("FileNotFound (FileSystemError)"),
+                "{stack}"
+            );
+            assert!(stack.contains("memoryFileSystem.js"), "{stack}");
+        }
+        other => panic!("expected FileNotFound, got {other:?}"),
+    }
     harness
         .command("memfs.reset", vec![])
         .await
         .expect("memfs.reset");
+    assert_eq!(harness.command("memfs.list", vec![]).await, Ok(json!([])));
+    assert_eq!(
+        harness.command("memfs.workspaceInit", vec![]).await,
+        Ok(json!(true))
+    );
 }
 
 #[tokio::test]
-async fn vim_sample_starts_in_normal_mode_and_deletes_with_x() {
-    let mut harness = sample("vim-sample", with_document("abc\ndef", range(0, 1, 0, 1)));
+async fn modal_editing_fixture_starts_in_normal_mode_and_deletes_with_x() {
+    let mut harness = fixture(
+        "modal-editing",
+        with_document("abc\ndef", range(0, 1, 0, 1)),
+    );
     harness.activate().await.expect("activate");
     assert_eq!(
         harness.notified("exthost/statusBarItem").await,
-        json!({ "id": "vscode-samples.vim/1", "text": "VIM:> -- NORMAL --", "alignment": "left", "visible": true })
+        json!({ "id": "exthost-fixtures.modal-editing/1", "text": "-- NORMAL --", "alignment": "left", "visible": true })
     );
     harness
         .command("type", vec![json!({ "text": "x" })])
@@ -463,6 +534,14 @@ async fn vim_sample_starts_in_normal_mode_and_deletes_with_x() {
         .expect("type i");
     assert_eq!(
         harness.notified("exthost/statusBarItem").await["text"],
-        json!("VIM:> -- INSERT --")
+        json!("-- INSERT --")
+    );
+    harness
+        .command("type", vec![json!({ "text": "z" })])
+        .await
+        .expect("type z");
+    assert_eq!(
+        harness.requested("workspace/applyEdit").await,
+        json!({ "edit": { "changes": { "file:///w/a.txt": [{ "range": range(0, 1, 0, 1), "newText": "z" }] } } })
     );
 }

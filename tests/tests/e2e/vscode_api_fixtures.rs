@@ -1,26 +1,21 @@
-//! The real VS Code samples in `../shared/vscode-samples`, unmodified, run by the real binary with an
-//! LSP-speaking test editor: each sample's documented behaviour (its CATALOG.md entry), observed on the wire.
+//! The VS Code API fixtures of `tests/fixtures/vscode-api` (small extensions of our own, in the shapes real
+//! extensions ship in: plain CommonJS, compiled TypeScript, ES module, bundled) run by the real binary with
+//! an LSP-speaking test editor: what each fixture's package.json describes, observed on the wire.
 
-use exthost_e2e::{Host, HostOptions, repository_root};
+use exthost_e2e::{Host, HostOptions, fixtures};
 use exthost_protocol::{Message, Response};
 use serde_json::{Value, json};
 
-fn sample(name: &str) -> std::path::PathBuf {
-    let folder = repository_root()
-        .join("../shared/vscode-samples")
-        .join(name);
-    assert!(
-        folder.is_dir(),
-        "the VS Code samples are expected beside the repository: {}",
-        folder.display()
-    );
+fn fixture(name: &str) -> std::path::PathBuf {
+    let folder = fixtures().join("vscode-api").join(name);
+    assert!(folder.is_dir(), "no fixture at {}", folder.display());
     folder
 }
 
-/// The sample's extension id, as VS Code forms it: `publisher.name` from its package.json.
-fn sample_id(name: &str) -> String {
+/// The fixture's extension id, as VS Code forms it: `publisher.name` from its package.json.
+fn fixture_id(name: &str) -> String {
     let manifest: Value =
-        serde_json::from_str(&std::fs::read_to_string(sample(name).join("package.json")).unwrap())
+        serde_json::from_str(&std::fs::read_to_string(fixture(name).join("package.json")).unwrap())
             .unwrap();
     format!(
         "{}.{}",
@@ -29,10 +24,10 @@ fn sample_id(name: &str) -> String {
     )
 }
 
-/// A host with one sample as a `--dev` extension.
+/// A host with one fixture as a `--dev` extension.
 fn host_with(name: &str) -> Host {
     Host::spawn(HostOptions {
-        args: vec!["--dev".into(), sample(name).display().to_string()],
+        args: vec!["--dev".into(), fixture(name).display().to_string()],
         ..HostOptions::default()
     })
 }
@@ -56,8 +51,13 @@ async fn answer(host: &mut Host, id: exthost_protocol::Id, result: Value) {
 }
 
 #[tokio::test]
-async fn helloworld_samples_show_hello_world() {
-    for name in ["helloworld-minimal-sample", "helloworld-sample"] {
+async fn hello_fixtures_in_every_module_shape_show_hello_world() {
+    for name in [
+        "hello-plain",
+        "hello-typescript",
+        "hello-esm",
+        "hello-bundled",
+    ] {
         let mut host = host_with(name);
         host.initialize(json!({})).await;
         let result = host
@@ -73,18 +73,23 @@ async fn helloworld_samples_show_hello_world() {
             json!({"type": 3, "message": "Hello World!"}),
             "{name}"
         );
-        let congratulation = format!("Congratulations, your extension \"{name}\" is now active!");
+        let active = format!("Fixture \"{name}\" is now active");
         host.notification("window/logMessage", |p| {
-            p["message"].as_str().unwrap().ends_with(&congratulation)
+            p["message"].as_str().unwrap().ends_with(&active)
         })
         .await;
+        assert_eq!(
+            host.extension(&fixture_id(name)).await["state"],
+            "enabled",
+            "{name}"
+        );
         assert_eq!(host.shutdown().await, 0);
     }
 }
 
 #[tokio::test]
-async fn completions_sample_offers_its_items_and_the_console_methods() {
-    let mut host = host_with("completions-sample");
+async fn completions_fixture_offers_its_items_and_the_console_methods() {
+    let mut host = host_with("completions");
     host.initialize(json!({})).await;
     let uri = "file:///tmp/completions.txt";
     open(&mut host, uri, "plaintext", "console.").await;
@@ -98,12 +103,17 @@ async fn completions_sample_offers_its_items_and_the_console_methods() {
     let labels: Vec<&str> = items.iter().map(|i| i["label"].as_str().unwrap()).collect();
     assert_eq!(
         labels,
-        ["Hello World!", "Good part of the day", "console", "new"]
+        [
+            "Hello World!",
+            "Greeting for the time of day",
+            "console",
+            "new"
+        ]
     );
     let snippet = &items[1];
     assert_eq!(
         snippet["insertText"],
-        "Good ${1|morning,afternoon,evening|}. It is ${1}, right?"
+        "Good ${1|morning,afternoon,evening|}! Enjoy the rest of the ${1}."
     );
     assert_eq!(snippet["insertTextFormat"], 2);
     assert_eq!(snippet["documentation"]["kind"], "markdown");
@@ -140,10 +150,10 @@ async fn completions_sample_offers_its_items_and_the_console_methods() {
 }
 
 #[tokio::test]
-async fn statusbar_sample_counts_selected_lines() {
-    let mut host = host_with("statusbar-sample");
+async fn status_bar_fixture_counts_selected_lines() {
+    let mut host = host_with("status-bar");
     host.initialize(json!({})).await;
-    host.state_change(&sample_id("statusbar-sample"), "enabled")
+    host.state_change(&fixture_id("status-bar"), "enabled")
         .await;
     let uri = "file:///tmp/statusbar.txt";
     open(&mut host, uri, "plaintext", "a\nb\nc\nd\ne\n").await;
@@ -155,16 +165,16 @@ async fn statusbar_sample_counts_selected_lines() {
     let item = host
         .notification("exthost/statusBarItem", |p| p["visible"] == true)
         .await;
-    assert_eq!(item["text"], "$(megaphone) 3 line(s) selected");
+    assert_eq!(item["text"], "$(list-selection) 4 lines selected");
     assert_eq!(item["alignment"], "right");
-    assert_eq!(item["command"], "sample.showSelectionCount");
+    assert_eq!(item["command"], "statusBar.showSelectedLines");
     host.call(
         "workspace/executeCommand",
-        json!({"command": "sample.showSelectionCount"}),
+        json!({"command": "statusBar.showSelectedLines"}),
     )
     .await;
     let shown = host.notification("window/showMessage", |_| true).await;
-    assert_eq!(shown["message"], "Yeah, 3 line(s) selected... Keep going!");
+    assert_eq!(shown["message"], "4 lines are selected");
 
     host.notify(
         "exthost/didChangeSelection",
@@ -177,8 +187,8 @@ async fn statusbar_sample_counts_selected_lines() {
 }
 
 #[tokio::test]
-async fn document_editing_sample_reverses_the_selected_word_through_apply_edit() {
-    let mut host = host_with("document-editing-sample");
+async fn editing_fixture_reverses_the_selection_through_apply_edit() {
+    let mut host = host_with("editing");
     host.initialize(json!({})).await;
     let uri = "file:///tmp/editing.txt";
     open(&mut host, uri, "plaintext", "hello world").await;
@@ -190,7 +200,7 @@ async fn document_editing_sample_reverses_the_selected_word_through_apply_edit()
     let command = host
         .send_request(
             "workspace/executeCommand",
-            json!({"command": "extension.reverseWord"}),
+            json!({"command": "editing.reverseSelection"}),
         )
         .await;
     let (id, params) = host.server_request("workspace/applyEdit").await;
@@ -200,25 +210,23 @@ async fn document_editing_sample_reverses_the_selected_word_through_apply_edit()
     );
     answer(&mut host, id, json!({"applied": true})).await;
     let response = host.response(&command).await;
-    assert!(
-        matches!(
-            response.payload,
-            exthost_protocol::ResponsePayload::Result(_)
-        ),
-        "{response:?}"
+    assert_eq!(
+        response.payload,
+        exthost_protocol::ResponsePayload::Result(json!(true)),
+        "TextEditor.edit resolves whether the editor applied the edit"
     );
     assert_eq!(host.shutdown().await, 0);
 }
 
 #[tokio::test]
-async fn decorator_sample_decorates_small_and_large_numbers() {
-    let mut host = host_with("decorator-sample");
+async fn decorations_fixture_decorates_short_and_long_numbers() {
+    let mut host = host_with("decorations");
     host.initialize(json!({})).await;
-    host.state_change(&sample_id("decorator-sample"), "enabled")
+    host.state_change(&fixture_id("decorations"), "enabled")
         .await;
     let uri = "file:///tmp/numbers.txt";
     open(&mut host, uri, "plaintext", "a 12 b 345").await;
-    let small = host
+    let short = host
         .notification("exthost/decorations", |p| {
             p["uri"] == uri
                 && p["ranges"]
@@ -226,8 +234,8 @@ async fn decorator_sample_decorates_small_and_large_numbers() {
                     .is_some_and(|r| r.len() == 1 && r[0]["range"] == range(0, 2, 0, 4))
         })
         .await;
-    assert_eq!(small["ranges"][0]["hoverMessage"], "Number **12**");
-    let large = host
+    assert_eq!(short["ranges"][0]["hoverMessage"], "The number **12**");
+    let long = host
         .notification("exthost/decorations", |p| {
             p["uri"] == uri
                 && p["ranges"]
@@ -235,17 +243,16 @@ async fn decorator_sample_decorates_small_and_large_numbers() {
                     .is_some_and(|r| r.len() == 1 && r[0]["range"] == range(0, 7, 0, 10))
         })
         .await;
-    assert_eq!(large["ranges"][0]["hoverMessage"], "Number **345**");
-    assert_ne!(small["type"], large["type"], "two decoration types");
+    assert_eq!(long["ranges"][0]["hoverMessage"], "The number **345**");
+    assert_ne!(short["type"], long["type"], "two decoration types");
     assert_eq!(host.shutdown().await, 0);
 }
 
 #[tokio::test]
-async fn codelens_sample_lenses_resolve_run_and_follow_the_setting() {
-    let mut host = host_with("codelens-sample");
+async fn code_lens_fixture_lenses_resolve_run_and_follow_the_setting() {
+    let mut host = host_with("code-lens");
     host.initialize(json!({})).await;
-    host.state_change(&sample_id("codelens-sample"), "enabled")
-        .await;
+    host.state_change(&fixture_id("code-lens"), "enabled").await;
     let uri = "file:///tmp/lenses.txt";
     open(&mut host, uri, "plaintext", "first line\n\nthird").await;
     let lenses = host
@@ -258,36 +265,26 @@ async fn codelens_sample_lenses_resolve_run_and_follow_the_setting() {
     assert_eq!(lenses.len(), 2, "one lens per non-empty line: {lenses:#?}");
     assert_eq!(lenses[0]["range"], range(0, 0, 0, 10));
     assert_eq!(lenses[1]["range"], range(2, 0, 2, 5));
+    assert!(lenses[0].get("command").is_none(), "resolved later");
     let resolved = host.call("codeLens/resolve", lenses[0].clone()).await;
     assert_eq!(
-        resolved["command"]["title"],
-        "Codelens provided by sample extension"
-    );
-    assert_eq!(
-        resolved["command"]["command"],
-        "codelens-sample.codelensAction"
-    );
-    assert_eq!(
-        resolved["command"]["arguments"],
-        json!(["Argument 1", false])
+        resolved["command"],
+        json!({"title": "2 word(s)", "command": "lineLenses.showLine", "arguments": ["first line", 1]})
     );
     host.call(
         "workspace/executeCommand",
-        json!({"command": "codelens-sample.codelensAction", "arguments": ["Argument 1", false]}),
+        json!({"command": "lineLenses.showLine", "arguments": ["first line", 1]}),
     )
     .await;
     let shown = host.notification("window/showMessage", |_| true).await;
-    assert_eq!(
-        shown["message"],
-        "CodeLens action clicked with args=Argument 1"
-    );
+    assert_eq!(shown["message"], "Line 1 reads \"first line\"");
 
-    // Disabling writes the user setting (the sample does not await the update), the configuration
-    // change makes the sample fire onDidChangeCodeLenses — the editor is asked to refresh — and the
-    // provider then offers nothing.
+    // Disabling writes the user setting (the fixture does not await the update), the configuration
+    // change makes it fire onDidChangeCodeLenses — the editor is asked to refresh — and the provider then
+    // offers nothing; enabling brings the lenses back.
     host.call(
         "workspace/executeCommand",
-        json!({"command": "codelens-sample.disableCodeLens"}),
+        json!({"command": "lineLenses.disable"}),
     )
     .await;
     let (refresh, _) = host.server_request("workspace/codeLens/refresh").await;
@@ -296,7 +293,7 @@ async fn codelens_sample_lenses_resolve_run_and_follow_the_setting() {
         &std::fs::read_to_string(host.home.path().join("settings.json")).unwrap(),
     )
     .unwrap();
-    assert_eq!(settings["codelens-sample.enableCodeLens"], false);
+    assert_eq!(settings["lineLenses.enabled"], false);
     let lenses = host
         .call(
             "textDocument/codeLens",
@@ -304,20 +301,44 @@ async fn codelens_sample_lenses_resolve_run_and_follow_the_setting() {
         )
         .await;
     assert_eq!(lenses, json!([]));
+    host.call(
+        "workspace/executeCommand",
+        json!({"command": "lineLenses.enable"}),
+    )
+    .await;
+    let (refresh, _) = host.server_request("workspace/codeLens/refresh").await;
+    answer(&mut host, refresh, Value::Null).await;
+    let lenses = host
+        .call(
+            "textDocument/codeLens",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .await;
+    assert_eq!(lenses.as_array().map(Vec::len), Some(2), "{lenses:#?}");
     assert_eq!(host.shutdown().await, 0);
 }
 
 #[tokio::test]
-async fn configuration_sample_asks_with_quick_picks_and_writes_the_setting() {
+async fn configuration_fixture_asks_with_quick_picks_and_writes_the_setting() {
     let workspace = tempfile::tempdir().unwrap();
-    let mut host = host_with("configuration-sample");
+    let mut host = host_with("configuration");
     let root = format!("file://{}", workspace.path().display());
     host.initialize(json!({"workspaceFolders": [{"uri": root, "name": "ws"}]}))
         .await;
+    host.call(
+        "workspace/executeCommand",
+        json!({"command": "configuration.showStartView"}),
+    )
+    .await;
+    let shown = host.notification("window/showMessage", |_| true).await;
+    assert_eq!(
+        shown["message"], "A new window shows the explorer view",
+        "the contributed default"
+    );
     let command = host
         .send_request(
             "workspace/executeCommand",
-            json!({"command": "config.commands.configureViewOnWindowOpen"}),
+            json!({"command": "configuration.chooseStartView"}),
         )
         .await;
     let (id, pick) = host.server_request("exthost/showQuickPick").await;
@@ -328,33 +349,34 @@ async fn configuration_sample_asks_with_quick_picks_and_writes_the_setting() {
         .map(|i| i["label"].as_str().unwrap())
         .collect();
     assert_eq!(labels, ["explorer", "search", "scm", "debug", "extensions"]);
-    assert_eq!(
-        pick["placeHolder"],
-        "Select the view to show when opening a window."
-    );
+    assert_eq!(pick["placeHolder"], "Which view should a new window show?");
     answer(&mut host, id, json!({"selected": [1]})).await;
     let (id, targets) = host.server_request("exthost/showQuickPick").await;
     assert_eq!(targets["items"][1]["label"], "Workspace");
     answer(&mut host, id, json!({"selected": [1]})).await;
-    host.response(&command).await;
+    let response = host.response(&command).await;
+    assert_eq!(
+        response.payload,
+        exthost_protocol::ResponsePayload::Result(json!("search"))
+    );
     let written = std::fs::read_to_string(workspace.path().join(".exthost/settings.json"))
         .expect("workspace settings written");
     let written: Value = serde_json::from_str(&written).unwrap();
-    assert_eq!(written["conf.view.showOnWindowOpen"], "search");
+    assert_eq!(written["configuration.startView"], "search");
     assert_eq!(host.shutdown().await, 0);
 }
 
 #[tokio::test]
-async fn basic_multi_root_sample_names_the_folder_of_the_active_file() {
+async fn multi_root_fixture_names_the_folder_of_the_active_file() {
     let first = tempfile::tempdir().unwrap();
     let second = tempfile::tempdir().unwrap();
-    let mut host = host_with("basic-multi-root-sample");
+    let mut host = host_with("multi-root");
     let folder = |path: &std::path::Path, name: &str| json!({"uri": format!("file://{}", path.display()), "name": name});
     host.initialize(
         json!({"workspaceFolders": [folder(first.path(), "one"), folder(second.path(), "two")]}),
     )
     .await;
-    host.state_change(&sample_id("basic-multi-root-sample"), "enabled")
+    host.state_change(&fixture_id("multi-root"), "enabled")
         .await;
     let file = second.path().join("notes.txt");
     let uri = format!("file://{}", file.display());
@@ -362,27 +384,25 @@ async fn basic_multi_root_sample_names_the_folder_of_the_active_file() {
     let item = host
         .notification("exthost/statusBarItem", |p| p["visible"] == true)
         .await;
-    // The sample names the folder by its path's last part.
-    let folder_name = second
-        .path()
-        .file_name()
-        .unwrap()
-        .to_string_lossy()
-        .into_owned();
-    assert_eq!(
-        item["text"],
-        format!("$(file-submodule) {folder_name} (2 of 2) → $(file-code) notes.txt")
-    );
+    assert_eq!(item["text"], "$(root-folder) two (2/2) › notes.txt");
     assert_eq!(item["tooltip"], file.display().to_string());
+    assert_eq!(item["color"], "statusBarItem.prominentForeground");
     assert_eq!(item["alignment"], "left");
+    host.notify(
+        "workspace/didChangeWorkspaceFolders",
+        json!({"event": {"added": [], "removed": [folder(first.path(), "one")]}}),
+    )
+    .await;
+    host.notification("exthost/statusBarItem", |p| p["visible"] == false)
+        .await;
     assert_eq!(host.shutdown().await, 0);
 }
 
 #[tokio::test]
-async fn vim_sample_starts_in_normal_mode_and_deletes_with_x() {
-    let mut host = host_with("vim-sample");
+async fn modal_editing_fixture_starts_in_normal_mode_and_deletes_with_x() {
+    let mut host = host_with("modal-editing");
     host.initialize(json!({})).await;
-    let uri = "file:///tmp/vim.txt";
+    let uri = "file:///tmp/modal.txt";
     open(&mut host, uri, "plaintext", "hello").await;
     host.notify(
         "exthost/didChangeActiveEditor",
@@ -390,7 +410,7 @@ async fn vim_sample_starts_in_normal_mode_and_deletes_with_x() {
     )
     .await;
     host.notification("exthost/statusBarItem", |p| {
-        p["text"] == "VIM:> -- NORMAL --" && p["visible"] == true
+        p["text"] == "-- NORMAL --" && p["visible"] == true
     })
     .await;
     let typed = host
@@ -414,55 +434,82 @@ async fn vim_sample_starts_in_normal_mode_and_deletes_with_x() {
         json!({"command": "type", "arguments": [{"text": "i"}]}),
     )
     .await;
-    host.notification("exthost/statusBarItem", |p| {
-        p["text"] == "VIM:> -- INSERT --"
-    })
-    .await;
+    host.notification("exthost/statusBarItem", |p| p["text"] == "-- INSERT --")
+        .await;
     assert_eq!(host.shutdown().await, 0);
 }
 
 #[tokio::test]
-async fn fsprovider_sample_activates_on_its_file_system_and_runs_its_commands() {
-    let mut host = host_with("fsprovider-sample");
+async fn file_system_fixture_activates_on_its_scheme_and_runs_its_commands() {
+    let mut host = host_with("file-system");
     host.initialize(json!({})).await;
-    let id = sample_id("fsprovider-sample");
+    let id = fixture_id("file-system");
     let activated = host
         .call("exthost/activate", json!({"event": "onFileSystem:memfs"}))
         .await;
     assert_eq!(activated, json!({"activated": [id]}));
-    // memfs.init writes a dozen files, then stops at `createDirectory(memfs:/folder/)`: the sample's own
-    // provider looks up the parent of a path with a trailing slash, which it never created. The error is the
-    // sample's `FileSystemError.FileNotFound(memfs:/folder)`, whose message is the URI as in VS Code, and
-    // the extension keeps running.
+    for command in ["memfs.init", "memfs.addFile"] {
+        host.call("workspace/executeCommand", json!({"command": command}))
+            .await;
+    }
+    let listed = host
+        .call(
+            "workspace/executeCommand",
+            json!({"command": "memfs.list", "arguments": ["/"]}),
+        )
+        .await;
+    assert_eq!(
+        listed,
+        json!([
+            ["greeting.txt", 1],
+            ["docs", 2],
+            ["numbers.json", 1],
+            ["file.txt", 1]
+        ])
+    );
+    host.call(
+        "workspace/executeCommand",
+        json!({"command": "memfs.deleteFile"}),
+    )
+    .await;
+    // Deleting it again fails with the provider's `FileSystemError.FileNotFound(memfs:/file.txt)`, whose
+    // message is the URI as in VS Code; the error's stack names the provider's file, and the extension
+    // keeps running.
     let response = host
-        .request("workspace/executeCommand", json!({"command": "memfs.init"}))
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "memfs.deleteFile"}),
+        )
         .await;
     let exthost_protocol::ResponsePayload::Error(error) = response.payload else {
-        panic!("memfs.init fails")
+        panic!("the second memfs.deleteFile fails")
     };
-    assert_eq!(error.message, "memfs:/folder");
+    assert_eq!(error.message, "memfs:/file.txt");
     assert!(
         error.data.unwrap()["stack"]
             .as_str()
             .unwrap()
-            .contains("fileSystemProvider.js")
+            .contains("memoryFileSystem.js")
     );
-    for command in [
-        "memfs.addFile",
-        "memfs.deleteFile",
-        "memfs.reset",
-        "memfs.workspaceInit",
-    ] {
+    for command in ["memfs.reset", "memfs.workspaceInit"] {
         host.call("workspace/executeCommand", json!({"command": command}))
             .await;
     }
+    assert_eq!(
+        host.call(
+            "workspace/executeCommand",
+            json!({"command": "memfs.list", "arguments": ["/"]}),
+        )
+        .await,
+        json!([])
+    );
     assert_eq!(host.extension(&id).await["state"], "enabled");
     assert_eq!(host.shutdown().await, 0);
 }
 
 #[tokio::test]
-async fn contentprovider_sample_opens_its_virtual_references_document() {
-    let mut host = host_with("contentprovider-sample");
+async fn content_provider_fixture_opens_its_virtual_references_document() {
+    let mut host = host_with("content-provider");
     host.initialize(json!({})).await;
     let uri = "file:///tmp/references.txt";
     open(&mut host, uri, "plaintext", "alpha beta\nbeta gamma\n").await;
@@ -474,18 +521,15 @@ async fn contentprovider_sample_opens_its_virtual_references_document() {
     let command = host
         .send_request(
             "workspace/executeCommand",
-            json!({"command": "editor.printReferences"}),
+            json!({"command": "references.show"}),
         )
         .await;
-    // The sample builds a `references:` URI and asks the editor to show it; no reference provider is
+    // The fixture builds a `references:` URI and asks the editor to show it; no reference provider is
     // registered here, so its virtual document says it found none. An LSP editor cannot read a
     // `references:` document (see docs/vscode-api.md), so the test stops at the request.
     let (id, params) = host.server_request("window/showDocument").await;
     let shown = params["uri"].as_str().unwrap();
-    assert!(
-        shown.starts_with("references:References.locations?"),
-        "{shown}"
-    );
+    assert!(shown.starts_with("references:/references.txt?"), "{shown}");
     answer(&mut host, id, json!({"success": false})).await;
     host.response(&command).await;
     assert_eq!(host.shutdown().await, 0);

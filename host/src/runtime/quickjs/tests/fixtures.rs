@@ -24,6 +24,7 @@ fn editor_answers(method: &str, params: &Value) -> Result<Value, String> {
     match method {
         "workspace/applyEdit" => Ok(json!({ "applied": true })),
         "window/showDocument" => Ok(json!({ "success": true })),
+        "window/showMessageRequest" => Ok(json!({ "title": params["actions"][0]["title"] })),
         "exthost/showQuickPick" => Ok(json!({ "selected": [1] })),
         "exthost/showInputBox" => {
             Ok(json!({ "value": params["value"].as_str().unwrap_or("typed") }))
@@ -543,5 +544,218 @@ async fn modal_editing_fixture_starts_in_normal_mode_and_deletes_with_x() {
     assert_eq!(
         harness.requested("workspace/applyEdit").await,
         json!({ "edit": { "changes": { "file:///w/a.txt": [{ "range": range(0, 1, 0, 1), "newText": "z" }] } } })
+    );
+}
+
+#[tokio::test]
+async fn notifications_fixture_asks_then_shows_progress() {
+    let mut harness = fixture("notifications", json!({}));
+    harness.activate().await.expect("activate");
+    // The test editor picks each message's first action.
+    assert_eq!(
+        harness.command("notifications.saveReport", vec![]).await,
+        Ok(json!("saved"))
+    );
+    assert_eq!(
+        harness.requested("window/showMessageRequest").await,
+        json!({ "type": 3, "message": "Save the report?", "actions": [{ "title": "Save" }, { "title": "Discard" }] })
+    );
+    let token = "exthost-fixtures.notifications/4294967296";
+    assert_eq!(
+        harness.requested("window/workDoneProgress/create").await,
+        json!({ "token": token })
+    );
+    for value in [
+        json!({ "kind": "begin", "title": "Saving the report", "cancellable": false }),
+        json!({ "kind": "report", "message": "writing the header", "percentage": 50 }),
+        json!({ "kind": "report", "message": "writing the body", "percentage": 100 }),
+        json!({ "kind": "end" }),
+    ] {
+        assert_eq!(
+            harness.notified("$/progress").await,
+            json!({ "token": token, "value": value })
+        );
+    }
+    assert_eq!(
+        harness.notified("window/showMessage").await,
+        json!({ "type": 3, "message": "The report is saved" })
+    );
+    assert_eq!(
+        harness.command("notifications.connect", vec![]).await,
+        Ok(json!("retrying")),
+        "the MessageItem object itself comes back"
+    );
+    assert_eq!(
+        harness.requested("window/showMessageRequest").await,
+        json!({ "type": 1, "message": "Could not reach the server\n\nIt did not answer within 5 s.", "actions": [{ "title": "Retry" }] })
+    );
+    let handle = harness.handle.clone();
+    let long = tokio::spawn(async move {
+        handle
+            .call(RuntimeRequest::ExecuteCommand {
+                command: "notifications.longTask".to_owned(),
+                arguments: vec![],
+            })
+            .await
+    });
+    let token = "exthost-fixtures.notifications/4294967297";
+    assert_eq!(
+        harness.notified("$/progress").await,
+        json!({ "token": token, "value": { "kind": "begin", "title": "A long task", "cancellable": true } })
+    );
+    assert_eq!(
+        harness
+            .call(RuntimeRequest::Cancel { token: 4294967297 })
+            .await,
+        Ok(Value::Null)
+    );
+    let result = long.await.expect("joined").expect("the task ends");
+    assert!(
+        result
+            .as_str()
+            .is_some_and(|text| text.starts_with("cancelled after ")),
+        "{result}"
+    );
+    assert_eq!(
+        harness.notified("$/progress").await,
+        json!({ "token": token, "value": { "kind": "end" } })
+    );
+}
+
+#[tokio::test]
+async fn diagnostics_fixture_reports_related_information_and_a_resolved_quick_fix() {
+    let mut harness = fixture(
+        "diagnostics",
+        with_document("see the the cat", range(0, 0, 0, 0)),
+    );
+    harness.activate().await.expect("activate");
+    let diagnostic = json!({
+        "range": range(0, 8, 0, 11), "message": "\"the\" is repeated", "severity": 2,
+        "code": "repeated-word", "source": "repeats", "tags": [1],
+        "relatedInformation": [{ "location": { "uri": "file:///w/a.txt", "range": range(0, 4, 0, 7) }, "message": "the first \"the\"" }],
+    });
+    assert_eq!(
+        harness
+            .expect(|request| matches!(request, HostRequest::SetDiagnostics { .. }))
+            .await,
+        HostRequest::SetDiagnostics {
+            collection: "repeats".to_owned(),
+            uri: "file:///w/a.txt".to_owned(),
+            diagnostics: vec![diagnostic.clone()],
+        }
+    );
+    let actions = harness
+        .provide(
+            1,
+            "textDocument/codeAction",
+            json!({ "textDocument": { "uri": "file:///w/a.txt" }, "range": range(0, 9, 0, 9),
+                    "context": { "diagnostics": [diagnostic] } }),
+        )
+        .await;
+    let data = json!({ "handle": 1, "cache": 1, "index": 0 });
+    assert_eq!(
+        actions,
+        json!([{ "title": "Remove the repeated \"the\"", "kind": "quickfix", "diagnostics": [diagnostic],
+                 "isPreferred": true, "data": data }])
+    );
+    let resolved = harness
+        .provide(1, "codeAction/resolve", actions[0].clone())
+        .await;
+    assert_eq!(
+        resolved["edit"],
+        json!({ "changes": { "file:///w/a.txt": [{ "range": range(0, 7, 0, 11), "newText": "" }] } })
+    );
+    assert_eq!(resolved["data"], data);
+    harness
+        .event(
+            "documentChanged",
+            json!({ "uri": "file:///w/a.txt", "version": 2, "text": "see the cat" }),
+        )
+        .await;
+    assert_eq!(
+        harness
+            .expect(|request| matches!(request, HostRequest::SetDiagnostics { .. }))
+            .await,
+        HostRequest::SetDiagnostics {
+            collection: "repeats".to_owned(),
+            uri: "file:///w/a.txt".to_owned(),
+            diagnostics: vec![],
+        },
+        "fixed: the warning goes"
+    );
+}
+
+#[tokio::test]
+async fn semantic_tokens_fixture_encodes_its_tokens_with_the_legend() {
+    let mut harness = fixture(
+        "semantic-tokens",
+        with_document("let x = 5\nconst y = x", range(0, 0, 0, 0)),
+    );
+    harness.activate().await.expect("activate");
+    assert_eq!(
+        harness
+            .expect(|request| matches!(request, HostRequest::RegisterProvider { .. }))
+            .await,
+        HostRequest::RegisterProvider {
+            handle: 1,
+            method: "textDocument/semanticTokens/full".to_owned(),
+            selector: json!({ "language": "plaintext" }),
+            options: json!({ "legend": { "tokenTypes": ["keyword", "variable", "number"], "tokenModifiers": ["declaration", "readonly"] }, "full": true }),
+        }
+    );
+    let params = json!({ "textDocument": { "uri": "file:///w/a.txt" } });
+    assert_eq!(
+        harness
+            .provide(1, "textDocument/semanticTokens/full", params.clone())
+            .await,
+        json!({ "data": [
+            0, 0, 3, 0, 0, // let: keyword
+            0, 4, 1, 1, 1, // x: variable, declaration
+            0, 4, 1, 2, 0, // 5: number
+            1, 0, 5, 0, 0, // const: keyword
+            0, 6, 1, 1, 3, // y: variable, declaration and readonly
+            0, 4, 1, 1, 0, // x: variable
+        ] })
+    );
+    assert_eq!(
+        harness
+            .command("semanticTokens.toggleNumbers", vec![])
+            .await,
+        Ok(json!(false))
+    );
+    assert_eq!(
+        harness.requested("workspace/semanticTokens/refresh").await,
+        Value::Null
+    );
+    assert_eq!(
+        harness
+            .provide(1, "textDocument/semanticTokens/full", params)
+            .await,
+        json!({ "data": [0, 0, 3, 0, 0, 0, 4, 1, 1, 1, 1, 0, 5, 0, 0, 0, 6, 1, 1, 3, 0, 4, 1, 1, 0] }),
+        "without the number"
+    );
+}
+
+#[tokio::test]
+async fn quick_input_fixture_picks_several_and_asks_a_name() {
+    let mut harness = fixture("quick-input", json!({}));
+    harness.activate().await.expect("activate");
+    // The test editor answers the pick with the second item and accepts the input box's value.
+    assert_eq!(
+        harness.command("palette.create", vec![]).await,
+        Ok(json!({ "name": "my palette", "colours": ["#00ff00"] }))
+    );
+    assert_eq!(
+        harness.requested("exthost/showQuickPick").await,
+        json!({ "items": [
+                    { "label": "Red", "description": "#ff0000" },
+                    { "label": "Green", "description": "#00ff00", "picked": true },
+                    { "label": "Blue", "description": "#0000ff", "detail": "the colour of the sky" },
+                ],
+                "canPickMany": true, "title": "Colours of the palette" })
+    );
+    assert_eq!(
+        harness.requested("exthost/showInputBox").await,
+        json!({ "title": "Name the palette", "prompt": "A name for 1 colour(s)", "value": "my palette" })
     );
 }

@@ -534,3 +534,256 @@ async fn content_provider_fixture_opens_its_virtual_references_document() {
     host.response(&command).await;
     assert_eq!(host.shutdown().await, 0);
 }
+
+#[tokio::test]
+async fn notifications_fixture_asks_shows_progress_and_is_cancelled() {
+    let mut host = host_with("notifications");
+    host.initialize(json!({"capabilities": {"window": {"workDoneProgress": true}}}))
+        .await;
+    let command = host
+        .send_request(
+            "workspace/executeCommand",
+            json!({"command": "notifications.saveReport"}),
+        )
+        .await;
+    let (id, question) = host.server_request("window/showMessageRequest").await;
+    assert_eq!(
+        question,
+        json!({"type": 3, "message": "Save the report?", "actions": [{"title": "Save"}, {"title": "Discard"}]})
+    );
+    answer(&mut host, id, json!({"title": "Save"})).await;
+    let (id, created) = host.server_request("window/workDoneProgress/create").await;
+    let token = created["token"].clone();
+    assert_eq!(token, "exthost-fixtures.notifications/4294967296");
+    answer(&mut host, id, Value::Null).await;
+    for value in [
+        json!({"kind": "begin", "title": "Saving the report", "cancellable": false}),
+        json!({"kind": "report", "message": "writing the header", "percentage": 50}),
+        json!({"kind": "report", "message": "writing the body", "percentage": 100}),
+        json!({"kind": "end"}),
+    ] {
+        let progress = host.notification("$/progress", |_| true).await;
+        assert_eq!(progress, json!({"token": token, "value": value}));
+    }
+    let shown = host.notification("window/showMessage", |_| true).await;
+    assert_eq!(shown, json!({"type": 3, "message": "The report is saved"}));
+    let response = host.response(&command).await;
+    assert_eq!(
+        response.payload,
+        exthost_protocol::ResponsePayload::Result(json!("saved"))
+    );
+
+    // Dismissing the question (no action chosen) is VS Code's `undefined`.
+    let command = host
+        .send_request(
+            "workspace/executeCommand",
+            json!({"command": "notifications.connect"}),
+        )
+        .await;
+    let (id, error) = host.server_request("window/showMessageRequest").await;
+    assert_eq!(error["type"], 1);
+    assert_eq!(
+        error["message"],
+        "Could not reach the server\n\nIt did not answer within 5 s."
+    );
+    answer(&mut host, id, Value::Null).await;
+    assert_eq!(
+        host.response(&command).await.payload,
+        exthost_protocol::ResponsePayload::Result(json!("given up"))
+    );
+
+    // The editor cancels the long task through its progress token.
+    let command = host
+        .send_request(
+            "workspace/executeCommand",
+            json!({"command": "notifications.longTask"}),
+        )
+        .await;
+    let (id, created) = host.server_request("window/workDoneProgress/create").await;
+    let token = created["token"].clone();
+    answer(&mut host, id, Value::Null).await;
+    let begin = host
+        .notification("$/progress", |p| p["value"]["kind"] == "begin")
+        .await;
+    assert_eq!(begin["value"]["cancellable"], true);
+    host.notify("window/workDoneProgress/cancel", json!({"token": token}))
+        .await;
+    let response = host.response(&command).await;
+    let exthost_protocol::ResponsePayload::Result(result) = response.payload else {
+        panic!("the long task answers: {response:?}")
+    };
+    assert!(
+        result
+            .as_str()
+            .is_some_and(|text| text.starts_with("cancelled after ")),
+        "{result}"
+    );
+    host.notification("$/progress", |p| {
+        p["token"] == token && p["value"]["kind"] == "end"
+    })
+    .await;
+    assert_eq!(host.shutdown().await, 0);
+}
+
+#[tokio::test]
+async fn diagnostics_fixture_publishes_related_information_and_a_quick_fix_resolves_to_an_edit() {
+    let mut host = host_with("diagnostics");
+    host.initialize(json!({})).await;
+    let uri = "file:///tmp/repeats.txt";
+    open(&mut host, uri, "plaintext", "see the the cat").await;
+    let published = host
+        .notification("textDocument/publishDiagnostics", |p| p["uri"] == uri)
+        .await;
+    let diagnostics = published["diagnostics"].as_array().unwrap().clone();
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
+    let diagnostic = &diagnostics[0];
+    assert_eq!(diagnostic["range"], range(0, 8, 0, 11));
+    assert_eq!(diagnostic["message"], "\"the\" is repeated");
+    assert_eq!(diagnostic["severity"], 2, "Warning");
+    assert_eq!(diagnostic["code"], "repeated-word");
+    assert_eq!(diagnostic["source"], "repeats");
+    assert_eq!(diagnostic["tags"], json!([1]), "Unnecessary");
+    assert_eq!(
+        diagnostic["relatedInformation"],
+        json!([{"location": {"uri": uri, "range": range(0, 4, 0, 7)}, "message": "the first \"the\""}])
+    );
+    let actions = host
+        .call(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": range(0, 9, 0, 9),
+                   "context": {"diagnostics": diagnostics}}),
+        )
+        .await;
+    let actions = actions.as_array().unwrap().clone();
+    assert_eq!(actions.len(), 1, "{actions:#?}");
+    assert_eq!(actions[0]["title"], "Remove the repeated \"the\"");
+    assert_eq!(actions[0]["kind"], "quickfix");
+    assert_eq!(actions[0]["isPreferred"], true);
+    assert!(
+        actions[0].get("edit").is_none(),
+        "the edit comes on resolve"
+    );
+    let resolved = host.call("codeAction/resolve", actions[0].clone()).await;
+    assert_eq!(
+        resolved["edit"],
+        json!({"changes": {uri: [{"range": range(0, 7, 0, 11), "newText": ""}]}})
+    );
+    host.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": "see the cat"}]}),
+    )
+    .await;
+    host.notification("textDocument/publishDiagnostics", |p| {
+        p["uri"] == uri && p["diagnostics"] == json!([])
+    })
+    .await;
+    assert_eq!(host.shutdown().await, 0);
+}
+
+#[tokio::test]
+async fn semantic_tokens_fixture_registers_its_legend_and_answers_tokens() {
+    let mut host = host_with("semantic-tokens");
+    host.initialize(json!({"capabilities": {
+        "textDocument": {"semanticTokens": {"dynamicRegistration": true}},
+        "workspace": {"semanticTokens": {"refreshSupport": true}},
+    }}))
+    .await;
+    let uri = "file:///tmp/tokens.txt";
+    open(&mut host, uri, "plaintext", "let x = 5\nconst y = x").await;
+    let (id, params) = host.server_request("client/registerCapability").await;
+    let options = &params["registrations"][0]["registerOptions"];
+    assert_eq!(
+        options["legend"],
+        json!({"tokenTypes": ["keyword", "variable", "number"], "tokenModifiers": ["declaration", "readonly"]})
+    );
+    assert_eq!(options["full"], true);
+    assert_eq!(
+        options["documentSelector"],
+        json!([{"language": "plaintext"}])
+    );
+    answer(&mut host, id, Value::Null).await;
+    let tokens = host
+        .call(
+            "textDocument/semanticTokens/full",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .await;
+    assert_eq!(
+        tokens["data"],
+        json!([
+            0, 0, 3, 0, 0, 0, 4, 1, 1, 1, 0, 4, 1, 2, 0, 1, 0, 5, 0, 0, 0, 6, 1, 1, 3, 0, 4, 1, 1,
+            0
+        ])
+    );
+    let command = host
+        .send_request(
+            "workspace/executeCommand",
+            json!({"command": "semanticTokens.toggleNumbers"}),
+        )
+        .await;
+    let (id, _) = host
+        .server_request("workspace/semanticTokens/refresh")
+        .await;
+    answer(&mut host, id, Value::Null).await;
+    host.response(&command).await;
+    let tokens = host
+        .call(
+            "textDocument/semanticTokens/full",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .await;
+    assert_eq!(
+        tokens["data"],
+        json!([
+            0, 0, 3, 0, 0, 0, 4, 1, 1, 1, 1, 0, 5, 0, 0, 0, 6, 1, 1, 3, 0, 4, 1, 1, 0
+        ]),
+        "numbers switched off"
+    );
+    assert_eq!(host.shutdown().await, 0);
+}
+
+#[tokio::test]
+async fn quick_input_fixture_picks_several_and_validates_the_name() {
+    let mut host = host_with("quick-input");
+    host.initialize(json!({})).await;
+    let command = host
+        .send_request(
+            "workspace/executeCommand",
+            json!({"command": "palette.create"}),
+        )
+        .await;
+    let (id, pick) = host.server_request("exthost/showQuickPick").await;
+    assert_eq!(pick["canPickMany"], true);
+    assert_eq!(pick["title"], "Colours of the palette");
+    assert_eq!(pick["items"][1]["picked"], true);
+    answer(&mut host, id, json!({"selected": [0, 2]})).await;
+    let (id, input) = host.server_request("exthost/showInputBox").await;
+    assert_eq!(
+        input,
+        json!({"title": "Name the palette", "prompt": "A name for 2 colour(s)", "value": "my palette"})
+    );
+    answer(&mut host, id, json!({"value": "Warm"})).await;
+    assert_eq!(
+        host.response(&command).await.payload,
+        exthost_protocol::ResponsePayload::Result(
+            json!({"name": "Warm", "colours": ["#ff0000", "#0000ff"]})
+        )
+    );
+
+    // A blank name fails validateInput: the input box gives `undefined`, so the command does too.
+    let command = host
+        .send_request(
+            "workspace/executeCommand",
+            json!({"command": "palette.create"}),
+        )
+        .await;
+    let (id, _) = host.server_request("exthost/showQuickPick").await;
+    answer(&mut host, id, json!({"selected": [1]})).await;
+    let (id, _) = host.server_request("exthost/showInputBox").await;
+    answer(&mut host, id, json!({"value": "   "})).await;
+    assert_eq!(
+        host.response(&command).await.payload,
+        exthost_protocol::ResponsePayload::Result(Value::Null)
+    );
+    assert_eq!(host.shutdown().await, 0);
+}

@@ -113,7 +113,7 @@ async fn completions_fixture_offers_its_items_and_the_console_methods() {
     let snippet = &items[1];
     assert_eq!(
         snippet["insertText"],
-        "Good ${1|morning,afternoon,evening|}! Enjoy the rest of the ${1}."
+        "Have a nice ${1|morning,afternoon,evening|}; see you this ${1}."
     );
     assert_eq!(snippet["insertTextFormat"], 2);
     assert_eq!(snippet["documentation"]["kind"], "markdown");

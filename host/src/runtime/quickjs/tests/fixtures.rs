@@ -169,7 +169,7 @@ async fn completions_fixture_provides_items() {
     assert_eq!(items[1]["insertTextFormat"], json!(2));
     assert_eq!(
         items[1]["insertText"],
-        json!("Good ${1|morning,afternoon,evening|}! Enjoy the rest of the ${1}.")
+        json!("Have a nice ${1|morning,afternoon,evening|}; see you this ${1}.")
     );
     assert_eq!(
         items[1]["documentation"],

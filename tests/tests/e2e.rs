@@ -11,5 +11,5 @@ mod e2e {
     pub mod neovim;
     pub mod protocol;
     pub mod resilience;
-    pub mod vscode_samples;
+    pub mod vscode_api_fixtures;
 }

@@ -1,5 +1,5 @@
 //! Tests of manifest loading and validation: a table of `exthost.json` and `package.json` cases, the VS Code
-//! samples, file lookup and error rendering.
+//! API fixtures, file lookup and error rendering.
 
 use std::path::{Path, PathBuf};
 
@@ -846,54 +846,69 @@ fn exthost_problem_fields_are_schema_paths() {
     assert!(!schema_has_path(&schema, "contributes.nonsense"));
 }
 
-/// Where the VS Code samples live: `EXTHOST_VSCODE_SAMPLES`, else the shared folder beside the repository.
-fn vscode_samples_dir() -> PathBuf {
-    std::env::var_os("EXTHOST_VSCODE_SAMPLES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/vscode-samples")
-        })
+/// The VS Code API fixtures of the end-to-end test crate (extensions of our own, one per folder).
+fn vscode_fixtures_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/vscode-api")
 }
 
 #[test]
-fn vscode_samples_load() {
-    let dir = vscode_samples_dir();
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        panic!(
-            "the VS Code samples are expected beside the repository at {} (or set EXTHOST_VSCODE_SAMPLES)",
-            dir.display()
-        );
-    };
-    let mut loaded = 0;
+fn vscode_fixtures_load() {
+    let dir = vscode_fixtures_dir();
+    let entries = std::fs::read_dir(&dir)
+        .unwrap_or_else(|error| panic!("the fixtures at {}: {error}", dir.display()));
+    let mut loaded = Vec::new();
     for entry in entries {
-        let folder = entry.expect("sample folder entry is readable").path();
-        if !folder.join(PACKAGE_JSON_FILE).is_file() {
-            continue;
-        }
+        let folder = entry.expect("fixture folder entry is readable").path();
+        assert!(
+            folder.join(PACKAGE_JSON_FILE).is_file(),
+            "{} has no package.json",
+            folder.display()
+        );
         let manifest = load_manifest(&folder, &context())
             .unwrap_or_else(|error| panic!("{} should load:\n{error}", folder.display()));
         assert_eq!(manifest.kind, ManifestKind::VsCode);
-        assert!(manifest.id.contains('.'), "{}", manifest.id);
-        loaded += 1;
+        let name = folder
+            .file_name()
+            .and_then(|name| name.to_str())
+            .expect("a folder name");
+        assert_eq!(manifest.id, format!("exthost-fixtures.{name}"));
+        assert!(
+            manifest
+                .main
+                .as_deref()
+                .is_some_and(|main| main.starts_with("./")),
+            "{}: {:?}",
+            manifest.id,
+            manifest.main
+        );
+        loaded.push(manifest.id);
     }
     assert!(
-        loaded >= 1,
-        "no samples with a package.json under {}",
+        loaded.len() >= 14,
+        "every fixture under {} loads: {loaded:?}",
         dir.display()
     );
 }
 
 #[test]
-fn a_vscode_sample_reads_as_vs_code_does() {
-    let folder = vscode_samples_dir().join("helloworld-minimal-sample");
-    let Ok(manifest) = load_manifest(&folder, &context()) else {
-        panic!("no sample at {}", folder.display());
-    };
-    assert_eq!(manifest.id, "vscode-samples.helloworld-minimal-sample");
+fn a_vscode_fixture_reads_as_vs_code_does() {
+    let folder = vscode_fixtures_dir().join("hello-plain");
+    let manifest = load_manifest(&folder, &context())
+        .unwrap_or_else(|error| panic!("{}: {error}", folder.display()));
+    assert_eq!(manifest.id, "exthost-fixtures.hello-plain");
     assert_eq!(manifest.main.as_deref(), Some("./extension.js"));
     assert_eq!(
         manifest.activation_events,
-        events(&["onCommand:extension.helloWorld"])
+        events(&["onCommand:extension.helloWorld"]),
+        "`activationEvents: []` plus a contributed command"
+    );
+    let typescript = load_manifest(&vscode_fixtures_dir().join("hello-typescript"), &context())
+        .expect("hello-typescript");
+    assert_eq!(typescript.main.as_deref(), Some("./out/extension"));
+    assert_eq!(
+        typescript.activation_events,
+        events(&["onCommand:extension.helloWorld"]),
+        "the explicit event and the implicit one, once"
     );
 }
 

@@ -305,13 +305,37 @@ const windowObject = {};
 Object.defineProperties(windowObject, Object.getOwnPropertyDescriptors(shim.internal.windowMembers));
 Object.defineProperties(windowObject, Object.getOwnPropertyDescriptors(editorMembers));
 
+// Terminals, notebooks and tabs never exist here: their lists are empty and their events never fire; creating
+// one throws by name.
+const never = () => new shim.EventEmitter().event;
+Object.defineProperties(windowObject, Object.getOwnPropertyDescriptors({
+  get activeNotebookEditor() { return undefined; },
+  get activeTerminal() { return undefined; },
+  get terminals() { return []; },
+  get visibleNotebookEditors() { return []; },
+  tabGroups: Object.freeze({
+    all: Object.freeze([]),
+    activeTabGroup: Object.freeze({ isActive: true, viewColumn: 1, activeTab: undefined, tabs: Object.freeze([]) }),
+    onDidChangeTabGroups: never(),
+    onDidChangeTabs: never(),
+    close: () => Promise.resolve(false),
+  }),
+  onDidChangeActiveNotebookEditor: never(),
+  onDidChangeActiveTerminal: never(),
+  onDidChangeNotebookEditorSelection: never(),
+  onDidChangeNotebookEditorVisibleRanges: never(),
+  onDidChangeTerminalShellIntegration: never(),
+  onDidChangeTerminalState: never(),
+  onDidChangeVisibleNotebookEditors: never(),
+  onDidCloseTerminal: never(),
+  onDidEndTerminalShellExecution: never(),
+  onDidOpenTerminal: never(),
+  onDidStartTerminalShellExecution: never(),
+}));
+
 shim.window = shim.guard(windowObject, 'vscode.window', [
-  'activeNotebookEditor', 'activeTerminal', 'createInputBox', 'createQuickPick', 'createTerminal', 'createTreeView',
-  'createWebviewPanel', 'onDidChangeActiveNotebookEditor', 'onDidChangeActiveTerminal',
-  'onDidChangeNotebookEditorSelection', 'onDidChangeNotebookEditorVisibleRanges', 'onDidChangeTerminalShellIntegration',
-  'onDidChangeTerminalState', 'onDidChangeVisibleNotebookEditors', 'onDidCloseTerminal', 'onDidEndTerminalShellExecution',
-  'onDidOpenTerminal', 'onDidStartTerminalShellExecution', 'registerCustomEditorProvider', 'registerFileDecorationProvider',
-  'registerTerminalLinkProvider', 'registerTerminalProfileProvider', 'registerTreeDataProvider', 'registerUriHandler',
-  'registerWebviewPanelSerializer', 'registerWebviewViewProvider', 'showNotebookDocument', 'showOpenDialog',
-  'showSaveDialog', 'tabGroups', 'terminals', 'visibleNotebookEditors',
+  'createInputBox', 'createQuickPick', 'createTerminal', 'createTreeView', 'createWebviewPanel',
+  'registerCustomEditorProvider', 'registerFileDecorationProvider', 'registerTerminalLinkProvider',
+  'registerTerminalProfileProvider', 'registerTreeDataProvider', 'registerUriHandler', 'registerWebviewPanelSerializer',
+  'registerWebviewViewProvider', 'showNotebookDocument', 'showOpenDialog', 'showSaveDialog',
 ]);

@@ -347,6 +347,13 @@ shim.internal.workspaceMembers = {
   onWillDeleteFiles: never(),
   onWillRenameFiles: never(),
   onDidGrantWorkspaceTrust: never(),
+  get notebookDocuments() { return []; },
+  onDidChangeNotebookDocument: never(),
+  onDidCloseNotebookDocument: never(),
+  onDidOpenNotebookDocument: never(),
+  onDidSaveNotebookDocument: never(),
+  onWillSaveNotebookDocument: never(),
+  registerTaskProvider: (type, provider) => shim.internal.registerTaskProvider(type, provider),
   registerTextDocumentContentProvider,
   registerFileSystemProvider,
   fs: shim.guard(fileSystem, 'vscode.workspace.fs'),
@@ -361,8 +368,4 @@ shim.internal.workspaceMembers = {
   encode: (text) => Promise.resolve(shim.encodeUtf8(text)),
 };
 
-shim.internal.workspaceNotImplemented = [
-  'notebookDocuments', 'onDidChangeNotebookDocument', 'onDidCloseNotebookDocument', 'onDidOpenNotebookDocument',
-  'onDidSaveNotebookDocument', 'onWillSaveNotebookDocument', 'openNotebookDocument', 'registerNotebookSerializer',
-  'registerTaskProvider', 'save', 'saveAs',
-];
+shim.internal.workspaceNotImplemented = ['openNotebookDocument', 'registerNotebookSerializer', 'save', 'saveAs'];

@@ -529,8 +529,27 @@ function setTextDocumentLanguage(document, languageId) {
   return Promise.resolve(document);
 }
 
+// A language status item is kept with its properties; LSP has no place to show it.
+function createLanguageStatusItem(id, selector) {
+  if (typeof id !== 'string') throw shim.illegalArgument('id');
+  shim.warnOnce('exthost: language status items are not shown (LSP has no language status)');
+  return {
+    id,
+    selector,
+    name: undefined,
+    text: '',
+    detail: undefined,
+    severity: shim.LanguageStatusSeverity.Information,
+    command: undefined,
+    busy: false,
+    accessibilityInformation: undefined,
+    dispose() {},
+  };
+}
+
 shim.languages = shim.guard(Object.assign({
   match: (selector, document) => score(selector, document),
+  createLanguageStatusItem,
   createDiagnosticCollection,
   getDiagnostics,
   onDidChangeDiagnostics: diagnosticsChanged.event,
@@ -541,7 +560,7 @@ shim.languages = shim.guard(Object.assign({
     return new Disposable(() => {});
   },
 }, registrations), 'vscode.languages', [
-  'createLanguageStatusItem', 'registerCallHierarchyProvider', 'registerColorProvider', 'registerDocumentDropEditProvider',
+  'registerCallHierarchyProvider', 'registerColorProvider', 'registerDocumentDropEditProvider',
   'registerDocumentHighlightProvider', 'registerDocumentPasteEditProvider', 'registerDocumentRangeSemanticTokensProvider',
   'registerEvaluatableExpressionProvider', 'registerFoldingRangeProvider', 'registerInlayHintsProvider',
   'registerInlineCompletionItemProvider', 'registerInlineValuesProvider', 'registerLinkedEditingRangeProvider',

@@ -397,6 +397,7 @@ impl JsRuntime {
             "extensionPath": self.shared.root,
             "packageJSON": spec.package_json,
             "development": spec.development,
+            "vscodeVersion": crate::config::VSCODE_API_VERSION,
         })
         .to_string();
         let budget = Budget {

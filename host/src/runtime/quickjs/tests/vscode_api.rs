@@ -879,7 +879,7 @@ async fn es_modules_import_the_same_vscode_namespaces() {
                 same: vscode.window === window,
                 uri: Uri.file('/x').toString(),
                 position: new Position(1, 2).character,
-                namespaceMember: thrown(() => vscode.window.createTerminal),
+                namespaceMember: thrown(() => vscode.window.createTerminal()),
                 topLevel: vscode.Foo === undefined,
             };
         }";
@@ -897,16 +897,28 @@ async fn es_modules_import_the_same_vscode_namespaces() {
 }
 
 /// `{namespace: {members, not, notErrors}}` for the `vscode` module and every guarded object in it.
+/// `members` are the implemented ones; calling a `not` member (every member, for a missing namespace)
+/// must throw the naming error, and `notErrors` holds what it threw.
 async fn shim_tables() -> BTreeMap<String, Value> {
     let script = r#"
         const vscode = require('vscode');
         const NOT_IMPLEMENTED = Symbol.for('exthost.notImplemented');
+        const MISSING = Symbol.for('exthost.missing');
+        const thrown = (call) => { try { call(); return 'no error'; } catch (error) { return error.message; } };
         exports.activate = () => {
             const tables = {};
             const walk = (object, path) => {
-                const members = Object.keys(object);
                 const not = Array.from(object[NOT_IMPLEMENTED] || []);
-                const notErrors = not.map((name) => { try { object[name]; return 'no error'; } catch (error) { return error.message; } });
+                const members = Object.keys(object).filter((key) => !not.includes(key));
+                const notErrors = not.map((name) => {
+                    const value = object[name];
+                    if (typeof value === 'function') return thrown(() => value());
+                    const inner = Object.keys(value || {});
+                    if (!inner.length || value[MISSING] !== path + '.' + name) return 'not a missing namespace';
+                    const wrong = inner.map((key) => [key, thrown(() => value[key]())])
+                        .find(([key, message]) => message !== 'exthost does not implement ' + path + '.' + name + '.' + key);
+                    return wrong ? wrong.join(': ') : 'exthost does not implement ' + path + '.' + name;
+                });
                 tables[path] = { members, not, notErrors };
                 for (const key of members) {
                     const value = object[key];
@@ -1005,5 +1017,302 @@ async fn docs_list_exactly_what_the_shim_exports_and_what_throws() {
     assert!(
         missing_from_docs.is_empty() && wrong_status.is_empty() && not_in_shim.is_empty(),
         "docs/vscode-api.md is out of date.\nMissing from the docs: {missing_from_docs:#?}\nWrong status: {wrong_status:#?}\nDocumented but unknown to the shim: {not_in_shim:#?}"
+    );
+}
+
+/// The start of a bundle as esbuild writes it for `import * as vscode from "vscode"` in TypeScript.
+const ESBUILD_PRELUDE: &str = r#""use strict";
+var __defProp = Object.defineProperty;
+var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
+var __getOwnPropNames = Object.getOwnPropertyNames;
+var __hasOwnProp = Object.prototype.hasOwnProperty;
+var __export = (target, all) => {
+  for (var name in all)
+    __defProp(target, name, { get: all[name], enumerable: true });
+};
+var __copyProps = (to, from, except, desc) => {
+  if (from && typeof from === "object" || typeof from === "function") {
+    for (let key of __getOwnPropNames(from))
+      if (!__hasOwnProp.call(to, key) && key !== except)
+        __defProp(to, key, { get: () => from[key], enumerable: !(desc = __getOwnPropDesc(from, key)) || desc.enumerable });
+  }
+  return to;
+};
+var __toCommonJS = (mod) => __copyProps(__defProp({}, "__esModule", { value: true }), mod);
+var extension_exports = {};
+__export(extension_exports, {
+  activate: () => activate,
+  deactivate: () => deactivate
+});
+module.exports = __toCommonJS(extension_exports);
+const vscode = require("vscode");
+const vscode_1 = require("vscode");
+"#;
+
+fn bundle(body: &str) -> String {
+    format!("{ESBUILD_PRELUDE}{body}\nfunction deactivate() {{}}\n")
+}
+
+#[tokio::test]
+async fn namespaces_are_plain_objects_and_only_calls_of_missing_members_fail() {
+    let script = bundle(
+        r#"
+const thrown = (call) => { try { call(); return "no error"; } catch (error) { return error.message; } };
+function activate(context) {
+  const before = vscode.window.statusBarItem;
+  vscode.window.statusBarItem = (0, vscode_1.window.createStatusBarItem)(vscode.StatusBarAlignment.Left, 10);
+  vscode.workspace.myCache = { hits: 1 };
+  return {
+    unknownRead: before === undefined && vscode.languages.somethingElse === undefined && vscode.notAThing === undefined,
+    assignmentSticks: vscode.window.statusBarItem.alignment === vscode.StatusBarAlignment.Left && vscode.workspace.myCache.hits === 1,
+    inOperator: ["createTerminal" in vscode.window, "noSuchMember" in vscode.window],
+    featureCheck: typeof vscode.window.createTerminal,
+    missingCall: thrown(() => vscode.window.createTerminal({ name: "t" })),
+    missingNamespaceCall: thrown(() => (0, vscode_1.debug.registerDebugConfigurationProvider)("node", {})),
+    missingNamespaceProperty: vscode.debug.activeDebugSession === undefined,
+    neverFiring: typeof vscode.window.onDidCloseTerminal(() => {}).dispose,
+    emptyLists: [vscode.window.terminals.length, vscode.workspace.notebookDocuments.length],
+    spread: Object.keys({ ...vscode.commands }).includes("registerCommand"),
+  };
+}"#,
+    );
+    let harness = api_harness(&script, json!({}), package(json!({})));
+    assert_eq!(
+        harness.activate().await.expect("activate"),
+        json!({
+            "unknownRead": true,
+            "assignmentSticks": true,
+            "inOperator": [true, false],
+            "featureCheck": "function",
+            "missingCall": "exthost does not implement vscode.window.createTerminal",
+            "missingNamespaceCall": "exthost does not implement vscode.debug.registerDebugConfigurationProvider",
+            "missingNamespaceProperty": true,
+            "neverFiring": "function",
+            "emptyLists": [0, 0],
+            "spread": true,
+        })
+    );
+}
+
+#[tokio::test]
+async fn a_setting_contributed_without_default_reads_its_types_default() {
+    let script = bundle(
+        r#"
+function activate(context) {
+  const config = vscode.workspace.getConfiguration("lint");
+  const seen = [];
+  config.get("rules").forEach((rule) => seen.push(rule));
+  return {
+    rules: config.get("rules"),
+    options: config.get("options"),
+    enabled: config.get("enabled"),
+    depth: config.get("depth"),
+    ratio: config.get("ratio"),
+    path: config.get("path"),
+    either: config.get("either"),
+    nothing: config.get("nothing"),
+    given: config.get("given"),
+    seen: seen.length,
+  };
+}"#,
+    );
+    let package_json = package(json!({ "contributes": { "configuration": [{ "title": "Lint", "properties": {
+        "lint.rules": { "type": "array", "items": { "type": "string" } },
+        "lint.options": { "type": "object" },
+        "lint.enabled": { "type": "boolean" },
+        "lint.depth": { "type": "integer" },
+        "lint.ratio": { "type": "number" },
+        "lint.path": { "type": "string" },
+        "lint.either": { "type": ["boolean", "string"] },
+        "lint.nothing": { "type": "null" },
+        "lint.given": { "type": "array", "default": ["a"] },
+    } }] } }));
+    let harness = api_harness(&script, json!({}), package_json);
+    assert_eq!(
+        harness.activate().await.expect("activate"),
+        json!({
+            "rules": [], "options": {}, "enabled": false, "depth": 0, "ratio": 0, "path": "",
+            "either": false, "nothing": null, "given": ["a"], "seen": 0,
+        })
+    );
+}
+
+#[tokio::test]
+async fn every_exported_class_is_a_constructor_that_can_be_subclassed() {
+    // As vscode-languageclient does at load time: `class ProtocolCallHierarchyItem extends code.CallHierarchyItem`.
+    let script = bundle(
+        r#"
+class ProtocolCallHierarchyItem extends vscode.CallHierarchyItem {
+  constructor(kind, name, detail, uri, range, selectionRange, data) {
+    super(kind, name, detail, uri, range, selectionRange);
+    if (data !== undefined) this.data = data;
+  }
+}
+class ProtocolTypeHierarchyItem extends vscode.TypeHierarchyItem {
+  constructor(kind, name, detail, uri, range, selectionRange, data) {
+    super(kind, name, detail, uri, range, selectionRange);
+    if (data !== undefined) this.data = data;
+  }
+}
+class ProtocolInlayHint extends vscode.InlayHint {
+  constructor(position, label, kind) { super(position, label, kind); }
+}
+class ProtocolCompletionItem extends vscode.CompletionItem {
+  constructor(label) { super(label); }
+}
+class ProtocolCodeLens extends vscode.CodeLens {
+  constructor(range) { super(range); }
+}
+class ProtocolDocumentLink extends vscode.DocumentLink {
+  constructor(range, target) { super(range, target); }
+}
+class ProtocolCodeAction extends vscode.CodeAction {
+  constructor(title, data) { super(title); this.data = data; }
+}
+class ProtocolDiagnostic extends vscode.Diagnostic {
+  constructor(range, message, severity, data) { super(range, message, severity); this.data = data; }
+}
+// Arguments for the classes whose constructors check them.
+const ARGUMENTS = {
+  Position: [0, 0], Range: [0, 0, 0, 1], Selection: [0, 0, 0, 1], Hover: ["text"], Location: [vscode.Uri.file("/a"), new vscode.Position(0, 0)],
+  TextEdit: [new vscode.Range(0, 0, 0, 0), ""], Diagnostic: [new vscode.Range(0, 0, 0, 0), "m"], Disposable: [() => {}],
+  DocumentSymbol: ["s", "", 1, new vscode.Range(0, 0, 0, 0), new vscode.Range(0, 0, 0, 0)], SymbolInformation: ["s", 1, "", new vscode.Location(vscode.Uri.file("/a"), new vscode.Position(0, 0))],
+  CodeLens: [new vscode.Range(0, 0, 0, 0)], DocumentLink: [new vscode.Range(0, 0, 0, 1)], CodeActionKind: ["quickfix"], Uri: ["file", "", "/a", "", ""],
+  SemanticTokensLegend: [[]], SemanticTokens: [new Uint32Array(0)], SemanticTokensEdits: [[]], SemanticTokensEdit: [0, 0], RelativePattern: ["/w", "*.ts"],
+  DiagnosticRelatedInformation: [new vscode.Location(vscode.Uri.file("/a"), new vscode.Position(0, 0)), "m"], SnippetString: [""], MarkdownString: [""],
+  ProcessExecution: ["node"], NotebookRange: [0, 1], ThemeIcon: ["x"], ThemeColor: ["x"], FileSystemError: ["m"],
+};
+function activate(context) {
+  const results = {};
+  for (const name of Object.keys(vscode)) {
+    const value = vscode[name];
+    if (typeof value !== "function" || !/^[A-Z]/.test(name)) continue;
+    try {
+      const Sub = class extends value { constructor(...args) { super(...args); this.extended = true; } };
+      const made = new Sub(...(ARGUMENTS[name] || []));
+      results[name] = made instanceof value && made.extended === true && Object.getPrototypeOf(Sub) === value ? "ok" : "not an instance";
+    } catch (error) {
+      results[name] = String(error && error.message);
+    }
+  }
+  const uri = vscode.Uri.file("/w/a.ts");
+  const range = new vscode.Range(1, 0, 1, 4);
+  const item = new ProtocolCallHierarchyItem(vscode.SymbolKind.Function, "main", "detail", uri, range, range, { id: 1 });
+  const type = new ProtocolTypeHierarchyItem(vscode.SymbolKind.Class, "Base", "", uri, range, range);
+  const hint = new ProtocolInlayHint(new vscode.Position(1, 4), ": number", vscode.InlayHintKind.Type);
+  return {
+    results,
+    classes: Object.keys(results).length,
+    item: [item.name, item.kind, item.detail, item.uri.toString(), item.range.start.line, item.data.id, item instanceof vscode.CallHierarchyItem],
+    type: [type.name, type.kind, type instanceof vscode.TypeHierarchyItem],
+    hint: [hint.label, hint.kind, hint.position.character],
+    others: [new ProtocolCompletionItem("x").label, new ProtocolCodeLens(range).isResolved, new ProtocolDocumentLink(range).range.end.character,
+      new ProtocolCodeAction("fix", 1).title, new ProtocolDiagnostic(range, "m", 0, 2).severity],
+    callName: vscode.CallHierarchyItem.name,
+  };
+}"#,
+    );
+    let harness = api_harness(&script, json!({}), package(json!({})));
+    let answer = harness.activate().await.expect("activate");
+    let failures: BTreeMap<String, Value> = answer["results"]
+        .as_object()
+        .expect("results")
+        .iter()
+        .filter(|(_, result)| *result != "ok")
+        .map(|(name, result)| (name.clone(), result.clone()))
+        .collect();
+    assert!(failures.is_empty(), "classes that cannot be subclassed: {failures:#?}");
+    assert!(
+        answer["classes"].as_u64().unwrap_or(0) >= 120,
+        "{}",
+        answer["classes"]
+    );
+    assert_eq!(
+        answer["item"],
+        json!(["main", 11, "detail", "file:///w/a.ts", 1, 1, true])
+    );
+    assert_eq!(answer["type"], json!(["Base", 4, true]));
+    assert_eq!(answer["hint"], json!([": number", 1, 4]));
+    assert_eq!(answer["others"], json!(["x", false, 4, "fix", 0]));
+    assert_eq!(answer["callName"], json!("CallHierarchyItem"));
+}
+
+#[tokio::test]
+async fn task_providers_and_language_status_items_work_in_activate() {
+    // As markdownlint and prettier do in `activate`.
+    let script = bundle(
+        r#"
+const thrown = async (call) => { try { await call(); return "no error"; } catch (error) { return error.message; } };
+class LintTaskProvider {
+  provideTasks(token) {
+    const fix = new vscode.Task({ type: "markdownlint", fix: true }, vscode.TaskScope.Workspace, "Fix all", "markdownlint",
+      new vscode.ShellExecution("markdownlint", ["--fix", "."]), "$markdownlint");
+    fix.group = vscode.TaskGroup.Build;
+    const legacy = new vscode.Task({ type: "markdownlint" }, "Lint", "markdownlint", new vscode.ProcessExecution("markdownlint", { cwd: "/w" }));
+    const custom = new vscode.Task({ type: "markdownlint" }, vscode.TaskScope.Global, "Custom", "markdownlint",
+      new vscode.CustomExecution(async () => ({ onDidWrite: () => {}, open() {}, close() {} })));
+    return [fix, legacy, custom];
+  }
+  resolveTask(task) { return task; }
+}
+async function activate(context) {
+  context.subscriptions.push((0, vscode_1.tasks.registerTaskProvider)("markdownlint", new LintTaskProvider()));
+  context.subscriptions.push(vscode.workspace.registerTaskProvider("other", { provideTasks: () => [] }));
+  const status = (0, vscode_1.languages.createLanguageStatusItem)("prettier.status", [{ language: "markdown" }]);
+  status.text = "Prettier";
+  status.severity = vscode.LanguageStatusSeverity.Warning;
+  context.subscriptions.push(status);
+  const tasks = await vscode.tasks.fetchTasks({ type: "markdownlint" });
+  const [fix, legacy, custom] = tasks;
+  return {
+    count: tasks.length,
+    other: (await vscode.tasks.fetchTasks({ type: "other" })).length,
+    fix: [fix.name, fix.source, fix.scope, fix.execution.command, fix.execution.args, fix.problemMatchers, fix.group.id, fix.definition.fix],
+    legacy: [legacy.name, legacy.scope, legacy.execution.process, legacy.execution.args, legacy.execution.options.cwd],
+    custom: typeof custom.execution.callback,
+    shellLine: new vscode.ShellExecution("npm run lint").commandLine,
+    groups: [vscode.TaskGroup.Clean.id, vscode.TaskGroup.Rebuild.label, vscode.TaskGroup.Test.id],
+    run: await thrown(() => vscode.tasks.executeTask(fix)),
+    executions: vscode.tasks.taskExecutions.length,
+    status: [status.id, status.text, status.severity, vscode.LanguageStatusSeverity.Error],
+  };
+}"#,
+    );
+    let harness = api_harness(&script, json!({}), package(json!({})));
+    assert_eq!(
+        harness.activate().await.expect("activate"),
+        json!({
+            "count": 3,
+            "other": 0,
+            "fix": ["Fix all", "markdownlint", 2, "markdownlint", ["--fix", "."], ["$markdownlint"], "build", true],
+            "legacy": ["Lint", null, "markdownlint", [], "/w"],
+            "custom": "function",
+            "shellLine": "npm run lint",
+            "groups": ["clean", "Rebuild", "test"],
+            "run": "exthost cannot run tasks (Fix all): an LSP editor has no terminal to run them in (vscode.tasks.executeTask)",
+            "executions": 0,
+            "status": ["prettier.status", "Prettier", 1, 2],
+        })
+    );
+}
+
+#[tokio::test]
+async fn l10n_formats_messages_as_vscode_does_without_a_bundle() {
+    let script = bundle(
+        r#"
+function activate(context) {
+  return [
+    vscode.l10n.t("Hello {0}, you have {1} new {1}", "Ada", 3),
+    (0, vscode_1.l10n.t)("Hello {name}", { name: "Ada" }),
+    vscode.l10n.t({ message: "Fixed {0} problems", args: [2], comment: ["count"] }),
+    vscode.l10n.t("Kept {missing}"),
+    vscode.l10n.bundle === undefined,
+  ];
+}"#,
+    );
+    let harness = api_harness(&script, json!({}), package(json!({})));
+    assert_eq!(
+        harness.activate().await.expect("activate"),
+        json!(["Hello Ada, you have 3 new 3", "Hello Ada", "Fixed 2 problems", "Kept {missing}", true])
     );
 }

@@ -204,6 +204,15 @@ impl Providers {
 
     /// The providers of `method` whose selector matches the document, best match first (VS Code's score).
     pub fn matching(&self, method: &str, uri: &str, language: &str) -> Vec<Provider> {
+        self.matching_groups(method, uri, language)
+            .into_iter()
+            .flatten()
+            .collect()
+    }
+
+    /// The providers of `method` matching the document in groups of equal score, the best group first
+    /// and the latest registration first within a group (VS Code's `orderedGroups`).
+    pub fn matching_groups(&self, method: &str, uri: &str, language: &str) -> Vec<Vec<Provider>> {
         let mut scored: Vec<(u32, usize, &Provider)> = self
             .providers
             .iter()
@@ -214,7 +223,14 @@ impl Providers {
             .collect();
         // Higher score first; among equals, the latest registration first (as VS Code orders them).
         scored.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
-        scored.into_iter().map(|(_, _, p)| p.clone()).collect()
+        let mut groups: Vec<(u32, Vec<Provider>)> = Vec::new();
+        for (score, _, provider) in scored {
+            match groups.last_mut() {
+                Some((last, group)) if *last == score => group.push(provider.clone()),
+                _ => groups.push((score, vec![provider.clone()])),
+            }
+        }
+        groups.into_iter().map(|(_, group)| group).collect()
     }
 
     /// The provider `extension` registered with `handle`, if it still exists.
@@ -389,9 +405,30 @@ pub struct ProviderAnswer {
     pub result: Value,
 }
 
-/// Merges the answers of every matching provider into one LSP result, as VS Code does: completions,
-/// locations, code actions, lenses, symbols and links are concatenated; hovers are joined; for
-/// formatting, signature help, rename and semantic tokens the best provider that answered wins.
+/// Whether `method` asks its providers group by group, as VS Code's completion does: groups of equal
+/// selector score from the best, stopping at the first group that returned items. Every other feature
+/// asks all matching providers at once (VS Code's `ordered`): hovers, locations, code actions, lenses,
+/// symbols and links from all of them; formatting, signature help, rename and semantic tokens from the
+/// best one that answered.
+pub fn asks_by_group(method: &str) -> bool {
+    method == "textDocument/completion"
+}
+
+/// Whether a merged answer of `method` holds something (for completion: at least one item).
+pub fn has_items(method: &str, merged: &Value) -> bool {
+    match method {
+        "textDocument/completion" => merged
+            .get("items")
+            .and_then(Value::as_array)
+            .is_some_and(|items| !items.is_empty()),
+        _ => !merged.is_null(),
+    }
+}
+
+/// Merges the answers of the providers asked into one LSP result, as VS Code does: completions (of one
+/// group, see [`asks_by_group`]), locations, code actions, lenses, symbols and links are concatenated;
+/// hovers are joined; for formatting, signature help, rename and semantic tokens the best provider that
+/// answered wins.
 pub fn merge(method: &str, answers: Vec<ProviderAnswer>) -> Value {
     let answers: Vec<ProviderAnswer> = answers
         .into_iter()
@@ -647,6 +684,12 @@ mod tests {
             .map(|p| p.extension)
             .collect();
         assert_eq!(order, ["c.x", "b.x", "a.x"]);
+        let groups: Vec<Vec<String>> = providers
+            .matching_groups("textDocument/hover", "file:///a.rs", "rust")
+            .into_iter()
+            .map(|group| group.into_iter().map(|p| p.extension).collect())
+            .collect();
+        assert_eq!(groups, [vec!["c.x", "b.x"], vec!["a.x"]]);
         assert_eq!(providers.remove_extension("b.x").len(), 1);
         assert!(
             providers

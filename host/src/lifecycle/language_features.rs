@@ -1,6 +1,6 @@
 //! Language features through extensions: providers registered (and announced to the editor), LSP
-//! requests fanned out in parallel to every matching provider under its extension's time limit and
-//! merged, resolve requests routed back, and diagnostics published as a union.
+//! requests fanned out in parallel to the matching providers under their extension's time limit (for
+//! completion, group by group of equal selector score, as VS Code does) and merged, resolve requests routed back, and diagnostics published as a union.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -9,13 +9,16 @@ use serde_json::{Value, json};
 
 use super::{Lifecycle, LifecycleState, call_with_grace};
 use crate::bridge::{
-    DEFAULT_TRIGGER_CHARACTERS, PROVIDER_METHODS, Provider, ProviderAnswer, RESOLVE_METHODS, merge,
-    provider_method, unwrap_route, wrap_route,
+    DEFAULT_TRIGGER_CHARACTERS, PROVIDER_METHODS, Provider, ProviderAnswer, RESOLVE_METHODS,
+    asks_by_group, has_items, merge, provider_method, unwrap_route, wrap_route,
 };
 use crate::runtime::{RuntimeHandle, RuntimeRequest};
 
 /// Cancels the tokens of provider calls still running when the request is dropped (the editor sent
 /// `$/cancelRequest`, so the server aborted the request's task).
+/// A provider to ask, its extension's runtime and call limit.
+type ProviderCall = (Provider, RuntimeHandle, std::time::Duration);
+
 struct CancelOnDrop {
     calls: Vec<(RuntimeHandle, u64)>,
     finished: bool,
@@ -203,7 +206,7 @@ impl Lifecycle {
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_owned();
-        let calls: Vec<(Provider, RuntimeHandle, std::time::Duration)> = {
+        let groups: Vec<Vec<ProviderCall>> = {
             let state = self.lock();
             let language = state
                 .session
@@ -211,17 +214,48 @@ impl Lifecycle {
                 .get(&uri)
                 .map_or("plaintext", |d| d.language_id.as_str())
                 .to_owned();
-            state
+            let groups = state
                 .providers
-                .matching(registered, &uri, &language)
+                .matching_groups(registered, &uri, &language);
+            let groups = if asks_by_group(method) {
+                groups
+            } else {
+                vec![groups.into_iter().flatten().collect()]
+            };
+            groups
                 .into_iter()
-                .filter_map(|provider| {
-                    let runtime = state.running.get(&provider.extension)?.runtime.clone()?;
-                    let limit = self.call_limit(&state, &provider.extension);
-                    Some((provider, runtime, limit))
+                .map(|group| {
+                    group
+                        .into_iter()
+                        .filter_map(|provider| {
+                            let runtime =
+                                state.running.get(&provider.extension)?.runtime.clone()?;
+                            let limit = self.call_limit(&state, &provider.extension);
+                            Some((provider, runtime, limit))
+                        })
+                        .collect()
                 })
                 .collect()
         };
+        let mut merged = Value::Null;
+        for group in groups {
+            let answers = self.ask_providers(method, &params, group).await;
+            merged = merge(method, answers);
+            if has_items(method, &merged) {
+                break;
+            }
+        }
+        merged
+    }
+
+    /// Asks `calls` in parallel, each under its extension's call limit; a provider that throws or times
+    /// out drops out (a broken limit also fails its extension).
+    async fn ask_providers(
+        self: &Arc<Self>,
+        method: &str,
+        params: &Value,
+        calls: Vec<ProviderCall>,
+    ) -> Vec<ProviderAnswer> {
         let mut guard = CancelOnDrop {
             calls: Vec::new(),
             finished: false,
@@ -260,7 +294,7 @@ impl Lifecycle {
                 }
             }
         }
-        merge(method, answers)
+        answers
     }
 
     /// Runs a built-in `vscode.execute*Provider` command: arguments are `[uri, position?]` (a URI string or

@@ -12,6 +12,7 @@ use crate::bridge::{
     DEFAULT_TRIGGER_CHARACTERS, PROVIDER_METHODS, Provider, ProviderAnswer, RESOLVE_METHODS,
     asks_by_group, has_items, merge, provider_method, unwrap_route, wrap_route,
 };
+use crate::client_capabilities::{ClientCapabilities, POSITION_ENCODING};
 use crate::runtime::{RuntimeHandle, RuntimeRequest};
 
 /// Cancels the tokens of provider calls still running when the request is dropped (the editor sent
@@ -52,6 +53,7 @@ impl Lifecycle {
     pub fn provider_capabilities(&self) -> serde_json::Map<String, Value> {
         let state = self.lock();
         let mut capabilities = serde_json::Map::new();
+        capabilities.insert("positionEncoding".to_owned(), json!(POSITION_ENCODING));
         for provider in PROVIDER_METHODS {
             if self.dynamic_registration(&state, provider.method) {
                 continue;
@@ -245,7 +247,19 @@ impl Lifecycle {
                 break;
             }
         }
+        self.client_capabilities().adapt(method, &mut merged);
         merged
+    }
+
+    /// What the editor said it can take, from its `initialize` capabilities.
+    fn client_capabilities(&self) -> ClientCapabilities {
+        let state = self.lock();
+        let capabilities = state
+            .session
+            .initialize_params
+            .as_ref()
+            .and_then(|params| params.get("capabilities"));
+        ClientCapabilities::new(capabilities.unwrap_or(&Value::Null))
     }
 
     /// Asks `calls` in parallel, each under its extension's call limit; a provider that throws or times
@@ -356,6 +370,7 @@ impl Lifecycle {
         match call_with_grace(&runtime, request, limit, &format!("provider {method}")).await {
             Ok(mut resolved) if !resolved.is_null() => {
                 wrap_route(&mut resolved, &route.extension, route.handle);
+                self.client_capabilities().adapt(method, &mut resolved);
                 resolved
             }
             Ok(_) => item,

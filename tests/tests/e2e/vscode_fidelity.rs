@@ -4,7 +4,7 @@
 //! them, hovers merged, a current `engines.vscode` accepted with missing members failing by name when
 //! called.
 
-use exthost_e2e::{Host, HostOptions};
+use exthost_e2e::{Host, HostOptions, isolated_command};
 use exthost_protocol::ResponsePayload;
 use serde_json::{Value, json};
 
@@ -172,4 +172,128 @@ async fn a_current_engines_vscode_is_accepted_and_missing_members_fail_when_call
     // The extension itself keeps running.
     assert_eq!(host.extension("fidelity.modern").await["state"], "enabled");
     assert_eq!(host.shutdown().await, 0);
+}
+
+/// An extension offering what eglot tripped over: a snippet completion with markdown documentation and
+/// insert/replace ranges, a markdown hover, signature help with markdown documentation.
+fn rich_extension(dir: &std::path::Path) {
+    vscode_extension(
+        dir,
+        "rich",
+        json!({ "activationEvents": ["onLanguage:plaintext"] }),
+        &tsc_bundle(
+            r#"
+  const selector = { language: "plaintext" };
+  context.subscriptions.push(
+    (0, vscode_1.languages.registerCompletionItemProvider)(selector, {
+      provideCompletionItems(document, position) {
+        const todo = new vscode.CompletionItem("TODO", vscode.CompletionItemKind.Snippet);
+        todo.insertText = new vscode.SnippetString("TODO: ${1:what}");
+        todo.documentation = new vscode.MarkdownString("**Something** still to do");
+        const word = new vscode.CompletionItem("word");
+        word.range = { inserting: new vscode.Range(position.line, 0, position.line, position.character),
+                       replacing: new vscode.Range(position.line, 0, position.line, position.character + 3) };
+        return [todo, word];
+      },
+    }),
+    vscode.languages.registerHoverProvider(selector, {
+      provideHover: () => new vscode.Hover(new vscode.MarkdownString("**TODO** — a task to do")),
+    }),
+    vscode.languages.registerSignatureHelpProvider(selector, {
+      provideSignatureHelp() {
+        const signature = new vscode.SignatureInformation("todo(what)", new vscode.MarkdownString("Adds a *task*"));
+        signature.parameters = [new vscode.ParameterInformation("what", new vscode.MarkdownString("`what` to do"))];
+        const help = new vscode.SignatureHelp();
+        help.signatures = [signature];
+        return help;
+      },
+    }, "("),
+  );"#,
+        ),
+    );
+}
+
+#[tokio::test]
+async fn a_narrow_client_gets_plain_text_one_range_and_utf16() {
+    let dir = tempfile::tempdir().unwrap();
+    rich_extension(dir.path());
+    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
+    // What eglot 1.9 announces for these features.
+    let init = host
+        .initialize(json!({"capabilities": {
+            "general": {"positionEncodings": ["utf-32", "utf-8", "utf-16"]},
+            "textDocument": {
+                "completion": {"dynamicRegistration": false, "completionItem": {"snippetSupport": false}, "contextSupport": true},
+                "hover": {"dynamicRegistration": false, "contentFormat": ["plaintext"]},
+                "signatureHelp": {"dynamicRegistration": false, "signatureInformation": {"parameterInformation": {"labelOffsetSupport": true}}},
+            },
+        }}))
+        .await;
+    assert_eq!(init["capabilities"]["positionEncoding"], "utf-16");
+    let uri = "file:///tmp/fidelity/notes.txt";
+    open(&mut host, uri, "plaintext", "todo(").await;
+    let at = json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 2}});
+    let list = host.call("textDocument/completion", at.clone()).await;
+    let items = list["items"].as_array().expect("items");
+    assert_eq!(items[0]["insertText"], "TODO: what", "{list:#}");
+    assert_eq!(items[0]["insertTextFormat"], 1);
+    assert_eq!(items[0]["documentation"], "Something still to do");
+    let range = json!({"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 2}});
+    assert_eq!(
+        items[1]["textEdit"],
+        json!({"newText": "word", "range": range}),
+        "{list:#}"
+    );
+    let hover = host.call("textDocument/hover", at.clone()).await;
+    assert_eq!(
+        hover["contents"],
+        json!({"kind": "plaintext", "value": "TODO — a task to do"})
+    );
+    let help = host.call("textDocument/signatureHelp", at).await;
+    assert_eq!(help["signatures"][0]["documentation"], "Adds a task", "{help:#}");
+    assert_eq!(
+        help["signatures"][0]["parameters"][0]["documentation"],
+        "what to do"
+    );
+    assert_eq!(host.shutdown().await, 0);
+}
+
+#[tokio::test]
+async fn a_wide_client_gets_snippets_markdown_and_insert_replace_edits() {
+    let dir = tempfile::tempdir().unwrap();
+    rich_extension(dir.path());
+    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
+    let init = host.initialize(json!({})).await;
+    assert_eq!(init["capabilities"]["positionEncoding"], "utf-16");
+    let uri = "file:///tmp/fidelity/notes.txt";
+    open(&mut host, uri, "plaintext", "todo(").await;
+    let at = json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 2}});
+    let list = host.call("textDocument/completion", at.clone()).await;
+    let items = list["items"].as_array().expect("items");
+    assert_eq!(items[0]["insertText"], "TODO: ${1:what}", "{list:#}");
+    assert_eq!(items[0]["insertTextFormat"], 2);
+    assert_eq!(items[0]["documentation"]["kind"], "markdown");
+    assert!(items[1]["textEdit"].get("insert").is_some(), "{list:#}");
+    let hover = host.call("textDocument/hover", at).await;
+    assert_eq!(
+        hover["contents"],
+        json!({"kind": "markdown", "value": "**TODO** — a task to do"})
+    );
+    assert_eq!(host.shutdown().await, 0);
+}
+
+#[tokio::test]
+async fn logs_written_to_a_pipe_carry_no_terminal_colour_codes() {
+    let home = tempfile::tempdir().unwrap();
+    let output = isolated_command(home.path(), None)
+        .arg("serve")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .await
+        .expect("run exthost serve");
+    let log = String::from_utf8_lossy(&output.stderr);
+    assert!(log.contains("DEBUG") || log.contains("INFO"), "{log}");
+    assert!(!log.contains('\u{1b}'), "colour codes in a piped log: {log:?}");
 }

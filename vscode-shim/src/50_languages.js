@@ -509,12 +509,16 @@ function getDiagnostics(uri) {
 
 // ---------------------------------------------------------------- languages
 
+// Every language id any extension contributes (exthost's own definitions are the built-in extension
+// `exthost.languages`), and those of the open documents.
 function getLanguages() {
   const languages = new Set(['plaintext']);
   for (const document of shim.documents.all()) languages.add(document.languageId);
-  const contributes = host.packageJSON && host.packageJSON.contributes;
-  for (const language of (contributes && Array.isArray(contributes.languages) ? contributes.languages : [])) {
-    if (language && typeof language.id === 'string') languages.add(language.id);
+  for (const extension of shim.extensions.all) {
+    const contributes = extension.packageJSON && extension.packageJSON.contributes;
+    for (const language of (contributes && Array.isArray(contributes.languages) ? contributes.languages : [])) {
+      if (language && typeof language.id === 'string') languages.add(language.id);
+    }
   }
   return Promise.resolve(Array.from(languages).sort());
 }

@@ -2,7 +2,7 @@
 //! written as bundlers and `tsc` emit them (CommonJS, `require("vscode")`, `(0, vscode_1.fn)(…)` calls)
 //! with VS Code `package.json` manifests. Completion providers ranked by selector score as VS Code ranks
 //! them, hovers merged, a current `engines.vscode` accepted with missing members failing by name when
-//! called.
+//! called, answers converted to what a narrow client takes, and the built-in language definitions.
 
 use exthost_e2e::{Host, HostOptions, isolated_command};
 use exthost_protocol::ResponsePayload;
@@ -296,4 +296,77 @@ async fn logs_written_to_a_pipe_carry_no_terminal_colour_codes() {
     let log = String::from_utf8_lossy(&output.stderr);
     assert!(log.contains("DEBUG") || log.contains("INFO"), "{log}");
     assert!(!log.contains('\u{1b}'), "colour codes in a piped log: {log:?}");
+}
+
+#[tokio::test]
+async fn built_in_language_definitions_are_readable_as_in_vscode() {
+    let dir = tempfile::tempdir().unwrap();
+    // As an extension that looks up the comment delimiters of the document's language.
+    vscode_extension(
+        dir.path(),
+        "commenter",
+        json!({
+            "activationEvents": ["onCommand:commenter.describe"],
+            "contributes": { "commands": [{ "command": "commenter.describe", "title": "Describe languages" }] },
+        }),
+        &tsc_bundle(
+            r#"
+  context.subscriptions.push((0, vscode_1.commands.registerCommand)("commenter.describe", async (languageId) => {
+    const ids = await (0, vscode_1.languages.getLanguages)();
+    const owners = vscode.extensions.all.filter((extension) =>
+      ((extension.packageJSON.contributes || {}).languages || []).some((language) => language.id === languageId));
+    const owner = owners[0];
+    const language = owner.packageJSON.contributes.languages.find((entry) => entry.id === languageId);
+    const file = vscode.Uri.joinPath(owner.extensionUri, language.configuration);
+    const configuration = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(file)));
+    return { count: ids.length, ids, owner: owner.id, extensions: language.extensions, comments: configuration.comments,
+             brackets: configuration.brackets, same: vscode.extensions.getExtension("exthost.languages").id };
+  }));"#,
+        ),
+    );
+    let mut host = Host::spawn(HostOptions {
+        builtin: Some(exthost_e2e::repository_root().join("extensions/examples")),
+        ..HostOptions::with_dirs(&[dir.path()])
+    });
+    host.initialize(json!({})).await;
+    let describe = |id: &str| json!({"command": "commenter.describe", "arguments": [id]});
+    let javascript = host
+        .call("workspace/executeCommand", describe("javascript"))
+        .await;
+    assert!(javascript["count"].as_u64().unwrap_or(0) >= 30, "{javascript:#}");
+    let ids: Vec<&str> = javascript["ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    for id in [
+        "c", "cpp", "csharp", "css", "go", "html", "java", "javascript", "json", "markdown", "php",
+        "python", "ruby", "rust", "shellscript", "sql", "typescript", "yaml",
+    ] {
+        assert!(ids.contains(&id), "{id} missing from {ids:?}");
+    }
+    assert_eq!(javascript["owner"], "exthost.languages");
+    assert_eq!(javascript["same"], "exthost.languages");
+    assert!(
+        javascript["extensions"]
+            .as_array()
+            .unwrap()
+            .contains(&json!(".js"))
+    );
+    assert_eq!(
+        javascript["comments"],
+        json!({"lineComment": "//", "blockComment": ["/*", "*/"]})
+    );
+    assert_eq!(
+        javascript["brackets"],
+        json!([["{", "}"], ["[", "]"], ["(", ")"]])
+    );
+    let python = host
+        .call("workspace/executeCommand", describe("python"))
+        .await;
+    assert_eq!(python["comments"]["lineComment"], "#");
+    let sql = host.call("workspace/executeCommand", describe("sql")).await;
+    assert_eq!(sql["comments"]["lineComment"], "--");
+    assert_eq!(host.shutdown().await, 0);
 }

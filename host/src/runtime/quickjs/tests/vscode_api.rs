@@ -1316,3 +1316,24 @@ function activate(context) {
         json!(["Hello Ada, you have 3 new 3", "Hello Ada", "Fixed 2 problems", "Kept {missing}", true])
     );
 }
+
+#[tokio::test]
+async fn locale_compare_answers_as_node_does_for_ascii() {
+    // The expected values are what Node 20 (ICU) answers for the same calls.
+    let script = r#"
+        const pairs = [['a','B'],['B','a'],['a','A'],['A','a'],['a','b'],['abc','ABD'],['résumé','resume'],['a','á'],
+                       ['Z','a'],['_','a'],['a','_'],['10','9'],['','a'],['x','x'],['a-b','ab'],['a b','ab'],['aB','Ab'],
+                       ['file10.txt','file9.txt'],['Item 2','item 10']];
+        exports.activate = () => pairs.map(([a, b]) => [a.localeCompare(b), a.localeCompare(b, undefined, { sensitivity: 'base' }),
+            a.localeCompare(b, 'en', { sensitivity: 'accent' }), a.localeCompare(b, undefined, { numeric: true })]);"#;
+    let harness = api_harness(script, json!({}), package(json!({})));
+    assert_eq!(
+        harness.activate().await.expect("activate"),
+        json!([
+            [-1, -1, -1, -1], [1, 1, 1, 1], [-1, 0, 0, -1], [1, 0, 0, 1], [-1, -1, -1, -1], [-1, -1, -1, -1],
+            [1, 0, 1, 1], [-1, 0, -1, -1], [1, 1, 1, 1], [-1, -1, -1, -1], [1, 1, 1, 1], [-1, -1, -1, 1],
+            [-1, -1, -1, -1], [0, 0, 0, 0], [-1, -1, -1, -1], [-1, -1, -1, -1], [-1, 0, 0, -1],
+            [-1, -1, -1, 1], [1, 1, 1, -1],
+        ])
+    );
+}

@@ -6,6 +6,8 @@
 
 use exthost_e2e::{Host, HostOptions, isolated_command};
 use exthost_protocol::ResponsePayload;
+use std::collections::{BTreeMap, BTreeSet};
+
 use serde_json::{Value, json};
 
 /// Writes a VS Code-style extension: `package.json` and a bundled `dist/extension.js`.
@@ -369,4 +371,191 @@ async fn built_in_language_definitions_are_readable_as_in_vscode() {
     let sql = host.call("workspace/executeCommand", describe("sql")).await;
     assert_eq!(sql["comments"]["lineComment"], "--");
     assert_eq!(host.shutdown().await, 0);
+}
+
+/// `index.d.ts` of `@types/vscode` without comments.
+fn strip_comments(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("/*") {
+        out.push_str(&rest[..start]);
+        rest = rest[start + 2..]
+            .find("*/")
+            .map_or("", |end| &rest[start + 2 + end + 2..]);
+    }
+    out.push_str(rest);
+    out.lines()
+        .map(|line| line.find("//").map_or(line, |at| &line[..at]))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The names `@types/vscode` exports from `declare module 'vscode'`.
+struct DeclaredApi {
+    /// Top-level classes, enums, functions and constants: `(kind, name)`.
+    top: Vec<(String, String)>,
+    /// Each namespace's functions and constants.
+    namespaces: BTreeMap<String, Vec<String>>,
+    /// `(namespace, member)` of the namespace members that are functions.
+    functions: BTreeSet<(String, String)>,
+}
+
+/// Reads [`DeclaredApi`] from `index.d.ts`.
+fn declared_api(text: &str) -> DeclaredApi {
+    let mut top = Vec::new();
+    let mut functions = BTreeSet::new();
+    let mut namespaces: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut depth: i64 = 0;
+    let mut namespace: Option<String> = None;
+    for line in strip_comments(text).lines() {
+        let line = line.trim();
+        let words: Vec<&str> = line
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .filter(|word| !word.is_empty())
+            .collect();
+        if words.first() == Some(&"export") && words.len() >= 3 {
+            let (kind, name) = (words[1], words[2].to_owned());
+            match (depth, kind) {
+                (1, "namespace") => {
+                    namespaces.entry(name.clone()).or_default();
+                    namespace = Some(name);
+                }
+                (1, "class" | "enum" | "const" | "function" | "let") => {
+                    top.push((kind.to_owned(), name))
+                }
+                (2, "const" | "function" | "let") => {
+                    if let Some(namespace) = &namespace {
+                        if kind == "function" {
+                            functions.insert((namespace.clone(), name.clone()));
+                        }
+                        let members = namespaces.entry(namespace.clone()).or_default();
+                        if !members.contains(&name) {
+                            members.push(name);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        depth += line.matches('{').count() as i64 - line.matches('}').count() as i64;
+        if depth <= 1 {
+            namespace = None;
+        }
+    }
+    DeclaredApi {
+        top,
+        namespaces,
+        functions,
+    }
+}
+
+#[tokio::test]
+async fn the_shim_has_every_member_of_the_vscode_d_ts_of_the_version_it_claims() {
+    let Some(npm) = exthost_e2e::external_program("npm", None, "Node 20 ships npm") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    // Reports the shim's names: every key of the module and of each namespace, implemented or not.
+    vscode_extension(
+        dir.path(),
+        "inventory",
+        json!({
+            "activationEvents": ["onCommand:inventory.list"],
+            "contributes": { "commands": [{ "command": "inventory.list", "title": "List the API" }] },
+        }),
+        &tsc_bundle(
+            r#"
+  context.subscriptions.push(vscode.commands.registerCommand("inventory.list", () => {
+    const namespaces = {};
+    for (const key of Object.keys(vscode)) {
+      const value = vscode[key];
+      if (value && typeof value === "object" && /^[a-z]/.test(key)) namespaces[key] = Object.keys(value);
+    }
+    const kinds = {};
+    for (const key of Object.keys(vscode)) kinds[key] = typeof vscode[key];
+    const missing = Array.from(vscode[Symbol.for("exthost.notImplemented")] || []);
+    return { version: vscode.version, kinds, namespaces, missing };
+  }));"#,
+        ),
+    );
+    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
+    host.initialize(json!({})).await;
+    let inventory = host
+        .call(
+            "workspace/executeCommand",
+            json!({"command": "inventory.list", "arguments": []}),
+        )
+        .await;
+    assert_eq!(host.shutdown().await, 0);
+    let version = inventory["version"].as_str().expect("vscode.version");
+    let packed = std::process::Command::new(&npm)
+        .args(["pack", &format!("@types/vscode@{version}"), "--silent"])
+        .current_dir(dir.path())
+        .output()
+        .expect("run npm pack");
+    assert!(
+        packed.status.success(),
+        "npm pack @types/vscode@{version}: {}",
+        String::from_utf8_lossy(&packed.stderr)
+    );
+    let archive = String::from_utf8_lossy(&packed.stdout).trim().to_owned();
+    let types = dir.path().join("types");
+    std::fs::create_dir_all(&types).unwrap();
+    let unpacked = std::process::Command::new("tar")
+        .args(["xzf", &dir.path().join(archive).display().to_string()])
+        .current_dir(&types)
+        .status()
+        .expect("run tar");
+    assert!(unpacked.success());
+    // The archive's one folder (`package/`, or `vscode/` for DefinitelyTyped packages).
+    let index = std::fs::read_dir(&types)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|entry| entry.path().join("index.d.ts"))
+        .find(|index| index.is_file())
+        .expect("index.d.ts in the @types/vscode archive");
+    let declarations = std::fs::read_to_string(index).expect("index.d.ts of @types/vscode");
+    let DeclaredApi {
+        top,
+        namespaces,
+        functions,
+    } = declared_api(&declarations);
+    assert!(top.len() > 150 && namespaces.len() > 10, "parsed too little: {top:?}");
+    let mut missing = Vec::new();
+    for (kind, name) in &top {
+        let found = inventory["kinds"][name].as_str();
+        let expected = match kind.as_str() {
+            "class" => Some("function"),
+            "enum" => Some("object"),
+            _ => None,
+        };
+        match (found, expected) {
+            (None, _) => missing.push(format!("vscode.{name} ({kind})")),
+            (Some(found), Some(expected)) if found != expected => {
+                missing.push(format!("vscode.{name} is a {found}, not a {kind}"))
+            }
+            _ => {}
+        }
+    }
+    for (namespace, members) in &namespaces {
+        let Some(present) = inventory["namespaces"][namespace].as_array() else {
+            missing.push(format!("vscode.{namespace} (namespace)"));
+            continue;
+        };
+        // A namespace exthost lacks holds its functions and events; its properties read `undefined`.
+        let lacked = inventory["missing"]
+            .as_array()
+            .is_some_and(|names| names.contains(&json!(namespace)));
+        for member in members {
+            let callable = functions.contains(&(namespace.clone(), member.clone()));
+            if !present.contains(&json!(member)) && (!lacked || callable || member.starts_with("on")) {
+                missing.push(format!("vscode.{namespace}.{member}"));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "@types/vscode@{version} declares what the shim does not have (implemented, or listed as \
+         not implemented so that calling it names it):\n{missing:#?}"
+    );
 }

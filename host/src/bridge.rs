@@ -102,7 +102,53 @@ pub const PROVIDER_METHODS: &[ProviderMethod] = &[
         capability: "workspace.symbol",
         server_capability: "workspaceSymbolProvider",
     },
+    ProviderMethod {
+        method: "textDocument/documentHighlight",
+        capability: "textDocument.documentHighlight",
+        server_capability: "documentHighlightProvider",
+    },
+    ProviderMethod {
+        method: "textDocument/foldingRange",
+        capability: "textDocument.foldingRange",
+        server_capability: "foldingRangeProvider",
+    },
+    ProviderMethod {
+        method: "textDocument/selectionRange",
+        capability: "textDocument.selectionRange",
+        server_capability: "selectionRangeProvider",
+    },
+    ProviderMethod {
+        method: "textDocument/inlayHint",
+        capability: "textDocument.inlayHint",
+        server_capability: "inlayHintProvider",
+    },
+    ProviderMethod {
+        method: "textDocument/documentColor",
+        capability: "textDocument.colorProvider",
+        server_capability: "colorProvider",
+    },
+    // Asked of the color providers (registered as `textDocument/documentColor`).
+    ProviderMethod {
+        method: "textDocument/colorPresentation",
+        capability: "textDocument.colorProvider",
+        server_capability: "colorProvider",
+    },
+    ProviderMethod {
+        method: "textDocument/linkedEditingRange",
+        capability: "textDocument.linkedEditingRange",
+        server_capability: "linkedEditingRangeProvider",
+    },
 ];
+
+/// The method providers of `method` are registered under (`textDocument/colorPresentation` is asked of
+/// the color providers; every other method of its own).
+pub fn registered_method(method: &str) -> &str {
+    match method {
+        "textDocument/colorPresentation" => "textDocument/documentColor",
+        "textDocument/prepareRename" => "textDocument/rename",
+        other => other,
+    }
+}
 
 /// Completion trigger characters advertised when the editor cannot register them dynamically.
 pub const DEFAULT_TRIGGER_CHARACTERS: &[&str] =
@@ -426,9 +472,10 @@ pub fn has_items(method: &str, merged: &Value) -> bool {
 }
 
 /// Merges the answers of the providers asked into one LSP result, as VS Code does: completions (of one
-/// group, see [`asks_by_group`]), locations, code actions, lenses, symbols and links are concatenated;
-/// hovers are joined; for formatting, signature help, rename and semantic tokens the best provider that
-/// answered wins.
+/// group, see [`asks_by_group`]), locations, code actions, lenses, symbols, links, folding ranges, inlay
+/// hints and colors are concatenated; hovers are joined; for document highlights, selection ranges,
+/// linked editing ranges and color presentations the best provider with a non-empty answer wins; for
+/// formatting, signature help, rename and semantic tokens the best provider that answered wins.
 pub fn merge(method: &str, answers: Vec<ProviderAnswer>) -> Value {
     let answers: Vec<ProviderAnswer> = answers
         .into_iter()
@@ -485,7 +532,19 @@ pub fn merge(method: &str, answers: Vec<ProviderAnswer>) -> Value {
             }
             Value::Array(items)
         }
+        // VS Code takes the best provider with a non-empty answer for these.
+        "textDocument/documentHighlight"
+        | "textDocument/selectionRange"
+        | "textDocument/linkedEditingRange"
+        | "textDocument/colorPresentation" => answers
+            .into_iter()
+            .map(|answer| answer.result)
+            .find(|result| !matches!(result, Value::Array(list) if list.is_empty()))
+            .unwrap_or(Value::Null),
         "textDocument/definition"
+        | "textDocument/foldingRange"
+        | "textDocument/inlayHint"
+        | "textDocument/documentColor"
         | "textDocument/references"
         | "textDocument/declaration"
         | "textDocument/typeDefinition"
@@ -720,6 +779,28 @@ mod tests {
             handle: 7,
             result,
         };
+        // Highlights: the best provider with a non-empty answer; folding ranges: all of them.
+        let highlights = merge(
+            "textDocument/documentHighlight",
+            vec![
+                answer("a.x", json!([])),
+                answer("b.x", json!([{"range": 1}])),
+                answer("c.x", json!([{"range": 2}])),
+            ],
+        );
+        assert_eq!(highlights, json!([{"range": 1}]));
+        let folding = merge(
+            "textDocument/foldingRange",
+            vec![
+                answer("a.x", json!([{"startLine": 0}])),
+                answer("b.x", json!([{"startLine": 3}])),
+            ],
+        );
+        assert_eq!(folding, json!([{"startLine": 0}, {"startLine": 3}]));
+        assert_eq!(
+            registered_method("textDocument/colorPresentation"),
+            "textDocument/documentColor"
+        );
         let completions = merge(
             "textDocument/completion",
             vec![

@@ -197,6 +197,38 @@ const METHODS = {
     const resolved = (await entry.provider.resolveDocumentLink(original, token)) || original;
     return lsp().documentLink(resolved, params.data);
   },
+  'textDocument/documentHighlight': async (entry, params, token) => {
+    const highlights = asArray(await entry.provider.provideDocumentHighlights(documentOf(params), lsp().fromPosition(params.position), token));
+    return highlights ? highlights.map(lsp().documentHighlight) : null;
+  },
+  'textDocument/foldingRange': async (entry, params, token) => {
+    const ranges = asArray(await entry.provider.provideFoldingRanges(documentOf(params), {}, token));
+    return ranges ? ranges.map(lsp().foldingRange) : null;
+  },
+  'textDocument/selectionRange': async (entry, params, token) => {
+    const positions = (params.positions || []).map(lsp().fromPosition);
+    const ranges = asArray(await entry.provider.provideSelectionRanges(documentOf(params), positions, token));
+    return ranges ? ranges.map(lsp().selectionRange) : null;
+  },
+  'textDocument/inlayHint': async (entry, params, token) => {
+    const hints = asArray(await entry.provider.provideInlayHints(documentOf(params), lsp().fromRange(params.range), token));
+    return hints ? hints.map(lsp().inlayHint) : null;
+  },
+  'textDocument/documentColor': async (entry, params, token) => {
+    const colors = asArray(await entry.provider.provideDocumentColors(documentOf(params), token));
+    return colors ? colors.map(lsp().colorInformation) : null;
+  },
+  'textDocument/colorPresentation': async (entry, params, token) => {
+    const value = params.color || {};
+    const color = new shim.Color(value.red, value.green, value.blue, value.alpha);
+    const context = { document: documentOf(params), range: lsp().fromRange(params.range) };
+    const presentations = asArray(await entry.provider.provideColorPresentations(color, context, token));
+    return presentations ? presentations.map(lsp().colorPresentation) : null;
+  },
+  'textDocument/linkedEditingRange': async (entry, params, token) => {
+    const ranges = await entry.provider.provideLinkedEditingRanges(documentOf(params), lsp().fromPosition(params.position), token);
+    return ranges ? lsp().linkedEditingRanges(ranges) : null;
+  },
   'textDocument/semanticTokens/full': async (entry, params, token) => {
     const tokens = await entry.provider.provideDocumentSemanticTokens(documentOf(params), token);
     return tokens ? lsp().semanticTokens(tokens) : null;
@@ -271,6 +303,12 @@ const registrations = {
     const resolves = has(provider, 'resolveDocumentLink');
     return register('textDocument/documentLink', selector, provider, { resolveProvider: resolves }, { resolves });
   },
+  registerDocumentHighlightProvider: (selector, provider) => register('textDocument/documentHighlight', selector, provider, {}),
+  registerFoldingRangeProvider: (selector, provider) => register('textDocument/foldingRange', selector, provider, {}),
+  registerSelectionRangeProvider: (selector, provider) => register('textDocument/selectionRange', selector, provider, {}),
+  registerInlayHintsProvider: (selector, provider) => register('textDocument/inlayHint', selector, provider, { resolveProvider: false }),
+  registerColorProvider: (selector, provider) => register('textDocument/documentColor', selector, provider, {}),
+  registerLinkedEditingRangeProvider: (selector, provider) => register('textDocument/linkedEditingRange', selector, provider, {}),
   registerDocumentSemanticTokensProvider: (selector, provider, legend) => {
     const options = { legend: { tokenTypes: legend.tokenTypes.slice(), tokenModifiers: legend.tokenModifiers.slice() }, full: true };
     const disposable = register('textDocument/semanticTokens/full', selector, provider, options);
@@ -564,9 +602,7 @@ shim.languages = shim.guard(Object.assign({
     return new Disposable(() => {});
   },
 }, registrations), 'vscode.languages', [
-  'registerCallHierarchyProvider', 'registerColorProvider', 'registerDocumentDropEditProvider',
-  'registerDocumentHighlightProvider', 'registerDocumentPasteEditProvider', 'registerDocumentRangeSemanticTokensProvider',
-  'registerEvaluatableExpressionProvider', 'registerFoldingRangeProvider', 'registerInlayHintsProvider',
-  'registerInlineCompletionItemProvider', 'registerInlineValuesProvider', 'registerLinkedEditingRangeProvider',
-  'registerSelectionRangeProvider', 'registerTypeHierarchyProvider',
+  'registerCallHierarchyProvider', 'registerDocumentDropEditProvider', 'registerDocumentPasteEditProvider',
+  'registerDocumentRangeSemanticTokensProvider', 'registerEvaluatableExpressionProvider',
+  'registerInlineCompletionItemProvider', 'registerInlineValuesProvider', 'registerTypeHierarchyProvider',
 ]);

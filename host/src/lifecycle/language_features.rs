@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::{Lifecycle, LifecycleState, call_with_grace};
 use crate::bridge::{
     DEFAULT_TRIGGER_CHARACTERS, PROVIDER_METHODS, Provider, ProviderAnswer, RESOLVE_METHODS,
-    asks_by_group, has_items, merge, provider_method, unwrap_route, wrap_route,
+    asks_by_group, has_items, merge, provider_method, registered_method, unwrap_route, wrap_route,
 };
 use crate::client_capabilities::{ClientCapabilities, POSITION_ENCODING};
 use crate::runtime::{RuntimeHandle, RuntimeRequest};
@@ -187,7 +187,8 @@ impl Lifecycle {
     /// parallel, each under its extension's call limit. A provider that throws or times out drops out of
     /// this answer only (a broken limit also fails its extension).
     pub async fn provide(self: &Arc<Self>, method: &str, params: Value) -> Value {
-        self.provide_as(method, method, params).await
+        self.provide_as(registered_method(method), method, params)
+            .await
     }
 
     /// `textDocument/prepareRename`: asked of the rename providers; the best answer wins.

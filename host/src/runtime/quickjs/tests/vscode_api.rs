@@ -1339,3 +1339,121 @@ async fn locale_compare_answers_as_node_does_for_ascii() {
         ])
     );
 }
+
+#[tokio::test]
+async fn highlight_folding_selection_inlay_color_and_linked_editing_providers_answer_lsp_json() {
+    // As vscode-languageclient registers them when a server announces these capabilities.
+    let script = bundle(
+        r#"
+function activate(context) {
+  const selector = [{ scheme: "file", language: "plaintext" }];
+  const r = (a, b, c, d) => new vscode.Range(a, b, c, d);
+  context.subscriptions.push(
+    (0, vscode_1.languages.registerDocumentHighlightProvider)(selector, {
+      provideDocumentHighlights: (document, position) => [new vscode.DocumentHighlight(r(position.line, 0, position.line, 3), vscode.DocumentHighlightKind.Write), new vscode.DocumentHighlight(r(0, 0, 0, 1))],
+    }),
+    (0, vscode_1.languages.registerFoldingRangeProvider)(selector, {
+      provideFoldingRanges: () => [new vscode.FoldingRange(0, 2, vscode.FoldingRangeKind.Region), new vscode.FoldingRange(1, 2)],
+    }),
+    (0, vscode_1.languages.registerSelectionRangeProvider)(selector, {
+      provideSelectionRanges: (document, positions) => positions.map((p) => new vscode.SelectionRange(r(p.line, p.character, p.line, p.character + 1), new vscode.SelectionRange(r(p.line, 0, p.line, 7)))),
+    }),
+    (0, vscode_1.languages.registerInlayHintsProvider)(selector, {
+      provideInlayHints: (document, range) => {
+        const typed = new vscode.InlayHint(new vscode.Position(range.start.line, 3), ": number", vscode.InlayHintKind.Type);
+        typed.paddingLeft = true;
+        const parts = new vscode.InlayHint(new vscode.Position(1, 0), [new vscode.InlayHintLabelPart("name:")], vscode.InlayHintKind.Parameter);
+        parts.tooltip = new vscode.MarkdownString("the **name**");
+        return [typed, parts];
+      },
+    }),
+    (0, vscode_1.languages.registerColorProvider)(selector, {
+      provideDocumentColors: () => [new vscode.ColorInformation(r(0, 0, 0, 5), new vscode.Color(1, 0, 0, 1))],
+      provideColorPresentations: (color, context) => {
+        const presentation = new vscode.ColorPresentation("rgb(" + color.red * 255 + ", 0, 0)");
+        presentation.textEdit = vscode.TextEdit.replace(context.range, presentation.label);
+        return [presentation];
+      },
+    }),
+    (0, vscode_1.languages.registerLinkedEditingRangeProvider)(selector, {
+      provideLinkedEditingRanges: () => new vscode.LinkedEditingRanges([r(0, 1, 0, 4), r(1, 1, 1, 4)], /[a-z]+/),
+    }),
+  );
+}"#,
+    );
+    let mut harness = api_harness(&script, one_document_snapshot(), package(json!({})));
+    harness.activate().await.expect("activate");
+    let mut registered = Vec::new();
+    for _ in 0..6 {
+        match harness
+            .expect(|request| matches!(request, HostRequest::RegisterProvider { .. }))
+            .await
+        {
+            HostRequest::RegisterProvider { handle, method, .. } => {
+                registered.push((handle, method))
+            }
+            _ => unreachable!(),
+        }
+    }
+    let methods: Vec<&str> = registered.iter().map(|(_, m)| m.as_str()).collect();
+    assert_eq!(
+        methods,
+        [
+            "textDocument/documentHighlight",
+            "textDocument/foldingRange",
+            "textDocument/selectionRange",
+            "textDocument/inlayHint",
+            "textDocument/documentColor",
+            "textDocument/linkedEditingRange"
+        ]
+    );
+    let document = json!({ "uri": "file:///w/a.txt" });
+    let at = json!({ "textDocument": document, "position": { "line": 1, "character": 4 } });
+    assert_eq!(
+        harness
+            .invoke(1, "textDocument/documentHighlight", at.clone())
+            .await,
+        Ok(json!([{ "range": range(1, 0, 1, 3), "kind": 3 }, { "range": range(0, 0, 0, 1), "kind": 1 }]))
+    );
+    assert_eq!(
+        harness
+            .invoke(2, "textDocument/foldingRange", json!({ "textDocument": document }))
+            .await,
+        Ok(json!([{ "startLine": 0, "endLine": 2, "kind": "region" }, { "startLine": 1, "endLine": 2 }]))
+    );
+    assert_eq!(
+        harness
+            .invoke(3, "textDocument/selectionRange", json!({ "textDocument": document, "positions": [{ "line": 1, "character": 4 }] }))
+            .await,
+        Ok(json!([{ "range": range(1, 4, 1, 5), "parent": { "range": range(1, 0, 1, 7) } }]))
+    );
+    assert_eq!(
+        harness
+            .invoke(4, "textDocument/inlayHint", json!({ "textDocument": document, "range": range(0, 0, 2, 0) }))
+            .await,
+        Ok(json!([
+            { "position": { "line": 0, "character": 3 }, "label": ": number", "kind": 1, "paddingLeft": true },
+            { "position": { "line": 1, "character": 0 }, "label": [{ "value": "name:" }], "kind": 2,
+              "tooltip": { "kind": "markdown", "value": "the **name**" } },
+        ]))
+    );
+    assert_eq!(
+        harness
+            .invoke(5, "textDocument/documentColor", json!({ "textDocument": document }))
+            .await,
+        Ok(json!([{ "range": range(0, 0, 0, 5), "color": { "red": 1, "green": 0, "blue": 0, "alpha": 1 } }]))
+    );
+    assert_eq!(
+        harness
+            .invoke(5, "textDocument/colorPresentation", json!({ "textDocument": document, "range": range(0, 0, 0, 5),
+                "color": { "red": 1, "green": 0, "blue": 0, "alpha": 1 } }))
+            .await,
+        Ok(json!([{ "label": "rgb(255, 0, 0)", "textEdit": { "range": range(0, 0, 0, 5), "newText": "rgb(255, 0, 0)" } }]))
+    );
+    assert_eq!(
+        harness
+            .invoke(6, "textDocument/linkedEditingRange", at)
+            .await,
+        Ok(json!({ "ranges": [range(0, 1, 0, 4), range(1, 1, 1, 4)], "wordPattern": "[a-z]+" }))
+    );
+}

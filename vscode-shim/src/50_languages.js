@@ -571,6 +571,26 @@ function setTextDocumentLanguage(document, languageId) {
   return Promise.resolve(document);
 }
 
+// Providers of features an LSP editor never asks for (inline completions and values, evaluatable
+// expressions, drop and paste edits, range semantic tokens): registering succeeds, as in VS Code, and the
+// provider is kept until disposed; a warning says the editor will not ask it.
+function unasked(name, feature) {
+  return (selector, provider) => {
+    if (!provider || typeof provider !== 'object' && typeof provider !== 'function') throw shim.illegalArgument('provider');
+    shim.warnOnce('exthost: languages.' + name + ' is accepted, but an LSP editor does not ask for ' + feature);
+    return new Disposable(() => {});
+  };
+}
+
+const unaskedRegistrations = {
+  registerInlineCompletionItemProvider: unasked('registerInlineCompletionItemProvider', 'inline completions'),
+  registerInlineValuesProvider: unasked('registerInlineValuesProvider', 'inline values (a debugger feature)'),
+  registerEvaluatableExpressionProvider: unasked('registerEvaluatableExpressionProvider', 'evaluatable expressions (a debugger feature)'),
+  registerDocumentDropEditProvider: unasked('registerDocumentDropEditProvider', 'drop edits'),
+  registerDocumentPasteEditProvider: unasked('registerDocumentPasteEditProvider', 'paste edits'),
+  registerDocumentRangeSemanticTokensProvider: unasked('registerDocumentRangeSemanticTokensProvider', 'range semantic tokens (whole-document tokens are asked of registerDocumentSemanticTokensProvider)'),
+};
+
 // A language status item is kept with its properties; LSP has no place to show it.
 function createLanguageStatusItem(id, selector) {
   if (typeof id !== 'string') throw shim.illegalArgument('id');
@@ -601,8 +621,6 @@ shim.languages = shim.guard(Object.assign({
     shim.warnOnce('exthost: languages.setLanguageConfiguration has no effect (the editor owns language configuration)');
     return new Disposable(() => {});
   },
-}, registrations), 'vscode.languages', [
-  'registerCallHierarchyProvider', 'registerDocumentDropEditProvider', 'registerDocumentPasteEditProvider',
-  'registerDocumentRangeSemanticTokensProvider', 'registerEvaluatableExpressionProvider',
-  'registerInlineCompletionItemProvider', 'registerInlineValuesProvider', 'registerTypeHierarchyProvider',
+}, registrations, unaskedRegistrations), 'vscode.languages', [
+  'registerCallHierarchyProvider', 'registerTypeHierarchyProvider',
 ]);

@@ -1457,3 +1457,32 @@ function activate(context) {
         Ok(json!({ "ranges": [range(0, 1, 0, 4), range(1, 1, 1, 4)], "wordPattern": "[a-z]+" }))
     );
 }
+
+#[tokio::test]
+async fn providers_an_lsp_editor_never_asks_for_register_without_failing_activation() {
+    let script = bundle(
+        r#"
+function activate(context) {
+  const selector = { language: "typescript" };
+  const disposables = [
+    (0, vscode_1.languages.registerInlineCompletionItemProvider)(selector, { provideInlineCompletionItems: () => [] }),
+    vscode.languages.registerInlineValuesProvider(selector, { provideInlineValues: () => [] }),
+    vscode.languages.registerEvaluatableExpressionProvider(selector, { provideEvaluatableExpression: () => undefined }),
+    vscode.languages.registerDocumentDropEditProvider(selector, { provideDocumentDropEdits: () => undefined }),
+    vscode.languages.registerDocumentPasteEditProvider(selector, { provideDocumentPasteEdits: () => undefined }, { providedPasteEditKinds: [] }),
+    vscode.languages.registerDocumentRangeSemanticTokensProvider(selector, { provideDocumentRangeSemanticTokens: () => undefined }, new vscode.SemanticTokensLegend(["type"])),
+  ];
+  context.subscriptions.push(...disposables);
+  return disposables.map((disposable) => typeof disposable.dispose);
+}"#,
+    );
+    let mut harness = api_harness(&script, json!({}), package(json!({})));
+    assert_eq!(
+        harness.activate().await.expect("activate"),
+        json!(["function", "function", "function", "function", "function", "function"])
+    );
+    let (level, message) = harness
+        .expect_log("registerInlineCompletionItemProvider is accepted")
+        .await;
+    assert_eq!(level, LogLevel::Warn, "{message}");
+}

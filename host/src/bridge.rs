@@ -134,6 +134,16 @@ pub const PROVIDER_METHODS: &[ProviderMethod] = &[
         server_capability: "colorProvider",
     },
     ProviderMethod {
+        method: "textDocument/prepareCallHierarchy",
+        capability: "textDocument.callHierarchy",
+        server_capability: "callHierarchyProvider",
+    },
+    ProviderMethod {
+        method: "textDocument/prepareTypeHierarchy",
+        capability: "textDocument.typeHierarchy",
+        server_capability: "typeHierarchyProvider",
+    },
+    ProviderMethod {
         method: "textDocument/linkedEditingRange",
         capability: "textDocument.linkedEditingRange",
         server_capability: "linkedEditingRangeProvider",
@@ -171,8 +181,13 @@ pub fn provider_method(method: &str) -> Option<&'static ProviderMethod> {
 }
 
 /// The methods whose resolve request goes back to the provider that produced the item; the item's `data`
-/// carries [`RouteData`].
+/// carries [`RouteData`]. For the hierarchy requests the item is the params' `item` (see
+/// [`is_hierarchy_follow_up`]).
 pub const RESOLVE_METHODS: &[(&str, &str)] = &[
+    ("callHierarchy/incomingCalls", "textDocument/prepareCallHierarchy"),
+    ("callHierarchy/outgoingCalls", "textDocument/prepareCallHierarchy"),
+    ("typeHierarchy/supertypes", "textDocument/prepareTypeHierarchy"),
+    ("typeHierarchy/subtypes", "textDocument/prepareTypeHierarchy"),
     ("codeLens/resolve", "textDocument/codeLens"),
     ("completionItem/resolve", "textDocument/completion"),
     ("codeAction/resolve", "textDocument/codeAction"),
@@ -451,6 +466,27 @@ pub struct ProviderAnswer {
     pub result: Value,
 }
 
+/// Whether `method` is asked about a call or type hierarchy item the editor sends back (`{item}`); its
+/// answer is a list of calls (items under `from` / `to`) or of items.
+pub fn is_hierarchy_follow_up(method: &str) -> bool {
+    method.starts_with("callHierarchy/") || method.starts_with("typeHierarchy/")
+}
+
+/// Routes every hierarchy item of a hierarchy answer (`[item]`, or `[{from | to: item, fromRanges}]`)
+/// back to the provider that made it.
+pub fn wrap_hierarchy_routes(answer: &mut Value, extension: &str, handle: u64) {
+    for entry in answer.as_array_mut().into_iter().flatten() {
+        match ["from", "to"].into_iter().find(|side| entry.get(side).is_some()) {
+            Some(side) => {
+                if let Some(item) = entry.get_mut(side) {
+                    wrap_route(item, extension, handle);
+                }
+            }
+            None => wrap_route(entry, extension, handle),
+        }
+    }
+}
+
 /// Whether `method` asks its providers group by group, as VS Code's completion does: groups of equal
 /// selector score from the best, stopping at the first group that returned items. Every other feature
 /// asks all matching providers at once (VS Code's `ordered`): hovers, locations, code actions, lenses,
@@ -483,6 +519,15 @@ pub fn merge(method: &str, answers: Vec<ProviderAnswer>) -> Value {
         .collect();
     match method {
         "textDocument/hover" => merge_hovers(answers),
+        // VS Code asks the best provider only; its items are routed back to it.
+        "textDocument/prepareCallHierarchy" | "textDocument/prepareTypeHierarchy" => {
+            let Some(answer) = answers.into_iter().next() else {
+                return Value::Null;
+            };
+            let mut items = answer.result;
+            wrap_hierarchy_routes(&mut items, &answer.extension, answer.handle);
+            items
+        }
         "textDocument/completion" => {
             let mut incomplete = false;
             let mut items = Vec::new();

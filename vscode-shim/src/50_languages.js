@@ -82,6 +82,22 @@ function formattingOptions(options) {
   return Object.assign({ tabSize: 4, insertSpaces: true }, options || {});
 }
 
+// Call and type hierarchy items are remembered like resolvable items: the editor sends them back to ask
+// for their calls, supertypes or subtypes.
+function hierarchyItems(entry, handle, result) {
+  const items = asArray(result);
+  if (!items) return null;
+  const data = remember(entry, handle, items);
+  return items.map((item, index) => lsp().hierarchyItem(item, data(index)));
+}
+
+function hierarchyCalls(entry, handle, result, side) {
+  const calls = asArray(result);
+  if (!calls) return null;
+  const data = remember(entry, handle, calls.map((call) => call[side]));
+  return calls.map((call, index) => ({ [side]: lsp().hierarchyItem(call[side], data(index)), fromRanges: (call.fromRanges || []).map(lsp().range) }));
+}
+
 // LSP method → how to call the provider and convert its answer. Each gets (entry, params, token, handle).
 const METHODS = {
   'textDocument/hover': async (entry, params, token) => {
@@ -197,6 +213,28 @@ const METHODS = {
     const resolved = (await entry.provider.resolveDocumentLink(original, token)) || original;
     return lsp().documentLink(resolved, params.data);
   },
+  'textDocument/prepareCallHierarchy': async (entry, params, token, handle) => hierarchyItems(entry, handle,
+    await entry.provider.prepareCallHierarchy(documentOf(params), lsp().fromPosition(params.position), token)),
+  'callHierarchy/incomingCalls': async (entry, params, token, handle) => {
+    const item = recall(entry, params.item && params.item.data);
+    if (!item) return null;
+    return hierarchyCalls(entry, handle, await entry.provider.provideCallHierarchyIncomingCalls(item, token), 'from');
+  },
+  'callHierarchy/outgoingCalls': async (entry, params, token, handle) => {
+    const item = recall(entry, params.item && params.item.data);
+    if (!item) return null;
+    return hierarchyCalls(entry, handle, await entry.provider.provideCallHierarchyOutgoingCalls(item, token), 'to');
+  },
+  'textDocument/prepareTypeHierarchy': async (entry, params, token, handle) => hierarchyItems(entry, handle,
+    await entry.provider.prepareTypeHierarchy(documentOf(params), lsp().fromPosition(params.position), token)),
+  'typeHierarchy/supertypes': async (entry, params, token, handle) => {
+    const item = recall(entry, params.item && params.item.data);
+    return item ? hierarchyItems(entry, handle, await entry.provider.provideTypeHierarchySupertypes(item, token)) : null;
+  },
+  'typeHierarchy/subtypes': async (entry, params, token, handle) => {
+    const item = recall(entry, params.item && params.item.data);
+    return item ? hierarchyItems(entry, handle, await entry.provider.provideTypeHierarchySubtypes(item, token)) : null;
+  },
   'textDocument/documentHighlight': async (entry, params, token) => {
     const highlights = asArray(await entry.provider.provideDocumentHighlights(documentOf(params), lsp().fromPosition(params.position), token));
     return highlights ? highlights.map(lsp().documentHighlight) : null;
@@ -307,6 +345,8 @@ const registrations = {
   registerFoldingRangeProvider: (selector, provider) => register('textDocument/foldingRange', selector, provider, {}),
   registerSelectionRangeProvider: (selector, provider) => register('textDocument/selectionRange', selector, provider, {}),
   registerInlayHintsProvider: (selector, provider) => register('textDocument/inlayHint', selector, provider, { resolveProvider: false }),
+  registerCallHierarchyProvider: (selector, provider) => register('textDocument/prepareCallHierarchy', selector, provider, {}),
+  registerTypeHierarchyProvider: (selector, provider) => register('textDocument/prepareTypeHierarchy', selector, provider, {}),
   registerColorProvider: (selector, provider) => register('textDocument/documentColor', selector, provider, {}),
   registerLinkedEditingRangeProvider: (selector, provider) => register('textDocument/linkedEditingRange', selector, provider, {}),
   registerDocumentSemanticTokensProvider: (selector, provider, legend) => {
@@ -621,6 +661,4 @@ shim.languages = shim.guard(Object.assign({
     shim.warnOnce('exthost: languages.setLanguageConfiguration has no effect (the editor owns language configuration)');
     return new Disposable(() => {});
   },
-}, registrations, unaskedRegistrations), 'vscode.languages', [
-  'registerCallHierarchyProvider', 'registerTypeHierarchyProvider',
-]);
+}, registrations, unaskedRegistrations), 'vscode.languages');

@@ -358,7 +358,17 @@ function linkedEditingRanges(value) {
   return result;
 }
 
+// A CallHierarchyItem or TypeHierarchyItem; `data` routes follow-up requests back to the original.
+function hierarchyItem(value, data) {
+  const result = { name: String(value.name), kind: kindPlusOne(value.kind, 26), uri: uri(value.uri), range: range(value.range), selectionRange: range(value.selectionRange) };
+  if (value.detail) result.detail = String(value.detail);
+  if (Array.isArray(value.tags) && value.tags.length) result.tags = value.tags.slice();
+  if (data !== undefined) result.data = data;
+  return result;
+}
+
 shim.lsp = {
+  hierarchyItem,
   documentHighlight, foldingRange, selectionRange, inlayHint, color, colorInformation, colorPresentation,
   linkedEditingRanges,
   uri, position, range, fromPosition, fromRange, markdown, markupContent, documentation, command, hover,

@@ -10,7 +10,8 @@ use serde_json::{Value, json};
 use super::{Lifecycle, LifecycleState, call_with_grace};
 use crate::bridge::{
     DEFAULT_TRIGGER_CHARACTERS, PROVIDER_METHODS, Provider, ProviderAnswer, RESOLVE_METHODS,
-    asks_by_group, has_items, merge, provider_method, registered_method, unwrap_route, wrap_route,
+    asks_by_group, has_items, is_hierarchy_follow_up, merge, provider_method, registered_method,
+    unwrap_route, wrap_hierarchy_routes, wrap_route,
 };
 use crate::client_capabilities::{ClientCapabilities, POSITION_ENCODING};
 use crate::runtime::{RuntimeHandle, RuntimeRequest};
@@ -342,6 +343,9 @@ impl Lifecycle {
 
     /// Answers `codeLens/resolve` or `completionItem/resolve` by asking the provider that made the item.
     pub async fn resolve(self: &Arc<Self>, method: &str, mut item: Value) -> Value {
+        if is_hierarchy_follow_up(method) {
+            return self.hierarchy_follow_up(method, item).await;
+        }
         let Some(route) = unwrap_route(&mut item) else {
             return item;
         };
@@ -381,6 +385,45 @@ impl Lifecycle {
                     self.fail(&route.extension, error.to_string());
                 }
                 item
+            }
+        }
+    }
+
+    /// `callHierarchy/incomingCalls` and the like: `{item}` goes to the provider that made the item; its
+    /// answer's items are routed back to it in turn. `null` when the provider is gone.
+    async fn hierarchy_follow_up(self: &Arc<Self>, method: &str, mut params: Value) -> Value {
+        let Some(route) = params.get_mut("item").and_then(unwrap_route) else {
+            return Value::Null;
+        };
+        let runtime_and_limit = {
+            let state = self.lock();
+            state
+                .providers
+                .get(&route.extension, route.handle)
+                .and_then(|_| state.running.get(&route.extension)?.runtime.clone())
+                .map(|runtime| (runtime, self.call_limit(&state, &route.extension)))
+        };
+        let Some((runtime, limit)) = runtime_and_limit else {
+            return Value::Null;
+        };
+        let token = self.next_token.fetch_add(1, Ordering::Relaxed);
+        let request = RuntimeRequest::InvokeProvider {
+            handle: route.handle,
+            method: method.to_owned(),
+            params,
+            token,
+        };
+        match call_with_grace(&runtime, request, limit, &format!("provider {method}")).await {
+            Ok(mut answer) => {
+                wrap_hierarchy_routes(&mut answer, &route.extension, route.handle);
+                answer
+            }
+            Err(error) => {
+                tracing::warn!(extension = %route.extension, %method, %error, "hierarchy request failed");
+                if error.is_fatal() {
+                    self.fail(&route.extension, error.to_string());
+                }
+                Value::Null
             }
         }
     }

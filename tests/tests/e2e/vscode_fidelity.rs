@@ -559,3 +559,79 @@ async fn the_shim_has_every_member_of_the_vscode_d_ts_of_the_version_it_claims()
          not implemented so that calling it names it):\n{missing:#?}"
     );
 }
+
+#[tokio::test]
+async fn call_and_type_hierarchy_items_go_back_to_their_provider() {
+    let dir = tempfile::tempdir().unwrap();
+    vscode_extension(
+        dir.path(),
+        "hierarchy",
+        json!({ "activationEvents": ["onLanguage:typescript"] }),
+        &tsc_bundle(
+            r#"
+  const selector = { language: "typescript" };
+  const item = (name, kind, line) => new vscode.CallHierarchyItem(kind, name, "detail of " + name,
+    vscode.Uri.file("/tmp/fidelity/main.ts"), new vscode.Range(line, 0, line, 10), new vscode.Range(line, 0, line, 4));
+  context.subscriptions.push(
+    (0, vscode_1.languages.registerCallHierarchyProvider)(selector, {
+      prepareCallHierarchy: (document, position) => item("main", vscode.SymbolKind.Function, position.line),
+      provideCallHierarchyIncomingCalls: (target) => [new vscode.CallHierarchyIncomingCall(item("caller of " + target.name, vscode.SymbolKind.Method, 5), [new vscode.Range(5, 2, 5, 6)])],
+      provideCallHierarchyOutgoingCalls: (target) => [new vscode.CallHierarchyOutgoingCall(item("callee of " + target.name, vscode.SymbolKind.Function, 9), [new vscode.Range(1, 2, 1, 8)])],
+    }),
+    vscode.languages.registerTypeHierarchyProvider(selector, {
+      prepareTypeHierarchy: () => [new vscode.TypeHierarchyItem(vscode.SymbolKind.Class, "Dog", "", vscode.Uri.file("/tmp/fidelity/main.ts"), new vscode.Range(0, 0, 3, 1), new vscode.Range(0, 6, 0, 9))],
+      provideTypeHierarchySupertypes: (target) => [new vscode.TypeHierarchyItem(vscode.SymbolKind.Class, "Animal (super of " + target.name + ")", "", vscode.Uri.file("/tmp/fidelity/base.ts"), new vscode.Range(0, 0, 1, 1), new vscode.Range(0, 6, 0, 12))],
+      provideTypeHierarchySubtypes: () => [],
+    }),
+  );"#,
+        ),
+    );
+    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
+    let init = host.initialize(json!({})).await;
+    assert_eq!(init["capabilities"]["callHierarchyProvider"], true);
+    let uri = "file:///tmp/fidelity/main.ts";
+    open(&mut host, uri, "typescript", "function main() {\n  callee();\n}\n").await;
+    let at = json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 10}});
+    let items = host
+        .call("textDocument/prepareCallHierarchy", at.clone())
+        .await;
+    assert_eq!(items[0]["name"], "main", "{items:#}");
+    assert_eq!(items[0]["kind"], 12, "SymbolKind.Function is 12 in LSP");
+    assert_eq!(items[0]["detail"], "detail of main");
+    let incoming = host
+        .call(
+            "callHierarchy/incomingCalls",
+            json!({"item": items[0].clone()}),
+        )
+        .await;
+    assert_eq!(incoming[0]["from"]["name"], "caller of main", "{incoming:#}");
+    assert_eq!(incoming[0]["fromRanges"][0]["start"]["line"], 5);
+    // An item from an answer can be asked about in turn.
+    let deeper = host
+        .call(
+            "callHierarchy/outgoingCalls",
+            json!({"item": incoming[0]["from"].clone()}),
+        )
+        .await;
+    assert_eq!(deeper[0]["to"]["name"], "callee of caller of main", "{deeper:#}");
+    let types = host
+        .call("textDocument/prepareTypeHierarchy", at)
+        .await;
+    let supertypes = host
+        .call("typeHierarchy/supertypes", json!({"item": types[0].clone()}))
+        .await;
+    assert_eq!(supertypes[0]["name"], "Animal (super of Dog)", "{supertypes:#}");
+    let subtypes = host
+        .call("typeHierarchy/subtypes", json!({"item": types[0].clone()}))
+        .await;
+    assert_eq!(subtypes, json!([]));
+    // An item the host did not hand out has no provider to go to.
+    let stranger = host
+        .call(
+            "callHierarchy/incomingCalls",
+            json!({"item": {"name": "x", "kind": 12, "uri": uri, "range": items[0]["range"], "selectionRange": items[0]["range"]}}),
+        )
+        .await;
+    assert_eq!(stranger, Value::Null);
+    assert_eq!(host.shutdown().await, 0);
+}

@@ -184,10 +184,22 @@ pub fn provider_method(method: &str) -> Option<&'static ProviderMethod> {
 /// carries [`RouteData`]. For the hierarchy requests the item is the params' `item` (see
 /// [`is_hierarchy_follow_up`]).
 pub const RESOLVE_METHODS: &[(&str, &str)] = &[
-    ("callHierarchy/incomingCalls", "textDocument/prepareCallHierarchy"),
-    ("callHierarchy/outgoingCalls", "textDocument/prepareCallHierarchy"),
-    ("typeHierarchy/supertypes", "textDocument/prepareTypeHierarchy"),
-    ("typeHierarchy/subtypes", "textDocument/prepareTypeHierarchy"),
+    (
+        "callHierarchy/incomingCalls",
+        "textDocument/prepareCallHierarchy",
+    ),
+    (
+        "callHierarchy/outgoingCalls",
+        "textDocument/prepareCallHierarchy",
+    ),
+    (
+        "typeHierarchy/supertypes",
+        "textDocument/prepareTypeHierarchy",
+    ),
+    (
+        "typeHierarchy/subtypes",
+        "textDocument/prepareTypeHierarchy",
+    ),
     ("codeLens/resolve", "textDocument/codeLens"),
     ("completionItem/resolve", "textDocument/completion"),
     ("codeAction/resolve", "textDocument/codeAction"),
@@ -476,7 +488,10 @@ pub fn is_hierarchy_follow_up(method: &str) -> bool {
 /// back to the provider that made it.
 pub fn wrap_hierarchy_routes(answer: &mut Value, extension: &str, handle: u64) {
     for entry in answer.as_array_mut().into_iter().flatten() {
-        match ["from", "to"].into_iter().find(|side| entry.get(side).is_some()) {
+        match ["from", "to"]
+            .into_iter()
+            .find(|side| entry.get(side).is_some())
+        {
             Some(side) => {
                 if let Some(item) = entry.get_mut(side) {
                     wrap_route(item, extension, handle);

@@ -47,7 +47,12 @@ pub struct ClientCapabilities {
 impl ClientCapabilities {
     /// Reads the `capabilities` object of `initialize` (absent entries mean "not supported", as in LSP).
     pub fn new(capabilities: &Value) -> Self {
-        let at = |pointer: &str| capabilities.pointer(pointer).cloned().unwrap_or(Value::Null);
+        let at = |pointer: &str| {
+            capabilities
+                .pointer(pointer)
+                .cloned()
+                .unwrap_or(Value::Null)
+        };
         let item = "/textDocument/completion/completionItem";
         Self {
             snippets: at(&format!("{item}/snippetSupport")) == true,
@@ -86,7 +91,9 @@ impl ClientCapabilities {
                     if let Some(documentation) = signature.get_mut("documentation") {
                         convert_documentation(documentation, format);
                     }
-                    let parameters = signature.get_mut("parameters").and_then(Value::as_array_mut);
+                    let parameters = signature
+                        .get_mut("parameters")
+                        .and_then(Value::as_array_mut);
                     for parameter in parameters.into_iter().flatten() {
                         if let Some(documentation) = parameter.get_mut("documentation") {
                             convert_documentation(documentation, format);
@@ -194,11 +201,7 @@ pub fn markdown_to_text(markdown: &str) -> String {
                     _ => text.push_str("- "),
                 }
             }
-            Event::End(TagEnd::Item) => {
-                if !text.ends_with('\n') {
-                    text.push('\n');
-                }
-            }
+            Event::End(TagEnd::Item) if !text.ends_with('\n') => text.push('\n'),
             Event::End(TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::CodeBlock)
             | Event::Rule => {
                 if lists.is_empty() {
@@ -425,11 +428,20 @@ mod tests {
     fn snippets_become_the_text_they_insert() {
         let cases = [
             ("TODO: ${1:what}", "TODO: what"),
-            ("for (${1:i} = 0; $1 < ${2:n}; $1++) {\n\t$0\n}", "for (i = 0; i < n; i++) {\n\t\n}"),
-            ("Good ${1|morning,afternoon,evening|}. It is ${1}, right?", "Good morning. It is morning, right?"),
+            (
+                "for (${1:i} = 0; $1 < ${2:n}; $1++) {\n\t$0\n}",
+                "for (i = 0; i < n; i++) {\n\t\n}",
+            ),
+            (
+                "Good ${1|morning,afternoon,evening|}. It is ${1}, right?",
+                "Good morning. It is morning, right?",
+            ),
             ("${1:outer ${2:inner}} and $2", "outer inner and inner"),
             ("cost: \\$5 \\} \\\\", "cost: $5 } \\"),
-            ("${TM_FILENAME:untitled}.rs and $TM_LINE_NUMBER", "untitled.rs and "),
+            (
+                "${TM_FILENAME:untitled}.rs and $TM_LINE_NUMBER",
+                "untitled.rs and ",
+            ),
             ("a $ b ${ c", "a $ b ${ c"),
             ("${1/(.*)/${1:/upcase}/} after", " after"),
             ("${1|a\\,b,c|}", "a,b"),
@@ -443,11 +455,15 @@ mod tests {
     #[test]
     fn markdown_becomes_what_a_reader_sees() {
         assert_eq!(
-            markdown_to_text("**TODO** — something *to do*, see [the docs](https://x.y) and `code`"),
+            markdown_to_text(
+                "**TODO** — something *to do*, see [the docs](https://x.y) and `code`"
+            ),
             "TODO — something to do, see the docs and code"
         );
         assert_eq!(
-            markdown_to_text("# Title\n\ntext\n\n---\n\n```rust\nfn x() {}\n```\n\n- one\n- two\n\n1. first\n2. second"),
+            markdown_to_text(
+                "# Title\n\ntext\n\n---\n\n```rust\nfn x() {}\n```\n\n- one\n- two\n\n1. first\n2. second"
+            ),
             "Title\n\ntext\n\nfn x() {}\n\n- one\n- two\n\n1. first\n2. second"
         );
     }
@@ -464,8 +480,10 @@ mod tests {
 
     #[test]
     fn a_narrow_client_gets_plain_text_and_one_range() {
-        let range = json!({"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 2}});
-        let wider = json!({"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 5}});
+        let range =
+            json!({"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 2}});
+        let wider =
+            json!({"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 5}});
         let mut list = json!({"isIncomplete": false, "items": [
             {"label": "TODO", "insertText": "TODO: ${1:what}", "insertTextFormat": 2,
              "documentation": {"kind": "markdown", "value": "**Something** to do"}},
@@ -480,7 +498,8 @@ mod tests {
                 {"label": "edit", "insertTextFormat": 1, "textEdit": {"newText": "xy", "range": range}},
             ]})
         );
-        let mut hover = json!({"contents": {"kind": "markdown", "value": "**TODO** — a task"}, "range": range});
+        let mut hover =
+            json!({"contents": {"kind": "markdown", "value": "**TODO** — a task"}, "range": range});
         narrow().adapt("textDocument/hover", &mut hover);
         assert_eq!(
             hover,
@@ -513,6 +532,9 @@ mod tests {
         assert_eq!(resolved, item);
         let mut hover = json!({"contents": {"kind": "markdown", "value": "**A**"}});
         wide.adapt("textDocument/hover", &mut hover);
-        assert_eq!(hover, json!({"contents": {"kind": "markdown", "value": "**A**"}}));
+        assert_eq!(
+            hover,
+            json!({"contents": {"kind": "markdown", "value": "**A**"}})
+        );
     }
 }

@@ -250,7 +250,8 @@ impl Host {
     /// `initialize` (with `params` merged over a default that announces what VS Code takes: snippets,
     /// markdown, insert/replace edits) then `initialized`; answers the result.
     pub async fn initialize(&mut self, params: Value) -> Value {
-        let mut full = json!({"processId": null, "rootUri": null, "capabilities": FULL_CAPABILITIES.clone()});
+        let mut full =
+            json!({"processId": null, "rootUri": null, "capabilities": FULL_CAPABILITIES.clone()});
         if let (Some(full), Some(extra)) = (full.as_object_mut(), params.as_object()) {
             full.extend(extra.clone());
         }

@@ -218,9 +218,7 @@ impl Lifecycle {
                 .get(&uri)
                 .map_or("plaintext", |d| d.language_id.as_str())
                 .to_owned();
-            let groups = state
-                .providers
-                .matching_groups(registered, &uri, &language);
+            let groups = state.providers.matching_groups(registered, &uri, &language);
             let groups = if asks_by_group(method) {
                 groups
             } else {

@@ -103,7 +103,8 @@ async fn completion_providers_are_ranked_by_selector_and_hovers_merged() {
     .await;
     let script = "file:///tmp/fidelity/app.js";
     open(&mut host, script, "javascript", "console.").await;
-    let at = |uri: &str| json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 8}});
+    let at =
+        |uri: &str| json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 8}});
     // The {language: javascript} group (score 10) answers; the "*" group (score 5) is not asked. The
     // {scheme, language} provider scores 10 too and returned nothing, which does not stop its group.
     let list = host.call("textDocument/completion", at(script)).await;
@@ -252,7 +253,10 @@ async fn a_narrow_client_gets_plain_text_one_range_and_utf16() {
         json!({"kind": "plaintext", "value": "TODO — a task to do"})
     );
     let help = host.call("textDocument/signatureHelp", at).await;
-    assert_eq!(help["signatures"][0]["documentation"], "Adds a task", "{help:#}");
+    assert_eq!(
+        help["signatures"][0]["documentation"], "Adds a task",
+        "{help:#}"
+    );
     assert_eq!(
         help["signatures"][0]["parameters"][0]["documentation"],
         "what to do"
@@ -297,7 +301,10 @@ async fn logs_written_to_a_pipe_carry_no_terminal_colour_codes() {
         .expect("run exthost serve");
     let log = String::from_utf8_lossy(&output.stderr);
     assert!(log.contains("DEBUG") || log.contains("INFO"), "{log}");
-    assert!(!log.contains('\u{1b}'), "colour codes in a piped log: {log:?}");
+    assert!(
+        !log.contains('\u{1b}'),
+        "colour codes in a piped log: {log:?}"
+    );
 }
 
 #[tokio::test]
@@ -335,7 +342,10 @@ async fn built_in_language_definitions_are_readable_as_in_vscode() {
     let javascript = host
         .call("workspace/executeCommand", describe("javascript"))
         .await;
-    assert!(javascript["count"].as_u64().unwrap_or(0) >= 30, "{javascript:#}");
+    assert!(
+        javascript["count"].as_u64().unwrap_or(0) >= 30,
+        "{javascript:#}"
+    );
     let ids: Vec<&str> = javascript["ids"]
         .as_array()
         .unwrap()
@@ -343,8 +353,24 @@ async fn built_in_language_definitions_are_readable_as_in_vscode() {
         .filter_map(Value::as_str)
         .collect();
     for id in [
-        "c", "cpp", "csharp", "css", "go", "html", "java", "javascript", "json", "markdown", "php",
-        "python", "ruby", "rust", "shellscript", "sql", "typescript", "yaml",
+        "c",
+        "cpp",
+        "csharp",
+        "css",
+        "go",
+        "html",
+        "java",
+        "javascript",
+        "json",
+        "markdown",
+        "php",
+        "python",
+        "ruby",
+        "rust",
+        "shellscript",
+        "sql",
+        "typescript",
+        "yaml",
     ] {
         assert!(ids.contains(&id), "{id} missing from {ids:?}");
     }
@@ -520,7 +546,10 @@ async fn the_shim_has_every_member_of_the_vscode_d_ts_of_the_version_it_claims()
         namespaces,
         functions,
     } = declared_api(&declarations);
-    assert!(top.len() > 150 && namespaces.len() > 10, "parsed too little: {top:?}");
+    assert!(
+        top.len() > 150 && namespaces.len() > 10,
+        "parsed too little: {top:?}"
+    );
     let mut missing = Vec::new();
     for (kind, name) in &top {
         let found = inventory["kinds"][name].as_str();
@@ -548,7 +577,9 @@ async fn the_shim_has_every_member_of_the_vscode_d_ts_of_the_version_it_claims()
             .is_some_and(|names| names.contains(&json!(namespace)));
         for member in members {
             let callable = functions.contains(&(namespace.clone(), member.clone()));
-            if !present.contains(&json!(member)) && (!lacked || callable || member.starts_with("on")) {
+            if !present.contains(&json!(member))
+                && (!lacked || callable || member.starts_with("on"))
+            {
                 missing.push(format!("vscode.{namespace}.{member}"));
             }
         }
@@ -590,7 +621,13 @@ async fn call_and_type_hierarchy_items_go_back_to_their_provider() {
     let init = host.initialize(json!({})).await;
     assert_eq!(init["capabilities"]["callHierarchyProvider"], true);
     let uri = "file:///tmp/fidelity/main.ts";
-    open(&mut host, uri, "typescript", "function main() {\n  callee();\n}\n").await;
+    open(
+        &mut host,
+        uri,
+        "typescript",
+        "function main() {\n  callee();\n}\n",
+    )
+    .await;
     let at = json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 10}});
     let items = host
         .call("textDocument/prepareCallHierarchy", at.clone())
@@ -604,7 +641,10 @@ async fn call_and_type_hierarchy_items_go_back_to_their_provider() {
             json!({"item": items[0].clone()}),
         )
         .await;
-    assert_eq!(incoming[0]["from"]["name"], "caller of main", "{incoming:#}");
+    assert_eq!(
+        incoming[0]["from"]["name"], "caller of main",
+        "{incoming:#}"
+    );
     assert_eq!(incoming[0]["fromRanges"][0]["start"]["line"], 5);
     // An item from an answer can be asked about in turn.
     let deeper = host
@@ -613,14 +653,21 @@ async fn call_and_type_hierarchy_items_go_back_to_their_provider() {
             json!({"item": incoming[0]["from"].clone()}),
         )
         .await;
-    assert_eq!(deeper[0]["to"]["name"], "callee of caller of main", "{deeper:#}");
-    let types = host
-        .call("textDocument/prepareTypeHierarchy", at)
-        .await;
+    assert_eq!(
+        deeper[0]["to"]["name"], "callee of caller of main",
+        "{deeper:#}"
+    );
+    let types = host.call("textDocument/prepareTypeHierarchy", at).await;
     let supertypes = host
-        .call("typeHierarchy/supertypes", json!({"item": types[0].clone()}))
+        .call(
+            "typeHierarchy/supertypes",
+            json!({"item": types[0].clone()}),
+        )
         .await;
-    assert_eq!(supertypes[0]["name"], "Animal (super of Dog)", "{supertypes:#}");
+    assert_eq!(
+        supertypes[0]["name"], "Animal (super of Dog)",
+        "{supertypes:#}"
+    );
     let subtypes = host
         .call("typeHierarchy/subtypes", json!({"item": types[0].clone()}))
         .await;

@@ -1118,7 +1118,8 @@ function activate(context) {
   };
 }"#,
     );
-    let package_json = package(json!({ "contributes": { "configuration": [{ "title": "Lint", "properties": {
+    let package_json = package(
+        json!({ "contributes": { "configuration": [{ "title": "Lint", "properties": {
         "lint.rules": { "type": "array", "items": { "type": "string" } },
         "lint.options": { "type": "object" },
         "lint.enabled": { "type": "boolean" },
@@ -1128,7 +1129,8 @@ function activate(context) {
         "lint.either": { "type": ["boolean", "string"] },
         "lint.nothing": { "type": "null" },
         "lint.given": { "type": "array", "default": ["a"] },
-    } }] } }));
+    } }] } }),
+    );
     let harness = api_harness(&script, json!({}), package_json);
     assert_eq!(
         harness.activate().await.expect("activate"),
@@ -1223,7 +1225,10 @@ function activate(context) {
         .filter(|(_, result)| *result != "ok")
         .map(|(name, result)| (name.clone(), result.clone()))
         .collect();
-    assert!(failures.is_empty(), "classes that cannot be subclassed: {failures:#?}");
+    assert!(
+        failures.is_empty(),
+        "classes that cannot be subclassed: {failures:#?}"
+    );
     assert!(
         answer["classes"].as_u64().unwrap_or(0) >= 120,
         "{}",
@@ -1315,7 +1320,13 @@ function activate(context) {
     let harness = api_harness(&script, json!({}), package(json!({})));
     assert_eq!(
         harness.activate().await.expect("activate"),
-        json!(["Hello Ada, you have 3 new 3", "Hello Ada", "Fixed 2 problems", "Kept {missing}", true])
+        json!([
+            "Hello Ada, you have 3 new 3",
+            "Hello Ada",
+            "Fixed 2 problems",
+            "Kept {missing}",
+            true
+        ])
     );
 }
 
@@ -1332,10 +1343,25 @@ async fn locale_compare_answers_as_node_does_for_ascii() {
     assert_eq!(
         harness.activate().await.expect("activate"),
         json!([
-            [-1, -1, -1, -1], [1, 1, 1, 1], [-1, 0, 0, -1], [1, 0, 0, 1], [-1, -1, -1, -1], [-1, -1, -1, -1],
-            [1, 0, 1, 1], [-1, 0, -1, -1], [1, 1, 1, 1], [-1, -1, -1, -1], [1, 1, 1, 1], [-1, -1, -1, 1],
-            [-1, -1, -1, -1], [0, 0, 0, 0], [-1, -1, -1, -1], [-1, -1, -1, -1], [-1, 0, 0, -1],
-            [-1, -1, -1, 1], [1, 1, 1, -1],
+            [-1, -1, -1, -1],
+            [1, 1, 1, 1],
+            [-1, 0, 0, -1],
+            [1, 0, 0, 1],
+            [-1, -1, -1, -1],
+            [-1, -1, -1, -1],
+            [1, 0, 1, 1],
+            [-1, 0, -1, -1],
+            [1, 1, 1, 1],
+            [-1, -1, -1, -1],
+            [1, 1, 1, 1],
+            [-1, -1, -1, 1],
+            [-1, -1, -1, -1],
+            [0, 0, 0, 0],
+            [-1, -1, -1, -1],
+            [-1, -1, -1, -1],
+            [-1, 0, 0, -1],
+            [-1, -1, -1, 1],
+            [1, 1, 1, -1],
         ])
     );
 }
@@ -1413,23 +1439,39 @@ function activate(context) {
         harness
             .invoke(1, "textDocument/documentHighlight", at.clone())
             .await,
-        Ok(json!([{ "range": range(1, 0, 1, 3), "kind": 3 }, { "range": range(0, 0, 0, 1), "kind": 1 }]))
+        Ok(
+            json!([{ "range": range(1, 0, 1, 3), "kind": 3 }, { "range": range(0, 0, 0, 1), "kind": 1 }])
+        )
     );
     assert_eq!(
         harness
-            .invoke(2, "textDocument/foldingRange", json!({ "textDocument": document }))
+            .invoke(
+                2,
+                "textDocument/foldingRange",
+                json!({ "textDocument": document })
+            )
             .await,
-        Ok(json!([{ "startLine": 0, "endLine": 2, "kind": "region" }, { "startLine": 1, "endLine": 2 }]))
+        Ok(
+            json!([{ "startLine": 0, "endLine": 2, "kind": "region" }, { "startLine": 1, "endLine": 2 }])
+        )
     );
     assert_eq!(
         harness
-            .invoke(3, "textDocument/selectionRange", json!({ "textDocument": document, "positions": [{ "line": 1, "character": 4 }] }))
+            .invoke(
+                3,
+                "textDocument/selectionRange",
+                json!({ "textDocument": document, "positions": [{ "line": 1, "character": 4 }] })
+            )
             .await,
         Ok(json!([{ "range": range(1, 4, 1, 5), "parent": { "range": range(1, 0, 1, 7) } }]))
     );
     assert_eq!(
         harness
-            .invoke(4, "textDocument/inlayHint", json!({ "textDocument": document, "range": range(0, 0, 2, 0) }))
+            .invoke(
+                4,
+                "textDocument/inlayHint",
+                json!({ "textDocument": document, "range": range(0, 0, 2, 0) })
+            )
             .await,
         Ok(json!([
             { "position": { "line": 0, "character": 3 }, "label": ": number", "kind": 1, "paddingLeft": true },
@@ -1439,16 +1481,28 @@ function activate(context) {
     );
     assert_eq!(
         harness
-            .invoke(5, "textDocument/documentColor", json!({ "textDocument": document }))
+            .invoke(
+                5,
+                "textDocument/documentColor",
+                json!({ "textDocument": document })
+            )
             .await,
-        Ok(json!([{ "range": range(0, 0, 0, 5), "color": { "red": 1, "green": 0, "blue": 0, "alpha": 1 } }]))
+        Ok(
+            json!([{ "range": range(0, 0, 0, 5), "color": { "red": 1, "green": 0, "blue": 0, "alpha": 1 } }])
+        )
     );
     assert_eq!(
         harness
-            .invoke(5, "textDocument/colorPresentation", json!({ "textDocument": document, "range": range(0, 0, 0, 5),
-                "color": { "red": 1, "green": 0, "blue": 0, "alpha": 1 } }))
+            .invoke(
+                5,
+                "textDocument/colorPresentation",
+                json!({ "textDocument": document, "range": range(0, 0, 0, 5),
+                "color": { "red": 1, "green": 0, "blue": 0, "alpha": 1 } })
+            )
             .await,
-        Ok(json!([{ "label": "rgb(255, 0, 0)", "textEdit": { "range": range(0, 0, 0, 5), "newText": "rgb(255, 0, 0)" } }]))
+        Ok(
+            json!([{ "label": "rgb(255, 0, 0)", "textEdit": { "range": range(0, 0, 0, 5), "newText": "rgb(255, 0, 0)" } }])
+        )
     );
     assert_eq!(
         harness
@@ -1479,7 +1533,9 @@ function activate(context) {
     let mut harness = api_harness(&script, json!({}), package(json!({})));
     assert_eq!(
         harness.activate().await.expect("activate"),
-        json!(["function", "function", "function", "function", "function", "function"])
+        json!([
+            "function", "function", "function", "function", "function", "function"
+        ])
     );
     let (level, message) = harness
         .expect_log("registerInlineCompletionItemProvider is accepted")

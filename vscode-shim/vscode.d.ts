@@ -1132,6 +1132,29 @@ declare module 'vscode' {
     export const notebookDocuments: readonly any[];
   }
 
+  /** No debugger over LSP: no session ever starts; registrations are kept and never asked. */
+  export namespace debug {
+    export const activeDebugSession: undefined;
+    export const activeDebugConsole: { append(value: string): void; appendLine(value: string): void };
+    export const breakpoints: readonly any[];
+    export const activeStackItem: undefined;
+    export const onDidChangeActiveDebugSession: Event<any>;
+    export const onDidStartDebugSession: Event<any>;
+    export const onDidReceiveDebugSessionCustomEvent: Event<any>;
+    export const onDidTerminateDebugSession: Event<any>;
+    export const onDidChangeBreakpoints: Event<any>;
+    export const onDidChangeActiveStackItem: Event<any>;
+    export function registerDebugConfigurationProvider(debugType: string, provider: any, triggerKind?: number): Disposable;
+    export function registerDebugAdapterDescriptorFactory(debugType: string, factory: any): Disposable;
+    export function registerDebugAdapterTrackerFactory(debugType: string, factory: any): Disposable;
+    /** Resolves `false`. */
+    export function startDebugging(folder: WorkspaceFolder | undefined, nameOrConfiguration: string | { [key: string]: any }, parentSessionOrOptions?: any): Thenable<boolean>;
+    export function stopDebugging(session?: any): Thenable<void>;
+    export function addBreakpoints(breakpoints: readonly any[]): void;
+    export function removeBreakpoints(breakpoints: readonly any[]): void;
+    export function asDebugSourceUri(source: { name?: string; path?: string }, session?: any): Uri;
+  }
+
   /** Messages formatted as VS Code does; no translation bundle (the language is `en`). */
   export namespace l10n {
     export function t(message: string, ...args: Array<string | number | boolean>): string;
@@ -1141,7 +1164,39 @@ declare module 'vscode' {
     export const uri: Uri | undefined;
   }
 
+  /** Never visible: an LSP editor shows no tree views. */
+  export interface TreeView<T> extends Disposable {
+    readonly selection: readonly T[];
+    readonly visible: boolean;
+    message?: string;
+    title?: string;
+    description?: string;
+    readonly onDidExpandElement: Event<any>;
+    readonly onDidCollapseElement: Event<any>;
+    readonly onDidChangeSelection: Event<any>;
+    readonly onDidChangeVisibility: Event<any>;
+    readonly onDidChangeCheckboxState: Event<any>;
+    reveal(element: T, options?: any): Thenable<void>;
+  }
+
   export namespace window {
+    /** Accepted and kept; the editor never asks it. */
+    export function registerTreeDataProvider<T>(viewId: string, treeDataProvider: any): Disposable;
+    export function createTreeView<T>(viewId: string, options: { treeDataProvider: any; [option: string]: any }): TreeView<T>;
+    /** Accepted and kept; no webviews. */
+    export function registerWebviewViewProvider(viewId: string, provider: any, options?: any): Disposable;
+    /** Accepted and kept; no webviews. */
+    export function registerWebviewPanelSerializer(viewType: string, serializer: any): Disposable;
+    /** Accepted and kept; no custom editors. */
+    export function registerCustomEditorProvider(viewType: string, provider: any, options?: any): Disposable;
+    /** Accepted and kept; no `exthost://` routes yet. */
+    export function registerUriHandler(handler: { handleUri(uri: Uri): ProviderResult<void> }): Disposable;
+    /** Accepted and kept; no file explorer. */
+    export function registerFileDecorationProvider(provider: any): Disposable;
+    /** Accepted and kept; no terminals. */
+    export function registerTerminalLinkProvider(provider: any): Disposable;
+    /** Accepted and kept; no terminals. */
+    export function registerTerminalProfileProvider(id: string, provider: any): Disposable;
     /** Always empty: no terminals. */
     export const terminals: readonly any[];
     /** No tabs: `all` is empty. */

@@ -333,9 +333,51 @@ Object.defineProperties(windowObject, Object.getOwnPropertyDescriptors({
   onDidStartTerminalShellExecution: never(),
 }));
 
+// Views, webviews, custom editors, URI handlers, file decorations and terminal links have no place in
+// an LSP editor. Registering one succeeds, as in VS Code (extensions register them in `activate`), and the
+// editor never asks it; a warning says so once. A tree view exists but is never visible.
+function unshown(name, what) {
+  return (...args) => {
+    if (!args.some((argument) => argument && (typeof argument === 'object' || typeof argument === 'function'))) throw shim.illegalArgument(name);
+    shim.warnOnce('exthost: window.' + name + ' is accepted, but an LSP editor shows no ' + what);
+    return new shim.Disposable(() => {});
+  };
+}
+
+function createTreeView(viewId, options) {
+  if (typeof viewId !== 'string' || !options || !options.treeDataProvider) throw shim.illegalArgument('createTreeView(viewId, {treeDataProvider})');
+  shim.warnOnce('exthost: window.createTreeView is accepted, but an LSP editor shows no tree views');
+  const view = {
+    selection: [],
+    visible: false,
+    message: undefined,
+    title: undefined,
+    description: undefined,
+    badge: undefined,
+    onDidExpandElement: never(),
+    onDidCollapseElement: never(),
+    onDidChangeSelection: never(),
+    onDidChangeVisibility: never(),
+    onDidChangeCheckboxState: never(),
+    reveal: () => Promise.resolve(),
+    dispose() {},
+  };
+  return view;
+}
+
+Object.defineProperties(windowObject, Object.getOwnPropertyDescriptors({
+  createTreeView,
+  registerTreeDataProvider: unshown('registerTreeDataProvider', 'tree views'),
+  registerWebviewViewProvider: unshown('registerWebviewViewProvider', 'webview views'),
+  registerWebviewPanelSerializer: unshown('registerWebviewPanelSerializer', 'webview panels'),
+  registerCustomEditorProvider: unshown('registerCustomEditorProvider', 'custom editors'),
+  registerUriHandler: unshown('registerUriHandler', 'URI routes to extensions'),
+  registerFileDecorationProvider: unshown('registerFileDecorationProvider', 'file explorer decorations'),
+  registerTerminalLinkProvider: unshown('registerTerminalLinkProvider', 'terminals'),
+  registerTerminalProfileProvider: unshown('registerTerminalProfileProvider', 'terminals'),
+}));
+
 shim.window = shim.guard(windowObject, 'vscode.window', [
-  'createInputBox', 'createQuickPick', 'createTerminal', 'createTreeView', 'createWebviewPanel',
-  'registerCustomEditorProvider', 'registerFileDecorationProvider', 'registerTerminalLinkProvider',
-  'registerTerminalProfileProvider', 'registerTreeDataProvider', 'registerUriHandler', 'registerWebviewPanelSerializer',
-  'registerWebviewViewProvider', 'showNotebookDocument', 'showOpenDialog', 'showSaveDialog',
+  'createInputBox', 'createQuickPick', 'createTerminal', 'createWebviewPanel', 'showNotebookDocument', 'showOpenDialog',
+  'showSaveDialog',
 ]);

@@ -1,7 +1,8 @@
 // vscode.env: a fixed description of the "application" (exthost), openExternal through
 // window/showDocument {external: true}, and a clipboard that holds nothing (LSP offers none). Also the
-// small namespaces `vscode.l10n` (messages formatted, no translation bundle: the language is `en`) and
-// `vscode.tasks` (providers registered and asked by `fetchTasks`; running a task is refused by name).
+// small namespaces `vscode.l10n` (messages formatted, no translation bundle: the language is `en`),
+// `vscode.tasks` (providers registered and asked by `fetchTasks`; running a task is refused by name) and
+// `vscode.debug` (no debugger: no session ever starts, registrations are kept and never asked).
 
 function randomHex(length) {
   let text = '';
@@ -106,3 +107,34 @@ shim.tasks = shim.guard({
   onDidStartTaskProcess: never(),
   onDidEndTaskProcess: never(),
 }, 'vscode.tasks');
+
+// No debugger over LSP: no session starts, so the events never fire; providers and factories are kept.
+const debugRegistration = (name) => (...args) => {
+  if (!args.some((argument) => argument && typeof argument === 'object')) throw shim.illegalArgument(name);
+  shim.warnOnce('exthost: debug.' + name + ' is accepted, but an LSP editor runs no debug sessions');
+  return new shim.Disposable(() => {});
+};
+
+shim.debug = shim.guard({
+  activeDebugSession: undefined,
+  activeDebugConsole: Object.freeze({ append() {}, appendLine() {} }),
+  breakpoints: Object.freeze([]),
+  activeStackItem: undefined,
+  onDidChangeActiveDebugSession: never(),
+  onDidStartDebugSession: never(),
+  onDidReceiveDebugSessionCustomEvent: never(),
+  onDidTerminateDebugSession: never(),
+  onDidChangeBreakpoints: never(),
+  onDidChangeActiveStackItem: never(),
+  registerDebugConfigurationProvider: debugRegistration('registerDebugConfigurationProvider'),
+  registerDebugAdapterDescriptorFactory: debugRegistration('registerDebugAdapterDescriptorFactory'),
+  registerDebugAdapterTrackerFactory: debugRegistration('registerDebugAdapterTrackerFactory'),
+  startDebugging: () => {
+    shim.warnOnce('exthost: debug.startDebugging resolves false: an LSP editor runs no debug sessions');
+    return Promise.resolve(false);
+  },
+  stopDebugging: () => Promise.resolve(),
+  addBreakpoints: () => {},
+  removeBreakpoints: () => {},
+  asDebugSourceUri: (source) => shim.Uri.parse('debug:' + encodeURIComponent(String(source && (source.path || source.name) || ''))),
+}, 'vscode.debug');

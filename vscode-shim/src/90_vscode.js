@@ -49,7 +49,7 @@ const ENUMS = [
   'UIKind', 'ViewColumn',
 ];
 
-const NAMESPACES = ['commands', 'env', 'extensions', 'l10n', 'languages', 'tasks', 'window', 'workspace'];
+const NAMESPACES = ['commands', 'debug', 'env', 'extensions', 'l10n', 'languages', 'tasks', 'window', 'workspace'];
 
 // Namespaces VS Code has and exthost does not, with their callable members (properties are left out: they
 // read `undefined`).
@@ -57,11 +57,6 @@ const NOT_IMPLEMENTED = [
   ['authentication', ['getSession', 'getAccounts', 'onDidChangeSessions', 'registerAuthenticationProvider']],
   ['chat', ['createChatParticipant']],
   ['comments', ['createCommentController']],
-  ['debug', ['onDidChangeActiveDebugSession', 'onDidStartDebugSession', 'onDidReceiveDebugSessionCustomEvent',
-    'onDidTerminateDebugSession', 'onDidChangeBreakpoints', 'onDidChangeActiveStackItem',
-    'registerDebugConfigurationProvider', 'registerDebugAdapterDescriptorFactory',
-    'registerDebugAdapterTrackerFactory', 'startDebugging', 'stopDebugging', 'addBreakpoints', 'removeBreakpoints',
-    'asDebugSourceUri']],
   ['lm', ['onDidChangeChatModels', 'selectChatModels', 'registerTool', 'invokeTool',
     'registerMcpServerDefinitionProvider', 'registerLanguageModelChatProvider']],
   ['notebooks', ['createNotebookController', 'registerNotebookCellStatusBarItemProvider', 'createRendererMessaging']],

@@ -1042,7 +1042,7 @@ async fn unimplemented_vscode_members_throw_a_naming_error_when_called() {
             "const vscode = require('vscode');
              const message = (read) => { try { read(); return 'no error'; } catch (error) { return error.message; } };
              exports.activate = async () => ({
-                 namespace: message(() => vscode.debug.startDebugging()),
+                 namespace: message(() => vscode.scm.createSourceControl('git', 'Git')),
                  member: message(() => vscode.window.createTerminal()),
                  read: typeof vscode.window.createTerminal,
                  then: vscode.then === undefined && vscode.commands.then === undefined,
@@ -1056,7 +1056,7 @@ async fn unimplemented_vscode_members_throw_a_naming_error_when_called() {
     assert_eq!(
         harness.activate().await.expect("activate"),
         json!({
-            "namespace": "exthost does not implement vscode.debug.startDebugging",
+            "namespace": "exthost does not implement vscode.scm.createSourceControl",
             "member": "exthost does not implement vscode.window.createTerminal",
             "read": "function",
             "then": true,

@@ -1070,8 +1070,8 @@ function activate(context) {
     inOperator: ["createTerminal" in vscode.window, "noSuchMember" in vscode.window],
     featureCheck: typeof vscode.window.createTerminal,
     missingCall: thrown(() => vscode.window.createTerminal({ name: "t" })),
-    missingNamespaceCall: thrown(() => (0, vscode_1.debug.registerDebugConfigurationProvider)("node", {})),
-    missingNamespaceProperty: vscode.debug.activeDebugSession === undefined,
+    missingNamespaceCall: thrown(() => (0, vscode_1.tests.createTestController)("jest", "Jest")),
+    missingNamespaceProperty: vscode.scm.inputBox === undefined,
     neverFiring: typeof vscode.window.onDidCloseTerminal(() => {}).dispose,
     emptyLists: [vscode.window.terminals.length, vscode.workspace.notebookDocuments.length],
     spread: Object.keys({ ...vscode.commands }).includes("registerCommand"),
@@ -1087,7 +1087,7 @@ function activate(context) {
             "inOperator": [true, false],
             "featureCheck": "function",
             "missingCall": "exthost does not implement vscode.window.createTerminal",
-            "missingNamespaceCall": "exthost does not implement vscode.debug.registerDebugConfigurationProvider",
+            "missingNamespaceCall": "exthost does not implement vscode.tests.createTestController",
             "missingNamespaceProperty": true,
             "neverFiring": "function",
             "emptyLists": [0, 0],
@@ -1541,4 +1541,45 @@ function activate(context) {
         .expect_log("registerInlineCompletionItemProvider is accepted")
         .await;
     assert_eq!(level, LogLevel::Warn, "{message}");
+}
+
+#[tokio::test]
+async fn views_webviews_and_debuggers_register_without_failing_activation() {
+    // What extensions with a tree view, a webview view and a debugger do in `activate`.
+    let script = bundle(
+        r#"
+class NodeProvider { getChildren() { return []; } getTreeItem(element) { return new vscode.TreeItem(element); } }
+async function activate(context) {
+  const started = [];
+  const registered = [
+    (0, vscode_1.window.registerTreeDataProvider)("npmScripts", new NodeProvider()),
+    vscode.window.registerWebviewViewProvider("calicoColors.colorsView", { resolveWebviewView() {} }),
+    vscode.window.registerUriHandler({ handleUri() {} }),
+    vscode.window.registerFileDecorationProvider({ provideFileDecoration: () => undefined }),
+    vscode.debug.registerDebugConfigurationProvider("node", { provideDebugConfigurations: () => [] }),
+    vscode.debug.registerDebugAdapterDescriptorFactory("mock", { createDebugAdapterDescriptor: () => undefined }),
+    vscode.debug.onDidStartDebugSession((session) => started.push(session)),
+  ];
+  const view = vscode.window.createTreeView("npmScripts", { treeDataProvider: new NodeProvider(), showCollapseAll: true });
+  view.onDidChangeSelection(() => {});
+  view.message = "No scripts";
+  context.subscriptions.push(...registered, view);
+  return {
+    disposables: registered.map((disposable) => typeof disposable.dispose),
+    view: [view.visible, view.selection.length, view.message, typeof view.reveal],
+    debug: [vscode.debug.activeDebugSession === undefined, vscode.debug.breakpoints.length, await vscode.debug.startDebugging(undefined, { type: "node", name: "x", request: "launch" })],
+    started: started.length,
+  };
+}"#,
+    );
+    let harness = api_harness(&script, json!({}), package(json!({})));
+    assert_eq!(
+        harness.activate().await.expect("activate"),
+        json!({
+            "disposables": ["function", "function", "function", "function", "function", "function", "function"],
+            "view": [false, 0, "No scripts", "function"],
+            "debug": [true, 0, false],
+            "started": 0,
+        })
+    );
 }

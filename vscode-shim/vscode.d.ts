@@ -1,6 +1,8 @@
 // The part of VS Code's `vscode` API that exthost implements (vscode-shim/src). Names and signatures follow
-// @types/vscode 1.100; anything not declared here throws "exthost does not implement vscode.<member>" when
-// read from the `vscode` module or one of its namespaces. docs/vscode-api.md says, member by member, what is
+// @types/vscode 1.140 (`VSCODE_API_VERSION` in host/src/config.rs; an end-to-end test checks the shim has
+// every member of that release). A member VS Code has and this file does not declare is present as a
+// function that throws "exthost does not implement vscode.<member>" when called; the namespaces are plain
+// objects, as in VS Code. docs/vscode-api.md says, member by member, what is
 // partial and how each call reaches the editor.
 
 declare module 'vscode' {
@@ -915,4 +917,293 @@ declare module 'vscode' {
     readonly globalStoragePath: string | undefined;
     readonly logPath: string | undefined;
   }
+
+  // ------------------------------------------------------------------ more language features
+
+  export class DocumentHighlight {
+    range: Range;
+    kind?: DocumentHighlightKind;
+    constructor(range: Range, kind?: DocumentHighlightKind);
+  }
+  export enum FoldingRangeKind { Comment = 1, Imports = 2, Region = 3 }
+  export class FoldingRange {
+    start: number;
+    end: number;
+    kind?: FoldingRangeKind;
+    constructor(start: number, end: number, kind?: FoldingRangeKind);
+  }
+  export class SelectionRange {
+    range: Range;
+    parent?: SelectionRange;
+    constructor(range: Range, parent?: SelectionRange);
+  }
+  export enum InlayHintKind { Type = 1, Parameter = 2 }
+  export class InlayHintLabelPart {
+    value: string;
+    tooltip?: string | MarkdownString;
+    location?: Location;
+    command?: Command;
+    constructor(value: string);
+  }
+  export class InlayHint {
+    position: Position;
+    label: string | InlayHintLabelPart[];
+    tooltip?: string | MarkdownString;
+    kind?: InlayHintKind;
+    textEdits?: TextEdit[];
+    paddingLeft?: boolean;
+    paddingRight?: boolean;
+    constructor(position: Position, label: string | InlayHintLabelPart[], kind?: InlayHintKind);
+  }
+  export class Color {
+    readonly red: number;
+    readonly green: number;
+    readonly blue: number;
+    readonly alpha: number;
+    constructor(red: number, green: number, blue: number, alpha: number);
+  }
+  export class ColorInformation {
+    range: Range;
+    color: Color;
+    constructor(range: Range, color: Color);
+  }
+  export class ColorPresentation {
+    label: string;
+    textEdit?: TextEdit;
+    additionalTextEdits?: TextEdit[];
+    constructor(label: string);
+  }
+  export class LinkedEditingRanges {
+    readonly ranges: Range[];
+    readonly wordPattern?: RegExp;
+    constructor(ranges: Range[], wordPattern?: RegExp);
+  }
+  export class CallHierarchyItem {
+    name: string;
+    kind: SymbolKind;
+    tags?: readonly SymbolTag[];
+    detail?: string;
+    uri: Uri;
+    range: Range;
+    selectionRange: Range;
+    constructor(kind: SymbolKind, name: string, detail: string, uri: Uri, range: Range, selectionRange: Range);
+  }
+  export class CallHierarchyIncomingCall {
+    from: CallHierarchyItem;
+    fromRanges: Range[];
+    constructor(item: CallHierarchyItem, fromRanges: Range[]);
+  }
+  export class CallHierarchyOutgoingCall {
+    to: CallHierarchyItem;
+    fromRanges: Range[];
+    constructor(item: CallHierarchyItem, fromRanges: Range[]);
+  }
+  export class TypeHierarchyItem {
+    name: string;
+    kind: SymbolKind;
+    tags?: readonly SymbolTag[];
+    detail?: string;
+    uri: Uri;
+    range: Range;
+    selectionRange: Range;
+    constructor(kind: SymbolKind, name: string, detail: string, uri: Uri, range: Range, selectionRange: Range);
+  }
+  export enum LanguageStatusSeverity { Information = 0, Warning = 1, Error = 2 }
+  /** Kept with its properties; LSP has nowhere to show it. */
+  export interface LanguageStatusItem {
+    readonly id: string;
+    name: string | undefined;
+    selector: DocumentSelector;
+    severity: LanguageStatusSeverity;
+    text: string;
+    detail?: string;
+    busy: boolean;
+    command: Command | undefined;
+    accessibilityInformation?: { label: string; role?: string };
+    dispose(): void;
+  }
+
+  export namespace languages {
+    export function createLanguageStatusItem(id: string, selector: DocumentSelector): LanguageStatusItem;
+    export function registerDocumentHighlightProvider(selector: DocumentSelector, provider: { provideDocumentHighlights(document: TextDocument, position: Position, token: CancellationToken): ProviderResult<DocumentHighlight[]> }): Disposable;
+    export function registerFoldingRangeProvider(selector: DocumentSelector, provider: { provideFoldingRanges(document: TextDocument, context: {}, token: CancellationToken): ProviderResult<FoldingRange[]>; onDidChangeFoldingRanges?: Event<void> }): Disposable;
+    export function registerSelectionRangeProvider(selector: DocumentSelector, provider: { provideSelectionRanges(document: TextDocument, positions: readonly Position[], token: CancellationToken): ProviderResult<SelectionRange[]> }): Disposable;
+    /** No `resolveInlayHint`; `onDidChangeInlayHints` does not refresh the editor. */
+    export function registerInlayHintsProvider(selector: DocumentSelector, provider: { provideInlayHints(document: TextDocument, range: Range, token: CancellationToken): ProviderResult<InlayHint[]>; onDidChangeInlayHints?: Event<void> }): Disposable;
+    export function registerColorProvider(selector: DocumentSelector, provider: { provideDocumentColors(document: TextDocument, token: CancellationToken): ProviderResult<ColorInformation[]>; provideColorPresentations(color: Color, context: { readonly document: TextDocument; readonly range: Range }, token: CancellationToken): ProviderResult<ColorPresentation[]> }): Disposable;
+    export function registerLinkedEditingRangeProvider(selector: DocumentSelector, provider: { provideLinkedEditingRanges(document: TextDocument, position: Position, token: CancellationToken): ProviderResult<LinkedEditingRanges> }): Disposable;
+    export function registerCallHierarchyProvider(selector: DocumentSelector, provider: {
+      prepareCallHierarchy(document: TextDocument, position: Position, token: CancellationToken): ProviderResult<CallHierarchyItem | CallHierarchyItem[]>;
+      provideCallHierarchyIncomingCalls(item: CallHierarchyItem, token: CancellationToken): ProviderResult<CallHierarchyIncomingCall[]>;
+      provideCallHierarchyOutgoingCalls(item: CallHierarchyItem, token: CancellationToken): ProviderResult<CallHierarchyOutgoingCall[]>;
+    }): Disposable;
+    export function registerTypeHierarchyProvider(selector: DocumentSelector, provider: {
+      prepareTypeHierarchy(document: TextDocument, position: Position, token: CancellationToken): ProviderResult<TypeHierarchyItem | TypeHierarchyItem[]>;
+      provideTypeHierarchySupertypes(item: TypeHierarchyItem, token: CancellationToken): ProviderResult<TypeHierarchyItem[]>;
+      provideTypeHierarchySubtypes(item: TypeHierarchyItem, token: CancellationToken): ProviderResult<TypeHierarchyItem[]>;
+    }): Disposable;
+    /** Accepted and kept; an LSP editor does not ask for inline completions. */
+    export function registerInlineCompletionItemProvider(selector: DocumentSelector, provider: any): Disposable;
+    /** Accepted and kept; no debugger. */
+    export function registerInlineValuesProvider(selector: DocumentSelector, provider: any): Disposable;
+    /** Accepted and kept; no debugger. */
+    export function registerEvaluatableExpressionProvider(selector: DocumentSelector, provider: any): Disposable;
+    /** Accepted and kept; no drag and drop over LSP. */
+    export function registerDocumentDropEditProvider(selector: DocumentSelector, provider: any, metadata?: any): Disposable;
+    /** Accepted and kept; no paste hooks over LSP. */
+    export function registerDocumentPasteEditProvider(selector: DocumentSelector, provider: any, metadata: any): Disposable;
+    /** Accepted and kept; editors get whole-document tokens. */
+    export function registerDocumentRangeSemanticTokensProvider(selector: DocumentSelector, provider: any, legend: SemanticTokensLegend): Disposable;
+  }
+
+  // ------------------------------------------------------------------ tasks and l10n
+
+  export enum TaskScope { Global = 1, Workspace = 2 }
+  export enum TaskRevealKind { Always = 1, Silent = 2, Never = 3 }
+  export enum TaskPanelKind { Shared = 1, Dedicated = 2, New = 3 }
+  export enum ShellQuoting { Escape = 1, Strong = 2, Weak = 3 }
+  export class TaskGroup {
+    static Clean: TaskGroup;
+    static Build: TaskGroup;
+    static Rebuild: TaskGroup;
+    static Test: TaskGroup;
+    readonly id: string;
+    readonly isDefault: boolean | undefined;
+    readonly isTransient: boolean | undefined;
+    private constructor(id: string, label: string);
+  }
+  export interface TaskDefinition { readonly type: string; [name: string]: any }
+  export class ProcessExecution {
+    constructor(process: string, options?: any);
+    constructor(process: string, args: string[], options?: any);
+    process: string;
+    args: string[];
+    options?: any;
+  }
+  export class ShellExecution {
+    constructor(commandLine: string, options?: any);
+    constructor(command: string, args: string[], options?: any);
+    commandLine: string | undefined;
+    command: string | undefined;
+    args: string[] | undefined;
+    options?: any;
+  }
+  export class CustomExecution {
+    constructor(callback: (resolvedDefinition: TaskDefinition) => Thenable<any>);
+  }
+  export class Task {
+    constructor(taskDefinition: TaskDefinition, scope: TaskScope | WorkspaceFolder, name: string, source: string, execution?: ProcessExecution | ShellExecution | CustomExecution, problemMatchers?: string | string[]);
+    /** @deprecated */
+    constructor(taskDefinition: TaskDefinition, name: string, source: string, execution?: ProcessExecution | ShellExecution, problemMatchers?: string | string[]);
+    definition: TaskDefinition;
+    readonly scope: TaskScope | WorkspaceFolder | undefined;
+    name: string;
+    detail?: string;
+    execution?: ProcessExecution | ShellExecution | CustomExecution;
+    isBackground: boolean;
+    source: string;
+    group?: TaskGroup;
+    presentationOptions: any;
+    problemMatchers: string[];
+    runOptions: any;
+  }
+  export interface TaskProvider<T extends Task = Task> {
+    provideTasks(token: CancellationToken): ProviderResult<T[]>;
+    resolveTask(task: T, token: CancellationToken): ProviderResult<T>;
+  }
+
+  /** Providers are kept and asked by `fetchTasks`; an LSP editor has no terminal to run a task in. */
+  export namespace tasks {
+    export function registerTaskProvider(type: string, provider: TaskProvider): Disposable;
+    export function fetchTasks(filter?: { type?: string }): Thenable<Task[]>;
+    /** Rejects: exthost cannot run tasks. */
+    export function executeTask(task: Task): Thenable<any>;
+    export const taskExecutions: readonly any[];
+    export const onDidStartTask: Event<any>;
+    export const onDidEndTask: Event<any>;
+    export const onDidStartTaskProcess: Event<any>;
+    export const onDidEndTaskProcess: Event<any>;
+  }
+
+  export namespace workspace {
+    /** @deprecated Use `tasks.registerTaskProvider`. */
+    export function registerTaskProvider(type: string, provider: TaskProvider): Disposable;
+    /** Always empty: no notebooks. */
+    export const notebookDocuments: readonly any[];
+  }
+
+  /** No debugger over LSP: no session ever starts; registrations are kept and never asked. */
+  export namespace debug {
+    export const activeDebugSession: undefined;
+    export const activeDebugConsole: { append(value: string): void; appendLine(value: string): void };
+    export const breakpoints: readonly any[];
+    export const activeStackItem: undefined;
+    export const onDidChangeActiveDebugSession: Event<any>;
+    export const onDidStartDebugSession: Event<any>;
+    export const onDidReceiveDebugSessionCustomEvent: Event<any>;
+    export const onDidTerminateDebugSession: Event<any>;
+    export const onDidChangeBreakpoints: Event<any>;
+    export const onDidChangeActiveStackItem: Event<any>;
+    export function registerDebugConfigurationProvider(debugType: string, provider: any, triggerKind?: number): Disposable;
+    export function registerDebugAdapterDescriptorFactory(debugType: string, factory: any): Disposable;
+    export function registerDebugAdapterTrackerFactory(debugType: string, factory: any): Disposable;
+    /** Resolves `false`. */
+    export function startDebugging(folder: WorkspaceFolder | undefined, nameOrConfiguration: string | { [key: string]: any }, parentSessionOrOptions?: any): Thenable<boolean>;
+    export function stopDebugging(session?: any): Thenable<void>;
+    export function addBreakpoints(breakpoints: readonly any[]): void;
+    export function removeBreakpoints(breakpoints: readonly any[]): void;
+    export function asDebugSourceUri(source: { name?: string; path?: string }, session?: any): Uri;
+  }
+
+  /** Messages formatted as VS Code does; no translation bundle (the language is `en`). */
+  export namespace l10n {
+    export function t(message: string, ...args: Array<string | number | boolean>): string;
+    export function t(message: string, args: Record<string, any>): string;
+    export function t(options: { message: string; args?: Array<string | number | boolean> | Record<string, any>; comment: string | string[] }): string;
+    export const bundle: { [key: string]: string } | undefined;
+    export const uri: Uri | undefined;
+  }
+
+  /** Never visible: an LSP editor shows no tree views. */
+  export interface TreeView<T> extends Disposable {
+    readonly selection: readonly T[];
+    readonly visible: boolean;
+    message?: string;
+    title?: string;
+    description?: string;
+    readonly onDidExpandElement: Event<any>;
+    readonly onDidCollapseElement: Event<any>;
+    readonly onDidChangeSelection: Event<any>;
+    readonly onDidChangeVisibility: Event<any>;
+    readonly onDidChangeCheckboxState: Event<any>;
+    reveal(element: T, options?: any): Thenable<void>;
+  }
+
+  export namespace window {
+    /** Accepted and kept; the editor never asks it. */
+    export function registerTreeDataProvider<T>(viewId: string, treeDataProvider: any): Disposable;
+    export function createTreeView<T>(viewId: string, options: { treeDataProvider: any; [option: string]: any }): TreeView<T>;
+    /** Accepted and kept; no webviews. */
+    export function registerWebviewViewProvider(viewId: string, provider: any, options?: any): Disposable;
+    /** Accepted and kept; no webviews. */
+    export function registerWebviewPanelSerializer(viewType: string, serializer: any): Disposable;
+    /** Accepted and kept; no custom editors. */
+    export function registerCustomEditorProvider(viewType: string, provider: any, options?: any): Disposable;
+    /** Accepted and kept; no `exthost://` routes yet. */
+    export function registerUriHandler(handler: { handleUri(uri: Uri): ProviderResult<void> }): Disposable;
+    /** Accepted and kept; no file explorer. */
+    export function registerFileDecorationProvider(provider: any): Disposable;
+    /** Accepted and kept; no terminals. */
+    export function registerTerminalLinkProvider(provider: any): Disposable;
+    /** Accepted and kept; no terminals. */
+    export function registerTerminalProfileProvider(id: string, provider: any): Disposable;
+    /** Always empty: no terminals. */
+    export const terminals: readonly any[];
+    /** No tabs: `all` is empty. */
+    export const tabGroups: { readonly all: readonly any[]; readonly activeTabGroup: any; readonly onDidChangeTabGroups: Event<any>; readonly onDidChangeTabs: Event<any>; close(tab: any, preserveFocus?: boolean): Thenable<boolean> };
+  }
+
+  // The other classes and enums of @types/vscode 1.140 (trees, notebooks, debugging, tests, chat, language
+  // models, …) exist as in VS Code — constructible and extensible value classes — but their features are not
+  // available; see docs/vscode-api.md.
 }

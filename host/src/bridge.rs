@@ -102,7 +102,63 @@ pub const PROVIDER_METHODS: &[ProviderMethod] = &[
         capability: "workspace.symbol",
         server_capability: "workspaceSymbolProvider",
     },
+    ProviderMethod {
+        method: "textDocument/documentHighlight",
+        capability: "textDocument.documentHighlight",
+        server_capability: "documentHighlightProvider",
+    },
+    ProviderMethod {
+        method: "textDocument/foldingRange",
+        capability: "textDocument.foldingRange",
+        server_capability: "foldingRangeProvider",
+    },
+    ProviderMethod {
+        method: "textDocument/selectionRange",
+        capability: "textDocument.selectionRange",
+        server_capability: "selectionRangeProvider",
+    },
+    ProviderMethod {
+        method: "textDocument/inlayHint",
+        capability: "textDocument.inlayHint",
+        server_capability: "inlayHintProvider",
+    },
+    ProviderMethod {
+        method: "textDocument/documentColor",
+        capability: "textDocument.colorProvider",
+        server_capability: "colorProvider",
+    },
+    // Asked of the color providers (registered as `textDocument/documentColor`).
+    ProviderMethod {
+        method: "textDocument/colorPresentation",
+        capability: "textDocument.colorProvider",
+        server_capability: "colorProvider",
+    },
+    ProviderMethod {
+        method: "textDocument/prepareCallHierarchy",
+        capability: "textDocument.callHierarchy",
+        server_capability: "callHierarchyProvider",
+    },
+    ProviderMethod {
+        method: "textDocument/prepareTypeHierarchy",
+        capability: "textDocument.typeHierarchy",
+        server_capability: "typeHierarchyProvider",
+    },
+    ProviderMethod {
+        method: "textDocument/linkedEditingRange",
+        capability: "textDocument.linkedEditingRange",
+        server_capability: "linkedEditingRangeProvider",
+    },
 ];
+
+/// The method providers of `method` are registered under (`textDocument/colorPresentation` is asked of
+/// the color providers; every other method of its own).
+pub fn registered_method(method: &str) -> &str {
+    match method {
+        "textDocument/colorPresentation" => "textDocument/documentColor",
+        "textDocument/prepareRename" => "textDocument/rename",
+        other => other,
+    }
+}
 
 /// Completion trigger characters advertised when the editor cannot register them dynamically.
 pub const DEFAULT_TRIGGER_CHARACTERS: &[&str] =
@@ -125,8 +181,25 @@ pub fn provider_method(method: &str) -> Option<&'static ProviderMethod> {
 }
 
 /// The methods whose resolve request goes back to the provider that produced the item; the item's `data`
-/// carries [`RouteData`].
+/// carries [`RouteData`]. For the hierarchy requests the item is the params' `item` (see
+/// [`is_hierarchy_follow_up`]).
 pub const RESOLVE_METHODS: &[(&str, &str)] = &[
+    (
+        "callHierarchy/incomingCalls",
+        "textDocument/prepareCallHierarchy",
+    ),
+    (
+        "callHierarchy/outgoingCalls",
+        "textDocument/prepareCallHierarchy",
+    ),
+    (
+        "typeHierarchy/supertypes",
+        "textDocument/prepareTypeHierarchy",
+    ),
+    (
+        "typeHierarchy/subtypes",
+        "textDocument/prepareTypeHierarchy",
+    ),
     ("codeLens/resolve", "textDocument/codeLens"),
     ("completionItem/resolve", "textDocument/completion"),
     ("codeAction/resolve", "textDocument/codeAction"),
@@ -204,6 +277,15 @@ impl Providers {
 
     /// The providers of `method` whose selector matches the document, best match first (VS Code's score).
     pub fn matching(&self, method: &str, uri: &str, language: &str) -> Vec<Provider> {
+        self.matching_groups(method, uri, language)
+            .into_iter()
+            .flatten()
+            .collect()
+    }
+
+    /// The providers of `method` matching the document in groups of equal score, the best group first
+    /// and the latest registration first within a group (VS Code's `orderedGroups`).
+    pub fn matching_groups(&self, method: &str, uri: &str, language: &str) -> Vec<Vec<Provider>> {
         let mut scored: Vec<(u32, usize, &Provider)> = self
             .providers
             .iter()
@@ -214,7 +296,14 @@ impl Providers {
             .collect();
         // Higher score first; among equals, the latest registration first (as VS Code orders them).
         scored.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
-        scored.into_iter().map(|(_, _, p)| p.clone()).collect()
+        let mut groups: Vec<(u32, Vec<Provider>)> = Vec::new();
+        for (score, _, provider) in scored {
+            match groups.last_mut() {
+                Some((last, group)) if *last == score => group.push(provider.clone()),
+                _ => groups.push((score, vec![provider.clone()])),
+            }
+        }
+        groups.into_iter().map(|(_, group)| group).collect()
     }
 
     /// The provider `extension` registered with `handle`, if it still exists.
@@ -389,8 +478,54 @@ pub struct ProviderAnswer {
     pub result: Value,
 }
 
-/// Merges the answers of every matching provider into one LSP result, as VS Code does: completions,
-/// locations, code actions, lenses, symbols and links are concatenated; hovers are joined; for
+/// Whether `method` is asked about a call or type hierarchy item the editor sends back (`{item}`); its
+/// answer is a list of calls (items under `from` / `to`) or of items.
+pub fn is_hierarchy_follow_up(method: &str) -> bool {
+    method.starts_with("callHierarchy/") || method.starts_with("typeHierarchy/")
+}
+
+/// Routes every hierarchy item of a hierarchy answer (`[item]`, or `[{from | to: item, fromRanges}]`)
+/// back to the provider that made it.
+pub fn wrap_hierarchy_routes(answer: &mut Value, extension: &str, handle: u64) {
+    for entry in answer.as_array_mut().into_iter().flatten() {
+        match ["from", "to"]
+            .into_iter()
+            .find(|side| entry.get(side).is_some())
+        {
+            Some(side) => {
+                if let Some(item) = entry.get_mut(side) {
+                    wrap_route(item, extension, handle);
+                }
+            }
+            None => wrap_route(entry, extension, handle),
+        }
+    }
+}
+
+/// Whether `method` asks its providers group by group, as VS Code's completion does: groups of equal
+/// selector score from the best, stopping at the first group that returned items. Every other feature
+/// asks all matching providers at once (VS Code's `ordered`): hovers, locations, code actions, lenses,
+/// symbols and links from all of them; formatting, signature help, rename and semantic tokens from the
+/// best one that answered.
+pub fn asks_by_group(method: &str) -> bool {
+    method == "textDocument/completion"
+}
+
+/// Whether a merged answer of `method` holds something (for completion: at least one item).
+pub fn has_items(method: &str, merged: &Value) -> bool {
+    match method {
+        "textDocument/completion" => merged
+            .get("items")
+            .and_then(Value::as_array)
+            .is_some_and(|items| !items.is_empty()),
+        _ => !merged.is_null(),
+    }
+}
+
+/// Merges the answers of the providers asked into one LSP result, as VS Code does: completions (of one
+/// group, see [`asks_by_group`]), locations, code actions, lenses, symbols, links, folding ranges, inlay
+/// hints and colors are concatenated; hovers are joined; for document highlights, selection ranges,
+/// linked editing ranges and color presentations the best provider with a non-empty answer wins; for
 /// formatting, signature help, rename and semantic tokens the best provider that answered wins.
 pub fn merge(method: &str, answers: Vec<ProviderAnswer>) -> Value {
     let answers: Vec<ProviderAnswer> = answers
@@ -399,6 +534,15 @@ pub fn merge(method: &str, answers: Vec<ProviderAnswer>) -> Value {
         .collect();
     match method {
         "textDocument/hover" => merge_hovers(answers),
+        // VS Code asks the best provider only; its items are routed back to it.
+        "textDocument/prepareCallHierarchy" | "textDocument/prepareTypeHierarchy" => {
+            let Some(answer) = answers.into_iter().next() else {
+                return Value::Null;
+            };
+            let mut items = answer.result;
+            wrap_hierarchy_routes(&mut items, &answer.extension, answer.handle);
+            items
+        }
         "textDocument/completion" => {
             let mut incomplete = false;
             let mut items = Vec::new();
@@ -448,7 +592,19 @@ pub fn merge(method: &str, answers: Vec<ProviderAnswer>) -> Value {
             }
             Value::Array(items)
         }
+        // VS Code takes the best provider with a non-empty answer for these.
+        "textDocument/documentHighlight"
+        | "textDocument/selectionRange"
+        | "textDocument/linkedEditingRange"
+        | "textDocument/colorPresentation" => answers
+            .into_iter()
+            .map(|answer| answer.result)
+            .find(|result| !matches!(result, Value::Array(list) if list.is_empty()))
+            .unwrap_or(Value::Null),
         "textDocument/definition"
+        | "textDocument/foldingRange"
+        | "textDocument/inlayHint"
+        | "textDocument/documentColor"
         | "textDocument/references"
         | "textDocument/declaration"
         | "textDocument/typeDefinition"
@@ -647,6 +803,12 @@ mod tests {
             .map(|p| p.extension)
             .collect();
         assert_eq!(order, ["c.x", "b.x", "a.x"]);
+        let groups: Vec<Vec<String>> = providers
+            .matching_groups("textDocument/hover", "file:///a.rs", "rust")
+            .into_iter()
+            .map(|group| group.into_iter().map(|p| p.extension).collect())
+            .collect();
+        assert_eq!(groups, [vec!["c.x", "b.x"], vec!["a.x"]]);
         assert_eq!(providers.remove_extension("b.x").len(), 1);
         assert!(
             providers
@@ -677,6 +839,28 @@ mod tests {
             handle: 7,
             result,
         };
+        // Highlights: the best provider with a non-empty answer; folding ranges: all of them.
+        let highlights = merge(
+            "textDocument/documentHighlight",
+            vec![
+                answer("a.x", json!([])),
+                answer("b.x", json!([{"range": 1}])),
+                answer("c.x", json!([{"range": 2}])),
+            ],
+        );
+        assert_eq!(highlights, json!([{"range": 1}]));
+        let folding = merge(
+            "textDocument/foldingRange",
+            vec![
+                answer("a.x", json!([{"startLine": 0}])),
+                answer("b.x", json!([{"startLine": 3}])),
+            ],
+        );
+        assert_eq!(folding, json!([{"startLine": 0}, {"startLine": 3}]));
+        assert_eq!(
+            registered_method("textDocument/colorPresentation"),
+            "textDocument/documentColor"
+        );
         let completions = merge(
             "textDocument/completion",
             vec![

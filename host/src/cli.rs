@@ -164,7 +164,10 @@ fn init_logging(log_file: Option<&std::path::Path>, quiet: bool) -> anyhow::Resu
                 .with_context(|| format!("cannot open log file {}", path.display()))?;
             builder.with_ansi(false).with_writer(Arc::new(file)).init();
         }
-        None => builder.with_writer(std::io::stderr).init(),
+        None => builder
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .with_writer(std::io::stderr)
+            .init(),
     }
     Ok(())
 }

@@ -13,8 +13,10 @@ use crate::runtime::Limits;
 /// The host's own version (`engines.exthost` is checked against it).
 pub const HOST_VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// The VS Code API version the `vscode` shim implements (`engines.vscode` is checked against it).
-pub const VSCODE_API_VERSION: &str = "1.100.0";
+/// The VS Code API version the `vscode` shim follows: the `@types/vscode` release whose classes, enums and
+/// namespaces `vscode-shim/src/90_vscode.js` lists. The one definition: each runtime gets it as
+/// `vscode.version`, and `engines.vscode` is checked against it.
+pub const VSCODE_API_VERSION: &str = "1.140.0";
 
 /// The most memory one extension may ask for in its manifest (`limits.memoryMb`).
 pub const MAX_MEMORY_MB: u64 = 1024;

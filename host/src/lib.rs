@@ -5,6 +5,7 @@
 //! Runtimes sit behind the engine-agnostic boundary in [`runtime`].
 
 pub mod bridge;
+pub mod client_capabilities;
 pub mod config;
 pub mod dev_watch;
 pub mod discovery;

@@ -130,7 +130,8 @@ pub fn contributed_sections(defaults: &FlatSettings) -> Vec<String> {
     sections
 }
 
-/// Adds the `default` of every property in `contributes.configuration` (an object or an array of them).
+/// Adds the `default` of every property in `contributes.configuration` (an object or an array of them); a
+/// property without one gets its type's default, as in VS Code.
 fn contributed_defaults(configuration: &Value, into: &mut FlatSettings) {
     let blocks: Vec<&Value> = match configuration {
         Value::Array(blocks) => blocks.iter().collect(),
@@ -142,10 +143,29 @@ fn contributed_defaults(configuration: &Value, into: &mut FlatSettings) {
             continue;
         };
         for (key, schema) in properties {
-            if let Some(default) = schema.get("default") {
-                into.insert(key.clone(), default.clone());
-            }
+            let default = match schema.get("default") {
+                Some(default) => default.clone(),
+                None => type_default(schema.get("type")),
+            };
+            into.insert(key.clone(), default);
         }
+    }
+}
+
+/// VS Code's default for a setting declared with `type` and no `default` (the first of a list of types).
+fn type_default(declared: Option<&Value>) -> Value {
+    let first = match declared {
+        Some(Value::Array(types)) => types.first().and_then(Value::as_str),
+        Some(Value::String(name)) => Some(name.as_str()),
+        _ => None,
+    };
+    match first {
+        Some("boolean") => Value::Bool(false),
+        Some("integer" | "number") => Value::from(0),
+        Some("string") => Value::String(String::new()),
+        Some("array") => Value::Array(Vec::new()),
+        Some("object") => Value::Object(serde_json::Map::new()),
+        _ => Value::Null,
     }
 }
 
@@ -227,5 +247,31 @@ mod tests {
             .unwrap();
         assert_eq!(settings.effective()["a.user"], json!(0));
         assert_eq!(contributed_sections(settings.defaults()), ["a"]);
+    }
+
+    #[test]
+    fn a_setting_without_default_gets_its_types_default() {
+        let mut defaults = FlatSettings::new();
+        contributed_defaults(
+            &json!({"properties": {
+                "x.list": {"type": "array"},
+                "x.map": {"type": "object"},
+                "x.flag": {"type": "boolean"},
+                "x.count": {"type": "integer"},
+                "x.ratio": {"type": "number"},
+                "x.name": {"type": ["string", "null"]},
+                "x.none": {"type": "null"},
+                "x.untyped": {"description": "no type"},
+                "x.given": {"type": "array", "default": [1]},
+            }}),
+            &mut defaults,
+        );
+        assert_eq!(
+            serde_json::to_value(&defaults).unwrap(),
+            json!({
+                "x.list": [], "x.map": {}, "x.flag": false, "x.count": 0, "x.ratio": 0,
+                "x.name": "", "x.none": null, "x.untyped": null, "x.given": [1],
+            })
+        );
     }
 }

@@ -117,6 +117,17 @@ pub struct Host {
     pub log_file: PathBuf,
 }
 
+/// The `capabilities` [`Host::initialize`] announces unless a test gives its own: the content VS Code
+/// accepts (snippets, markdown documentation and hovers, insert/replace edits).
+pub static FULL_CAPABILITIES: std::sync::LazyLock<Value> = std::sync::LazyLock::new(|| {
+    json!({"textDocument": {
+        "completion": {"completionItem": {"snippetSupport": true, "insertReplaceSupport": true,
+                                          "documentationFormat": ["markdown", "plaintext"]}},
+        "hover": {"contentFormat": ["markdown", "plaintext"]},
+        "signatureHelp": {"signatureInformation": {"documentationFormat": ["markdown", "plaintext"]}},
+    }})
+});
+
 /// What a host is started with.
 #[derive(Debug, Default, Clone)]
 pub struct HostOptions {
@@ -236,9 +247,11 @@ impl Host {
         self.send(&Message::Notification(notification)).await;
     }
 
-    /// `initialize` (with `params` merged over a minimal default) then `initialized`; answers the result.
+    /// `initialize` (with `params` merged over a default that announces what VS Code takes: snippets,
+    /// markdown, insert/replace edits) then `initialized`; answers the result.
     pub async fn initialize(&mut self, params: Value) -> Value {
-        let mut full = json!({"processId": null, "rootUri": null, "capabilities": {}});
+        let mut full =
+            json!({"processId": null, "rootUri": null, "capabilities": FULL_CAPABILITIES.clone()});
         if let (Some(full), Some(extra)) = (full.as_object_mut(), params.as_object()) {
             full.extend(extra.clone());
         }

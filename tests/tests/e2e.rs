@@ -12,4 +12,5 @@ mod e2e {
     pub mod protocol;
     pub mod resilience;
     pub mod vscode_api_fixtures;
+    pub mod vscode_fidelity;
 }

@@ -308,3 +308,104 @@ Object.assign(shim, {
   DocumentLink, SignatureHelpTriggerKind, ParameterInformation, SignatureInformation, SignatureHelp,
   DocumentHighlightKind, RelativePattern,
 });
+
+// The other value classes of language features VS Code exports. Each is a real class (libraries such as
+// vscode-languageclient extend them at load time); a plain one stores its constructor's arguments under
+// VS Code's property names.
+function dataClass(name, fields) {
+  const made = { [name]: class {
+    constructor(...values) {
+      fields.forEach((field, index) => { this[field] = values[index]; });
+    }
+  } }[name];
+  return made;
+}
+
+const EvaluatableExpression = dataClass('EvaluatableExpression', ['range', 'expression']);
+const InlineValueText = dataClass('InlineValueText', ['range', 'text']);
+const InlineValueVariableLookup = dataClass('InlineValueVariableLookup', ['range', 'variableName', 'caseSensitiveLookup']);
+const InlineValueEvaluatableExpression = dataClass('InlineValueEvaluatableExpression', ['range', 'expression']);
+const InlineCompletionList = dataClass('InlineCompletionList', ['items']);
+const InlineCompletionItem = dataClass('InlineCompletionItem', ['insertText', 'range', 'command']);
+const ColorInformation = dataClass('ColorInformation', ['range', 'color']);
+const ColorPresentation = dataClass('ColorPresentation', ['label']);
+const InlayHintLabelPart = dataClass('InlayHintLabelPart', ['value']);
+const InlayHint = dataClass('InlayHint', ['position', 'label', 'kind']);
+const SelectionRange = dataClass('SelectionRange', ['range', 'parent']);
+const CallHierarchyItem = dataClass('CallHierarchyItem', ['kind', 'name', 'detail', 'uri', 'range', 'selectionRange']);
+const CallHierarchyIncomingCall = dataClass('CallHierarchyIncomingCall', ['from', 'fromRanges']);
+const CallHierarchyOutgoingCall = dataClass('CallHierarchyOutgoingCall', ['to', 'fromRanges']);
+const TypeHierarchyItem = dataClass('TypeHierarchyItem', ['kind', 'name', 'detail', 'uri', 'range', 'selectionRange']);
+const LinkedEditingRanges = dataClass('LinkedEditingRanges', ['ranges', 'wordPattern']);
+const DocumentDropEdit = dataClass('DocumentDropEdit', ['insertText', 'title', 'kind']);
+const DocumentPasteEdit = dataClass('DocumentPasteEdit', ['insertText', 'title', 'kind']);
+
+class DocumentHighlight {
+  constructor(range, kind = DocumentHighlightKind.Text) {
+    this.range = range;
+    this.kind = kind;
+  }
+}
+
+class Color {
+  constructor(red, green, blue, alpha) {
+    this.red = red;
+    this.green = green;
+    this.blue = blue;
+    this.alpha = alpha;
+  }
+}
+
+class FoldingRange {
+  constructor(start, end, kind) {
+    this.start = start;
+    this.end = end;
+    this.kind = kind;
+  }
+}
+
+class SnippetTextEdit {
+  static replace(range, snippet) { return new SnippetTextEdit(range, snippet); }
+  static insert(position, snippet) { return new SnippetTextEdit(new Range(position, position), snippet); }
+
+  constructor(range, snippet) {
+    this.range = range;
+    this.snippet = snippet;
+  }
+}
+
+class DocumentDropOrPasteEditKind {
+  constructor(value) {
+    this.value = value;
+  }
+
+  append(...parts) {
+    return new DocumentDropOrPasteEditKind((this.value ? [this.value, ...parts] : parts).join('.'));
+  }
+
+  intersects(other) {
+    return this.contains(other) || other.contains(this);
+  }
+
+  contains(other) {
+    return this.value === other.value || other.value.startsWith(this.value + '.');
+  }
+}
+DocumentDropOrPasteEditKind.Empty = new DocumentDropOrPasteEditKind('');
+DocumentDropOrPasteEditKind.Text = new DocumentDropOrPasteEditKind('text');
+DocumentDropOrPasteEditKind.TextUpdateImports = DocumentDropOrPasteEditKind.Text.append('updateImports');
+
+Object.assign(shim, {
+  EvaluatableExpression, InlineValueText, InlineValueVariableLookup, InlineValueEvaluatableExpression,
+  InlineCompletionList, InlineCompletionItem, ColorInformation, ColorPresentation, InlayHintLabelPart, InlayHint,
+  SelectionRange, CallHierarchyItem, CallHierarchyIncomingCall, CallHierarchyOutgoingCall, TypeHierarchyItem,
+  LinkedEditingRanges, DocumentDropEdit, DocumentPasteEdit, DocumentHighlight, Color, FoldingRange, SnippetTextEdit,
+  DocumentDropOrPasteEditKind,
+  InlineCompletionTriggerKind: Object.freeze({ Invoke: 0, Automatic: 1 }),
+  InlayHintKind: Object.freeze({ Type: 1, Parameter: 2 }),
+  FoldingRangeKind: Object.freeze({ Comment: 1, Imports: 2, Region: 3 }),
+  DocumentPasteTriggerKind: Object.freeze({ Automatic: 0, PasteAs: 1 }),
+  SyntaxTokenType: Object.freeze({ Other: 0, Comment: 1, String: 2, RegEx: 3 }),
+  LanguageStatusSeverity: Object.freeze({ Information: 0, Warning: 1, Error: 2 }),
+});
+shim.internal.dataClass = dataClass;

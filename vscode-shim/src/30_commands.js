@@ -94,8 +94,7 @@ function getCommands(filterInternal) {
   });
 }
 
-shim.commands = shim.guard({ registerCommand, registerTextEditorCommand, executeCommand, getCommands }, 'vscode.commands',
-  ['registerDiffInformationCommand']);
+shim.commands = shim.guard({ registerCommand, registerTextEditorCommand, executeCommand, getCommands }, 'vscode.commands');
 
 // Arguments arriving from the host are JSON: a marshalled Uri ({$mid: 1, …}) becomes a Uri again.
 function reviveArgument(value) {

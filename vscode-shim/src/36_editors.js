@@ -305,13 +305,79 @@ const windowObject = {};
 Object.defineProperties(windowObject, Object.getOwnPropertyDescriptors(shim.internal.windowMembers));
 Object.defineProperties(windowObject, Object.getOwnPropertyDescriptors(editorMembers));
 
+// Terminals, notebooks and tabs never exist here: their lists are empty and their events never fire; creating
+// one throws by name.
+const never = () => new shim.EventEmitter().event;
+Object.defineProperties(windowObject, Object.getOwnPropertyDescriptors({
+  get activeNotebookEditor() { return undefined; },
+  get activeTerminal() { return undefined; },
+  get terminals() { return []; },
+  get visibleNotebookEditors() { return []; },
+  tabGroups: Object.freeze({
+    all: Object.freeze([]),
+    activeTabGroup: Object.freeze({ isActive: true, viewColumn: 1, activeTab: undefined, tabs: Object.freeze([]) }),
+    onDidChangeTabGroups: never(),
+    onDidChangeTabs: never(),
+    close: () => Promise.resolve(false),
+  }),
+  onDidChangeActiveNotebookEditor: never(),
+  onDidChangeActiveTerminal: never(),
+  onDidChangeNotebookEditorSelection: never(),
+  onDidChangeNotebookEditorVisibleRanges: never(),
+  onDidChangeTerminalShellIntegration: never(),
+  onDidChangeTerminalState: never(),
+  onDidChangeVisibleNotebookEditors: never(),
+  onDidCloseTerminal: never(),
+  onDidEndTerminalShellExecution: never(),
+  onDidOpenTerminal: never(),
+  onDidStartTerminalShellExecution: never(),
+}));
+
+// Views, webviews, custom editors, URI handlers, file decorations and terminal links have no place in
+// an LSP editor. Registering one succeeds, as in VS Code (extensions register them in `activate`), and the
+// editor never asks it; a warning says so once. A tree view exists but is never visible.
+function unshown(name, what) {
+  return (...args) => {
+    if (!args.some((argument) => argument && (typeof argument === 'object' || typeof argument === 'function'))) throw shim.illegalArgument(name);
+    shim.warnOnce('exthost: window.' + name + ' is accepted, but an LSP editor shows no ' + what);
+    return new shim.Disposable(() => {});
+  };
+}
+
+function createTreeView(viewId, options) {
+  if (typeof viewId !== 'string' || !options || !options.treeDataProvider) throw shim.illegalArgument('createTreeView(viewId, {treeDataProvider})');
+  shim.warnOnce('exthost: window.createTreeView is accepted, but an LSP editor shows no tree views');
+  const view = {
+    selection: [],
+    visible: false,
+    message: undefined,
+    title: undefined,
+    description: undefined,
+    badge: undefined,
+    onDidExpandElement: never(),
+    onDidCollapseElement: never(),
+    onDidChangeSelection: never(),
+    onDidChangeVisibility: never(),
+    onDidChangeCheckboxState: never(),
+    reveal: () => Promise.resolve(),
+    dispose() {},
+  };
+  return view;
+}
+
+Object.defineProperties(windowObject, Object.getOwnPropertyDescriptors({
+  createTreeView,
+  registerTreeDataProvider: unshown('registerTreeDataProvider', 'tree views'),
+  registerWebviewViewProvider: unshown('registerWebviewViewProvider', 'webview views'),
+  registerWebviewPanelSerializer: unshown('registerWebviewPanelSerializer', 'webview panels'),
+  registerCustomEditorProvider: unshown('registerCustomEditorProvider', 'custom editors'),
+  registerUriHandler: unshown('registerUriHandler', 'URI routes to extensions'),
+  registerFileDecorationProvider: unshown('registerFileDecorationProvider', 'file explorer decorations'),
+  registerTerminalLinkProvider: unshown('registerTerminalLinkProvider', 'terminals'),
+  registerTerminalProfileProvider: unshown('registerTerminalProfileProvider', 'terminals'),
+}));
+
 shim.window = shim.guard(windowObject, 'vscode.window', [
-  'activeNotebookEditor', 'activeTerminal', 'createInputBox', 'createQuickPick', 'createTerminal', 'createTreeView',
-  'createWebviewPanel', 'onDidChangeActiveNotebookEditor', 'onDidChangeActiveTerminal',
-  'onDidChangeNotebookEditorSelection', 'onDidChangeNotebookEditorVisibleRanges', 'onDidChangeTerminalShellIntegration',
-  'onDidChangeTerminalState', 'onDidChangeVisibleNotebookEditors', 'onDidCloseTerminal', 'onDidEndTerminalShellExecution',
-  'onDidOpenTerminal', 'onDidStartTerminalShellExecution', 'registerCustomEditorProvider', 'registerFileDecorationProvider',
-  'registerTerminalLinkProvider', 'registerTerminalProfileProvider', 'registerTreeDataProvider', 'registerUriHandler',
-  'registerWebviewPanelSerializer', 'registerWebviewViewProvider', 'showNotebookDocument', 'showOpenDialog',
-  'showSaveDialog', 'tabGroups', 'terminals', 'visibleNotebookEditors',
+  'createInputBox', 'createQuickPick', 'createTerminal', 'createWebviewPanel', 'showNotebookDocument', 'showOpenDialog',
+  'showSaveDialog',
 ]);

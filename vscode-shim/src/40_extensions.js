@@ -1,6 +1,6 @@
 // vscode.extensions and the Extension objects it hands out. Another extension's exports arrive as JSON;
 // its functions become proxies that call it through the host (CallExport). This extension's own entry
-// reads the live state.
+// reads the live state. The folder of an extension handed out becomes readable through `workspace.fs`.
 
 const ExtensionKind = Object.freeze({ UI: 1, Workspace: 2 });
 
@@ -58,7 +58,9 @@ const ownExtension = new OwnExtension();
 const extensionChanges = new shim.EventEmitter();
 
 function describe(description) {
-  return description.id === host.id ? ownExtension : new Extension(description);
+  if (description.id === host.id) return ownExtension;
+  shim.internal.allowExtensionFolder(description.extensionPath);
+  return new Extension(description);
 }
 
 function getExtension(id) {

@@ -16,10 +16,21 @@ function makeFolder(data, index) {
   return Object.freeze({ uri, name, index });
 }
 
-// The host's folders bound what the native side may read (`file:` folders only, from the host only).
+// The host's folders bound what the native side may read (`file:` folders only, from the host only),
+// with the folders of the extensions the host described (this one's, and any another's that
+// `vscode.extensions` handed out): VS Code lets an extension read another's files, such as a language
+// configuration.
+const extensionRoots = new Set([host.extensionPath]);
+let hostRoots = [];
 function setRootsFromHost(list) {
-  host.fs.setRoots(list.filter((folder) => folder.uri.scheme === 'file').map((folder) => folder.uri.fsPath));
+  hostRoots = list.filter((folder) => folder.uri.scheme === 'file').map((folder) => folder.uri.fsPath);
+  host.fs.setRoots(hostRoots.concat(Array.from(extensionRoots)));
 }
+shim.internal.allowExtensionFolder = (path) => {
+  if (typeof path !== 'string' || !path || extensionRoots.has(path)) return;
+  extensionRoots.add(path);
+  host.fs.setRoots(hostRoots.concat(Array.from(extensionRoots)));
+};
 
 let hostFolders = [];
 
@@ -347,6 +358,13 @@ shim.internal.workspaceMembers = {
   onWillDeleteFiles: never(),
   onWillRenameFiles: never(),
   onDidGrantWorkspaceTrust: never(),
+  get notebookDocuments() { return []; },
+  onDidChangeNotebookDocument: never(),
+  onDidCloseNotebookDocument: never(),
+  onDidOpenNotebookDocument: never(),
+  onDidSaveNotebookDocument: never(),
+  onWillSaveNotebookDocument: never(),
+  registerTaskProvider: (type, provider) => shim.internal.registerTaskProvider(type, provider),
   registerTextDocumentContentProvider,
   registerFileSystemProvider,
   fs: shim.guard(fileSystem, 'vscode.workspace.fs'),
@@ -361,8 +379,4 @@ shim.internal.workspaceMembers = {
   encode: (text) => Promise.resolve(shim.encodeUtf8(text)),
 };
 
-shim.internal.workspaceNotImplemented = [
-  'notebookDocuments', 'onDidChangeNotebookDocument', 'onDidCloseNotebookDocument', 'onDidOpenNotebookDocument',
-  'onDidSaveNotebookDocument', 'onWillSaveNotebookDocument', 'openNotebookDocument', 'registerNotebookSerializer',
-  'registerTaskProvider', 'save', 'saveAs',
-];
+shim.internal.workspaceNotImplemented = ['openNotebookDocument', 'registerNotebookSerializer', 'save', 'saveAs'];

@@ -30,6 +30,19 @@ function clone(value) {
   return value === undefined ? undefined : JSON.parse(JSON.stringify(value));
 }
 
+// VS Code's default for a setting contributed with a `type` and no `default` (the first type of a list).
+function typeDefault(type) {
+  switch (Array.isArray(type) ? type[0] : type) {
+    case 'boolean': return false;
+    case 'integer':
+    case 'number': return 0;
+    case 'string': return '';
+    case 'array': return [];
+    case 'object': return {};
+    default: return null;
+  }
+}
+
 // This extension's own contributed defaults (used when the snapshot has none).
 function ownDefaults() {
   const result = {};
@@ -39,7 +52,8 @@ function ownDefaults() {
     const properties = block && block.properties;
     if (!isPlainObject(properties)) continue;
     for (const key of Object.keys(properties)) {
-      if (isPlainObject(properties[key]) && properties[key].default !== undefined) result[key] = properties[key].default;
+      if (!isPlainObject(properties[key])) continue;
+      result[key] = properties[key].default !== undefined ? properties[key].default : typeDefault(properties[key].type);
     }
   }
   return result;

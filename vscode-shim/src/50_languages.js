@@ -82,6 +82,22 @@ function formattingOptions(options) {
   return Object.assign({ tabSize: 4, insertSpaces: true }, options || {});
 }
 
+// Call and type hierarchy items are remembered like resolvable items: the editor sends them back to ask
+// for their calls, supertypes or subtypes.
+function hierarchyItems(entry, handle, result) {
+  const items = asArray(result);
+  if (!items) return null;
+  const data = remember(entry, handle, items);
+  return items.map((item, index) => lsp().hierarchyItem(item, data(index)));
+}
+
+function hierarchyCalls(entry, handle, result, side) {
+  const calls = asArray(result);
+  if (!calls) return null;
+  const data = remember(entry, handle, calls.map((call) => call[side]));
+  return calls.map((call, index) => ({ [side]: lsp().hierarchyItem(call[side], data(index)), fromRanges: (call.fromRanges || []).map(lsp().range) }));
+}
+
 // LSP method → how to call the provider and convert its answer. Each gets (entry, params, token, handle).
 const METHODS = {
   'textDocument/hover': async (entry, params, token) => {
@@ -197,6 +213,60 @@ const METHODS = {
     const resolved = (await entry.provider.resolveDocumentLink(original, token)) || original;
     return lsp().documentLink(resolved, params.data);
   },
+  'textDocument/prepareCallHierarchy': async (entry, params, token, handle) => hierarchyItems(entry, handle,
+    await entry.provider.prepareCallHierarchy(documentOf(params), lsp().fromPosition(params.position), token)),
+  'callHierarchy/incomingCalls': async (entry, params, token, handle) => {
+    const item = recall(entry, params.item && params.item.data);
+    if (!item) return null;
+    return hierarchyCalls(entry, handle, await entry.provider.provideCallHierarchyIncomingCalls(item, token), 'from');
+  },
+  'callHierarchy/outgoingCalls': async (entry, params, token, handle) => {
+    const item = recall(entry, params.item && params.item.data);
+    if (!item) return null;
+    return hierarchyCalls(entry, handle, await entry.provider.provideCallHierarchyOutgoingCalls(item, token), 'to');
+  },
+  'textDocument/prepareTypeHierarchy': async (entry, params, token, handle) => hierarchyItems(entry, handle,
+    await entry.provider.prepareTypeHierarchy(documentOf(params), lsp().fromPosition(params.position), token)),
+  'typeHierarchy/supertypes': async (entry, params, token, handle) => {
+    const item = recall(entry, params.item && params.item.data);
+    return item ? hierarchyItems(entry, handle, await entry.provider.provideTypeHierarchySupertypes(item, token)) : null;
+  },
+  'typeHierarchy/subtypes': async (entry, params, token, handle) => {
+    const item = recall(entry, params.item && params.item.data);
+    return item ? hierarchyItems(entry, handle, await entry.provider.provideTypeHierarchySubtypes(item, token)) : null;
+  },
+  'textDocument/documentHighlight': async (entry, params, token) => {
+    const highlights = asArray(await entry.provider.provideDocumentHighlights(documentOf(params), lsp().fromPosition(params.position), token));
+    return highlights ? highlights.map(lsp().documentHighlight) : null;
+  },
+  'textDocument/foldingRange': async (entry, params, token) => {
+    const ranges = asArray(await entry.provider.provideFoldingRanges(documentOf(params), {}, token));
+    return ranges ? ranges.map(lsp().foldingRange) : null;
+  },
+  'textDocument/selectionRange': async (entry, params, token) => {
+    const positions = (params.positions || []).map(lsp().fromPosition);
+    const ranges = asArray(await entry.provider.provideSelectionRanges(documentOf(params), positions, token));
+    return ranges ? ranges.map(lsp().selectionRange) : null;
+  },
+  'textDocument/inlayHint': async (entry, params, token) => {
+    const hints = asArray(await entry.provider.provideInlayHints(documentOf(params), lsp().fromRange(params.range), token));
+    return hints ? hints.map(lsp().inlayHint) : null;
+  },
+  'textDocument/documentColor': async (entry, params, token) => {
+    const colors = asArray(await entry.provider.provideDocumentColors(documentOf(params), token));
+    return colors ? colors.map(lsp().colorInformation) : null;
+  },
+  'textDocument/colorPresentation': async (entry, params, token) => {
+    const value = params.color || {};
+    const color = new shim.Color(value.red, value.green, value.blue, value.alpha);
+    const context = { document: documentOf(params), range: lsp().fromRange(params.range) };
+    const presentations = asArray(await entry.provider.provideColorPresentations(color, context, token));
+    return presentations ? presentations.map(lsp().colorPresentation) : null;
+  },
+  'textDocument/linkedEditingRange': async (entry, params, token) => {
+    const ranges = await entry.provider.provideLinkedEditingRanges(documentOf(params), lsp().fromPosition(params.position), token);
+    return ranges ? lsp().linkedEditingRanges(ranges) : null;
+  },
   'textDocument/semanticTokens/full': async (entry, params, token) => {
     const tokens = await entry.provider.provideDocumentSemanticTokens(documentOf(params), token);
     return tokens ? lsp().semanticTokens(tokens) : null;
@@ -271,6 +341,14 @@ const registrations = {
     const resolves = has(provider, 'resolveDocumentLink');
     return register('textDocument/documentLink', selector, provider, { resolveProvider: resolves }, { resolves });
   },
+  registerDocumentHighlightProvider: (selector, provider) => register('textDocument/documentHighlight', selector, provider, {}),
+  registerFoldingRangeProvider: (selector, provider) => register('textDocument/foldingRange', selector, provider, {}),
+  registerSelectionRangeProvider: (selector, provider) => register('textDocument/selectionRange', selector, provider, {}),
+  registerInlayHintsProvider: (selector, provider) => register('textDocument/inlayHint', selector, provider, { resolveProvider: false }),
+  registerCallHierarchyProvider: (selector, provider) => register('textDocument/prepareCallHierarchy', selector, provider, {}),
+  registerTypeHierarchyProvider: (selector, provider) => register('textDocument/prepareTypeHierarchy', selector, provider, {}),
+  registerColorProvider: (selector, provider) => register('textDocument/documentColor', selector, provider, {}),
+  registerLinkedEditingRangeProvider: (selector, provider) => register('textDocument/linkedEditingRange', selector, provider, {}),
   registerDocumentSemanticTokensProvider: (selector, provider, legend) => {
     const options = { legend: { tokenTypes: legend.tokenTypes.slice(), tokenModifiers: legend.tokenModifiers.slice() }, full: true };
     const disposable = register('textDocument/semanticTokens/full', selector, provider, options);
@@ -509,12 +587,16 @@ function getDiagnostics(uri) {
 
 // ---------------------------------------------------------------- languages
 
+// Every language id any extension contributes (exthost's own definitions are the built-in extension
+// `exthost.languages`), and those of the open documents.
 function getLanguages() {
   const languages = new Set(['plaintext']);
   for (const document of shim.documents.all()) languages.add(document.languageId);
-  const contributes = host.packageJSON && host.packageJSON.contributes;
-  for (const language of (contributes && Array.isArray(contributes.languages) ? contributes.languages : [])) {
-    if (language && typeof language.id === 'string') languages.add(language.id);
+  for (const extension of shim.extensions.all) {
+    const contributes = extension.packageJSON && extension.packageJSON.contributes;
+    for (const language of (contributes && Array.isArray(contributes.languages) ? contributes.languages : [])) {
+      if (language && typeof language.id === 'string') languages.add(language.id);
+    }
   }
   return Promise.resolve(Array.from(languages).sort());
 }
@@ -529,8 +611,47 @@ function setTextDocumentLanguage(document, languageId) {
   return Promise.resolve(document);
 }
 
+// Providers of features an LSP editor never asks for (inline completions and values, evaluatable
+// expressions, drop and paste edits, range semantic tokens): registering succeeds, as in VS Code, and the
+// provider is kept until disposed; a warning says the editor will not ask it.
+function unasked(name, feature) {
+  return (selector, provider) => {
+    if (!provider || typeof provider !== 'object' && typeof provider !== 'function') throw shim.illegalArgument('provider');
+    shim.warnOnce('exthost: languages.' + name + ' is accepted, but an LSP editor does not ask for ' + feature);
+    return new Disposable(() => {});
+  };
+}
+
+const unaskedRegistrations = {
+  registerInlineCompletionItemProvider: unasked('registerInlineCompletionItemProvider', 'inline completions'),
+  registerInlineValuesProvider: unasked('registerInlineValuesProvider', 'inline values (a debugger feature)'),
+  registerEvaluatableExpressionProvider: unasked('registerEvaluatableExpressionProvider', 'evaluatable expressions (a debugger feature)'),
+  registerDocumentDropEditProvider: unasked('registerDocumentDropEditProvider', 'drop edits'),
+  registerDocumentPasteEditProvider: unasked('registerDocumentPasteEditProvider', 'paste edits'),
+  registerDocumentRangeSemanticTokensProvider: unasked('registerDocumentRangeSemanticTokensProvider', 'range semantic tokens (whole-document tokens are asked of registerDocumentSemanticTokensProvider)'),
+};
+
+// A language status item is kept with its properties; LSP has no place to show it.
+function createLanguageStatusItem(id, selector) {
+  if (typeof id !== 'string') throw shim.illegalArgument('id');
+  shim.warnOnce('exthost: language status items are not shown (LSP has no language status)');
+  return {
+    id,
+    selector,
+    name: undefined,
+    text: '',
+    detail: undefined,
+    severity: shim.LanguageStatusSeverity.Information,
+    command: undefined,
+    busy: false,
+    accessibilityInformation: undefined,
+    dispose() {},
+  };
+}
+
 shim.languages = shim.guard(Object.assign({
   match: (selector, document) => score(selector, document),
+  createLanguageStatusItem,
   createDiagnosticCollection,
   getDiagnostics,
   onDidChangeDiagnostics: diagnosticsChanged.event,
@@ -540,10 +661,4 @@ shim.languages = shim.guard(Object.assign({
     shim.warnOnce('exthost: languages.setLanguageConfiguration has no effect (the editor owns language configuration)');
     return new Disposable(() => {});
   },
-}, registrations), 'vscode.languages', [
-  'createLanguageStatusItem', 'registerCallHierarchyProvider', 'registerColorProvider', 'registerDocumentDropEditProvider',
-  'registerDocumentHighlightProvider', 'registerDocumentPasteEditProvider', 'registerDocumentRangeSemanticTokensProvider',
-  'registerEvaluatableExpressionProvider', 'registerFoldingRangeProvider', 'registerInlayHintsProvider',
-  'registerInlineCompletionItemProvider', 'registerInlineValuesProvider', 'registerLinkedEditingRangeProvider',
-  'registerSelectionRangeProvider', 'registerTypeHierarchyProvider',
-]);
+}, registrations, unaskedRegistrations), 'vscode.languages');

@@ -298,7 +298,79 @@ function renameRange(value) {
   return { range: range(value.range), placeholder: value.placeholder };
 }
 
+// The features VS Code has beyond the first LSP set: highlights, folding, selection ranges, inlay hints,
+// colors, linked editing.
+const FOLDING_KINDS = { 1: 'comment', 2: 'imports', 3: 'region' };
+
+function documentHighlight(value) {
+  const result = { range: range(value.range) };
+  if (typeof value.kind === 'number') result.kind = value.kind + 1;
+  return result;
+}
+
+function foldingRange(value) {
+  const result = { startLine: value.start, endLine: value.end };
+  if (FOLDING_KINDS[value.kind]) result.kind = FOLDING_KINDS[value.kind];
+  return result;
+}
+
+function selectionRange(value) {
+  const result = { range: range(value.range) };
+  if (value.parent) result.parent = selectionRange(value.parent);
+  return result;
+}
+
+function inlayHint(value) {
+  const label = typeof value.label === 'string' ? value.label : (value.label || []).map((part) => {
+    const converted = { value: String(part.value) };
+    if (part.tooltip !== undefined) converted.tooltip = documentation(part.tooltip);
+    if (part.location) converted.location = location(part.location);
+    if (part.command) converted.command = command(part.command);
+    return converted;
+  });
+  const result = { position: position(value.position), label };
+  if (typeof value.kind === 'number') result.kind = value.kind;
+  if (value.tooltip !== undefined) result.tooltip = documentation(value.tooltip);
+  if (value.paddingLeft) result.paddingLeft = true;
+  if (value.paddingRight) result.paddingRight = true;
+  if (Array.isArray(value.textEdits)) result.textEdits = value.textEdits.map(textEdit);
+  return result;
+}
+
+function color(value) {
+  return { red: value.red, green: value.green, blue: value.blue, alpha: value.alpha };
+}
+
+function colorInformation(value) {
+  return { range: range(value.range), color: color(value.color) };
+}
+
+function colorPresentation(value) {
+  const result = { label: String(value.label) };
+  if (value.textEdit) result.textEdit = textEdit(value.textEdit);
+  if (Array.isArray(value.additionalTextEdits)) result.additionalTextEdits = value.additionalTextEdits.map(textEdit);
+  return result;
+}
+
+function linkedEditingRanges(value) {
+  const result = { ranges: value.ranges.map(range) };
+  if (value.wordPattern) result.wordPattern = value.wordPattern.source;
+  return result;
+}
+
+// A CallHierarchyItem or TypeHierarchyItem; `data` routes follow-up requests back to the original.
+function hierarchyItem(value, data) {
+  const result = { name: String(value.name), kind: kindPlusOne(value.kind, 26), uri: uri(value.uri), range: range(value.range), selectionRange: range(value.selectionRange) };
+  if (value.detail) result.detail = String(value.detail);
+  if (Array.isArray(value.tags) && value.tags.length) result.tags = value.tags.slice();
+  if (data !== undefined) result.data = data;
+  return result;
+}
+
 shim.lsp = {
+  hierarchyItem,
+  documentHighlight, foldingRange, selectionRange, inlayHint, color, colorInformation, colorPresentation,
+  linkedEditingRanges,
   uri, position, range, fromPosition, fromRange, markdown, markupContent, documentation, command, hover,
   completionItem, textEdit, location, locationLink, definition, diagnostic, fromDiagnostic, workspaceEdit,
   codeAction, codeLens, documentSymbol, signatureHelp, fromSignatureHelp, documentLink, semanticTokens, renameRange,

@@ -1,6 +1,6 @@
 //! Language features through extensions: providers registered (and announced to the editor), LSP
-//! requests fanned out in parallel to every matching provider under its extension's time limit and
-//! merged, resolve requests routed back, and diagnostics published as a union.
+//! requests fanned out in parallel to the matching providers under their extension's time limit (for
+//! completion, group by group of equal selector score, as VS Code does) and merged, resolve requests routed back, and diagnostics published as a union.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -9,13 +9,18 @@ use serde_json::{Value, json};
 
 use super::{Lifecycle, LifecycleState, call_with_grace};
 use crate::bridge::{
-    DEFAULT_TRIGGER_CHARACTERS, PROVIDER_METHODS, Provider, ProviderAnswer, RESOLVE_METHODS, merge,
-    provider_method, unwrap_route, wrap_route,
+    DEFAULT_TRIGGER_CHARACTERS, PROVIDER_METHODS, Provider, ProviderAnswer, RESOLVE_METHODS,
+    asks_by_group, has_items, is_hierarchy_follow_up, merge, provider_method, registered_method,
+    unwrap_route, wrap_hierarchy_routes, wrap_route,
 };
+use crate::client_capabilities::{ClientCapabilities, POSITION_ENCODING};
 use crate::runtime::{RuntimeHandle, RuntimeRequest};
 
 /// Cancels the tokens of provider calls still running when the request is dropped (the editor sent
 /// `$/cancelRequest`, so the server aborted the request's task).
+/// A provider to ask, its extension's runtime and call limit.
+type ProviderCall = (Provider, RuntimeHandle, std::time::Duration);
+
 struct CancelOnDrop {
     calls: Vec<(RuntimeHandle, u64)>,
     finished: bool,
@@ -49,6 +54,7 @@ impl Lifecycle {
     pub fn provider_capabilities(&self) -> serde_json::Map<String, Value> {
         let state = self.lock();
         let mut capabilities = serde_json::Map::new();
+        capabilities.insert("positionEncoding".to_owned(), json!(POSITION_ENCODING));
         for provider in PROVIDER_METHODS {
             if self.dynamic_registration(&state, provider.method) {
                 continue;
@@ -182,7 +188,8 @@ impl Lifecycle {
     /// parallel, each under its extension's call limit. A provider that throws or times out drops out of
     /// this answer only (a broken limit also fails its extension).
     pub async fn provide(self: &Arc<Self>, method: &str, params: Value) -> Value {
-        self.provide_as(method, method, params).await
+        self.provide_as(registered_method(method), method, params)
+            .await
     }
 
     /// `textDocument/prepareRename`: asked of the rename providers; the best answer wins.
@@ -203,7 +210,7 @@ impl Lifecycle {
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_owned();
-        let calls: Vec<(Provider, RuntimeHandle, std::time::Duration)> = {
+        let groups: Vec<Vec<ProviderCall>> = {
             let state = self.lock();
             let language = state
                 .session
@@ -211,17 +218,58 @@ impl Lifecycle {
                 .get(&uri)
                 .map_or("plaintext", |d| d.language_id.as_str())
                 .to_owned();
-            state
-                .providers
-                .matching(registered, &uri, &language)
+            let groups = state.providers.matching_groups(registered, &uri, &language);
+            let groups = if asks_by_group(method) {
+                groups
+            } else {
+                vec![groups.into_iter().flatten().collect()]
+            };
+            groups
                 .into_iter()
-                .filter_map(|provider| {
-                    let runtime = state.running.get(&provider.extension)?.runtime.clone()?;
-                    let limit = self.call_limit(&state, &provider.extension);
-                    Some((provider, runtime, limit))
+                .map(|group| {
+                    group
+                        .into_iter()
+                        .filter_map(|provider| {
+                            let runtime =
+                                state.running.get(&provider.extension)?.runtime.clone()?;
+                            let limit = self.call_limit(&state, &provider.extension);
+                            Some((provider, runtime, limit))
+                        })
+                        .collect()
                 })
                 .collect()
         };
+        let mut merged = Value::Null;
+        for group in groups {
+            let answers = self.ask_providers(method, &params, group).await;
+            merged = merge(method, answers);
+            if has_items(method, &merged) {
+                break;
+            }
+        }
+        self.client_capabilities().adapt(method, &mut merged);
+        merged
+    }
+
+    /// What the editor said it can take, from its `initialize` capabilities.
+    fn client_capabilities(&self) -> ClientCapabilities {
+        let state = self.lock();
+        let capabilities = state
+            .session
+            .initialize_params
+            .as_ref()
+            .and_then(|params| params.get("capabilities"));
+        ClientCapabilities::new(capabilities.unwrap_or(&Value::Null))
+    }
+
+    /// Asks `calls` in parallel, each under its extension's call limit; a provider that throws or times
+    /// out drops out (a broken limit also fails its extension).
+    async fn ask_providers(
+        self: &Arc<Self>,
+        method: &str,
+        params: &Value,
+        calls: Vec<ProviderCall>,
+    ) -> Vec<ProviderAnswer> {
         let mut guard = CancelOnDrop {
             calls: Vec::new(),
             finished: false,
@@ -260,7 +308,7 @@ impl Lifecycle {
                 }
             }
         }
-        merge(method, answers)
+        answers
     }
 
     /// Runs a built-in `vscode.execute*Provider` command: arguments are `[uri, position?]` (a URI string or
@@ -293,6 +341,9 @@ impl Lifecycle {
 
     /// Answers `codeLens/resolve` or `completionItem/resolve` by asking the provider that made the item.
     pub async fn resolve(self: &Arc<Self>, method: &str, mut item: Value) -> Value {
+        if is_hierarchy_follow_up(method) {
+            return self.hierarchy_follow_up(method, item).await;
+        }
         let Some(route) = unwrap_route(&mut item) else {
             return item;
         };
@@ -322,6 +373,7 @@ impl Lifecycle {
         match call_with_grace(&runtime, request, limit, &format!("provider {method}")).await {
             Ok(mut resolved) if !resolved.is_null() => {
                 wrap_route(&mut resolved, &route.extension, route.handle);
+                self.client_capabilities().adapt(method, &mut resolved);
                 resolved
             }
             Ok(_) => item,
@@ -331,6 +383,45 @@ impl Lifecycle {
                     self.fail(&route.extension, error.to_string());
                 }
                 item
+            }
+        }
+    }
+
+    /// `callHierarchy/incomingCalls` and the like: `{item}` goes to the provider that made the item; its
+    /// answer's items are routed back to it in turn. `null` when the provider is gone.
+    async fn hierarchy_follow_up(self: &Arc<Self>, method: &str, mut params: Value) -> Value {
+        let Some(route) = params.get_mut("item").and_then(unwrap_route) else {
+            return Value::Null;
+        };
+        let runtime_and_limit = {
+            let state = self.lock();
+            state
+                .providers
+                .get(&route.extension, route.handle)
+                .and_then(|_| state.running.get(&route.extension)?.runtime.clone())
+                .map(|runtime| (runtime, self.call_limit(&state, &route.extension)))
+        };
+        let Some((runtime, limit)) = runtime_and_limit else {
+            return Value::Null;
+        };
+        let token = self.next_token.fetch_add(1, Ordering::Relaxed);
+        let request = RuntimeRequest::InvokeProvider {
+            handle: route.handle,
+            method: method.to_owned(),
+            params,
+            token,
+        };
+        match call_with_grace(&runtime, request, limit, &format!("provider {method}")).await {
+            Ok(mut answer) => {
+                wrap_hierarchy_routes(&mut answer, &route.extension, route.handle);
+                answer
+            }
+            Err(error) => {
+                tracing::warn!(extension = %route.extension, %method, %error, "hierarchy request failed");
+                if error.is_fatal() {
+                    self.fail(&route.extension, error.to_string());
+                }
+                Value::Null
             }
         }
     }

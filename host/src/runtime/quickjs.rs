@@ -397,14 +397,16 @@ impl JsRuntime {
             "extensionPath": self.shared.root,
             "packageJSON": spec.package_json,
             "development": spec.development,
+            "vscodeVersion": crate::config::VSCODE_API_VERSION,
         })
         .to_string();
+        // Compiling the prelude (once per process) is the host's time, not the extension's.
+        let prelude = prelude()?;
         let budget = Budget {
             deadline: Instant::now() + self.limits.activate_timeout,
             limit: self.limits.activate_timeout,
             during: "starting the runtime".to_owned(),
         };
-        let prelude = prelude()?;
         let shared = self.shared.clone();
         let outcome = self.enter(&budget, move |ctx| {
             let native = native::install(ctx, &shared)?;

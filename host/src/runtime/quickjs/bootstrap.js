@@ -5,7 +5,7 @@
 //   native    — Rust functions (log, settle, hostNotify, hostCall, hostCallSync, resolve, readFile, compile, now,
 //               machineId, and the workspace file access: setWorkspaceRoots, fsStat, fsReadFile,
 //               fsReadDirectory, findFiles)
-//   specJson  — {id, extensionPath, packageJSON, development}
+//   specJson  — {id, extensionPath, packageJSON, development, vscodeVersion}
 //   shimFiles — the files of vscode-shim/src, in order, each compiled as `(function (shim, host) {…})` under
 //               its name `exthost:vscode-shim/src/<file>` (see `bytecode.rs`)
 (function (native, specJson, shimFiles) {
@@ -551,6 +551,7 @@
     extensionPath: spec.extensionPath,
     packageJSON: spec.packageJSON,
     development: Boolean(spec.development),
+    vscodeVersion: spec.vscodeVersion,
     state: extensionState,
     notify: hostNotify,
     call: hostCall,

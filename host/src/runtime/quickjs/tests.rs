@@ -344,7 +344,7 @@ async fn es_module_entries_import_vscode_and_relative_modules() {
             };
         }";
     let expected = json!({
-        "version": "1.100.0",
+        "version": crate::config::VSCODE_API_VERSION,
         "sameDefault": true,
         "named": "function",
         "helper": "helped",
@@ -1035,15 +1035,16 @@ async fn deactivate_calls_deactivate_then_disposes_in_reverse_order() {
 }
 
 #[tokio::test]
-async fn unimplemented_vscode_members_throw_a_naming_error() {
+async fn unimplemented_vscode_members_throw_a_naming_error_when_called() {
     let harness = Harness::new(
         &[(
             "main.js",
             "const vscode = require('vscode');
              const message = (read) => { try { read(); return 'no error'; } catch (error) { return error.message; } };
              exports.activate = async () => ({
-                 window: message(() => vscode.tasks),
-                 member: message(() => vscode.window.createTerminal),
+                 namespace: message(() => vscode.scm.createSourceControl('git', 'Git')),
+                 member: message(() => vscode.window.createTerminal()),
+                 read: typeof vscode.window.createTerminal,
                  then: vscode.then === undefined && vscode.commands.then === undefined,
                  awaited: (await Promise.resolve(vscode)).version,
                  esModule: vscode.__esModule,
@@ -1055,11 +1056,12 @@ async fn unimplemented_vscode_members_throw_a_naming_error() {
     assert_eq!(
         harness.activate().await.expect("activate"),
         json!({
-            "window": "exthost does not implement vscode.tasks",
+            "namespace": "exthost does not implement vscode.scm.createSourceControl",
             "member": "exthost does not implement vscode.window.createTerminal",
+            "read": "function",
             "then": true,
-            "awaited": "1.100.0",
-            "version": "1.100.0",
+            "awaited": crate::config::VSCODE_API_VERSION,
+            "version": crate::config::VSCODE_API_VERSION,
         })
     );
 }

@@ -829,7 +829,8 @@ async fn workspace_fs_reads_inside_the_folders_and_routes_schemes_to_providers()
                 excluded: relative(await vscode.workspace.findFiles('**/*.txt', '**/deep/**')),
                 noExcludes: relative(await vscode.workspace.findFiles('**/x.txt', null)),
                 limited: relative(await vscode.workspace.findFiles(new RelativePattern(ws, 'src/**'), undefined, 1)),
-                outside: await code(fs.readFile(Uri.file(context.extensionPath + '/main.js'))),
+                own: await code(fs.readFile(Uri.joinPath(context.extensionUri, 'main.js'))),
+                outside: await code(fs.readFile(Uri.file('/etc/passwd'))),
                 missing: await code(fs.stat(Uri.joinPath(ws, 'nope.txt'))),
                 write: await code(fs.writeFile(file, new Uint8Array(1))),
                 otherScheme: await code(fs.readFile(Uri.parse('ftp://x/y'))),
@@ -854,6 +855,7 @@ async fn workspace_fs_reads_inside_the_folders_and_routes_schemes_to_providers()
             "excluded": [".git/x.txt", "src/a.txt"],
             "noExcludes": [".git/x.txt"],
             "limited": ["src/a.txt"],
+            "own": "no error",
             "outside": "NoPermissions",
             "missing": "FileNotFound",
             "write": "NoPermissions",
@@ -879,7 +881,7 @@ async fn es_modules_import_the_same_vscode_namespaces() {
                 same: vscode.window === window,
                 uri: Uri.file('/x').toString(),
                 position: new Position(1, 2).character,
-                namespaceMember: thrown(() => vscode.window.createTerminal),
+                namespaceMember: thrown(() => vscode.window.createTerminal()),
                 topLevel: vscode.Foo === undefined,
             };
         }";
@@ -897,16 +899,28 @@ async fn es_modules_import_the_same_vscode_namespaces() {
 }
 
 /// `{namespace: {members, not, notErrors}}` for the `vscode` module and every guarded object in it.
+/// `members` are the implemented ones; calling a `not` member (every member, for a missing namespace)
+/// must throw the naming error, and `notErrors` holds what it threw.
 async fn shim_tables() -> BTreeMap<String, Value> {
     let script = r#"
         const vscode = require('vscode');
         const NOT_IMPLEMENTED = Symbol.for('exthost.notImplemented');
+        const MISSING = Symbol.for('exthost.missing');
+        const thrown = (call) => { try { call(); return 'no error'; } catch (error) { return error.message; } };
         exports.activate = () => {
             const tables = {};
             const walk = (object, path) => {
-                const members = Object.keys(object);
                 const not = Array.from(object[NOT_IMPLEMENTED] || []);
-                const notErrors = not.map((name) => { try { object[name]; return 'no error'; } catch (error) { return error.message; } });
+                const members = Object.keys(object).filter((key) => !not.includes(key));
+                const notErrors = not.map((name) => {
+                    const value = object[name];
+                    if (typeof value === 'function') return thrown(() => value());
+                    const inner = Object.keys(value || {});
+                    if (!inner.length || value[MISSING] !== path + '.' + name) return 'not a missing namespace';
+                    const wrong = inner.map((key) => [key, thrown(() => value[key]())])
+                        .find(([key, message]) => message !== 'exthost does not implement ' + path + '.' + name + '.' + key);
+                    return wrong ? wrong.join(': ') : 'exthost does not implement ' + path + '.' + name;
+                });
                 tables[path] = { members, not, notErrors };
                 for (const key of members) {
                     const value = object[key];
@@ -1005,5 +1019,567 @@ async fn docs_list_exactly_what_the_shim_exports_and_what_throws() {
     assert!(
         missing_from_docs.is_empty() && wrong_status.is_empty() && not_in_shim.is_empty(),
         "docs/vscode-api.md is out of date.\nMissing from the docs: {missing_from_docs:#?}\nWrong status: {wrong_status:#?}\nDocumented but unknown to the shim: {not_in_shim:#?}"
+    );
+}
+
+/// The start of a bundle as esbuild writes it for `import * as vscode from "vscode"` in TypeScript.
+const ESBUILD_PRELUDE: &str = r#""use strict";
+var __defProp = Object.defineProperty;
+var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
+var __getOwnPropNames = Object.getOwnPropertyNames;
+var __hasOwnProp = Object.prototype.hasOwnProperty;
+var __export = (target, all) => {
+  for (var name in all)
+    __defProp(target, name, { get: all[name], enumerable: true });
+};
+var __copyProps = (to, from, except, desc) => {
+  if (from && typeof from === "object" || typeof from === "function") {
+    for (let key of __getOwnPropNames(from))
+      if (!__hasOwnProp.call(to, key) && key !== except)
+        __defProp(to, key, { get: () => from[key], enumerable: !(desc = __getOwnPropDesc(from, key)) || desc.enumerable });
+  }
+  return to;
+};
+var __toCommonJS = (mod) => __copyProps(__defProp({}, "__esModule", { value: true }), mod);
+var extension_exports = {};
+__export(extension_exports, {
+  activate: () => activate,
+  deactivate: () => deactivate
+});
+module.exports = __toCommonJS(extension_exports);
+const vscode = require("vscode");
+const vscode_1 = require("vscode");
+"#;
+
+fn bundle(body: &str) -> String {
+    format!("{ESBUILD_PRELUDE}{body}\nfunction deactivate() {{}}\n")
+}
+
+#[tokio::test]
+async fn namespaces_are_plain_objects_and_only_calls_of_missing_members_fail() {
+    let script = bundle(
+        r#"
+const thrown = (call) => { try { call(); return "no error"; } catch (error) { return error.message; } };
+function activate(context) {
+  const before = vscode.window.statusBarItem;
+  vscode.window.statusBarItem = (0, vscode_1.window.createStatusBarItem)(vscode.StatusBarAlignment.Left, 10);
+  vscode.workspace.myCache = { hits: 1 };
+  return {
+    unknownRead: before === undefined && vscode.languages.somethingElse === undefined && vscode.notAThing === undefined,
+    assignmentSticks: vscode.window.statusBarItem.alignment === vscode.StatusBarAlignment.Left && vscode.workspace.myCache.hits === 1,
+    inOperator: ["createTerminal" in vscode.window, "noSuchMember" in vscode.window],
+    featureCheck: typeof vscode.window.createTerminal,
+    missingCall: thrown(() => vscode.window.createTerminal({ name: "t" })),
+    missingNamespaceCall: thrown(() => (0, vscode_1.tests.createTestController)("jest", "Jest")),
+    missingNamespaceProperty: vscode.scm.inputBox === undefined,
+    neverFiring: typeof vscode.window.onDidCloseTerminal(() => {}).dispose,
+    emptyLists: [vscode.window.terminals.length, vscode.workspace.notebookDocuments.length],
+    spread: Object.keys({ ...vscode.commands }).includes("registerCommand"),
+  };
+}"#,
+    );
+    let harness = api_harness(&script, json!({}), package(json!({})));
+    assert_eq!(
+        harness.activate().await.expect("activate"),
+        json!({
+            "unknownRead": true,
+            "assignmentSticks": true,
+            "inOperator": [true, false],
+            "featureCheck": "function",
+            "missingCall": "exthost does not implement vscode.window.createTerminal",
+            "missingNamespaceCall": "exthost does not implement vscode.tests.createTestController",
+            "missingNamespaceProperty": true,
+            "neverFiring": "function",
+            "emptyLists": [0, 0],
+            "spread": true,
+        })
+    );
+}
+
+#[tokio::test]
+async fn a_setting_contributed_without_default_reads_its_types_default() {
+    let script = bundle(
+        r#"
+function activate(context) {
+  const config = vscode.workspace.getConfiguration("lint");
+  const seen = [];
+  config.get("rules").forEach((rule) => seen.push(rule));
+  return {
+    rules: config.get("rules"),
+    options: config.get("options"),
+    enabled: config.get("enabled"),
+    depth: config.get("depth"),
+    ratio: config.get("ratio"),
+    path: config.get("path"),
+    either: config.get("either"),
+    nothing: config.get("nothing"),
+    given: config.get("given"),
+    seen: seen.length,
+  };
+}"#,
+    );
+    let package_json = package(
+        json!({ "contributes": { "configuration": [{ "title": "Lint", "properties": {
+        "lint.rules": { "type": "array", "items": { "type": "string" } },
+        "lint.options": { "type": "object" },
+        "lint.enabled": { "type": "boolean" },
+        "lint.depth": { "type": "integer" },
+        "lint.ratio": { "type": "number" },
+        "lint.path": { "type": "string" },
+        "lint.either": { "type": ["boolean", "string"] },
+        "lint.nothing": { "type": "null" },
+        "lint.given": { "type": "array", "default": ["a"] },
+    } }] } }),
+    );
+    let harness = api_harness(&script, json!({}), package_json);
+    assert_eq!(
+        harness.activate().await.expect("activate"),
+        json!({
+            "rules": [], "options": {}, "enabled": false, "depth": 0, "ratio": 0, "path": "",
+            "either": false, "nothing": null, "given": ["a"], "seen": 0,
+        })
+    );
+}
+
+#[tokio::test]
+async fn every_exported_class_is_a_constructor_that_can_be_subclassed() {
+    // As vscode-languageclient does at load time: `class ProtocolCallHierarchyItem extends code.CallHierarchyItem`.
+    let script = bundle(
+        r#"
+class ProtocolCallHierarchyItem extends vscode.CallHierarchyItem {
+  constructor(kind, name, detail, uri, range, selectionRange, data) {
+    super(kind, name, detail, uri, range, selectionRange);
+    if (data !== undefined) this.data = data;
+  }
+}
+class ProtocolTypeHierarchyItem extends vscode.TypeHierarchyItem {
+  constructor(kind, name, detail, uri, range, selectionRange, data) {
+    super(kind, name, detail, uri, range, selectionRange);
+    if (data !== undefined) this.data = data;
+  }
+}
+class ProtocolInlayHint extends vscode.InlayHint {
+  constructor(position, label, kind) { super(position, label, kind); }
+}
+class ProtocolCompletionItem extends vscode.CompletionItem {
+  constructor(label) { super(label); }
+}
+class ProtocolCodeLens extends vscode.CodeLens {
+  constructor(range) { super(range); }
+}
+class ProtocolDocumentLink extends vscode.DocumentLink {
+  constructor(range, target) { super(range, target); }
+}
+class ProtocolCodeAction extends vscode.CodeAction {
+  constructor(title, data) { super(title); this.data = data; }
+}
+class ProtocolDiagnostic extends vscode.Diagnostic {
+  constructor(range, message, severity, data) { super(range, message, severity); this.data = data; }
+}
+// Arguments for the classes whose constructors check them.
+const ARGUMENTS = {
+  Position: [0, 0], Range: [0, 0, 0, 1], Selection: [0, 0, 0, 1], Hover: ["text"], Location: [vscode.Uri.file("/a"), new vscode.Position(0, 0)],
+  TextEdit: [new vscode.Range(0, 0, 0, 0), ""], Diagnostic: [new vscode.Range(0, 0, 0, 0), "m"], Disposable: [() => {}],
+  DocumentSymbol: ["s", "", 1, new vscode.Range(0, 0, 0, 0), new vscode.Range(0, 0, 0, 0)], SymbolInformation: ["s", 1, "", new vscode.Location(vscode.Uri.file("/a"), new vscode.Position(0, 0))],
+  CodeLens: [new vscode.Range(0, 0, 0, 0)], DocumentLink: [new vscode.Range(0, 0, 0, 1)], CodeActionKind: ["quickfix"], Uri: ["file", "", "/a", "", ""],
+  SemanticTokensLegend: [[]], SemanticTokens: [new Uint32Array(0)], SemanticTokensEdits: [[]], SemanticTokensEdit: [0, 0], RelativePattern: ["/w", "*.ts"],
+  DiagnosticRelatedInformation: [new vscode.Location(vscode.Uri.file("/a"), new vscode.Position(0, 0)), "m"], SnippetString: [""], MarkdownString: [""],
+  ProcessExecution: ["node"], NotebookRange: [0, 1], ThemeIcon: ["x"], ThemeColor: ["x"], FileSystemError: ["m"],
+};
+function activate(context) {
+  const results = {};
+  for (const name of Object.keys(vscode)) {
+    const value = vscode[name];
+    if (typeof value !== "function" || !/^[A-Z]/.test(name)) continue;
+    try {
+      const Sub = class extends value { constructor(...args) { super(...args); this.extended = true; } };
+      const made = new Sub(...(ARGUMENTS[name] || []));
+      results[name] = made instanceof value && made.extended === true && Object.getPrototypeOf(Sub) === value ? "ok" : "not an instance";
+    } catch (error) {
+      results[name] = String(error && error.message);
+    }
+  }
+  const uri = vscode.Uri.file("/w/a.ts");
+  const range = new vscode.Range(1, 0, 1, 4);
+  const item = new ProtocolCallHierarchyItem(vscode.SymbolKind.Function, "main", "detail", uri, range, range, { id: 1 });
+  const type = new ProtocolTypeHierarchyItem(vscode.SymbolKind.Class, "Base", "", uri, range, range);
+  const hint = new ProtocolInlayHint(new vscode.Position(1, 4), ": number", vscode.InlayHintKind.Type);
+  return {
+    results,
+    classes: Object.keys(results).length,
+    item: [item.name, item.kind, item.detail, item.uri.toString(), item.range.start.line, item.data.id, item instanceof vscode.CallHierarchyItem],
+    type: [type.name, type.kind, type instanceof vscode.TypeHierarchyItem],
+    hint: [hint.label, hint.kind, hint.position.character],
+    others: [new ProtocolCompletionItem("x").label, new ProtocolCodeLens(range).isResolved, new ProtocolDocumentLink(range).range.end.character,
+      new ProtocolCodeAction("fix", 1).title, new ProtocolDiagnostic(range, "m", 0, 2).severity],
+    callName: vscode.CallHierarchyItem.name,
+  };
+}"#,
+    );
+    let harness = api_harness(&script, json!({}), package(json!({})));
+    let answer = harness.activate().await.expect("activate");
+    let failures: BTreeMap<String, Value> = answer["results"]
+        .as_object()
+        .expect("results")
+        .iter()
+        .filter(|(_, result)| *result != "ok")
+        .map(|(name, result)| (name.clone(), result.clone()))
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "classes that cannot be subclassed: {failures:#?}"
+    );
+    assert!(
+        answer["classes"].as_u64().unwrap_or(0) >= 120,
+        "{}",
+        answer["classes"]
+    );
+    assert_eq!(
+        answer["item"],
+        json!(["main", 11, "detail", "file:///w/a.ts", 1, 1, true])
+    );
+    assert_eq!(answer["type"], json!(["Base", 4, true]));
+    assert_eq!(answer["hint"], json!([": number", 1, 4]));
+    assert_eq!(answer["others"], json!(["x", false, 4, "fix", 0]));
+    assert_eq!(answer["callName"], json!("CallHierarchyItem"));
+}
+
+#[tokio::test]
+async fn task_providers_and_language_status_items_work_in_activate() {
+    // As markdownlint and prettier do in `activate`.
+    let script = bundle(
+        r#"
+const thrown = async (call) => { try { await call(); return "no error"; } catch (error) { return error.message; } };
+class LintTaskProvider {
+  provideTasks(token) {
+    const fix = new vscode.Task({ type: "markdownlint", fix: true }, vscode.TaskScope.Workspace, "Fix all", "markdownlint",
+      new vscode.ShellExecution("markdownlint", ["--fix", "."]), "$markdownlint");
+    fix.group = vscode.TaskGroup.Build;
+    const legacy = new vscode.Task({ type: "markdownlint" }, "Lint", "markdownlint", new vscode.ProcessExecution("markdownlint", { cwd: "/w" }));
+    const custom = new vscode.Task({ type: "markdownlint" }, vscode.TaskScope.Global, "Custom", "markdownlint",
+      new vscode.CustomExecution(async () => ({ onDidWrite: () => {}, open() {}, close() {} })));
+    return [fix, legacy, custom];
+  }
+  resolveTask(task) { return task; }
+}
+async function activate(context) {
+  context.subscriptions.push((0, vscode_1.tasks.registerTaskProvider)("markdownlint", new LintTaskProvider()));
+  context.subscriptions.push(vscode.workspace.registerTaskProvider("other", { provideTasks: () => [] }));
+  const status = (0, vscode_1.languages.createLanguageStatusItem)("prettier.status", [{ language: "markdown" }]);
+  status.text = "Prettier";
+  status.severity = vscode.LanguageStatusSeverity.Warning;
+  context.subscriptions.push(status);
+  const tasks = await vscode.tasks.fetchTasks({ type: "markdownlint" });
+  const [fix, legacy, custom] = tasks;
+  return {
+    count: tasks.length,
+    other: (await vscode.tasks.fetchTasks({ type: "other" })).length,
+    fix: [fix.name, fix.source, fix.scope, fix.execution.command, fix.execution.args, fix.problemMatchers, fix.group.id, fix.definition.fix],
+    legacy: [legacy.name, legacy.scope, legacy.execution.process, legacy.execution.args, legacy.execution.options.cwd],
+    custom: typeof custom.execution.callback,
+    shellLine: new vscode.ShellExecution("npm run lint").commandLine,
+    groups: [vscode.TaskGroup.Clean.id, vscode.TaskGroup.Rebuild.label, vscode.TaskGroup.Test.id],
+    run: await thrown(() => vscode.tasks.executeTask(fix)),
+    executions: vscode.tasks.taskExecutions.length,
+    status: [status.id, status.text, status.severity, vscode.LanguageStatusSeverity.Error],
+  };
+}"#,
+    );
+    let harness = api_harness(&script, json!({}), package(json!({})));
+    assert_eq!(
+        harness.activate().await.expect("activate"),
+        json!({
+            "count": 3,
+            "other": 0,
+            "fix": ["Fix all", "markdownlint", 2, "markdownlint", ["--fix", "."], ["$markdownlint"], "build", true],
+            "legacy": ["Lint", null, "markdownlint", [], "/w"],
+            "custom": "function",
+            "shellLine": "npm run lint",
+            "groups": ["clean", "Rebuild", "test"],
+            "run": "exthost cannot run tasks (Fix all): an LSP editor has no terminal to run them in (vscode.tasks.executeTask)",
+            "executions": 0,
+            "status": ["prettier.status", "Prettier", 1, 2],
+        })
+    );
+}
+
+#[tokio::test]
+async fn l10n_formats_messages_as_vscode_does_without_a_bundle() {
+    let script = bundle(
+        r#"
+function activate(context) {
+  return [
+    vscode.l10n.t("Hello {0}, you have {1} new {1}", "Ada", 3),
+    (0, vscode_1.l10n.t)("Hello {name}", { name: "Ada" }),
+    vscode.l10n.t({ message: "Fixed {0} problems", args: [2], comment: ["count"] }),
+    vscode.l10n.t("Kept {missing}"),
+    vscode.l10n.bundle === undefined,
+  ];
+}"#,
+    );
+    let harness = api_harness(&script, json!({}), package(json!({})));
+    assert_eq!(
+        harness.activate().await.expect("activate"),
+        json!([
+            "Hello Ada, you have 3 new 3",
+            "Hello Ada",
+            "Fixed 2 problems",
+            "Kept {missing}",
+            true
+        ])
+    );
+}
+
+#[tokio::test]
+async fn locale_compare_answers_as_node_does_for_ascii() {
+    // The expected values are what Node 20 (ICU) answers for the same calls.
+    let script = r#"
+        const pairs = [['a','B'],['B','a'],['a','A'],['A','a'],['a','b'],['abc','ABD'],['résumé','resume'],['a','á'],
+                       ['Z','a'],['_','a'],['a','_'],['10','9'],['','a'],['x','x'],['a-b','ab'],['a b','ab'],['aB','Ab'],
+                       ['file10.txt','file9.txt'],['Item 2','item 10']];
+        exports.activate = () => pairs.map(([a, b]) => [a.localeCompare(b), a.localeCompare(b, undefined, { sensitivity: 'base' }),
+            a.localeCompare(b, 'en', { sensitivity: 'accent' }), a.localeCompare(b, undefined, { numeric: true })]);"#;
+    let harness = api_harness(script, json!({}), package(json!({})));
+    assert_eq!(
+        harness.activate().await.expect("activate"),
+        json!([
+            [-1, -1, -1, -1],
+            [1, 1, 1, 1],
+            [-1, 0, 0, -1],
+            [1, 0, 0, 1],
+            [-1, -1, -1, -1],
+            [-1, -1, -1, -1],
+            [1, 0, 1, 1],
+            [-1, 0, -1, -1],
+            [1, 1, 1, 1],
+            [-1, -1, -1, -1],
+            [1, 1, 1, 1],
+            [-1, -1, -1, 1],
+            [-1, -1, -1, -1],
+            [0, 0, 0, 0],
+            [-1, -1, -1, -1],
+            [-1, -1, -1, -1],
+            [-1, 0, 0, -1],
+            [-1, -1, -1, 1],
+            [1, 1, 1, -1],
+        ])
+    );
+}
+
+#[tokio::test]
+async fn highlight_folding_selection_inlay_color_and_linked_editing_providers_answer_lsp_json() {
+    // As vscode-languageclient registers them when a server announces these capabilities.
+    let script = bundle(
+        r#"
+function activate(context) {
+  const selector = [{ scheme: "file", language: "plaintext" }];
+  const r = (a, b, c, d) => new vscode.Range(a, b, c, d);
+  context.subscriptions.push(
+    (0, vscode_1.languages.registerDocumentHighlightProvider)(selector, {
+      provideDocumentHighlights: (document, position) => [new vscode.DocumentHighlight(r(position.line, 0, position.line, 3), vscode.DocumentHighlightKind.Write), new vscode.DocumentHighlight(r(0, 0, 0, 1))],
+    }),
+    (0, vscode_1.languages.registerFoldingRangeProvider)(selector, {
+      provideFoldingRanges: () => [new vscode.FoldingRange(0, 2, vscode.FoldingRangeKind.Region), new vscode.FoldingRange(1, 2)],
+    }),
+    (0, vscode_1.languages.registerSelectionRangeProvider)(selector, {
+      provideSelectionRanges: (document, positions) => positions.map((p) => new vscode.SelectionRange(r(p.line, p.character, p.line, p.character + 1), new vscode.SelectionRange(r(p.line, 0, p.line, 7)))),
+    }),
+    (0, vscode_1.languages.registerInlayHintsProvider)(selector, {
+      provideInlayHints: (document, range) => {
+        const typed = new vscode.InlayHint(new vscode.Position(range.start.line, 3), ": number", vscode.InlayHintKind.Type);
+        typed.paddingLeft = true;
+        const parts = new vscode.InlayHint(new vscode.Position(1, 0), [new vscode.InlayHintLabelPart("name:")], vscode.InlayHintKind.Parameter);
+        parts.tooltip = new vscode.MarkdownString("the **name**");
+        return [typed, parts];
+      },
+    }),
+    (0, vscode_1.languages.registerColorProvider)(selector, {
+      provideDocumentColors: () => [new vscode.ColorInformation(r(0, 0, 0, 5), new vscode.Color(1, 0, 0, 1))],
+      provideColorPresentations: (color, context) => {
+        const presentation = new vscode.ColorPresentation("rgb(" + color.red * 255 + ", 0, 0)");
+        presentation.textEdit = vscode.TextEdit.replace(context.range, presentation.label);
+        return [presentation];
+      },
+    }),
+    (0, vscode_1.languages.registerLinkedEditingRangeProvider)(selector, {
+      provideLinkedEditingRanges: () => new vscode.LinkedEditingRanges([r(0, 1, 0, 4), r(1, 1, 1, 4)], /[a-z]+/),
+    }),
+  );
+}"#,
+    );
+    let mut harness = api_harness(&script, one_document_snapshot(), package(json!({})));
+    harness.activate().await.expect("activate");
+    let mut registered = Vec::new();
+    for _ in 0..6 {
+        match harness
+            .expect(|request| matches!(request, HostRequest::RegisterProvider { .. }))
+            .await
+        {
+            HostRequest::RegisterProvider { handle, method, .. } => {
+                registered.push((handle, method))
+            }
+            _ => unreachable!(),
+        }
+    }
+    let methods: Vec<&str> = registered.iter().map(|(_, m)| m.as_str()).collect();
+    assert_eq!(
+        methods,
+        [
+            "textDocument/documentHighlight",
+            "textDocument/foldingRange",
+            "textDocument/selectionRange",
+            "textDocument/inlayHint",
+            "textDocument/documentColor",
+            "textDocument/linkedEditingRange"
+        ]
+    );
+    let document = json!({ "uri": "file:///w/a.txt" });
+    let at = json!({ "textDocument": document, "position": { "line": 1, "character": 4 } });
+    assert_eq!(
+        harness
+            .invoke(1, "textDocument/documentHighlight", at.clone())
+            .await,
+        Ok(
+            json!([{ "range": range(1, 0, 1, 3), "kind": 3 }, { "range": range(0, 0, 0, 1), "kind": 1 }])
+        )
+    );
+    assert_eq!(
+        harness
+            .invoke(
+                2,
+                "textDocument/foldingRange",
+                json!({ "textDocument": document })
+            )
+            .await,
+        Ok(
+            json!([{ "startLine": 0, "endLine": 2, "kind": "region" }, { "startLine": 1, "endLine": 2 }])
+        )
+    );
+    assert_eq!(
+        harness
+            .invoke(
+                3,
+                "textDocument/selectionRange",
+                json!({ "textDocument": document, "positions": [{ "line": 1, "character": 4 }] })
+            )
+            .await,
+        Ok(json!([{ "range": range(1, 4, 1, 5), "parent": { "range": range(1, 0, 1, 7) } }]))
+    );
+    assert_eq!(
+        harness
+            .invoke(
+                4,
+                "textDocument/inlayHint",
+                json!({ "textDocument": document, "range": range(0, 0, 2, 0) })
+            )
+            .await,
+        Ok(json!([
+            { "position": { "line": 0, "character": 3 }, "label": ": number", "kind": 1, "paddingLeft": true },
+            { "position": { "line": 1, "character": 0 }, "label": [{ "value": "name:" }], "kind": 2,
+              "tooltip": { "kind": "markdown", "value": "the **name**" } },
+        ]))
+    );
+    assert_eq!(
+        harness
+            .invoke(
+                5,
+                "textDocument/documentColor",
+                json!({ "textDocument": document })
+            )
+            .await,
+        Ok(
+            json!([{ "range": range(0, 0, 0, 5), "color": { "red": 1, "green": 0, "blue": 0, "alpha": 1 } }])
+        )
+    );
+    assert_eq!(
+        harness
+            .invoke(
+                5,
+                "textDocument/colorPresentation",
+                json!({ "textDocument": document, "range": range(0, 0, 0, 5),
+                "color": { "red": 1, "green": 0, "blue": 0, "alpha": 1 } })
+            )
+            .await,
+        Ok(
+            json!([{ "label": "rgb(255, 0, 0)", "textEdit": { "range": range(0, 0, 0, 5), "newText": "rgb(255, 0, 0)" } }])
+        )
+    );
+    assert_eq!(
+        harness
+            .invoke(6, "textDocument/linkedEditingRange", at)
+            .await,
+        Ok(json!({ "ranges": [range(0, 1, 0, 4), range(1, 1, 1, 4)], "wordPattern": "[a-z]+" }))
+    );
+}
+
+#[tokio::test]
+async fn providers_an_lsp_editor_never_asks_for_register_without_failing_activation() {
+    let script = bundle(
+        r#"
+function activate(context) {
+  const selector = { language: "typescript" };
+  const disposables = [
+    (0, vscode_1.languages.registerInlineCompletionItemProvider)(selector, { provideInlineCompletionItems: () => [] }),
+    vscode.languages.registerInlineValuesProvider(selector, { provideInlineValues: () => [] }),
+    vscode.languages.registerEvaluatableExpressionProvider(selector, { provideEvaluatableExpression: () => undefined }),
+    vscode.languages.registerDocumentDropEditProvider(selector, { provideDocumentDropEdits: () => undefined }),
+    vscode.languages.registerDocumentPasteEditProvider(selector, { provideDocumentPasteEdits: () => undefined }, { providedPasteEditKinds: [] }),
+    vscode.languages.registerDocumentRangeSemanticTokensProvider(selector, { provideDocumentRangeSemanticTokens: () => undefined }, new vscode.SemanticTokensLegend(["type"])),
+  ];
+  context.subscriptions.push(...disposables);
+  return disposables.map((disposable) => typeof disposable.dispose);
+}"#,
+    );
+    let mut harness = api_harness(&script, json!({}), package(json!({})));
+    assert_eq!(
+        harness.activate().await.expect("activate"),
+        json!([
+            "function", "function", "function", "function", "function", "function"
+        ])
+    );
+    let (level, message) = harness
+        .expect_log("registerInlineCompletionItemProvider is accepted")
+        .await;
+    assert_eq!(level, LogLevel::Warn, "{message}");
+}
+
+#[tokio::test]
+async fn views_webviews_and_debuggers_register_without_failing_activation() {
+    // What extensions with a tree view, a webview view and a debugger do in `activate`.
+    let script = bundle(
+        r#"
+class NodeProvider { getChildren() { return []; } getTreeItem(element) { return new vscode.TreeItem(element); } }
+async function activate(context) {
+  const started = [];
+  const registered = [
+    (0, vscode_1.window.registerTreeDataProvider)("npmScripts", new NodeProvider()),
+    vscode.window.registerWebviewViewProvider("calicoColors.colorsView", { resolveWebviewView() {} }),
+    vscode.window.registerUriHandler({ handleUri() {} }),
+    vscode.window.registerFileDecorationProvider({ provideFileDecoration: () => undefined }),
+    vscode.debug.registerDebugConfigurationProvider("node", { provideDebugConfigurations: () => [] }),
+    vscode.debug.registerDebugAdapterDescriptorFactory("mock", { createDebugAdapterDescriptor: () => undefined }),
+    vscode.debug.onDidStartDebugSession((session) => started.push(session)),
+  ];
+  const view = vscode.window.createTreeView("npmScripts", { treeDataProvider: new NodeProvider(), showCollapseAll: true });
+  view.onDidChangeSelection(() => {});
+  view.message = "No scripts";
+  context.subscriptions.push(...registered, view);
+  return {
+    disposables: registered.map((disposable) => typeof disposable.dispose),
+    view: [view.visible, view.selection.length, view.message, typeof view.reveal],
+    debug: [vscode.debug.activeDebugSession === undefined, vscode.debug.breakpoints.length, await vscode.debug.startDebugging(undefined, { type: "node", name: "x", request: "launch" })],
+    started: started.length,
+  };
+}"#,
+    );
+    let harness = api_harness(&script, json!({}), package(json!({})));
+    assert_eq!(
+        harness.activate().await.expect("activate"),
+        json!({
+            "disposables": ["function", "function", "function", "function", "function", "function", "function"],
+            "view": [false, 0, "No scripts", "function"],
+            "debug": [true, 0, false],
+            "started": 0,
+        })
     );
 }

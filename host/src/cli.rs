@@ -1,5 +1,5 @@
-//! The command line (contract §1): `serve`, `list`, `check`. Parsing with clap, logging set up here and
-//! only here, and the translation of outcomes into exit codes (0 success, 1 failure, 2 bad usage).
+//! The command line (contract §1): `serve`, `list`, `check`, and the package commands (in
+//! `cli/packages.rs`). Parsing with clap, logging set up here and only here, and the translation of outcomes into exit codes (0 success, 1 failure, 2 bad usage).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -15,6 +15,8 @@ use exthost::scaffold::ScaffoldKind;
 use exthost::session::SessionState;
 use exthost_protocol::methods::ExtensionInfo;
 use tracing_subscriber::EnvFilter;
+
+mod packages;
 
 /// An editor-agnostic extension host: editors speak JSON-RPC (LSP framing) to it on stdio.
 #[derive(Debug, Parser)]
@@ -51,20 +53,50 @@ enum Command {
         /// The extension folder.
         dir: PathBuf,
     },
-    /// Install an extension package (not available yet: packaging comes with its own issue).
+    /// Install an extension: a `.xpkg`, a VS Code `.vsix`, a folder, or `npm:NAME[@RANGE]`.
     Install {
-        /// A folder, a package file, a `.vsix` or an npm package name.
+        /// A `.xpkg` or `.vsix` file, an extension folder, or `npm:NAME[@RANGE]`.
         source: String,
+        /// Replace the same id and version if it is installed already.
+        #[arg(long)]
+        force: bool,
+        /// The npm registry URL (default: `registry` in $EXTHOST_HOME/config.json, npm_config_registry,
+        /// then https://registry.npmjs.org/).
+        #[arg(long, value_name = "URL")]
+        registry: Option<String>,
     },
-    /// Uninstall an installed extension (not available yet).
+    /// Uninstall every installed version of an extension.
     Uninstall {
         /// The extension id.
         id: String,
+        /// Uninstall even if other installed extensions depend on it.
+        #[arg(long)]
+        force: bool,
     },
-    /// Pack an extension folder into a package (not available yet).
+    /// Install the newest version each installed extension's source offers (or only ID's).
+    Upgrade {
+        /// The extension id (default: every installed extension).
+        id: Option<String>,
+        /// The npm registry URL (default: the one each extension was installed from).
+        #[arg(long, value_name = "URL")]
+        registry: Option<String>,
+    },
+    /// Pack an extension folder into a `.xpkg` package.
     Pack {
         /// The extension folder.
         dir: PathBuf,
+        /// The package file to write (default `<id>-<version>.xpkg`).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Sign the package with this private key (made by `exthost keygen`).
+        #[arg(long, value_name = "KEY")]
+        sign: Option<PathBuf>,
+    },
+    /// Make a signing key pair: KEY (private, mode 0600) and KEY.pub.
+    Keygen {
+        /// The private key file to write.
+        #[arg(long, value_name = "KEY")]
+        out: PathBuf,
     },
     /// Create a working extension with one command (`<name>.hello`), a README and a test.
     New {
@@ -179,12 +211,15 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
         Command::Demo => crate::demo::run(Arc::new(QuickJsEngine::new())),
         Command::List { json, locations } => list(&locations.into_config(), json),
         Command::Check { dir } => Ok(check(&dir)),
-        Command::Install { .. } | Command::Uninstall { .. } | Command::Pack { .. } => {
-            anyhow::bail!(
-                "packaging (install, uninstall, pack) is not available in this version yet; copy the \
-                 extension folder into $EXTHOST_HOME/extensions (default ~/.exthost/extensions) instead"
-            )
-        }
+        Command::Install {
+            source,
+            force,
+            registry,
+        } => packages::install(&source, force, registry),
+        Command::Uninstall { id, force } => packages::uninstall(&id, force),
+        Command::Upgrade { id, registry } => packages::upgrade(id.as_deref(), registry),
+        Command::Pack { dir, out, sign } => packages::pack(&dir, out, sign),
+        Command::Keygen { out } => packages::keygen(&out),
         Command::New {
             rust,
             js: _,

@@ -1,0 +1,680 @@
+//! Packages (contract §9) through the real binary: `pack`, `keygen`, `install` from `.xpkg`, `.vsix`,
+//! folders and npm, refusals that write nothing, versions side by side, `upgrade`, `uninstall`, the
+//! install RPC methods, and a `kill -9` in the middle of an install.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use exthost_e2e::{Host, HostOptions, binary};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use zip::write::SimpleFileOptions;
+
+/// Runs the binary with `home` as `$EXTHOST_HOME` and no built-in extensions.
+fn exthost(home: &Path, args: &[&str]) -> Output {
+    Command::new(binary())
+        .args(args)
+        .env("EXTHOST_HOME", home)
+        .env("EXTHOST_BUILTIN_DIR", "")
+        .env_remove("npm_config_registry")
+        .output()
+        .expect("run exthost")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Runs the binary and fails the test unless it succeeded; answers stdout.
+fn exthost_ok(home: &Path, args: &[&str]) -> String {
+    let output = exthost(home, args);
+    assert!(
+        output.status.success(),
+        "exthost {args:?} failed: {}{}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+    text(&output.stdout)
+}
+
+/// An extension folder `test.pkg` at `version` whose command `pkg.version` answers the version.
+fn extension_source(parent: &Path, version: &str, manifest_extra: Value) -> PathBuf {
+    let mut manifest = json!({
+        "id": "test.pkg", "name": "Pkg", "version": version, "main": "extension.js",
+        "activationEvents": ["onCommand:pkg.version"],
+        "contributes": {"commands": [{"command": "pkg.version", "title": "Version"}]},
+    });
+    if let (Some(manifest), Some(extra)) = (manifest.as_object_mut(), manifest_extra.as_object()) {
+        manifest.extend(extra.clone());
+    }
+    let js = format!(
+        "const vscode = require('vscode');\n\
+         exports.activate = (context) => {{\n\
+           context.subscriptions.push(vscode.commands.registerCommand('pkg.version', () => '{version}'));\n\
+         }};\n"
+    );
+    exthost_e2e::write_extension(
+        parent,
+        &format!("pkg-{version}"),
+        &manifest,
+        &[("extension.js", &js)],
+    )
+}
+
+/// Packs `dir` into `out` with the real `exthost pack`.
+fn pack(home: &Path, dir: &Path, out: &Path, sign: Option<&Path>) {
+    let mut args = vec![
+        "pack".to_owned(),
+        dir.display().to_string(),
+        "--out".to_owned(),
+        out.display().to_string(),
+    ];
+    if let Some(key) = sign {
+        args.push("--sign".to_owned());
+        args.push(key.display().to_string());
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    exthost_ok(home, &args);
+}
+
+/// The entries of a zip file, by name, with their bytes.
+fn read_zip(path: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let mut entries = BTreeMap::new();
+    for index in 0..archive.len() {
+        let mut entry = archive.by_index(index).unwrap();
+        let mut data = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut data).unwrap();
+        entries.insert(entry.name().unwrap().into_owned(), data);
+    }
+    entries
+}
+
+/// What goes into a crafted zip entry.
+enum Crafted {
+    File(Vec<u8>),
+    Symlink(&'static str),
+    Device,
+}
+
+/// Writes a zip file of crafted entries (names as given, unchecked).
+fn write_zip(path: &Path, entries: Vec<(String, Crafted)>, method: zip::CompressionMethod) {
+    let mut writer = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    let options = SimpleFileOptions::default().compression_method(method);
+    for (name, entry) in entries {
+        match entry {
+            Crafted::File(data) => {
+                writer.start_file(name, options).unwrap();
+                writer.write_all(&data).unwrap();
+            }
+            Crafted::Symlink(target) => writer.add_symlink(name, target, options).unwrap(),
+            Crafted::Device => {
+                writer
+                    .start_file(name, options.external_attributes(0o020_644 << 16))
+                    .unwrap();
+            }
+        }
+    }
+    writer.finish().unwrap();
+}
+
+fn files(entries: &BTreeMap<String, Vec<u8>>) -> Vec<(String, Crafted)> {
+    entries
+        .iter()
+        .map(|(name, data)| (name.clone(), Crafted::File(data.clone())))
+        .collect()
+}
+
+fn sha256_hex(data: &[u8]) -> String {
+    Sha256::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// `CHECKSUMS` for `entries` (all but the metadata files).
+fn checksums_for(entries: &BTreeMap<String, Vec<u8>>) -> Vec<u8> {
+    entries
+        .iter()
+        .filter(|(name, _)| !matches!(name.as_str(), "CHECKSUMS" | "SIGNATURE"))
+        .map(|(name, data)| format!("{}  {name}\n", sha256_hex(data)))
+        .collect::<String>()
+        .into_bytes()
+}
+
+/// Every file under `root` with a digest of its contents (folders too), except the host's log.
+fn snapshot(root: &Path) -> BTreeMap<PathBuf, String> {
+    let mut found = BTreeMap::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(folder) = pending.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap().filter_map(Result::ok) {
+            let path = entry.path();
+            let relative = path.strip_prefix(root).unwrap().to_path_buf();
+            if relative == Path::new("exthost.log") {
+                continue;
+            }
+            if path.is_dir() {
+                found.insert(relative, "folder".to_owned());
+                pending.push(path);
+            } else {
+                found.insert(relative, sha256_hex(&std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    found
+}
+
+/// Runs `pkg.version` in a host and answers what it returned.
+async fn run_version_command(host: &mut Host) -> Value {
+    host.call(
+        "workspace/executeCommand",
+        json!({"command": "pkg.version", "arguments": []}),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn every_refusal_writes_nothing_and_the_installed_version_keeps_working() {
+    let sources = tempfile::tempdir().unwrap();
+    let mut host = Host::spawn(HostOptions::default());
+    let home = host.home.path().to_path_buf();
+    let v1 = extension_source(sources.path(), "1.0.0", json!({}));
+    let v1_package = sources.path().join("pkg-1.0.0.xpkg");
+    pack(&home, &v1, &v1_package, None);
+    let installed = exthost_ok(&home, &["install", &v1_package.display().to_string()]);
+    assert!(
+        installed.contains("installed test.pkg 1.0.0"),
+        "{installed}"
+    );
+
+    let v2 = extension_source(sources.path(), "2.0.0", json!({}));
+    let v2_package = sources.path().join("pkg-2.0.0.xpkg");
+    pack(&home, &v2, &v2_package, None);
+    let good = read_zip(&v2_package);
+    let key = sources.path().join("publisher.key");
+    exthost_ok(&home, &["keygen", "--out", &key.display().to_string()]);
+    let signed_package = sources.path().join("signed.xpkg");
+    pack(&home, &v2, &signed_package, Some(&key));
+    let signed = read_zip(&signed_package);
+
+    let mut cases: Vec<(&str, Vec<(String, Crafted)>, &str, Option<&str>)> = Vec::new();
+    let mut tampered = good.clone();
+    tampered.insert(
+        "extension.js".into(),
+        b"exports.activate = () => {};".to_vec(),
+    );
+    cases.push((
+        "checksum mismatch",
+        files(&tampered),
+        "checksum: extension.js: does not match its checksum",
+        None,
+    ));
+    let mut unlisted = good.clone();
+    unlisted.insert("extra.js".into(), b"1".to_vec());
+    cases.push((
+        "unlisted file",
+        files(&unlisted),
+        "checksum: extra.js: present in the package but not listed in CHECKSUMS",
+        None,
+    ));
+    let mut missing = good.clone();
+    missing.remove("extension.js");
+    cases.push((
+        "missing listed file",
+        files(&missing),
+        "checksum: extension.js: listed in CHECKSUMS but missing from the package",
+        None,
+    ));
+    let mut no_list = good.clone();
+    no_list.remove("CHECKSUMS");
+    cases.push((
+        "no CHECKSUMS",
+        files(&no_list),
+        "checksum: CHECKSUMS: ",
+        None,
+    ));
+    // Consistent checksums for changed code, but the signature was made over the old list.
+    let mut forged = signed.clone();
+    forged.insert(
+        "extension.js".into(),
+        b"exports.activate = () => {};".to_vec(),
+    );
+    let list = checksums_for(&forged);
+    forged.insert("CHECKSUMS".into(), list);
+    cases.push((
+        "bad signature",
+        files(&forged),
+        "signature: SIGNATURE does not verify",
+        None,
+    ));
+    for (label, name, reason) in [
+        ("parent folder", "../escape.js", "`..`"),
+        ("nested parent folder", "out/../../escape.js", "`..`"),
+        ("absolute path", "/tmp/escape.js", "absolute path"),
+        ("drive letter", "C:/escape.js", "drive letter"),
+        ("backslash", "out\\escape.js", "backslash"),
+        ("NUL byte", "escape\0.js", "NUL byte"),
+    ] {
+        let mut entries = files(&good);
+        entries.push((name.to_owned(), Crafted::File(b"1".to_vec())));
+        cases.push((label, entries, reason, None));
+    }
+    let mut with_link = files(&good);
+    with_link.push(("link.js".into(), Crafted::Symlink("/etc/passwd")));
+    cases.push(("symbolic link", with_link, "symbolic link", None));
+    let mut with_device = files(&good);
+    with_device.push(("device".into(), Crafted::Device));
+    cases.push(("device file", with_device, "device file", None));
+    let mut many = files(&good);
+    for index in 0..10_001 {
+        many.push((format!("many/{index}.txt"), Crafted::File(Vec::new())));
+    }
+    cases.push(("too many entries", many, "more than 10000 entries", None));
+    let mut bomb = files(&good);
+    bomb.push(("zeros.bin".into(), Crafted::File(vec![0; 4 * 1024 * 1024])));
+    cases.push((
+        "compression ratio",
+        bomb,
+        "the compression ratio is over 100:1",
+        None,
+    ));
+    cases.push((
+        "total size",
+        files(&good),
+        "the uncompressed size is over the limit of 100 bytes",
+        Some(r#"{"packageLimits": {"maxBytes": 100}}"#),
+    ));
+    let mut bad_manifest = good.clone();
+    let mut manifest: Value = serde_json::from_slice(&good["exthost.json"]).unwrap();
+    manifest.as_object_mut().unwrap().remove("name");
+    bad_manifest.insert(
+        "exthost.json".into(),
+        serde_json::to_vec(&manifest).unwrap(),
+    );
+    let list = checksums_for(&bad_manifest);
+    bad_manifest.insert("CHECKSUMS".into(), list);
+    cases.push((
+        "invalid manifest",
+        files(&bad_manifest),
+        "invalid manifest: ",
+        None,
+    ));
+    let mut too_new = good.clone();
+    let mut manifest: Value = serde_json::from_slice(&good["exthost.json"]).unwrap();
+    manifest["engines"] = json!({"exthost": ">=99.0.0"});
+    too_new.insert(
+        "exthost.json".into(),
+        serde_json::to_vec(&manifest).unwrap(),
+    );
+    let list = checksums_for(&too_new);
+    too_new.insert("CHECKSUMS".into(), list);
+    cases.push((
+        "engine range",
+        files(&too_new),
+        "engines.exthost: requires exthost >=99.0.0",
+        None,
+    ));
+    cases.push((
+        "unsigned under deny",
+        files(&good),
+        "signature: pkg-2.0.0.xpkg is unsigned and the trust policy (unsigned: \"deny\"",
+        Some(r#"{"unsigned": "deny"}"#),
+    ));
+    cases.push((
+        "untrusted signer under deny",
+        files(&signed),
+        "is signed by an untrusted key",
+        Some(r#"{"unsigned": "deny"}"#),
+    ));
+
+    for (label, entries, expected, config) in cases {
+        let package = sources.path().join("pkg-2.0.0.xpkg");
+        write_zip(&package, entries, zip::CompressionMethod::Deflated);
+        if let Some(config) = config {
+            std::fs::write(home.join("config.json"), config).unwrap();
+        }
+        let before = snapshot(&home);
+        let output = exthost(&home, &["install", &package.display().to_string()]);
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{label}: {stderr}");
+        assert!(
+            stderr.contains(expected),
+            "{label}: expected {expected:?} in {stderr}"
+        );
+        assert_eq!(
+            snapshot(&home),
+            before,
+            "{label}: the install wrote something"
+        );
+        if config.is_some() {
+            std::fs::remove_file(home.join("config.json")).unwrap();
+        }
+    }
+
+    host.initialize(json!({})).await;
+    assert_eq!(run_version_command(&mut host).await, "1.0.0");
+    let info = host.extension("test.pkg").await;
+    assert_eq!(info["version"], "1.0.0");
+    assert_eq!(info["source"], "user");
+    assert_eq!(host.shutdown().await, 0);
+}
+
+#[tokio::test]
+async fn signed_packages_from_trusted_keys_install_under_deny_and_are_recorded() {
+    let sources = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let key = sources.path().join("publisher.key");
+    let keygen = exthost_ok(
+        home.path(),
+        &["keygen", "--out", &key.display().to_string()],
+    );
+    assert!(keygen.contains("publisher.key.pub"), "{keygen}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the private key is private");
+    }
+    let v1 = extension_source(sources.path(), "1.0.0", json!({}));
+    let package = sources.path().join("signed.xpkg");
+    pack(home.path(), &v1, &package, Some(&key));
+    let entries = read_zip(&package);
+    assert!(entries.contains_key("SIGNATURE") && entries.contains_key("CHECKSUMS"));
+    assert_eq!(
+        text(&entries["CHECKSUMS"]),
+        text(&checksums_for(&entries)),
+        "CHECKSUMS is sha256sum's format, sorted, of every file"
+    );
+
+    std::fs::write(home.path().join("config.json"), r#"{"unsigned": "deny"}"#).unwrap();
+    std::fs::create_dir(home.path().join("trusted-keys")).unwrap();
+    std::fs::copy(
+        sources.path().join("publisher.key.pub"),
+        home.path().join("trusted-keys/publisher.pub"),
+    )
+    .unwrap();
+    let output = exthost(home.path(), &["install", &package.display().to_string()]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        !text(&output.stderr).contains("warning"),
+        "a trusted package installs silently"
+    );
+    let record: Value = serde_json::from_slice(
+        &std::fs::read(home.path().join("extensions/installed.json")).unwrap(),
+    )
+    .unwrap();
+    let entry = &record["extensions"][0];
+    assert_eq!(entry["id"], "test.pkg");
+    assert_eq!(entry["folder"], "test.pkg-1.0.0");
+    assert_eq!(entry["signer"], "publisher.pub");
+    assert_eq!(entry["source"]["kind"], "xpkg");
+    assert_eq!(
+        entry["checksum"],
+        format!("sha256:{}", sha256_hex(&std::fs::read(&package).unwrap()))
+    );
+    assert!(entry["installedAt"].as_str().unwrap().ends_with('Z'));
+    let installed = home.path().join("extensions/test.pkg-1.0.0");
+    assert!(installed.join("extension.js").is_file());
+    assert!(
+        !installed.join("CHECKSUMS").exists(),
+        "metadata is not extracted"
+    );
+
+    // Unsigned under the default policy: installed with a warning naming it.
+    std::fs::remove_file(home.path().join("config.json")).unwrap();
+    let v2 = extension_source(sources.path(), "2.0.0", json!({}));
+    let unsigned = sources.path().join("unsigned.xpkg");
+    pack(home.path(), &v2, &unsigned, None);
+    let output = exthost(home.path(), &["install", &unsigned.display().to_string()]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("warning: unsigned.xpkg is unsigned"),
+        "{}",
+        text(&output.stderr)
+    );
+    // The same version again is refused without --force, and replaced with it.
+    let again = exthost(home.path(), &["install", &unsigned.display().to_string()]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        text(&again.stderr).contains("already installed"),
+        "{}",
+        text(&again.stderr)
+    );
+    exthost_ok(
+        home.path(),
+        &["install", "--force", &unsigned.display().to_string()],
+    );
+}
+
+#[tokio::test]
+async fn vsix_and_folder_installs_are_discovered_and_activate() {
+    let sources = tempfile::tempdir().unwrap();
+    let mut host = Host::spawn(HostOptions::default());
+    let home = host.home.path().to_path_buf();
+    // A .vsix as `vsce package` lays it out: the extension under `extension/`.
+    let package_json = json!({
+        "name": "hello-vsix", "publisher": "tester", "version": "0.3.0", "main": "./extension.js",
+        "engines": {"vscode": "^1.80.0"},
+        "contributes": {"commands": [{"command": "vsix.hello", "title": "Hello"}]},
+    });
+    let vsix = sources.path().join("hello.vsix");
+    write_zip(
+        &vsix,
+        vec![
+            ("[Content_Types].xml".into(), Crafted::File(b"<Types/>".to_vec())),
+            ("extension.vsixmanifest".into(), Crafted::File(b"<PackageManifest/>".to_vec())),
+            (
+                "extension/package.json".into(),
+                Crafted::File(serde_json::to_vec(&package_json).unwrap()),
+            ),
+            (
+                "extension/extension.js".into(),
+                Crafted::File(
+                    b"const vscode = require('vscode');\nexports.activate = (c) => { c.subscriptions.push(vscode.commands.registerCommand('vsix.hello', () => 'hello from vsix')); };\n".to_vec(),
+                ),
+            ),
+        ],
+        zip::CompressionMethod::Deflated,
+    );
+    let output = exthost_ok(&home, &["install", &vsix.display().to_string()]);
+    assert!(
+        output.contains("installed tester.hello-vsix 0.3.0"),
+        "{output}"
+    );
+    assert!(
+        home.join("extensions/tester.hello-vsix-0.3.0/package.json")
+            .is_file()
+    );
+    assert!(
+        !home
+            .join("extensions/tester.hello-vsix-0.3.0/extension.vsixmanifest")
+            .exists()
+    );
+    let folder = extension_source(sources.path(), "1.2.0", json!({}));
+    std::fs::write(folder.join(".exthostignore"), "*.log\n").unwrap();
+    std::fs::write(folder.join("debug.log"), "noise").unwrap();
+    exthost_ok(&home, &["install", &folder.display().to_string()]);
+    assert!(
+        home.join("extensions/test.pkg-1.2.0/extension.js")
+            .is_file()
+    );
+    assert!(!home.join("extensions/test.pkg-1.2.0/debug.log").exists());
+
+    host.initialize(json!({})).await;
+    assert_eq!(run_version_command(&mut host).await, "1.2.0");
+    let hello = host
+        .call("workspace/executeCommand", json!({"command": "vsix.hello"}))
+        .await;
+    assert_eq!(hello, "hello from vsix");
+    assert_eq!(host.shutdown().await, 0);
+}
+
+#[tokio::test]
+async fn versions_sit_side_by_side_upgrade_installs_newer_and_uninstall_minds_dependents() {
+    let sources = tempfile::tempdir().unwrap();
+    let mut host = Host::spawn(HostOptions::default());
+    // The home outlives the host (its shutdown drops the host's copy).
+    let home_folder = std::mem::replace(&mut host.home, tempfile::tempdir().unwrap());
+    let home = home_folder.path().to_path_buf();
+    let package = sources.path().join("pkg.xpkg");
+    pack(
+        &home,
+        &extension_source(sources.path(), "1.0.0", json!({})),
+        &package,
+        None,
+    );
+    exthost_ok(&home, &["install", &package.display().to_string()]);
+    let up_to_date = exthost_ok(&home, &["upgrade"]);
+    assert!(
+        up_to_date.contains("test.pkg 1.0.0 is up to date"),
+        "{up_to_date}"
+    );
+    // The file the extension was installed from now holds 1.1.0: upgrade installs it beside 1.0.0.
+    pack(
+        &home,
+        &extension_source(sources.path(), "1.1.0", json!({})),
+        &package,
+        None,
+    );
+    let upgraded = exthost_ok(&home, &["upgrade", "test.pkg"]);
+    assert!(upgraded.contains("installed test.pkg 1.1.0"), "{upgraded}");
+    assert!(home.join("extensions/test.pkg-1.0.0").is_dir());
+    // A dependent, installed from a folder.
+    let dependent = exthost_e2e::write_extension(
+        sources.path(),
+        "dependent",
+        &json!({"id": "test.dependent", "name": "D", "version": "1.0.0", "main": "d.js",
+                "dependencies": {"test.pkg": "^1.0.0"}}),
+        &[("d.js", "exports.activate = () => {};")],
+    );
+    exthost_ok(&home, &["install", &dependent.display().to_string()]);
+
+    let list = exthost_ok(&home, &["list", "--json"]);
+    let list: Value = serde_json::from_str(&list).unwrap();
+    let running: Vec<&Value> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["id"] == "test.pkg" && e.get("shadowedBy").is_none())
+        .collect();
+    assert_eq!(running.len(), 1, "{list:#}");
+    assert_eq!(running[0]["version"], "1.1.0");
+
+    host.initialize(json!({})).await;
+    assert_eq!(run_version_command(&mut host).await, "1.1.0");
+    assert_eq!(host.shutdown().await, 0);
+
+    let refused = exthost(&home, &["uninstall", "test.pkg"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        text(&refused.stderr).contains("dependents: test.pkg is needed by test.dependent"),
+        "{}",
+        text(&refused.stderr)
+    );
+    assert!(home.join("extensions/test.pkg-1.1.0").is_dir());
+    let removed = exthost_ok(&home, &["uninstall", "--force", "test.pkg"]);
+    assert!(
+        removed.contains("test.pkg-1.0.0") && removed.contains("test.pkg-1.1.0"),
+        "{removed}"
+    );
+    assert!(!home.join("extensions/test.pkg-1.1.0").exists());
+    let record = std::fs::read_to_string(home.join("extensions/installed.json")).unwrap();
+    assert!(!record.contains("\"test.pkg\""), "{record}");
+    assert!(record.contains("test.dependent"), "{record}");
+    let missing = exthost(&home, &["uninstall", "test.pkg"]);
+    assert!(text(&missing.stderr).contains("test.pkg is not installed"));
+}
+
+#[tokio::test]
+async fn a_kill_in_the_middle_of_an_install_leaves_the_old_version_and_nothing_half_installed() {
+    let sources = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let home = home.path();
+    let v1 = sources.path().join("v1.xpkg");
+    pack(
+        home,
+        &extension_source(sources.path(), "1.0.0", json!({})),
+        &v1,
+        None,
+    );
+    exthost_ok(home, &["install", &v1.display().to_string()]);
+    // A big 2.0.0 (many stored files, each written and synced) so the kill lands during extraction.
+    let v2_dir = extension_source(sources.path(), "2.0.0", json!({}));
+    let mut entries: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    for name in ["exthost.json", "extension.js"] {
+        entries.insert(name.to_owned(), std::fs::read(v2_dir.join(name)).unwrap());
+    }
+    let mut seed: u64 = 7;
+    for index in 0..6_000 {
+        let data: Vec<u8> = (0..8192)
+            .map(|_| {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                (seed >> 56) as u8
+            })
+            .collect();
+        entries.insert(format!("data/{index:05}.bin"), data);
+    }
+    let list = checksums_for(&entries);
+    entries.insert("CHECKSUMS".into(), list);
+    let v2 = sources.path().join("v2.xpkg");
+    write_zip(&v2, files(&entries), zip::CompressionMethod::Stored);
+
+    let extensions = home.join("extensions");
+    let mut child = Command::new(binary())
+        .args(["install", &v2.display().to_string()])
+        .env("EXTHOST_HOME", home)
+        .env("EXTHOST_BUILTIN_DIR", "")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let temp_seen = loop {
+        let temp = std::fs::read_dir(&extensions)
+            .unwrap()
+            .filter_map(Result::ok)
+            .any(|e| e.file_name().to_string_lossy().starts_with(".install-"));
+        if temp {
+            break true;
+        }
+        if child.try_wait().unwrap().is_some() || std::time::Instant::now() > deadline {
+            break false;
+        }
+        std::thread::yield_now();
+    };
+    assert!(
+        temp_seen,
+        "the install finished before its temp folder was seen"
+    );
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    assert!(
+        !extensions.join("test.pkg-2.0.0").exists(),
+        "the kill landed before the rename"
+    );
+    let list: Value = serde_json::from_str(&exthost_ok(home, &["list", "--json"])).unwrap();
+    let discovered: Vec<&Value> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["id"] == "test.pkg")
+        .collect();
+    assert_eq!(discovered.len(), 1, "only 1.0.0 is discovered: {list:#}");
+    assert_eq!(discovered[0]["version"], "1.0.0");
+    assert_eq!(discovered[0]["state"], "discovered");
+
+    // The next install removes the interrupted one's temp folder, and completes.
+    exthost_ok(home, &["install", &v2.display().to_string()]);
+    let leftovers: Vec<String> = std::fs::read_dir(&extensions)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with('.'))
+        .collect();
+    assert_eq!(leftovers, Vec::<String>::new());
+    assert!(extensions.join("test.pkg-2.0.0/data/05999.bin").is_file());
+}

@@ -120,6 +120,14 @@ fn write_zip(path: &Path, entries: Vec<(String, Crafted)>, method: zip::Compress
     writer.finish().unwrap();
 }
 
+/// A refused install: its label, the package's entries, the expected message, the `config.json` to use.
+type RefusalCase = (
+    &'static str,
+    Vec<(String, Crafted)>,
+    &'static str,
+    Option<&'static str>,
+);
+
 fn files(entries: &BTreeMap<String, Vec<u8>>) -> Vec<(String, Crafted)> {
     entries
         .iter()
@@ -199,7 +207,7 @@ async fn every_refusal_writes_nothing_and_the_installed_version_keeps_working() 
     pack(&home, &v2, &signed_package, Some(&key));
     let signed = read_zip(&signed_package);
 
-    let mut cases: Vec<(&str, Vec<(String, Crafted)>, &str, Option<&str>)> = Vec::new();
+    let mut cases: Vec<RefusalCase> = Vec::new();
     let mut tampered = good.clone();
     tampered.insert(
         "extension.js".into(),

@@ -85,6 +85,7 @@ pub fn read_extension(
             state: ExtensionState::Discovered,
             error: None,
             shadowed_by: None,
+            restart_required: false,
         },
         Err(error) => ExtensionRecord {
             id: error.id_hint().map_or(folder_name, str::to_owned),
@@ -94,6 +95,7 @@ pub fn read_extension(
             state: ExtensionState::Failed,
             error: Some(error.to_string()),
             shadowed_by: None,
+            restart_required: false,
         },
     }
 }

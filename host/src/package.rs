@@ -207,6 +207,12 @@ pub enum PackageError {
         /// Every problem, as `exthost check` prints them.
         reason: String,
     },
+    /// The manifest's `engines` range does not admit this host.
+    #[error("engine range: {reason}")]
+    EngineRange {
+        /// The manifest's problems, as `exthost check` prints them.
+        reason: String,
+    },
     /// The package was built for another platform, or lacks its native library.
     #[error("platform: {reason}")]
     Platform {
@@ -290,6 +296,29 @@ pub enum PackageError {
 }
 
 impl PackageError {
+    /// A short name of the reason, for the `data.reason` of a JSON-RPC refusal: `checksum`, `signature`,
+    /// `unsafeEntry`, `tooLarge`, `invalidManifest`, `engineRange`, `platform`, `dependents`, `integrity`,
+    /// `registry`, `alreadyInstalled`, `notInstalled`, `source`, `config` or `io`.
+    pub fn reason_code(&self) -> &'static str {
+        match self {
+            PackageError::Io { .. } | PackageError::NoHome => "io",
+            PackageError::Config { .. } => "config",
+            PackageError::Corrupt { .. } | PackageError::UnsafeEntry { .. } => "unsafeEntry",
+            PackageError::TooLarge { .. } => "tooLarge",
+            PackageError::Checksum { .. } => "checksum",
+            PackageError::BadSignature { .. } | PackageError::Untrusted { .. } => "signature",
+            PackageError::InvalidManifest { .. } | PackageError::Pack { .. } => "invalidManifest",
+            PackageError::EngineRange { .. } => "engineRange",
+            PackageError::Platform { .. } => "platform",
+            PackageError::AlreadyInstalled { .. } => "alreadyInstalled",
+            PackageError::NotInstalled { .. } => "notInstalled",
+            PackageError::HasDependents { .. } => "dependents",
+            PackageError::BadSource { .. } | PackageError::Key { .. } => "source",
+            PackageError::Registry { .. } => "registry",
+            PackageError::Integrity { .. } => "integrity",
+        }
+    }
+
     /// An I/O error on `path`.
     pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PackageError + '_ {
         move |source| PackageError::Io {

@@ -13,7 +13,8 @@ use super::record::{InstallRecord, InstalledRecords, RecordedSource};
 use super::{PackageConfig, PackageError, UnsignedPolicy, current_platform, home, pack};
 use crate::config::manifest_context;
 use crate::manifest::{
-    MANIFEST_FILE, Manifest, ManifestKind, PACKAGE_JSON_FILE, load_manifest, parse_manifest,
+    MANIFEST_FILE, Manifest, ManifestError, ManifestKind, PACKAGE_JSON_FILE, load_manifest,
+    parse_manifest,
 };
 
 /// Prefix of the temp folders an install extracts into (hidden, so discovery skips them).
@@ -347,8 +348,16 @@ fn manifest_of(files: &Files, label: &str) -> Result<Manifest, PackageError> {
             let text = String::from_utf8_lossy(&entry.data);
             let file = Path::new(label).join(name);
             return parse_manifest(&file, &text, kind, &manifest_context()).map_err(|error| {
-                PackageError::InvalidManifest {
-                    reason: error.to_string(),
+                let engines_only = matches!(&error, ManifestError::Invalid { problems, .. }
+                    if problems.iter().all(|p| p.field.starts_with("engines")));
+                if engines_only {
+                    PackageError::EngineRange {
+                        reason: error.to_string(),
+                    }
+                } else {
+                    PackageError::InvalidManifest {
+                        reason: error.to_string(),
+                    }
                 }
             });
         }

@@ -686,3 +686,206 @@ async fn a_kill_in_the_middle_of_an_install_leaves_the_old_version_and_nothing_h
     assert_eq!(leftovers, Vec::<String>::new());
     assert!(extensions.join("test.pkg-2.0.0/data/05999.bin").is_file());
 }
+
+/// Answers the host's `window/workDoneProgress/create` and waits for the operation's `end` progress.
+async fn answer_progress(host: &mut Host) -> Value {
+    let (id, params) = host.server_request("window/workDoneProgress/create").await;
+    host.send(&exthost_protocol::Message::Response(
+        exthost_protocol::Response::ok(id, Value::Null),
+    ))
+    .await;
+    let token = params["token"].clone();
+    let begin = host
+        .notification("$/progress", |p| {
+            p["token"] == token && p["value"]["kind"] == "begin"
+        })
+        .await;
+    let title = begin["value"]["title"].as_str().unwrap_or_default();
+    assert!(
+        ["Installing ", "Uninstalling ", "Upgrading "]
+            .iter()
+            .any(|verb| title.starts_with(verb)),
+        "{begin}"
+    );
+    host.notification("$/progress", |p| {
+        p["token"] == token && p["value"]["kind"] == "end"
+    })
+    .await
+}
+
+/// Sends `method` with `params`, answering the progress it reports; answers the response.
+async fn package_request(
+    host: &mut Host,
+    method: &str,
+    params: Value,
+) -> exthost_protocol::Response {
+    let id = host.send_request(method, params).await;
+    answer_progress(host).await;
+    host.response(&id).await
+}
+
+fn result(response: exthost_protocol::Response) -> Value {
+    match response.payload {
+        exthost_protocol::ResponsePayload::Result(value) => value,
+        exthost_protocol::ResponsePayload::Error(error) => panic!("request failed: {error:?}"),
+    }
+}
+
+#[tokio::test]
+async fn rpc_installs_are_activatable_at_once_and_restart_required_marks_what_waits() {
+    let sources = tempfile::tempdir().unwrap();
+    let mut host = Host::spawn(HostOptions::default());
+    host.initialize(json!({"capabilities": {"window": {"workDoneProgress": true}}}))
+        .await;
+    let v1 = sources.path().join("v1.xpkg");
+    pack(
+        host.home.path(),
+        &extension_source(sources.path(), "1.0.0", json!({})),
+        &v1,
+        None,
+    );
+    let installed = result(
+        package_request(
+            &mut host,
+            "exthost/install",
+            json!({"source": v1.display().to_string()}),
+        )
+        .await,
+    );
+    assert_eq!(installed["installed"]["id"], "test.pkg");
+    assert_eq!(installed["installed"]["version"], "1.0.0");
+    assert_eq!(installed["installed"]["source"], "user");
+    assert_eq!(installed["installed"]["state"], "discovered");
+    assert!(installed["installed"].get("restartRequired").is_none());
+    assert_eq!(
+        run_version_command(&mut host).await,
+        "1.0.0",
+        "activatable without a restart"
+    );
+
+    // A refusal over RPC: -32803 naming the reason and the file.
+    let v2_dir = extension_source(sources.path(), "2.0.0", json!({}));
+    let v2 = sources.path().join("v2.xpkg");
+    pack(host.home.path(), &v2_dir, &v2, None);
+    let mut tampered = read_zip(&v2);
+    tampered.insert(
+        "extension.js".into(),
+        b"exports.activate = () => {};".to_vec(),
+    );
+    let bad = sources.path().join("bad.xpkg");
+    write_zip(&bad, files(&tampered), zip::CompressionMethod::Deflated);
+    let refused = package_request(
+        &mut host,
+        "exthost/install",
+        json!({"source": bad.display().to_string()}),
+    )
+    .await;
+    let exthost_protocol::ResponsePayload::Error(error) = refused.payload else {
+        panic!("a tampered package installs: {refused:?}");
+    };
+    assert_eq!(error.code, exthost_protocol::error_code::REQUEST_FAILED);
+    assert!(
+        error.message.contains("checksum: extension.js"),
+        "{}",
+        error.message
+    );
+    assert_eq!(error.data.as_ref().unwrap()["reason"], "checksum");
+
+    // An upgrade of a running extension without hot reload waits for a restart.
+    let upgraded = result(
+        package_request(
+            &mut host,
+            "exthost/install",
+            json!({"source": v2.display().to_string()}),
+        )
+        .await,
+    );
+    assert_eq!(upgraded["installed"]["version"], "2.0.0");
+    assert_eq!(upgraded["installed"]["restartRequired"], true);
+    assert_eq!(
+        run_version_command(&mut host).await,
+        "1.0.0",
+        "the old code keeps running"
+    );
+    let running = host.extension("test.pkg").await;
+    assert_eq!(running["version"], "1.0.0");
+    assert_eq!(running["restartRequired"], true);
+    host.call("exthost/restartHost", json!({})).await;
+    assert_eq!(run_version_command(&mut host).await, "2.0.0");
+    let running = host.extension("test.pkg").await;
+    assert_eq!(running["version"], "2.0.0");
+    assert!(running.get("restartRequired").is_none(), "{running}");
+
+    // A dependent blocks the uninstall; with force it goes, and the running one waits for a restart.
+    let dependent = exthost_e2e::write_extension(
+        sources.path(),
+        "dependent",
+        &json!({"id": "test.dependent", "name": "D", "version": "1.0.0", "main": "d.js",
+                "dependencies": {"test.pkg": "^2.0.0"}}),
+        &[("d.js", "exports.activate = () => {};")],
+    );
+    result(
+        package_request(
+            &mut host,
+            "exthost/install",
+            json!({"source": dependent.display().to_string()}),
+        )
+        .await,
+    );
+    let refused = package_request(&mut host, "exthost/uninstall", json!({"id": "test.pkg"})).await;
+    let exthost_protocol::ResponsePayload::Error(error) = refused.payload else {
+        panic!("uninstalled despite a dependent: {refused:?}");
+    };
+    assert_eq!(error.data.as_ref().unwrap()["reason"], "dependents");
+    assert!(
+        error.message.contains("test.dependent"),
+        "{}",
+        error.message
+    );
+    let removed = result(
+        package_request(
+            &mut host,
+            "exthost/uninstall",
+            json!({"id": "test.pkg", "force": true}),
+        )
+        .await,
+    );
+    assert_eq!(removed, json!({"uninstalled": ["test.pkg"]}));
+    let running = host.extension("test.pkg").await;
+    assert_eq!(running["restartRequired"], true);
+    assert_eq!(run_version_command(&mut host).await, "2.0.0");
+    let nothing = result(package_request(&mut host, "exthost/upgrade", json!({})).await);
+    assert_eq!(nothing, json!({"upgraded": []}));
+    assert_eq!(host.shutdown().await, 0);
+}
+
+#[tokio::test]
+async fn an_upgrade_of_a_hot_reloadable_extension_reloads_it() {
+    let sources = tempfile::tempdir().unwrap();
+    let mut host = Host::spawn(HostOptions::default());
+    host.initialize(json!({})).await;
+    let hot = json!({"capabilities": {"supportsHotReload": true}});
+    for version in ["1.0.0", "1.1.0"] {
+        let package = sources.path().join(format!("{version}.xpkg"));
+        pack(
+            host.home.path(),
+            &extension_source(sources.path(), version, hot.clone()),
+            &package,
+            None,
+        );
+        // No progress capability and no token: plain requests.
+        let installed = host
+            .call(
+                "exthost/install",
+                json!({"source": package.display().to_string()}),
+            )
+            .await;
+        assert_eq!(installed["installed"]["version"], version);
+        assert!(
+            installed["installed"].get("restartRequired").is_none(),
+            "{installed}"
+        );
+        assert_eq!(run_version_command(&mut host).await, version);
+    }
+    assert_eq!(host.shutdown().await, 0);
+}

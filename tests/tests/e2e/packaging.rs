@@ -889,3 +889,274 @@ async fn an_upgrade_of_a_hot_reloadable_extension_reloads_it() {
     }
     assert_eq!(host.shutdown().await, 0);
 }
+
+/// A Verdaccio registry on a loopback port, with its own configuration and storage in a temp folder;
+/// stopped when dropped.
+struct Verdaccio {
+    child: std::process::Child,
+    url: String,
+    folder: tempfile::TempDir,
+    token: String,
+}
+
+impl Drop for Verdaccio {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Verdaccio from `tests/verdaccio` (`npm ci` there installs the pinned version), else
+/// `$EXTHOST_VERDACCIO` or `verdaccio` on the `PATH`; skipped outside CI when absent.
+fn verdaccio_program() -> Option<PathBuf> {
+    let local = exthost_e2e::repository_root().join("tests/verdaccio/node_modules/.bin/verdaccio");
+    if local.is_file() {
+        return Some(local);
+    }
+    exthost_e2e::external_program(
+        "verdaccio",
+        Some("EXTHOST_VERDACCIO"),
+        "cd tests/verdaccio && npm ci",
+    )
+}
+
+impl Verdaccio {
+    fn start(program: &Path) -> Self {
+        let folder = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let config = folder.path().join("config.yaml");
+        std::fs::write(
+            &config,
+            format!(
+                "storage: {storage}\n\
+                 auth:\n  htpasswd:\n    file: {htpasswd}\n    max_users: 10\n\
+                 uplinks: {{}}\n\
+                 packages:\n  '**':\n    access: $all\n    publish: $authenticated\n    unpublish: $authenticated\n\
+                 log: {{type: stdout, format: pretty, level: warn}}\n",
+                storage = folder.path().join("storage").display(),
+                htpasswd = folder.path().join("htpasswd").display(),
+            ),
+        )
+        .unwrap();
+        let log = std::fs::File::create(folder.path().join("verdaccio.log")).unwrap();
+        let child = Command::new(program)
+            .arg("--config")
+            .arg(&config)
+            .arg("--listen")
+            .arg(format!("127.0.0.1:{port}"))
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("start verdaccio");
+        let url = format!("http://127.0.0.1:{port}/");
+        let mut verdaccio = Verdaccio {
+            child,
+            url,
+            folder,
+            token: String::new(),
+        };
+        // Ready once it accepts a connection (polled with a deadline; Verdaccio says nothing on stdout at
+        // this log level).
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                verdaccio.child.try_wait().unwrap().is_none(),
+                "verdaccio exited: {}",
+                std::fs::read_to_string(verdaccio.folder.path().join("verdaccio.log")).unwrap()
+            );
+            assert!(
+                std::time::Instant::now() < deadline,
+                "verdaccio did not start"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        verdaccio.token = verdaccio.add_user();
+        verdaccio
+    }
+
+    /// Registers a user through the registry's own API (what `npm adduser` does) and answers its token.
+    fn add_user(&self) -> String {
+        let script = "const [url] = process.argv.slice(1);\
+            fetch(url + '-/user/org.couchdb.user:tester', {method: 'PUT',\
+              headers: {'content-type': 'application/json'},\
+              body: JSON.stringify({name: 'tester', password: 'tester-password-1', email: 't@example.invalid'})})\
+            .then(r => r.json()).then(j => { if (!j.token) { console.error(JSON.stringify(j)); process.exit(1); }\
+              console.log(j.token); });";
+        let output = Command::new("node")
+            .args(["-e", script, &self.url])
+            .output()
+            .expect("run node");
+        assert!(output.status.success(), "adduser: {}", text(&output.stderr));
+        text(&output.stdout).trim().to_owned()
+    }
+
+    /// `npm publish --registry … --tag TAG` of the package folder `dir`.
+    fn publish(&self, dir: &Path, tag: &str) {
+        let npmrc = self.folder.path().join("npmrc");
+        let authority = self.url.trim_start_matches("http:");
+        std::fs::write(&npmrc, format!("{authority}:_authToken={}\n", self.token)).unwrap();
+        let output = Command::new("npm")
+            .args([
+                "publish",
+                "--registry",
+                &self.url,
+                "--tag",
+                tag,
+                "--userconfig",
+            ])
+            .arg(&npmrc)
+            .current_dir(dir)
+            .output()
+            .expect("run npm publish");
+        assert!(
+            output.status.success(),
+            "npm publish: {}{}",
+            text(&output.stdout),
+            text(&output.stderr)
+        );
+    }
+}
+
+/// An npm package folder holding an exthost extension `test.npm` at `version`.
+fn npm_package(parent: &Path, version: &str) -> PathBuf {
+    let dir = extension_source(parent, version, json!({"id": "test.npm", "name": "Npm"}));
+    std::fs::write(
+        dir.join("package.json"),
+        serde_json::to_vec_pretty(&json!({
+            "name": "exthost-test-npm", "version": version, "description": "a test extension",
+            "license": "MIT", "files": ["exthost.json", "extension.js"],
+        }))
+        .unwrap(),
+    )
+    .unwrap();
+    dir
+}
+
+#[tokio::test]
+async fn npm_installs_verify_integrity_and_upgrade_within_the_range() {
+    let Some(program) = verdaccio_program() else {
+        return;
+    };
+    for needed in ["node", "npm"] {
+        if exthost_e2e::external_program(needed, None, "Node 20 with npm").is_none() {
+            return;
+        }
+    }
+    let registry = Verdaccio::start(&program);
+    let sources = tempfile::tempdir().unwrap();
+    for version in ["1.0.0", "1.1.0", "2.0.0"] {
+        registry.publish(&npm_package(sources.path(), version), "latest");
+    }
+    let mut host = Host::spawn(HostOptions::default());
+    let home_folder = std::mem::replace(&mut host.home, tempfile::tempdir().unwrap());
+    let home = home_folder.path();
+    // The registry from config.json; the newest version in the range.
+    std::fs::write(
+        home.join("config.json"),
+        serde_json::to_vec(&json!({"registry": registry.url})).unwrap(),
+    )
+    .unwrap();
+    let output = exthost(home, &["install", "npm:exthost-test-npm@^1"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stdout).contains("installed test.npm 1.1.0"),
+        "{}",
+        text(&output.stdout)
+    );
+    let progress = text(&output.stderr);
+    assert!(
+        progress.contains("integrity verified"),
+        "plain progress lines off a terminal: {progress}"
+    );
+    assert!(
+        home.join("extensions/test.npm-1.1.0/exthost.json")
+            .is_file()
+    );
+    let record: Value =
+        serde_json::from_slice(&std::fs::read(home.join("extensions/installed.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        record["extensions"][0]["source"],
+        json!({"kind": "npm", "name": "exthost-test-npm", "range": "^1", "registry": registry.url})
+    );
+
+    host.initialize(json!({})).await;
+    // Another version through RPC, with the registry given in the request.
+    std::fs::remove_file(home.join("config.json")).unwrap();
+    let installed = host
+        .call(
+            "exthost/install",
+            json!({"source": "npm:exthost-test-npm@2.0.0", "registry": registry.url}),
+        )
+        .await;
+    assert_eq!(installed["installed"]["version"], "2.0.0");
+    assert_eq!(
+        host.call(
+            "workspace/executeCommand",
+            json!({"command": "pkg.version"})
+        )
+        .await,
+        "2.0.0"
+    );
+    assert_eq!(host.shutdown().await, 0);
+
+    // Upgrade stays in the recorded range, from the recorded registry: 1.2.0, not 2.0.0.
+    exthost_ok(home, &["uninstall", "test.npm"]);
+    let output = exthost(
+        home,
+        &[
+            "install",
+            "--registry",
+            &registry.url,
+            "npm:exthost-test-npm@^1",
+        ],
+    );
+    assert!(
+        text(&output.stdout).contains("installed test.npm 1.1.0"),
+        "{}",
+        text(&output.stderr)
+    );
+    let up_to_date = exthost_ok(home, &["upgrade"]);
+    assert!(
+        up_to_date.contains("test.npm 1.1.0 is up to date"),
+        "{up_to_date}"
+    );
+    registry.publish(&npm_package(sources.path(), "1.2.0"), "one");
+    let upgraded = exthost_ok(home, &["upgrade", "test.npm"]);
+    assert!(upgraded.contains("installed test.npm 1.2.0"), "{upgraded}");
+    assert!(
+        home.join("extensions/test.npm-1.1.0").is_dir(),
+        "the old version stays beside"
+    );
+    // A tampered tarball in the registry's storage: refused before anything is extracted.
+    registry.publish(&npm_package(sources.path(), "1.3.0"), "one");
+    let tarball = registry
+        .folder
+        .path()
+        .join("storage/exthost-test-npm/exthost-test-npm-1.3.0.tgz");
+    let mut bytes = std::fs::read(&tarball).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    std::fs::write(&tarball, bytes).unwrap();
+    let before = snapshot(home);
+    let refused = exthost(
+        home,
+        &[
+            "install",
+            "--registry",
+            &registry.url,
+            "npm:exthost-test-npm@~1.3",
+        ],
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        text(&refused.stderr).contains("integrity: exthost-test-npm@1.3.0"),
+        "{}",
+        text(&refused.stderr)
+    );
+    assert_eq!(snapshot(home), before);
+}

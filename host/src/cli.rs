@@ -10,10 +10,11 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use exthost::config::{HostConfig, absolute, manifest_context};
 use exthost::lifecycle::load_catalog;
+use exthost::package::record::InstalledRecords;
 use exthost::runtime::quickjs::QuickJsEngine;
 use exthost::scaffold::ScaffoldKind;
 use exthost::session::SessionState;
-use exthost_protocol::methods::ExtensionInfo;
+use exthost_protocol::methods::{ExtensionInfo, ExtensionSource};
 use tracing_subscriber::EnvFilter;
 
 mod packages;
@@ -285,14 +286,18 @@ fn list(config: &HostConfig, json: bool) -> anyhow::Result<ExitCode> {
     if json {
         println!("{}", serde_json::to_string_pretty(&extensions)?);
     } else {
-        print!("{}", render_table(&extensions));
+        let installs = exthost::config::home_dir()
+            .map(|home| InstalledRecords::load(&home.join("extensions")))
+            .unwrap_or_default();
+        print!("{}", render_table(&extensions, &installs));
     }
     std::io::stdout().flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// A readable listing: one line per extension, errors and shadowing below it.
-fn render_table(extensions: &[ExtensionInfo]) -> String {
+/// A readable listing: one line per extension; below it where an installed one came from, whether a
+/// restart is needed, shadowing and errors.
+fn render_table(extensions: &[ExtensionInfo], installs: &InstalledRecords) -> String {
     if extensions.is_empty() {
         return "no extensions found\n".to_owned();
     }
@@ -303,6 +308,27 @@ fn render_table(extensions: &[ExtensionInfo]) -> String {
             "{:<id_width$}  {:<10}  {:<10}  {:<8}  {}\n",
             extension.id, extension.version, extension.state, extension.source, extension.path,
         ));
+        let folder = std::path::Path::new(&extension.path)
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if extension.source == ExtensionSource::User
+            && let Some(install) = installs.for_folder(&folder)
+        {
+            let signer = install
+                .signer
+                .as_deref()
+                .map(|signer| format!(", signed by {signer}"))
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "    installed from {} at {}{signer}\n",
+                install.source.describe(),
+                install.installed_at
+            ));
+        }
+        if extension.restart_required {
+            out.push_str("    restart needed: a change waits for the host to restart\n");
+        }
         if let Some(shadowed_by) = &extension.shadowed_by {
             out.push_str(&format!("    shadowed by {shadowed_by}\n"));
         }

@@ -1160,3 +1160,101 @@ async fn npm_installs_verify_integrity_and_upgrade_within_the_range() {
     );
     assert_eq!(snapshot(home), before);
 }
+
+/// Builds the `native-ok` fixture crate into a target folder of the tests' own (as the native tests do,
+/// so the nested cargo never waits on the lock of the cargo running the tests); answers that folder.
+fn built_native_fixture() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let target = exe.ancestors().nth(3).unwrap().join("native-fixtures");
+    let output = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+        .current_dir(exthost_e2e::repository_root())
+        .env("CARGO_TARGET_DIR", &target)
+        .args([
+            "build",
+            "--quiet",
+            "--jobs",
+            "1",
+            "-p",
+            "exthost-fixture-native-ok",
+        ])
+        .output()
+        .expect("run cargo");
+    assert!(
+        output.status.success(),
+        "cargo build: {}",
+        text(&output.stderr)
+    );
+    target
+}
+
+#[tokio::test]
+async fn a_native_package_carries_its_library_and_platform_and_runs_once_installed() {
+    let target = built_native_fixture();
+    let sources = tempfile::tempdir().unwrap();
+    let mut host = Host::spawn(HostOptions::default());
+    let home = host.home.path().to_path_buf();
+    let fixture = exthost_e2e::repository_root().join("tests/fixtures/native/native-ok");
+    let package = sources.path().join("native.xpkg");
+    let output = Command::new(binary())
+        .args(["pack", &fixture.display().to_string(), "--out"])
+        .arg(&package)
+        .env("EXTHOST_HOME", &home)
+        .env("CARGO_TARGET_DIR", &target)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let entries = read_zip(&package);
+    let library = format!(
+        "{}exthost_fixture_native_ok{}",
+        std::env::consts::DLL_PREFIX,
+        std::env::consts::DLL_SUFFIX
+    );
+    assert!(entries.contains_key(&library), "{:?}", entries.keys());
+    let platform = text(&entries["PLATFORM"]);
+    let expected = match (std::env::consts::OS, std::env::consts::ARCH) {
+        ("linux", "x86_64") => "linux-x64",
+        ("linux", "aarch64") => "linux-arm64",
+        ("macos", "aarch64") => "darwin-arm64",
+        ("macos", "x86_64") => "darwin-x64",
+        other => panic!("no expected platform name for {other:?}"),
+    };
+    assert_eq!(platform.trim(), expected);
+    assert!(entries.keys().all(|name| !name.starts_with("target/")));
+
+    // The same package said to be for another platform: refused.
+    let mut foreign = entries.clone();
+    foreign.insert("PLATFORM".into(), b"plan9-mips\n".to_vec());
+    let list = checksums_for(&foreign);
+    foreign.insert("CHECKSUMS".into(), list);
+    let foreign_package = sources.path().join("foreign.xpkg");
+    write_zip(
+        &foreign_package,
+        files(&foreign),
+        zip::CompressionMethod::Deflated,
+    );
+    let refused = exthost(&home, &["install", &foreign_package.display().to_string()]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        text(&refused.stderr).contains(&format!(
+            "platform: foreign.xpkg was built for plan9-mips, this machine is {expected}"
+        )),
+        "{}",
+        text(&refused.stderr)
+    );
+
+    exthost_ok(&home, &["install", &package.display().to_string()]);
+    assert!(
+        home.join("extensions/test.native-ok-1.0.0")
+            .join(&library)
+            .is_file()
+    );
+    host.initialize(json!({})).await;
+    let answer = host
+        .call(
+            "workspace/executeCommand",
+            json!({"command": "native-ok.compute", "arguments": [2, 3.5]}),
+        )
+        .await;
+    assert_eq!(answer["sum"], 5.5);
+    assert_eq!(host.shutdown().await, 0);
+}

@@ -389,22 +389,47 @@ mod tests {
         assert_eq!(good["a"].data, b"1");
     }
 
-    #[test]
-    fn tar_hard_links_are_refused() {
+    fn tar_gz_with(kind: tar::EntryType) -> Vec<u8> {
         let mut builder = tar::Builder::new(Vec::new());
         let mut header = tar::Header::new_gnu();
-        header.set_entry_type(tar::EntryType::Link);
+        header.set_entry_type(kind);
         header.set_size(0);
-        builder
-            .append_link(&mut header, "package/link", "package/index.js")
-            .unwrap();
+        if matches!(kind, tar::EntryType::Link | tar::EntryType::Symlink) {
+            builder
+                .append_link(&mut header, "package/link", "package/index.js")
+                .unwrap();
+        } else {
+            builder
+                .append_data(&mut header, "package/special", std::io::empty())
+                .unwrap();
+        }
         let tar = builder.into_inner().unwrap();
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         gz.write_all(&tar).unwrap();
-        let bytes = gz.finish().unwrap();
-        let error = read_tar_gz(&bytes, "p", &ExtractionLimits::default())
-            .unwrap_err()
-            .to_string();
-        assert!(error.contains("hard link"), "{error}");
+        gz.finish().unwrap()
+    }
+
+    #[test]
+    fn tar_links_and_devices_are_refused() {
+        for (kind, reason) in [
+            (tar::EntryType::Link, "hard link"),
+            (tar::EntryType::Symlink, "symbolic link"),
+            (tar::EntryType::Char, "device file"),
+            (tar::EntryType::Block, "device file"),
+            (tar::EntryType::Fifo, "special file"),
+        ] {
+            let error = read_tar_gz(&tar_gz_with(kind), "p", &ExtractionLimits::default())
+                .unwrap_err()
+                .to_string();
+            assert!(error.contains(reason), "{kind:?}: {error}");
+            assert!(error.contains("package/"), "names the entry: {error}");
+        }
+        let regular = read_tar_gz(
+            &tar_gz_with(tar::EntryType::Regular),
+            "p",
+            &ExtractionLimits::default(),
+        )
+        .unwrap();
+        assert_eq!(regular["package/special"].data, b"");
     }
 }

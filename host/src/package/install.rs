@@ -347,24 +347,28 @@ fn manifest_of(files: &Files, label: &str) -> Result<Manifest, PackageError> {
         if let Some(entry) = files.get(name) {
             let text = String::from_utf8_lossy(&entry.data);
             let file = Path::new(label).join(name);
-            return parse_manifest(&file, &text, kind, &manifest_context()).map_err(|error| {
-                let engines_only = matches!(&error, ManifestError::Invalid { problems, .. }
-                    if problems.iter().all(|p| p.field.starts_with("engines")));
-                if engines_only {
-                    PackageError::EngineRange {
-                        reason: error.to_string(),
-                    }
-                } else {
-                    PackageError::InvalidManifest {
-                        reason: error.to_string(),
-                    }
-                }
-            });
+            return parse_manifest(&file, &text, kind, &manifest_context()).map_err(manifest_error);
         }
     }
     Err(PackageError::InvalidManifest {
         reason: format!("{label} has no {MANIFEST_FILE} or {PACKAGE_JSON_FILE} at its root"),
     })
+}
+
+/// A manifest that does not validate: an engine range that does not fit when that is all that is wrong,
+/// else an invalid manifest.
+pub(crate) fn manifest_error(error: ManifestError) -> PackageError {
+    let engines_only = matches!(&error, ManifestError::Invalid { problems, .. }
+        if problems.iter().all(|p| p.field.starts_with("engines")));
+    if engines_only {
+        PackageError::EngineRange {
+            reason: error.to_string(),
+        }
+    } else {
+        PackageError::InvalidManifest {
+            reason: error.to_string(),
+        }
+    }
 }
 
 /// A fresh temp folder name in `extensions` with `prefix`, owned by this process.

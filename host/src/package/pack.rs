@@ -81,9 +81,7 @@ pub fn collect(dir: &Path) -> Result<(Manifest, Files), PackageError> {
         reason,
     };
     let manifest =
-        load_manifest(dir, &manifest_context()).map_err(|error| PackageError::InvalidManifest {
-            reason: error.to_string(),
-        })?;
+        load_manifest(dir, &manifest_context()).map_err(super::install::manifest_error)?;
     let excluded = default_exclusions(dir, &manifest);
     let mut walker = ignore::WalkBuilder::new(dir);
     walker

@@ -84,6 +84,13 @@ impl Lifecycle {
                     records.push(kept);
                 }
             }
+            // The running version's folder also appears in the fresh discovery, shadowed by the new
+            // version: the kept record stands for it.
+            let kept: Vec<std::path::PathBuf> = extra
+                .iter()
+                .filter_map(|waiting| waiting.shadowed_by.clone())
+                .collect();
+            records.retain(|r| !(r.shadowed_by.is_some() && kept.contains(&r.path)));
             records.extend(extra);
             let resolution = resolve_records(&mut records);
             let registry = Registry::new(records);

@@ -810,6 +810,24 @@ async fn rpc_installs_are_activatable_at_once_and_restart_required_marks_what_wa
     let running = host.extension("test.pkg").await;
     assert_eq!(running["version"], "1.0.0");
     assert_eq!(running["restartRequired"], true);
+    let listed = host.call("exthost/listExtensions", json!({})).await;
+    let versions: Vec<(&str, bool)> = listed["extensions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["id"] == "test.pkg")
+        .map(|e| {
+            (
+                e["version"].as_str().unwrap(),
+                e.get("shadowedBy").is_some(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        versions,
+        [("1.0.0", false), ("2.0.0", true)],
+        "the running version once, the waiting one shadowed by it: {listed:#}"
+    );
     host.call("exthost/restartHost", json!({})).await;
     assert_eq!(run_version_command(&mut host).await, "2.0.0");
     let running = host.extension("test.pkg").await;

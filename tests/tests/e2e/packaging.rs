@@ -1122,6 +1122,39 @@ async fn npm_installs_verify_integrity_and_upgrade_within_the_range() {
     );
     assert_eq!(host.shutdown().await, 0);
 
+    // A VS Code extension published to npm (its package.json is the manifest), no range: `latest`.
+    let vscode_style = sources.path().join("vscode-style");
+    std::fs::create_dir_all(&vscode_style).unwrap();
+    std::fs::write(
+        vscode_style.join("package.json"),
+        serde_json::to_vec_pretty(&json!({
+            "name": "exthost-test-vscode", "publisher": "tester", "version": "0.4.0",
+            "license": "MIT", "main": "./extension.js", "engines": {"vscode": "^1.80.0"},
+        }))
+        .unwrap(),
+    )
+    .unwrap();
+    std::fs::write(
+        vscode_style.join("extension.js"),
+        "exports.activate = () => {};\n",
+    )
+    .unwrap();
+    registry.publish(&vscode_style, "latest");
+    let output = exthost(
+        home,
+        &[
+            "install",
+            "--registry",
+            &registry.url,
+            "npm:exthost-test-vscode",
+        ],
+    );
+    assert!(
+        text(&output.stdout).contains("installed tester.exthost-test-vscode 0.4.0"),
+        "{}",
+        text(&output.stderr)
+    );
+
     // Upgrade stays in the recorded range, from the recorded registry: 1.2.0, not 2.0.0.
     exthost_ok(home, &["uninstall", "test.npm"]);
     let output = exthost(

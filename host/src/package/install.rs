@@ -468,21 +468,33 @@ pub fn commit(prepared: Prepared, home: &Path, force: bool) -> Result<Installed,
     })
 }
 
-/// The home folder and its configuration, with the extensions folder created and cleaned of stale temp
-/// folders.
-fn open_home() -> Result<(PathBuf, PackageConfig), PackageError> {
+/// The lock file that serialises package operations on one user folder, across processes (the CLI and
+/// running hosts) and within one (concurrent RPC requests).
+pub const LOCK_FILE: &str = ".lock";
+
+/// The home folder and its configuration, with the extensions folder created, locked for this operation
+/// (the lock is held as long as the returned file lives) and cleaned of stale temp folders.
+fn open_home() -> Result<(PathBuf, PackageConfig, std::fs::File), PackageError> {
     let home = home()?;
     let config = PackageConfig::load(&home)?;
     let extensions = extensions_dir(&home);
     std::fs::create_dir_all(&extensions).map_err(PackageError::io(&extensions))?;
+    let lock_path = extensions.join(LOCK_FILE);
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(PackageError::io(&lock_path))?;
+    lock.lock().map_err(PackageError::io(&lock_path))?;
     clean_stale_temp_folders(&extensions);
-    Ok((home, config))
+    Ok((home, config, lock))
 }
 
 /// `exthost install SRC`.
 pub fn install(source: &str, options: &InstallOptions) -> Result<Installed, PackageError> {
     let source = Source::parse(source)?;
-    let (home, config) = open_home()?;
+    let (home, config, _lock) = open_home()?;
     let prepared = prepare(&source, &home, &config, options)?;
     commit(prepared, &home, options.force)
 }
@@ -515,7 +527,7 @@ fn installed_folders(extensions: &Path) -> Vec<InstalledFolder> {
 /// `exthost uninstall ID`: removes every installed version of `id`. Refused while another installed
 /// extension depends on it, unless `force`. Answers the folders removed.
 pub fn uninstall(id: &str, force: bool) -> Result<Vec<PathBuf>, PackageError> {
-    let (home, _) = open_home()?;
+    let (home, _, _lock) = open_home()?;
     let extensions = extensions_dir(&home);
     let folders = installed_folders(&extensions);
     let (mine, others): (Vec<_>, Vec<_>) = folders.into_iter().partition(|f| f.manifest.id == id);
@@ -577,7 +589,7 @@ pub fn upgrade(
     id: Option<&str>,
     options: &InstallOptions,
 ) -> Result<Vec<UpgradeOutcome>, PackageError> {
-    let (home, config) = open_home()?;
+    let (home, config, _lock) = open_home()?;
     let extensions = extensions_dir(&home);
     let records = InstalledRecords::load(&extensions);
     // The newest install of each id.

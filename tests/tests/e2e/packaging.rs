@@ -907,6 +907,28 @@ async fn an_upgrade_of_a_hot_reloadable_extension_reloads_it() {
         );
         assert_eq!(run_version_command(&mut host).await, version);
     }
+    // A client-initiated progress token: the host reports on it without creating one.
+    let id = host
+        .send_request(
+            "exthost/upgrade",
+            json!({"id": "test.pkg", "workDoneToken": "editor-token-1"}),
+        )
+        .await;
+    let begin = host
+        .notification("$/progress", |p| p["token"] == "editor-token-1")
+        .await;
+    assert_eq!(begin["value"]["kind"], "begin");
+    assert_eq!(begin["value"]["title"], "Upgrading test.pkg");
+    host.notification("$/progress", |p| {
+        p["token"] == "editor-token-1" && p["value"]["kind"] == "end"
+    })
+    .await;
+    let response = host.response(&id).await;
+    assert_eq!(
+        result(response),
+        json!({"upgraded": []}),
+        "1.1.0 is the newest its file holds"
+    );
     assert_eq!(host.shutdown().await, 0);
 }
 

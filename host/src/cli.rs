@@ -1,5 +1,5 @@
-//! The command line (contract §1): `serve`, `list`, `check`. Parsing with clap, logging set up here and
-//! only here, and the translation of outcomes into exit codes (0 success, 1 failure, 2 bad usage).
+//! The command line (contract §1): `serve`, `list`, `check`, and the package commands (in
+//! `cli/packages.rs`). Parsing with clap, logging set up here and only here, and the translation of outcomes into exit codes (0 success, 1 failure, 2 bad usage).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -10,11 +10,14 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use exthost::config::{HostConfig, absolute, manifest_context};
 use exthost::lifecycle::load_catalog;
+use exthost::package::record::InstalledRecords;
 use exthost::runtime::quickjs::QuickJsEngine;
 use exthost::scaffold::ScaffoldKind;
 use exthost::session::SessionState;
-use exthost_protocol::methods::ExtensionInfo;
+use exthost_protocol::methods::{ExtensionInfo, ExtensionSource};
 use tracing_subscriber::EnvFilter;
+
+mod packages;
 
 /// An editor-agnostic extension host: editors speak JSON-RPC (LSP framing) to it on stdio.
 #[derive(Debug, Parser)]
@@ -51,20 +54,50 @@ enum Command {
         /// The extension folder.
         dir: PathBuf,
     },
-    /// Install an extension package (not available yet: packaging comes with its own issue).
+    /// Install an extension: a `.xpkg`, a VS Code `.vsix`, a folder, or `npm:NAME[@RANGE]`.
     Install {
-        /// A folder, a package file, a `.vsix` or an npm package name.
+        /// A `.xpkg` or `.vsix` file, an extension folder, or `npm:NAME[@RANGE]`.
         source: String,
+        /// Replace the same id and version if it is installed already.
+        #[arg(long)]
+        force: bool,
+        /// The npm registry URL (default: `registry` in $EXTHOST_HOME/config.json, npm_config_registry,
+        /// then https://registry.npmjs.org/).
+        #[arg(long, value_name = "URL")]
+        registry: Option<String>,
     },
-    /// Uninstall an installed extension (not available yet).
+    /// Uninstall every installed version of an extension.
     Uninstall {
         /// The extension id.
         id: String,
+        /// Uninstall even if other installed extensions depend on it.
+        #[arg(long)]
+        force: bool,
     },
-    /// Pack an extension folder into a package (not available yet).
+    /// Install the newest version each installed extension's source offers (or only ID's).
+    Upgrade {
+        /// The extension id (default: every installed extension).
+        id: Option<String>,
+        /// The npm registry URL (default: the one each extension was installed from).
+        #[arg(long, value_name = "URL")]
+        registry: Option<String>,
+    },
+    /// Pack an extension folder into a `.xpkg` package.
     Pack {
         /// The extension folder.
         dir: PathBuf,
+        /// The package file to write (default `<id>-<version>.xpkg`).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Sign the package with this private key (made by `exthost keygen`).
+        #[arg(long, value_name = "KEY")]
+        sign: Option<PathBuf>,
+    },
+    /// Make a signing key pair: KEY (private, mode 0600) and KEY.pub.
+    Keygen {
+        /// The private key file to write.
+        #[arg(long, value_name = "KEY")]
+        out: PathBuf,
     },
     /// Create a working extension with one command (`<name>.hello`), a README and a test.
     New {
@@ -182,12 +215,15 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
         Command::Demo => crate::demo::run(Arc::new(QuickJsEngine::new())),
         Command::List { json, locations } => list(&locations.into_config(), json),
         Command::Check { dir } => Ok(check(&dir)),
-        Command::Install { .. } | Command::Uninstall { .. } | Command::Pack { .. } => {
-            anyhow::bail!(
-                "packaging (install, uninstall, pack) is not available in this version yet; copy the \
-                 extension folder into $EXTHOST_HOME/extensions (default ~/.exthost/extensions) instead"
-            )
-        }
+        Command::Install {
+            source,
+            force,
+            registry,
+        } => packages::install(&source, force, registry),
+        Command::Uninstall { id, force } => packages::uninstall(&id, force),
+        Command::Upgrade { id, registry } => packages::upgrade(id.as_deref(), registry),
+        Command::Pack { dir, out, sign } => packages::pack(&dir, out, sign),
+        Command::Keygen { out } => packages::keygen(&out),
         Command::New {
             rust,
             js: _,
@@ -253,14 +289,18 @@ fn list(config: &HostConfig, json: bool) -> anyhow::Result<ExitCode> {
     if json {
         println!("{}", serde_json::to_string_pretty(&extensions)?);
     } else {
-        print!("{}", render_table(&extensions));
+        let installs = exthost::config::home_dir()
+            .map(|home| InstalledRecords::load(&home.join("extensions")))
+            .unwrap_or_default();
+        print!("{}", render_table(&extensions, &installs));
     }
     std::io::stdout().flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// A readable listing: one line per extension, errors and shadowing below it.
-fn render_table(extensions: &[ExtensionInfo]) -> String {
+/// A readable listing: one line per extension; below it where an installed one came from, whether a
+/// restart is needed, shadowing and errors.
+fn render_table(extensions: &[ExtensionInfo], installs: &InstalledRecords) -> String {
     if extensions.is_empty() {
         return "no extensions found\n".to_owned();
     }
@@ -271,6 +311,27 @@ fn render_table(extensions: &[ExtensionInfo]) -> String {
             "{:<id_width$}  {:<10}  {:<10}  {:<8}  {}\n",
             extension.id, extension.version, extension.state, extension.source, extension.path,
         ));
+        let folder = std::path::Path::new(&extension.path)
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if extension.source == ExtensionSource::User
+            && let Some(install) = installs.for_folder(&folder)
+        {
+            let signer = install
+                .signer
+                .as_deref()
+                .map(|signer| format!(", signed by {signer}"))
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "    installed from {} at {}{signer}\n",
+                install.source.describe(),
+                install.installed_at
+            ));
+        }
+        if extension.restart_required {
+            out.push_str("    restart needed: a change waits for the host to restart\n");
+        }
         if let Some(shadowed_by) = &extension.shadowed_by {
             out.push_str(&format!("    shadowed by {shadowed_by}\n"));
         }

@@ -85,6 +85,7 @@ pub fn read_extension(
             state: ExtensionState::Discovered,
             error: None,
             shadowed_by: None,
+            restart_required: false,
         },
         Err(error) => ExtensionRecord {
             id: error.id_hint().map_or(folder_name, str::to_owned),
@@ -94,6 +95,7 @@ pub fn read_extension(
             state: ExtensionState::Failed,
             error: Some(error.to_string()),
             shadowed_by: None,
+            restart_required: false,
         },
     }
 }
@@ -101,15 +103,20 @@ pub fn read_extension(
 /// Finds every extension under `roots`, in precedence order, and marks shadowed ones: for each id the
 /// record from the highest-precedence location runs, and each other record with that id points to it (a
 /// later `--extensions-dir` shadows an earlier one). Two folders of the same folder of extensions with
-/// the same id: the first (by name) wins and the second is failed.
+/// the same id: the first (by name) wins and the second is failed — except versions side by side in the
+/// user folder, where the newest valid one wins and shadows the others.
 pub fn discover(roots: &DiscoveryRoots, context: &ManifestContext) -> Vec<ExtensionRecord> {
     let mut records = Vec::new();
     // Which folder of extensions each record came from: duplicates are only an error within one.
     let mut containers = Vec::new();
     for (index, (source, container)) in roots.containers().into_iter().enumerate() {
+        let first = records.len();
         for folder in extension_folders(container) {
             records.push(read_extension(source, &folder, context));
             containers.push(index);
+        }
+        if source == ExtensionSource::User {
+            prefer_newest_versions(&mut records[first..]);
         }
     }
     let first_dev = containers.len() + roots.dev.len();
@@ -121,12 +128,47 @@ pub fn discover(roots: &DiscoveryRoots, context: &ManifestContext) -> Vec<Extens
     records
 }
 
+/// Several versions of one extension side by side in the user folder (installs go to `<id>-<version>`):
+/// the newest that validates and fits the engine is the one discovered, and every other folder with that
+/// id (older, or failing validation) is shadowed by it. Ids with no valid version are left as they are.
+fn prefer_newest_versions(records: &mut [ExtensionRecord]) {
+    let mut newest: BTreeMap<String, usize> = BTreeMap::new();
+    for (index, record) in records.iter().enumerate() {
+        let Some(manifest) = record.manifest.as_ref() else {
+            continue;
+        };
+        if record.state == ExtensionState::Failed {
+            continue;
+        }
+        let better = newest.get(&record.id).is_none_or(|&current| {
+            records[current]
+                .manifest
+                .as_ref()
+                .is_none_or(|best| manifest.version > best.version)
+        });
+        if better {
+            newest.insert(record.id.clone(), index);
+        }
+    }
+    for index in 0..records.len() {
+        if let Some(&winner) = newest.get(&records[index].id)
+            && winner != index
+        {
+            records[index].shadowed_by = Some(records[winner].path.clone());
+        }
+    }
+}
+
 /// Sets `shadowed_by` on every record that a later-precedence record with the same id overrides, and fails
 /// duplicates within one folder of extensions (`containers[i]` names record `i`'s folder).
 fn mark_shadowed(records: &mut [ExtensionRecord], containers: &[usize]) {
     // id → index of the record currently winning for that id.
     let mut winners: BTreeMap<String, usize> = BTreeMap::new();
     for index in 0..records.len() {
+        if records[index].shadowed_by.is_some() {
+            // An older version beside a newer one (see `prefer_newest_versions`).
+            continue;
+        }
         let id = records[index].id.clone();
         let Some(&previous) = winners.get(&id) else {
             winners.insert(id, index);
@@ -208,5 +250,50 @@ mod tests {
                 .unwrap()
                 .starts_with("duplicate extension id twice.id")
         );
+    }
+    #[test]
+    fn the_newest_valid_version_in_the_user_folder_wins() {
+        let user = tempfile::tempdir().unwrap();
+        extension(user.path(), "x.y-1.0.0", "x.y", "1.0.0");
+        extension(user.path(), "x.y-1.1.0", "x.y", "1.1.0");
+        extension(user.path(), "x.y-1.10.0", "x.y", "1.10.0");
+        extension(user.path(), "x.y-1.9.0", "x.y", "1.9.0");
+        // The newest of all needs a newer host: the newest that fits wins.
+        let too_new = user.path().join("x.y-2.0.0");
+        std::fs::create_dir_all(&too_new).unwrap();
+        std::fs::write(
+            too_new.join("exthost.json"),
+            r#"{"id": "x.y", "name": "x", "version": "2.0.0", "main": "x.js", "engines": {"exthost": ">=99"}}"#,
+        )
+        .unwrap();
+        let roots = DiscoveryRoots {
+            user: Some(user.path().to_path_buf()),
+            ..DiscoveryRoots::default()
+        };
+        let records = discover(&roots, &crate::config::manifest_context());
+        let winners: Vec<_> = records.iter().filter(|r| r.shadowed_by.is_none()).collect();
+        assert_eq!(winners.len(), 1, "{records:#?}");
+        assert_eq!(winners[0].path, user.path().join("x.y-1.10.0"));
+        assert_eq!(winners[0].state, ExtensionState::Discovered);
+        for record in &records {
+            if record.path != winners[0].path {
+                assert_eq!(
+                    record.shadowed_by.as_deref(),
+                    Some(winners[0].path.as_path())
+                );
+                assert!(
+                    record
+                        .error
+                        .as_deref()
+                        .is_none_or(|e| !e.contains("duplicate")),
+                    "{record:?}"
+                );
+            }
+        }
+        let too_new = records
+            .iter()
+            .find(|r| r.path.ends_with("x.y-2.0.0"))
+            .unwrap();
+        assert_eq!(too_new.state, ExtensionState::Failed);
     }
 }

@@ -14,6 +14,7 @@ pub mod editor;
 pub mod graph;
 pub mod lifecycle;
 pub mod manifest;
+pub mod package;
 pub mod registry;
 pub mod runtime;
 pub mod scaffold;

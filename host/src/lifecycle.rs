@@ -19,6 +19,7 @@ use futures::future::{BoxFuture, Shared};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
+mod catalog_refresh;
 mod language_features;
 mod session_sync;
 

@@ -61,6 +61,8 @@ pub struct ExtensionRecord {
     /// The path of the extension that shadows this one (same id, higher precedence); shadowed extensions
     /// never run.
     pub shadowed_by: Option<PathBuf>,
+    /// Whether a change to this running extension (an upgrade or uninstall) waits for a host restart.
+    pub restart_required: bool,
 }
 
 impl ExtensionRecord {
@@ -97,6 +99,7 @@ impl ExtensionRecord {
                 .unwrap_or_default(),
             error: self.error.clone().map(|message| ErrorInfo { message }),
             shadowed_by: self.shadowed_by.as_ref().map(|p| p.display().to_string()),
+            restart_required: self.restart_required,
         }
     }
 }
@@ -239,6 +242,7 @@ mod tests {
             state,
             error: None,
             shadowed_by: None,
+            restart_required: false,
         }
     }
 

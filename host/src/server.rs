@@ -43,6 +43,9 @@ const UNCANCELLABLE: &[&str] = &[
     "exthost/disable",
     "exthost/reload",
     "exthost/restartHost",
+    "exthost/install",
+    "exthost/uninstall",
+    "exthost/upgrade",
 ];
 
 /// State shared by the reader loop and the request tasks.

@@ -104,13 +104,67 @@ fn list_json_reports_every_extension_with_its_state() {
 }
 
 #[test]
-fn packaging_commands_say_they_are_not_available_yet() {
-    for args in [&["install", "x"][..], &["uninstall", "a.b"], &["pack", "."]] {
-        let output = exthost(args);
-        assert_eq!(output.status.code(), Some(1), "{args:?}");
-        assert!(
-            String::from_utf8_lossy(&output.stderr).contains("not available"),
-            "{args:?}"
-        );
+fn help_lists_the_package_commands() {
+    let help = exthost(&["--help"]);
+    let text = String::from_utf8_lossy(&help.stdout);
+    for command in ["install", "uninstall", "upgrade", "pack", "keygen"] {
+        assert!(text.contains(command), "help mentions {command}: {text}");
     }
+}
+
+#[test]
+fn installing_something_that_does_not_exist_exits_with_one_naming_it() {
+    let output = exthost(&["install", "/no/such/package.xpkg"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("/no/such/package.xpkg: no such file or folder"),
+        "{stderr}"
+    );
+    let output = exthost(&["install", "npm:Not A Name"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("not an npm package name"));
+    let output = exthost(&["uninstall", "a.b"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("a.b is not installed"));
+}
+
+#[test]
+fn pack_writes_id_version_xpkg_and_list_shows_where_an_install_came_from() {
+    let home = tempfile::tempdir().expect("temp home");
+    let work = tempfile::tempdir().expect("temp folder");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_exthost"))
+            .args(args)
+            .current_dir(work.path())
+            .env("EXTHOST_HOME", home.path())
+            .env("EXTHOST_BUILTIN_DIR", "")
+            .output()
+            .expect("run exthost")
+    };
+    let packed = run(&["pack", &fixture("base")]);
+    assert!(
+        packed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&packed.stderr)
+    );
+    let package = work.path().join("com.fixture.base-1.0.0.xpkg");
+    assert!(
+        package.is_file(),
+        "{}",
+        String::from_utf8_lossy(&packed.stdout)
+    );
+    let installed = run(&["install", &package.display().to_string()]);
+    assert!(
+        installed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&installed.stderr)
+    );
+    let list = run(&["list"]);
+    let text = String::from_utf8_lossy(&list.stdout);
+    assert!(text.contains("com.fixture.base"), "{text}");
+    assert!(
+        text.contains(&format!("installed from {}", package.display())),
+        "{text}"
+    );
 }

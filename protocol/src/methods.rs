@@ -132,6 +132,9 @@ pub struct ExtensionInfo {
     /// The path of the extension that shadows this one, when a later source has the same id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shadowed_by: Option<String>,
+    /// `true` while a change (an upgrade or uninstall of this running extension) waits for a host restart.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub restart_required: bool,
 }
 
 /// Declares an empty params struct that serialises as `{}` and deserialises from any object or `null`,
@@ -574,6 +577,96 @@ impl RpcRequest for Reload {
     type Result = ReloadResult;
 }
 
+/// Params of `exthost/install`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InstallParams {
+    /// What to install: a `.xpkg` or `.vsix` path, an extension folder, or `npm:NAME[@RANGE]`.
+    pub source: String,
+    /// Replace the same id and version if it is installed already.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub force: bool,
+    /// The npm registry URL for an `npm:` source (default: the configured one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry: Option<String>,
+}
+
+/// Result of `exthost/install`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InstallResult {
+    /// The installed extension, as `exthost/listExtensions` now reports it.
+    pub installed: ExtensionInfo,
+}
+
+/// Params of `exthost/uninstall`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UninstallParams {
+    /// The extension id.
+    pub id: String,
+    /// Uninstall even if other installed extensions depend on it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub force: bool,
+}
+
+/// Result of `exthost/uninstall`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UninstallResult {
+    /// The ids uninstalled.
+    pub uninstalled: Vec<String>,
+}
+
+/// Params of `exthost/upgrade`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpgradeParams {
+    /// The extension to upgrade; absent: every installed extension.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+}
+
+/// Result of `exthost/upgrade`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpgradeResult {
+    /// The extensions a newer version was installed of, as `exthost/listExtensions` now reports them.
+    pub upgraded: Vec<ExtensionInfo>,
+}
+
+/// `exthost/install`: installs an extension package into the user folder; it is discovered and
+/// activatable at once. A refusal is -32803 naming the reason.
+#[derive(Debug, Clone, Copy)]
+pub struct Install;
+
+impl RpcRequest for Install {
+    const METHOD: &'static str = "exthost/install";
+    type Params = InstallParams;
+    type Result = InstallResult;
+}
+
+/// `exthost/uninstall`: removes every installed version of an extension (refused while other installed
+/// extensions depend on it, unless `force`).
+#[derive(Debug, Clone, Copy)]
+pub struct Uninstall;
+
+impl RpcRequest for Uninstall {
+    const METHOD: &'static str = "exthost/uninstall";
+    type Params = UninstallParams;
+    type Result = UninstallResult;
+}
+
+/// `exthost/upgrade`: installs the newest version each installed extension's source offers.
+#[derive(Debug, Clone, Copy)]
+pub struct Upgrade;
+
+impl RpcRequest for Upgrade {
+    const METHOD: &'static str = "exthost/upgrade";
+    type Params = UpgradeParams;
+    type Result = UpgradeResult;
+}
+
 /// `exthost/restartHost`: restarts the host, enabling again the extensions that were enabled.
 #[derive(Debug, Clone, Copy)]
 pub struct RestartHost;
@@ -703,6 +796,9 @@ pub const CLIENT_REQUEST_METHODS: &[&str] = &[
     Reload::METHOD,
     RestartHost::METHOD,
     Activate::METHOD,
+    Install::METHOD,
+    Uninstall::METHOD,
+    Upgrade::METHOD,
 ];
 
 /// The `exthost/*` notifications the editor (the LSP client) sends to the host.
@@ -732,6 +828,9 @@ pub const REQUEST_METHODS: &[&str] = &[
     Reload::METHOD,
     RestartHost::METHOD,
     Activate::METHOD,
+    Install::METHOD,
+    Uninstall::METHOD,
+    Upgrade::METHOD,
     ShowQuickPick::METHOD,
     ShowInputBox::METHOD,
 ];
@@ -768,6 +867,7 @@ mod tests {
             dependencies: BTreeMap::from([("com.example.base".into(), "^1.0.0".into())]),
             error: None,
             shadowed_by: None,
+            restart_required: false,
         }
     }
 
@@ -791,6 +891,15 @@ mod tests {
         let value = serde_json::to_value(&failed).unwrap();
         assert_eq!(value["error"], json!({"message": "cycle"}));
         assert_eq!(value["shadowedBy"], "/other");
+        assert!(value.get("restartRequired").is_none(), "absent while false");
+        let waiting = ExtensionInfo {
+            restart_required: true,
+            ..info()
+        };
+        assert_eq!(
+            serde_json::to_value(waiting).unwrap()["restartRequired"],
+            true
+        );
         assert_eq!(
             serde_json::from_value::<ExtensionInfo>(value).unwrap(),
             failed
@@ -1098,7 +1207,7 @@ mod tests {
             SERVER_NOTIFICATION_METHODS,
         ]
         .concat();
-        assert_eq!(by_direction.len(), 17);
+        assert_eq!(by_direction.len(), 20);
         assert!(
             by_direction
                 .iter()

@@ -9,6 +9,7 @@ mod e2e {
     pub mod lsp_bridge;
     pub mod native;
     pub mod neovim;
+    pub mod packaging;
     pub mod protocol;
     pub mod resilience;
     pub mod vscode_api_fixtures;

@@ -27,7 +27,7 @@
 
 mod abi;
 mod bridge;
-mod library;
+pub(crate) mod library;
 #[cfg(test)]
 mod tests;
 

@@ -8,6 +8,10 @@ use exthost_protocol::methods::{
     ActivateParams, ActivateResult, ChangedResult, IdParams, ListExtensionsResult, ReloadResult,
     RestartHostParams, RestartHostResult,
 };
+use exthost_protocol::methods::{
+    ExtensionInfo, InstallParams, InstallResult, UninstallParams, UninstallResult, UpgradeParams,
+    UpgradeResult,
+};
 use exthost_protocol::{Notification, ResponseError};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -163,6 +167,9 @@ pub(super) async fn handle_request(
             let _: RestartHostParams = params(raw)?;
             lifecycle.restart("requested by the editor").await;
             to_value(RestartHostResult { restarted: true })
+        }
+        "exthost/install" | "exthost/uninstall" | "exthost/upgrade" => {
+            handle_package_request(server, lifecycle, method, raw).await
         }
         "workspace/executeCommand" => handle_execute_command(lifecycle, params(raw)?).await,
         "textDocument/prepareRename" => {
@@ -372,4 +379,235 @@ fn handle_initialized(lifecycle: &Arc<Lifecycle>) {
         lifecycle.fire("*").await;
         lifecycle.fire("onStartupFinished").await;
     });
+}
+
+// ---- Package management (contract §9): exthost/install, exthost/uninstall, exthost/upgrade ----------
+
+/// A package refusal or failure: -32803 with the message naming the reason, and `data.reason` its code.
+fn package_error(error: crate::package::PackageError) -> ResponseError {
+    ResponseError::new(error_code::REQUEST_FAILED, error.to_string())
+        .with_data(json!({"reason": error.reason_code()}))
+}
+
+/// Runs blocking package work (file and network I/O) off the async threads.
+async fn package_work<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, crate::package::PackageError> + Send + 'static,
+) -> Result<T, ResponseError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|error| ResponseError::internal(format!("the package task failed: {error}")))?
+        .map_err(package_error)
+}
+
+/// LSP work-done progress for one package operation: used when the request carries a `workDoneToken`,
+/// or the editor declared `window.workDoneProgress` (the host then creates a token).
+struct PackageProgress {
+    editor: crate::editor::EditorHandle,
+    token: Option<Value>,
+}
+
+static NEXT_PACKAGE_TOKEN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+impl PackageProgress {
+    async fn begin(
+        server: &Arc<Server>,
+        lifecycle: &Arc<Lifecycle>,
+        raw: Option<&Value>,
+        title: String,
+    ) -> Self {
+        let editor = server.editor.clone();
+        let mut token = raw.and_then(|params| params.get("workDoneToken")).cloned();
+        let supported = lifecycle.with_session(|session| {
+            session
+                .initialize_params
+                .as_ref()
+                .and_then(|p| p.pointer("/capabilities/window/workDoneProgress"))
+                .and_then(Value::as_bool)
+                .unwrap_or(false)
+        });
+        if token.is_none() && supported {
+            let created = json!(format!(
+                "exthost/package/{}",
+                NEXT_PACKAGE_TOKEN.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            ));
+            match editor
+                .request("window/workDoneProgress/create", json!({"token": created}))
+                .await
+            {
+                Ok(_) => token = Some(created),
+                Err(error) => {
+                    tracing::warn!(message = %error.message, "the editor refused a progress token")
+                }
+            }
+        }
+        if let Some(token) = &token {
+            editor.notify(
+                "$/progress",
+                json!({"token": token, "value": {"kind": "begin", "title": title, "cancellable": false}}),
+            );
+        }
+        PackageProgress { editor, token }
+    }
+
+    /// Where the package operation's steps go: `report` notifications.
+    fn sink(&self) -> Option<crate::package::npm::ProgressSink> {
+        let token = self.token.clone()?;
+        let editor = self.editor.clone();
+        Some(Arc::new(
+            move |event: &crate::package::npm::ProgressEvent| {
+                let value = match event {
+                    crate::package::npm::ProgressEvent::Step(text) => {
+                        json!({"kind": "report", "message": text})
+                    }
+                    crate::package::npm::ProgressEvent::Download { done, total } => {
+                        match total.filter(|total| *total > 0) {
+                            Some(total) => json!({"kind": "report",
+                                "message": format!("downloaded {done} of {total} bytes"),
+                                "percentage": done.saturating_mul(100) / total}),
+                            None => {
+                                json!({"kind": "report", "message": format!("downloaded {done} bytes")})
+                            }
+                        }
+                    }
+                };
+                editor.notify("$/progress", json!({"token": token, "value": value}));
+            },
+        ))
+    }
+
+    fn end(&self, message: &str) {
+        if let Some(token) = &self.token {
+            self.editor.notify(
+                "$/progress",
+                json!({"token": token, "value": {"kind": "end", "message": message}}),
+            );
+        }
+    }
+}
+
+/// The wire description of an installed folder, with `restartRequired` when the version that runs for
+/// its id waits for a restart to give way to it.
+fn installed_info(
+    lifecycle: &Lifecycle,
+    id: &str,
+    folder: &std::path::Path,
+) -> Option<ExtensionInfo> {
+    let running = lifecycle.extension_info(id);
+    let folder = folder.display().to_string();
+    let mut info = lifecycle
+        .list()
+        .into_iter()
+        .find(|info| info.id == id && info.path == folder)
+        .or_else(|| running.clone())?;
+    if running.is_some_and(|running| running.restart_required) {
+        info.restart_required = true;
+    }
+    Some(info)
+}
+
+async fn handle_package_request(
+    server: &Arc<Server>,
+    lifecycle: &Arc<Lifecycle>,
+    method: &str,
+    raw: Option<Value>,
+) -> Result<Value, ResponseError> {
+    match method {
+        "exthost/install" => {
+            let InstallParams {
+                source,
+                force,
+                registry,
+            } = params(raw.clone())?;
+            let progress = PackageProgress::begin(
+                server,
+                lifecycle,
+                raw.as_ref(),
+                format!("Installing {source}"),
+            )
+            .await;
+            let options = crate::package::InstallOptions {
+                force,
+                registry,
+                progress: progress.sink(),
+            };
+            let outcome = package_work(move || crate::package::install(&source, &options)).await;
+            progress.end(match &outcome {
+                Ok(_) => "installed",
+                Err(error) => &error.message,
+            });
+            let installed = outcome?;
+            for warning in &installed.warnings {
+                server
+                    .editor
+                    .notify("window/logMessage", json!({"type": 2, "message": warning}));
+            }
+            lifecycle.refresh_catalog().await;
+            let info =
+                installed_info(lifecycle, &installed.id, &installed.folder).ok_or_else(|| {
+                    ResponseError::internal(format!(
+                        "{} was installed but is not discovered",
+                        installed.id
+                    ))
+                })?;
+            to_value(InstallResult { installed: info })
+        }
+        "exthost/uninstall" => {
+            let UninstallParams { id, force } = params(raw.clone())?;
+            let progress = PackageProgress::begin(
+                server,
+                lifecycle,
+                raw.as_ref(),
+                format!("Uninstalling {id}"),
+            )
+            .await;
+            let target = id.clone();
+            let outcome = package_work(move || crate::package::uninstall(&target, force)).await;
+            progress.end(match &outcome {
+                Ok(_) => "uninstalled",
+                Err(error) => &error.message,
+            });
+            outcome?;
+            lifecycle.refresh_catalog().await;
+            to_value(UninstallResult {
+                uninstalled: vec![id],
+            })
+        }
+        "exthost/upgrade" => {
+            let UpgradeParams { id } = params(raw.clone())?;
+            let title = match &id {
+                Some(id) => format!("Upgrading {id}"),
+                None => "Upgrading extensions".to_owned(),
+            };
+            let progress = PackageProgress::begin(server, lifecycle, raw.as_ref(), title).await;
+            let options = crate::package::InstallOptions {
+                force: false,
+                registry: None,
+                progress: progress.sink(),
+            };
+            let outcome =
+                package_work(move || crate::package::upgrade(id.as_deref(), &options)).await;
+            progress.end(match &outcome {
+                Ok(_) => "done",
+                Err(error) => &error.message,
+            });
+            let upgraded: Vec<crate::package::Installed> = outcome?
+                .into_iter()
+                .filter_map(|outcome| match outcome {
+                    crate::package::install::UpgradeOutcome::Upgraded(installed) => {
+                        Some(*installed)
+                    }
+                    crate::package::install::UpgradeOutcome::UpToDate { .. } => None,
+                })
+                .collect();
+            if !upgraded.is_empty() {
+                lifecycle.refresh_catalog().await;
+            }
+            let upgraded = upgraded
+                .iter()
+                .filter_map(|installed| installed_info(lifecycle, &installed.id, &installed.folder))
+                .collect();
+            to_value(UpgradeResult { upgraded })
+        }
+        _ => Err(ResponseError::method_not_found(method)),
+    }
 }

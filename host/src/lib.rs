@@ -12,6 +12,7 @@ pub mod documents;
 pub mod editor;
 pub mod graph;
 pub mod lifecycle;
+pub mod manager;
 pub mod manifest;
 pub mod registry;
 pub mod runtime;

@@ -132,10 +132,11 @@ struct ManagerArgs {
 
 impl ManagerArgs {
     fn options(&self) -> Option<exthost::manager::ManagerOptions> {
-        self.address.map(|address| exthost::manager::ManagerOptions {
-            address,
-            allow_remote: self.allow_remote,
-        })
+        self.address
+            .map(|address| exthost::manager::ManagerOptions {
+                address,
+                allow_remote: self.allow_remote,
+            })
     }
 }
 
@@ -363,11 +364,7 @@ fn open_in_browser(url: &str) {
     } else {
         std::process::Command::new("xdg-open")
     };
-    if let Err(error) = command
-        .arg(url)
-        .stdout(std::process::Stdio::null())
-        .spawn()
-    {
+    if let Err(error) = command.arg(url).stdout(std::process::Stdio::null()).spawn() {
         tracing::warn!(%error, "cannot open a browser; open the URL yourself");
     }
 }

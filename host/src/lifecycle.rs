@@ -349,7 +349,9 @@ impl Lifecycle {
             "exthost/extensionStateChanged",
             serde_json::to_value(&params).expect("invariant: params serialise"),
         );
-        let _ = self.events.send(ManagerEvent::ExtensionStateChanged(params));
+        let _ = self
+            .events
+            .send(ManagerEvent::ExtensionStateChanged(params));
     }
 
     /// Marks `id` failed, stops its runtime and forgets what it registered; tells the editor.

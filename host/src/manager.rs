@@ -109,7 +109,10 @@ impl Manager {
 }
 
 /// Starts the endpoint for `lifecycle` on `options.address`. Must be called inside a tokio runtime.
-pub fn start(lifecycle: &Arc<Lifecycle>, options: &ManagerOptions) -> Result<Manager, ManagerError> {
+pub fn start(
+    lifecycle: &Arc<Lifecycle>,
+    options: &ManagerOptions,
+) -> Result<Manager, ManagerError> {
     let requested = options.address;
     if !requested.ip().is_loopback() && !options.allow_remote {
         return Err(ManagerError::RemoteRefused { address: requested });

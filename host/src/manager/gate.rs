@@ -108,11 +108,9 @@ impl GateLayer {
             (&Method::GET, "/panel.css") => {
                 Decision::Answer(StatusCode::OK, "text/css; charset=utf-8", PAGE_CSS)
             }
-            (&Method::GET, "/panel.js") => Decision::Answer(
-                StatusCode::OK,
-                "text/javascript; charset=utf-8",
-                PAGE_JS,
-            ),
+            (&Method::GET, "/panel.js") => {
+                Decision::Answer(StatusCode::OK, "text/javascript; charset=utf-8", PAGE_JS)
+            }
             (&Method::GET, "/" | "/index.html") => {
                 if self.allowed_host(host).is_none() {
                     forbidden
@@ -235,10 +233,19 @@ mod tests {
         let host = Some("127.0.0.1:4000");
         let rpc = |query, origin| status(gate.decide(&Method::GET, "/rpc", query, host, origin));
         assert_eq!(rpc(Some("token=secret"), None), None);
-        assert_eq!(rpc(Some("token=secret"), Some("http://127.0.0.1:4000")), None);
+        assert_eq!(
+            rpc(Some("token=secret"), Some("http://127.0.0.1:4000")),
+            None
+        );
         assert_eq!(rpc(None, None), Some(StatusCode::UNAUTHORIZED));
-        assert_eq!(rpc(Some("token=secreT"), None), Some(StatusCode::UNAUTHORIZED));
-        assert_eq!(rpc(Some("token=secretx"), None), Some(StatusCode::UNAUTHORIZED));
+        assert_eq!(
+            rpc(Some("token=secreT"), None),
+            Some(StatusCode::UNAUTHORIZED)
+        );
+        assert_eq!(
+            rpc(Some("token=secretx"), None),
+            Some(StatusCode::UNAUTHORIZED)
+        );
         assert_eq!(rpc(Some("token="), None), Some(StatusCode::UNAUTHORIZED));
         assert_eq!(
             rpc(Some("token=secret"), Some("http://evil.example")),
@@ -248,16 +255,23 @@ mod tests {
             rpc(Some("token=secret"), Some("http://127.0.0.1:4001")),
             Some(StatusCode::FORBIDDEN)
         );
-        assert_eq!(rpc(Some("token=secret"), Some("null")), Some(StatusCode::FORBIDDEN));
+        assert_eq!(
+            rpc(Some("token=secret"), Some("null")),
+            Some(StatusCode::FORBIDDEN)
+        );
     }
 
     #[test]
     fn a_loopback_bind_refuses_foreign_host_names() {
         let gate = gate();
-        let decide = |host| status(gate.decide(&Method::GET, "/rpc", Some("token=secret"), host, None));
+        let decide =
+            |host| status(gate.decide(&Method::GET, "/rpc", Some("token=secret"), host, None));
         assert_eq!(decide(Some("localhost:4000")), None);
         assert_eq!(decide(Some("[::1]:4000")), None);
-        assert_eq!(decide(Some("rebound.example:4000")), Some(StatusCode::FORBIDDEN));
+        assert_eq!(
+            decide(Some("rebound.example:4000")),
+            Some(StatusCode::FORBIDDEN)
+        );
         assert_eq!(decide(Some("127.0.0.1:80")), Some(StatusCode::FORBIDDEN));
         assert_eq!(decide(None), Some(StatusCode::FORBIDDEN));
     }
@@ -271,7 +285,10 @@ mod tests {
         assert_eq!(get("/", None), Some(StatusCode::UNAUTHORIZED));
         assert_eq!(get("/panel.js", None), Some(StatusCode::OK));
         assert_eq!(get("/panel.css", None), Some(StatusCode::OK));
-        assert_eq!(get("/etc/passwd", Some("token=secret")), Some(StatusCode::NOT_FOUND));
+        assert_eq!(
+            get("/etc/passwd", Some("token=secret")),
+            Some(StatusCode::NOT_FOUND)
+        );
         assert_eq!(
             status(gate.decide(&Method::OPTIONS, "/", Some("token=secret"), host, None)),
             Some(StatusCode::NOT_FOUND)

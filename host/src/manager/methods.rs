@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 use exthost_protocol::methods::{
     ChangedResult, CommandInfo, Disable, Enable, Event, ExtensionDetails, ExtensionDetailsResult,
     ExtensionErrorDetails, ExtensionInfo, ExtensionLog, ExtensionLogResult, IdParams,
-    ListExtensions, ListExtensionsResult, LogLine, ManagerEvent, Reload, ReloadResult,
-    RestartHost, RestartHostResult, RpcNotification, RpcRequest, Subscribe, Unsubscribe,
+    ListExtensions, ListExtensionsResult, LogLine, ManagerEvent, Reload, ReloadResult, RestartHost,
+    RestartHostResult, RpcNotification, RpcRequest, Subscribe, Unsubscribe,
 };
 use exthost_protocol::{ResponseError, error_code};
 use jsonrpsee::server::{RpcModule, SubscriptionMessage};
@@ -189,8 +189,7 @@ pub fn module(
     })?;
     module.register_async_method(RestartHost::METHOD, |_, context, _| async move {
         let lifecycle = Arc::clone(&context.lifecycle);
-        to_completion(async move { lifecycle.restart("requested from the manager").await })
-            .await?;
+        to_completion(async move { lifecycle.restart("requested from the manager").await }).await?;
         Ok::<_, ErrorObjectOwned>(RestartHostResult { restarted: true })
     })?;
     module.register_async_method(ExtensionDetails::METHOD, |params, context, _| async move {

@@ -335,6 +335,15 @@ async fn the_panel_methods_report_details_logs_and_a_failed_extensions_stack() {
     .await;
     assert_eq!(answer["result"], json!({"changed": [BAD]}));
     host.state_change(BAD, "disabled").await;
+    // A restart from the manager is the editor's restart: it hears `exthost/hostRestarted`.
+    let (_, answer) = post_rpc(&authority, &rpc, None, "exthost/restartHost", json!({})).await;
+    assert_eq!(answer["result"], json!({"restarted": true}));
+    host.notification("exthost/hostRestarted", |p| {
+        p["reason"] == "requested from the manager"
+    })
+    .await;
+    assert_eq!(host.extension(GOOD).await["state"], "enabled");
+    assert_eq!(host.extension(BAD).await["state"], "disabled");
     assert_eq!(host.shutdown().await, 0);
 }
 

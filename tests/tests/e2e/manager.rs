@@ -579,12 +579,46 @@ impl Browser {
             .await;
     }
 
+    /// Presses and releases one key (a WebDriver key code such as [`TAB`]), as a user would.
+    async fn press(&self, key: &str) {
+        let actions = if key == SHIFT_TAB {
+            json!([{"type": "keyDown", "value": SHIFT}, {"type": "keyDown", "value": TAB},
+                   {"type": "keyUp", "value": TAB}, {"type": "keyUp", "value": SHIFT}])
+        } else {
+            json!([{"type": "keyDown", "value": key}, {"type": "keyUp", "value": key}])
+        };
+        self.command(
+            "POST",
+            "/actions",
+            json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]}),
+        )
+        .await;
+    }
+
+    /// Emulates the system's `prefers-color-scheme` (through ChromeDriver's DevTools bridge).
+    async fn prefer_color_scheme(&self, scheme: &str) {
+        self.command(
+            "POST",
+            "/goog/cdp/execute",
+            json!({"cmd": "Emulation.setEmulatedMedia",
+                   "params": {"features": [{"name": "prefers-color-scheme", "value": scheme}]}}),
+        )
+        .await;
+    }
+
     async fn close(mut self) {
         let path = format!("/session/{}", self.session);
         let _ = http(&self.authority, &format!("DELETE {path} HTTP/1.1"), b"").await;
         let _ = self.driver.kill().await;
     }
 }
+
+/// WebDriver key codes.
+const TAB: &str = "\u{E004}";
+const ENTER: &str = "\u{E007}";
+const SHIFT: &str = "\u{E008}";
+/// Not a key code: [`Browser::press`] presses Shift+Tab for it.
+const SHIFT_TAB: &str = "shift+tab";
 
 /// The text of the state badge of extension `id`, as a script.
 fn state_of(id: &str) -> String {
@@ -669,6 +703,51 @@ async fn the_panel_in_real_chromium_lists_disables_and_recovers_extensions() {
         "{details}"
     );
     assert!(details.contains('*'), "{details}");
+
+    // Keyboard: from the filter box, Tab reaches each control in order, labelled; Enter opens the details.
+    browser.click("#filter").await;
+    let mut labels = Vec::new();
+    for _ in 0..6 {
+        browser.press(TAB).await;
+        let label = browser
+            .run("const e = document.activeElement; return e.getAttribute('aria-label') || e.textContent;")
+            .await;
+        labels.push(label.as_str().unwrap_or_default().to_owned());
+    }
+    assert_eq!(
+        labels[..4],
+        [
+            "Restart host",
+            "Enable Bad Extension",
+            "Details of Bad Extension",
+            "Disable Bad Extension (it failed)"
+        ],
+        "{labels:?}"
+    );
+    // Back (Shift+Tab) to "Details of Bad Extension", and Enter.
+    for _ in 0..3 {
+        browser.press(SHIFT_TAB).await;
+    }
+    assert_eq!(
+        browser
+            .run("return document.activeElement.getAttribute('aria-label');")
+            .await,
+        json!("Details of Bad Extension")
+    );
+    browser.press(ENTER).await;
+    let expanded = format!(
+        "return document.querySelector('li[data-id=\"{BAD}\"] button[data-action=\"details\"]').getAttribute('aria-expanded');"
+    );
+    browser.wait_until(&expanded, json!("true")).await;
+    browser.press(ENTER).await;
+    browser.wait_until(&expanded, json!("false")).await;
+
+    // Light and dark themes follow the system's preference.
+    let background = "return getComputedStyle(document.body).backgroundColor;";
+    assert_eq!(browser.run(background).await, json!("rgb(255, 255, 255)"));
+    browser.prefer_color_scheme("dark").await;
+    assert_eq!(browser.run(background).await, json!("rgb(15, 20, 25)"));
+    browser.prefer_color_scheme("light").await;
 
     // Filtering.
     browser

@@ -240,6 +240,11 @@ async fn connections_without_the_token_or_from_another_origin_are_refused_and_ch
     host.state_change(GOOD, "disabled").await;
     assert_eq!(host.extension(GOOD).await["state"], "disabled");
 
+    // A request over the size limit is refused before it runs.
+    let huge = json!({"id": "x".repeat(70 * 1024)});
+    let (status, _) = post_rpc(&authority, &rpc, None, "exthost/enable", huge).await;
+    assert_eq!(status, 413);
+
     // Other paths are not served, and no CORS header is ever sent.
     assert_eq!(
         http(
@@ -344,6 +349,42 @@ async fn the_panel_methods_report_details_logs_and_a_failed_extensions_stack() {
     .await;
     assert_eq!(host.extension(GOOD).await["state"], "enabled");
     assert_eq!(host.extension(BAD).await["state"], "disabled");
+    assert_eq!(host.shutdown().await, 0);
+}
+
+#[tokio::test]
+async fn the_editor_can_disable_an_extension_whose_code_failed_but_not_a_broken_one() {
+    let dir = tempfile::tempdir().unwrap();
+    fixtures(dir.path());
+    write_extension(
+        dir.path(),
+        "broken",
+        &json!({"id": "test.broken", "version": "not a version"}),
+        &[],
+    );
+    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
+    host.initialize(json!({})).await;
+    host.state_change(BAD, "failed").await;
+    let answer = host.call("exthost/disable", json!({"id": BAD})).await;
+    assert_eq!(answer, json!({"changed": [BAD]}));
+    host.state_change(BAD, "disabled").await;
+    // Enabling it again retries it, and it fails again the same way.
+    let retried = host.request("exthost/enable", json!({"id": BAD})).await;
+    match retried.payload {
+        exthost_protocol::ResponsePayload::Error(error) => {
+            assert_eq!(error.code, exthost_protocol::error_code::REQUEST_FAILED);
+            assert!(error.message.contains("the configuration file is missing"));
+        }
+        other => panic!("enable of a failing extension answered {other:?}"),
+    }
+    host.state_change(BAD, "failed").await;
+    // A manifest that cannot be read stays failed: there is nothing to run, so nothing to disable.
+    let broken = host.extension("test.broken").await;
+    assert_eq!(broken["state"], "failed", "{broken}");
+    let id = broken["id"].as_str().unwrap().to_owned();
+    let answer = host.call("exthost/disable", json!({"id": id})).await;
+    assert_eq!(answer, json!({"changed": []}));
+    assert_eq!(host.extension(&id).await["state"], "failed");
     assert_eq!(host.shutdown().await, 0);
 }
 

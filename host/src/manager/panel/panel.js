@@ -66,6 +66,9 @@ const ACTIONS = [
   },
 ];
 
+/** What a failed extension's error box offers: [action name, button text] (uninstall joins with packaging). */
+const RECOVERY = [['disable', 'Disable this extension']];
+
 async function runAction(id, action) {
   const entry = extensions.get(id);
   if (!entry) return;
@@ -218,11 +221,13 @@ function renderEntry(entry) {
   const error = info.state === 'failed' && info.error ? element('div', { class: 'error', role: 'alert' },
     element('p', { class: 'error-message', text: details && details.error ? details.error.message : info.error.message.split('\n')[0] }),
     details && details.error && details.error.stack ? element('pre', { class: 'error-stack', text: details.error.stack }) : null,
-    element('div', { class: 'actions' },
-      element('button', {
-        type: 'button', class: 'danger', 'data-action': 'recover-disable', 'aria-label': `Disable ${label} (it failed)`,
-        disabled: entry.busy, onclick: () => runAction(info.id, ACTIONS.find((action) => action.name === 'disable')),
-      }, 'Disable this extension'))) : null;
+    element('div', { class: 'actions' }, ...RECOVERY.map(([name, text]) => {
+      const action = ACTIONS.find((candidate) => candidate.name === name);
+      return element('button', {
+        type: 'button', class: 'danger', 'data-action': `recover-${name}`, 'aria-label': `${action.label} ${label} (it failed)`,
+        disabled: entry.busy, onclick: () => runAction(info.id, action),
+      }, text);
+    }))) : null;
 
   const log = entry.log.map((line) => `${new Date(line.timeMs).toLocaleTimeString()} ${line.level} ${line.message}`).join('\n');
   const more = element('div', { class: 'details', id: detailsId, hidden: !entry.expanded },

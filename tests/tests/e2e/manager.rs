@@ -264,6 +264,59 @@ async fn connections_without_the_token_or_from_another_origin_are_refused_and_ch
     assert_eq!(host.shutdown().await, 0);
 }
 
+/// Opens a WebSocket on `path` and keeps it open: answers the status and the connection.
+async fn open_websocket(authority: &str, path: &str) -> (u16, tokio::io::BufReader<TcpStream>) {
+    let mut stream = TcpStream::connect(authority).await.unwrap();
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nHost: {authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut reader = tokio::io::BufReader::new(stream);
+    let mut status_line = String::new();
+    tokio::time::timeout(TIMEOUT, reader.read_line(&mut status_line))
+        .await
+        .expect("an answer in time")
+        .unwrap();
+    let status = status_line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("no status line: {status_line:?}"));
+    (status, reader)
+}
+
+#[tokio::test]
+async fn the_number_of_connections_is_limited() {
+    let (host, _dir, url) = host_with_manager().await;
+    let (authority, token) = split_url(&url);
+    let rpc = format!("/rpc?token={token}");
+    let mut open = Vec::new();
+    for _ in 0..16 {
+        let (status, connection) = open_websocket(&authority, &rpc).await;
+        assert_eq!(status, 101);
+        open.push(connection);
+    }
+    assert_eq!(open_websocket(&authority, &rpc).await.0, 429);
+    // Closing one makes room for another.
+    drop(open.pop());
+    let deadline = tokio::time::Instant::now() + TIMEOUT;
+    loop {
+        let (status, connection) = open_websocket(&authority, &rpc).await;
+        if status == 101 {
+            open.push(connection);
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no room after a close"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    drop(open);
+    assert_eq!(host.shutdown().await, 0);
+}
+
 #[tokio::test]
 async fn the_panel_methods_report_details_logs_and_a_failed_extensions_stack() {
     let (mut host, _dir, url) = host_with_manager().await;

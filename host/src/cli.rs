@@ -1,5 +1,6 @@
-//! The command line (contract §1): `serve`, `list`, `check`, and the package commands (in
-//! `cli/packages.rs`). Parsing with clap, logging set up here and only here, and the translation of outcomes into exit codes (0 success, 1 failure, 2 bad usage).
+//! The command line (contract §1): `serve` (with `--manager`), `manage`, `list`, `check`, and the
+//! package commands (in `cli/packages.rs`). Parsing with clap, logging set up here and only here, and the
+//! translation of outcomes into exit codes (0 success, 1 failure, 2 bad usage).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -38,6 +39,23 @@ enum Command {
         locations: Locations,
         #[command(flatten)]
         limits: LimitArgs,
+        #[command(flatten)]
+        manager: ManagerArgs,
+    },
+    /// Run a host with no editor and serve the extension manager page (for managing `$EXTHOST_HOME`
+    /// between sessions); prints its URL and runs until interrupted.
+    Manage {
+        #[command(flatten)]
+        locations: Locations,
+        /// The address to listen on (default 127.0.0.1:0: loopback, any free port).
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+        address: std::net::SocketAddr,
+        /// Allow a non-loopback address.
+        #[arg(long)]
+        allow_remote: bool,
+        /// Open the page in the default browser.
+        #[arg(long)]
+        open: bool,
     },
     /// Run a scripted editor session against the built-in example extensions and print the transcript.
     Demo,
@@ -129,6 +147,33 @@ struct Locations {
     dev_paths: Vec<PathBuf>,
 }
 
+/// The manager endpoint of `serve` (contract §10).
+#[derive(Debug, Args)]
+struct ManagerArgs {
+    /// Serve the extension manager page and its WebSocket JSON-RPC endpoint on ADDR (default
+    /// 127.0.0.1:0); the editor gets `exthost/managerStarted {url}`.
+    #[arg(
+        long = "manager",
+        value_name = "ADDR",
+        num_args = 0..=1,
+        default_missing_value = "127.0.0.1:0"
+    )]
+    address: Option<std::net::SocketAddr>,
+    /// Allow `--manager` on a non-loopback address.
+    #[arg(long = "manager-allow-remote", requires = "address")]
+    allow_remote: bool,
+}
+
+impl ManagerArgs {
+    fn options(&self) -> Option<exthost::manager::ManagerOptions> {
+        self.address
+            .map(|address| exthost::manager::ManagerOptions {
+                address,
+                allow_remote: self.allow_remote,
+            })
+    }
+}
+
 /// Default limits for every extension (an extension's manifest may ask for others, up to the caps).
 #[derive(Debug, Args)]
 struct LimitArgs {
@@ -207,11 +252,42 @@ fn init_logging(log_file: Option<&std::path::Path>, quiet: bool) -> anyhow::Resu
 
 fn execute(command: Command) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Serve { locations, limits } => {
+        Command::Serve {
+            locations,
+            limits,
+            manager,
+        } => {
             let mut config = locations.into_config();
             limits.apply(&mut config);
+            config.manager = manager.options();
+            if let Some(options) = &config.manager
+                && !options.address.ip().is_loopback()
+                && !options.allow_remote
+            {
+                // Refused before anything starts, with the reason, and exit code 2 (bad usage).
+                eprintln!(
+                    "exthost: {}",
+                    exthost::manager::ManagerError::RemoteRefused {
+                        address: options.address
+                    }
+                );
+                return Ok(ExitCode::from(2));
+            }
             serve(config)
         }
+        Command::Manage {
+            locations,
+            address,
+            allow_remote,
+            open,
+        } => manage(
+            locations.into_config(),
+            &exthost::manager::ManagerOptions {
+                address,
+                allow_remote,
+            },
+            open,
+        ),
         Command::Demo => crate::demo::run(Arc::new(QuickJsEngine::new())),
         Command::List { json, locations } => list(&locations.into_config(), json),
         Command::Check { dir } => Ok(check(&dir)),
@@ -277,6 +353,60 @@ fn serve(config: HostConfig) -> anyhow::Result<ExitCode> {
     // Extension threads may still be winding down; the protocol is over, so leave now.
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
     Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)))
+}
+
+#[allow(
+    clippy::print_stdout,
+    reason = "`exthost manage` prints the manager's URL on stdout"
+)]
+fn manage(
+    config: HostConfig,
+    options: &exthost::manager::ManagerOptions,
+    open: bool,
+) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("exthost")
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let lifecycle = exthost::lifecycle::Lifecycle::start(
+            config,
+            Arc::new(QuickJsEngine::new()),
+            exthost::editor::EditorHandle::detached(),
+            SessionState::default(),
+        );
+        let manager = exthost::manager::start(&lifecycle, options)?;
+        println!("{}", manager.url());
+        std::io::stdout().flush()?;
+        if open {
+            open_in_browser(manager.url());
+        }
+        tokio::signal::ctrl_c()
+            .await
+            .context("cannot wait for Ctrl-C")?;
+        manager.stop();
+        lifecycle.stop_all().await;
+        anyhow::Ok(())
+    })?;
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Opens `url` with the desktop's opener (`xdg-open`, `open`, `start`); a failure is only logged.
+fn open_in_browser(url: &str) {
+    let mut command = if cfg!(target_os = "macos") {
+        std::process::Command::new("open")
+    } else if cfg!(windows) {
+        let mut command = std::process::Command::new("cmd");
+        command.args(["/C", "start", ""]);
+        command
+    } else {
+        std::process::Command::new("xdg-open")
+    };
+    if let Err(error) = command.arg(url).stdout(std::process::Stdio::null()).spawn() {
+        tracing::warn!(%error, "cannot open a browser; open the URL yourself");
+    }
 }
 
 #[allow(

@@ -41,6 +41,8 @@ pub struct HostConfig {
     pub dev_paths: Vec<PathBuf>,
     /// Default limits for every extension (a manifest may lower or raise them up to the caps).
     pub limits: Limits,
+    /// `--manager [ADDR]`: start the manager endpoint (contract §10) at `initialize`.
+    pub manager: Option<crate::manager::ManagerOptions>,
 }
 
 impl HostConfig {

@@ -13,6 +13,7 @@ pub mod documents;
 pub mod editor;
 pub mod graph;
 pub mod lifecycle;
+pub mod manager;
 pub mod manifest;
 pub mod package;
 pub mod registry;

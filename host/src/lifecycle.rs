@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use exthost_protocol::methods::{
     ErrorInfo, ExtensionInfo, ExtensionSource, ExtensionState, ExtensionStateChangedParams,
+    HostRestartedParams, LogLine, ManagerEvent,
 };
 use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
@@ -40,6 +41,9 @@ use crate::settings::Settings;
 
 /// Extra time the host grants a runtime beyond its own limit before giving up on it from outside.
 const OUTSIDE_GRACE: Duration = Duration::from_secs(2);
+
+/// How many events a slow subscriber of [`Lifecycle::subscribe_events`] may fall behind before it skips.
+const EVENT_BACKLOG: usize = 1024;
 
 /// Why a lifecycle operation did not succeed; the server turns each into a JSON-RPC error.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -152,6 +156,8 @@ pub struct Lifecycle {
     next_token: std::sync::atomic::AtomicU64,
     /// The watcher of `--dev` folders, kept alive as long as the lifecycle.
     dev_watcher: Mutex<Option<crate::dev_watch::DevWatcher>>,
+    /// State changes, restarts and log lines, for the manager endpoint (besides the editor's notifications).
+    events: tokio::sync::broadcast::Sender<ManagerEvent>,
 }
 
 impl std::fmt::Debug for Lifecycle {
@@ -269,6 +275,7 @@ impl Lifecycle {
             management: tokio::sync::Mutex::new(()),
             next_token: std::sync::atomic::AtomicU64::new(1),
             dev_watcher: Mutex::new(None),
+            events: tokio::sync::broadcast::channel(EVENT_BACKLOG).0,
         });
         tokio::spawn(serve_host_calls(Arc::downgrade(&lifecycle), calls));
         lifecycle
@@ -278,6 +285,11 @@ impl Lifecycle {
         self.state
             .lock()
             .expect("invariant: the lifecycle lock is never poisoned (no panics while held)")
+    }
+
+    /// Every later state change, host restart and extension log line (what the editor is told, as events).
+    pub fn subscribe_events(&self) -> tokio::sync::broadcast::Receiver<ManagerEvent> {
+        self.events.subscribe()
     }
 
     /// Reads the session state (for replay and for the server's document handling).
@@ -336,8 +348,11 @@ impl Lifecycle {
         };
         self.editor.notify(
             "exthost/extensionStateChanged",
-            serde_json::to_value(params).expect("invariant: params serialise"),
+            serde_json::to_value(&params).expect("invariant: params serialise"),
         );
+        let _ = self
+            .events
+            .send(ManagerEvent::ExtensionStateChanged(params));
     }
 
     /// Marks `id` failed, stops its runtime and forgets what it registered; tells the editor.
@@ -883,7 +898,14 @@ impl Lifecycle {
         let (running, limit) = {
             let mut state = self.lock();
             let before = state.registry.state(id).ok();
-            if matches!(before, Some(ExtensionState::Failed) | None) || before == Some(to) {
+            // Error recovery: an extension whose code failed may be disabled (so nothing retries it);
+            // one whose manifest or dependencies are broken stays failed.
+            let recoverable = before == Some(ExtensionState::Failed)
+                && to == ExtensionState::Disabled
+                && self.can_retry(&state, id);
+            if (matches!(before, Some(ExtensionState::Failed) | None) && !recoverable)
+                || before == Some(to)
+            {
                 return false;
             }
             let limit = state
@@ -1248,6 +1270,14 @@ impl Lifecycle {
             "window/logMessage",
             json!({"type": kind, "message": format!("[{from}] {message}")}),
         );
+        let _ = self.events.send(ManagerEvent::Log(LogLine {
+            extension: from.to_owned(),
+            level: ["error", "warn", "info", "debug"][kind - 1].to_owned(),
+            message: message.to_owned(),
+            time_ms: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |since| since.as_millis() as u64),
+        }));
     }
 
     /// Stops every running extension (dependents first) — on shutdown and before a restart.
@@ -1311,6 +1341,11 @@ impl Lifecycle {
         }
         self.editor
             .notify("exthost/hostRestarted", json!({"reason": reason}));
+        let _ = self
+            .events
+            .send(ManagerEvent::HostRestarted(HostRestartedParams {
+                reason: reason.to_owned(),
+            }));
         enabled
     }
 

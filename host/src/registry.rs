@@ -19,6 +19,7 @@ use crate::manifest::Manifest;
 ///      │           │         │  └──▶ unloaded ─▶ loaded …   (reload, restart)
 ///      └───────────┴─────────┴──▶ failed ─▶ loaded …        (enable retries a failed runtime)
 /// discovered / loaded ─▶ disabled                        (disable before activation)
+/// failed ─▶ disabled                                     (error recovery: disable a failing runtime)
 /// ```
 pub fn transition_allowed(from: ExtensionState, to: ExtensionState) -> bool {
     use ExtensionState::*;
@@ -40,6 +41,7 @@ pub fn transition_allowed(from: ExtensionState, to: ExtensionState) -> bool {
             | (Unloaded, Disabled)
             | (Unloaded, Failed)
             | (Failed, Loaded)
+            | (Failed, Disabled)
     )
 }
 
@@ -273,6 +275,7 @@ mod tests {
                 (Unloaded, Disabled),
                 (Unloaded, Failed),
                 (Failed, Loaded),
+                (Failed, Disabled),
             ]
         );
     }

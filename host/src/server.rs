@@ -4,7 +4,7 @@
 //!
 //! Architecture invariant: only this module (and [`crate::editor`], its outgoing half) touches the wire.
 
-mod handlers;
+pub(crate) mod handlers;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -57,6 +57,8 @@ struct Server {
     lifecycle: OnceLock<Arc<Lifecycle>>,
     /// Requests under way that `$/cancelRequest` may abort.
     in_flight: Mutex<HashMap<Id, AbortHandle>>,
+    /// The manager endpoint, when asked for (contract §10).
+    manager: OnceLock<crate::manager::Manager>,
 }
 
 /// The process exit code LSP asks for: 0 after `shutdown` then `exit`, 1 otherwise.
@@ -82,6 +84,7 @@ where
         phase: Mutex::new(Phase::Uninitialized),
         lifecycle: OnceLock::new(),
         in_flight: Mutex::default(),
+        manager: OnceLock::new(),
     });
     let code = server.read_messages(input).await;
     server.editor.disconnect();
@@ -178,6 +181,17 @@ impl Server {
             (Phase::Uninitialized, "initialize") => {
                 let answer = self.initialize(params).instrument(span).await;
                 self.editor.respond(into_response(id, answer));
+                // After the answer, so `exthost/managerStarted` follows it.
+                if let Some(lifecycle) = self.lifecycle.get() {
+                    let manager = crate::manager::start_for_editor(
+                        lifecycle,
+                        self.config.manager.as_ref(),
+                        &self.editor,
+                    );
+                    if let Some(manager) = manager {
+                        let _ = self.manager.set(manager);
+                    }
+                }
             }
             (_, "initialize") => self.editor.respond(Response::error(
                 Some(id),

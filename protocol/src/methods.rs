@@ -137,6 +137,84 @@ pub struct ExtensionInfo {
     pub restart_required: bool,
 }
 
+/// Params of `exthost/managerStarted`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ManagerStartedParams {
+    /// The manager page, `http://127.0.0.1:PORT/?token=TOKEN`.
+    pub url: String,
+}
+
+/// One contributed command, as the manager endpoint reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CommandInfo {
+    /// The command id.
+    pub command: String,
+    /// Its title.
+    pub title: String,
+}
+
+/// Result of `exthost/extensionDetails` (manager endpoint).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExtensionDetailsResult {
+    /// The extension as `exthost/listExtensions` reports it.
+    pub extension: ExtensionInfo,
+    /// The commands its manifest contributes.
+    pub commands: Vec<CommandInfo>,
+    /// Whether `exthost/reload` can reload it without a host restart (`capabilities.supportsHotReload`).
+    pub supports_hot_reload: bool,
+    /// Its error, message and stack (the message's lines after the first), when it failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ExtensionErrorDetails>,
+}
+
+/// An extension's error with its stack, for the manager.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExtensionErrorDetails {
+    /// The first line of the error.
+    pub message: String,
+    /// The lines that follow (a JS stack, a cause), when there are any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stack: Option<String>,
+}
+
+/// One line an extension logged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogLine {
+    /// The extension that logged it.
+    pub extension: String,
+    /// `error`, `warn`, `info` or `debug`.
+    pub level: String,
+    /// The text.
+    pub message: String,
+    /// Milliseconds since the Unix epoch.
+    pub time_ms: u64,
+}
+
+/// Result of `exthost/extensionLog` (manager endpoint).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExtensionLogResult {
+    /// The most recent lines, oldest first.
+    pub lines: Vec<LogLine>,
+}
+
+/// Params of `exthost/event` (manager endpoint): one item of the `exthost/subscribe` subscription.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum ManagerEvent {
+    /// An extension's state changed (as `exthost/extensionStateChanged`).
+    ExtensionStateChanged(ExtensionStateChangedParams),
+    /// The host restarted (as `exthost/hostRestarted`).
+    HostRestarted(HostRestartedParams),
+    /// An extension logged a line.
+    Log(LogLine),
+}
+
 /// Declares an empty params struct that serialises as `{}` and deserialises from any object or `null`,
 /// so a request without params can be read as `null`.
 macro_rules! empty_params {
@@ -788,6 +866,66 @@ impl RpcRequest for ShowInputBox {
     type Result = Option<ShowInputBoxResult>;
 }
 
+/// `exthost/managerStarted` (host → editor): the manager endpoint listens; open `url` in a browser.
+#[derive(Debug, Clone, Copy)]
+pub struct ManagerStarted;
+
+impl RpcNotification for ManagerStarted {
+    const METHOD: &'static str = "exthost/managerStarted";
+    type Params = ManagerStartedParams;
+}
+
+/// `exthost/extensionDetails` (manager endpoint): one extension with its commands and its error's stack.
+#[derive(Debug, Clone, Copy)]
+pub struct ExtensionDetails;
+
+impl RpcRequest for ExtensionDetails {
+    const METHOD: &'static str = "exthost/extensionDetails";
+    type Params = IdParams;
+    type Result = ExtensionDetailsResult;
+}
+
+/// `exthost/extensionLog` (manager endpoint): the lines an extension logged most recently.
+#[derive(Debug, Clone, Copy)]
+pub struct ExtensionLog;
+
+impl RpcRequest for ExtensionLog {
+    const METHOD: &'static str = "exthost/extensionLog";
+    type Params = IdParams;
+    type Result = ExtensionLogResult;
+}
+
+/// `exthost/subscribe` (manager endpoint): starts the subscription of `exthost/event` notifications;
+/// the result is the subscription id.
+#[derive(Debug, Clone, Copy)]
+pub struct Subscribe;
+
+impl RpcRequest for Subscribe {
+    const METHOD: &'static str = "exthost/subscribe";
+    type Params = Value;
+    type Result = Value;
+}
+
+/// `exthost/unsubscribe` (manager endpoint): `[subscriptionId]` → `true`.
+#[derive(Debug, Clone, Copy)]
+pub struct Unsubscribe;
+
+impl RpcRequest for Unsubscribe {
+    const METHOD: &'static str = "exthost/unsubscribe";
+    type Params = Value;
+    type Result = bool;
+}
+
+/// `exthost/event` (manager endpoint → panel): one state change, host restart or log line, as
+/// `{subscription, result: ManagerEvent}`.
+#[derive(Debug, Clone, Copy)]
+pub struct Event;
+
+impl RpcNotification for Event {
+    const METHOD: &'static str = "exthost/event";
+    type Params = ManagerEvent;
+}
+
 /// The `exthost/*` requests the editor (the LSP client) sends to the host.
 pub const CLIENT_REQUEST_METHODS: &[&str] = &[
     ListExtensions::METHOD,
@@ -817,10 +955,23 @@ pub const SERVER_NOTIFICATION_METHODS: &[&str] = &[
     DecorationType::METHOD,
     Decorations::METHOD,
     RevealRange::METHOD,
+    ManagerStarted::METHOD,
 ];
 
-/// Every `exthost/*` request method, either direction: [`CLIENT_REQUEST_METHODS`] then
-/// [`SERVER_REQUEST_METHODS`].
+/// The `exthost/*` requests only the manager endpoint answers (contract §10); it also answers the
+/// management methods of [`CLIENT_REQUEST_METHODS`].
+pub const MANAGER_REQUEST_METHODS: &[&str] = &[
+    ExtensionDetails::METHOD,
+    ExtensionLog::METHOD,
+    Subscribe::METHOD,
+    Unsubscribe::METHOD,
+];
+
+/// The `exthost/*` notifications the manager endpoint sends to the panel.
+pub const MANAGER_NOTIFICATION_METHODS: &[&str] = &[Event::METHOD];
+
+/// Every `exthost/*` request method, either direction: [`CLIENT_REQUEST_METHODS`], then
+/// [`SERVER_REQUEST_METHODS`], then [`MANAGER_REQUEST_METHODS`].
 pub const REQUEST_METHODS: &[&str] = &[
     ListExtensions::METHOD,
     Enable::METHOD,
@@ -833,10 +984,14 @@ pub const REQUEST_METHODS: &[&str] = &[
     Upgrade::METHOD,
     ShowQuickPick::METHOD,
     ShowInputBox::METHOD,
+    ExtensionDetails::METHOD,
+    ExtensionLog::METHOD,
+    Subscribe::METHOD,
+    Unsubscribe::METHOD,
 ];
 
-/// Every `exthost/*` notification method, either direction: [`CLIENT_NOTIFICATION_METHODS`] then
-/// [`SERVER_NOTIFICATION_METHODS`].
+/// Every `exthost/*` notification method, either direction: [`CLIENT_NOTIFICATION_METHODS`], then
+/// [`SERVER_NOTIFICATION_METHODS`], then [`MANAGER_NOTIFICATION_METHODS`].
 pub const NOTIFICATION_METHODS: &[&str] = &[
     DidChangeActiveEditor::METHOD,
     DidChangeSelection::METHOD,
@@ -847,6 +1002,8 @@ pub const NOTIFICATION_METHODS: &[&str] = &[
     DecorationType::METHOD,
     Decorations::METHOD,
     RevealRange::METHOD,
+    ManagerStarted::METHOD,
+    Event::METHOD,
 ];
 
 #[cfg(test)]
@@ -1205,9 +1362,11 @@ mod tests {
             CLIENT_NOTIFICATION_METHODS,
             SERVER_REQUEST_METHODS,
             SERVER_NOTIFICATION_METHODS,
+            MANAGER_REQUEST_METHODS,
+            MANAGER_NOTIFICATION_METHODS,
         ]
         .concat();
-        assert_eq!(by_direction.len(), 20);
+        assert_eq!(by_direction.len(), 26);
         assert!(
             by_direction
                 .iter()
@@ -1217,11 +1376,21 @@ mod tests {
         assert_eq!(unique.len(), by_direction.len());
         assert_eq!(
             REQUEST_METHODS,
-            [CLIENT_REQUEST_METHODS, SERVER_REQUEST_METHODS].concat()
+            [
+                CLIENT_REQUEST_METHODS,
+                SERVER_REQUEST_METHODS,
+                MANAGER_REQUEST_METHODS
+            ]
+            .concat()
         );
         assert_eq!(
             NOTIFICATION_METHODS,
-            [CLIENT_NOTIFICATION_METHODS, SERVER_NOTIFICATION_METHODS].concat()
+            [
+                CLIENT_NOTIFICATION_METHODS,
+                SERVER_NOTIFICATION_METHODS,
+                MANAGER_NOTIFICATION_METHODS
+            ]
+            .concat()
         );
     }
 }

@@ -7,6 +7,7 @@ mod e2e {
     pub mod docs;
     pub mod lifecycle;
     pub mod lsp_bridge;
+    pub mod manager;
     pub mod native;
     pub mod neovim;
     pub mod packaging;

@@ -51,7 +51,7 @@ fn document_params(raw: Option<Value>) -> Result<Value, ResponseError> {
 }
 
 /// Maps a lifecycle error to its JSON-RPC error.
-fn lifecycle_error(error: LifecycleError) -> ResponseError {
+pub(crate) fn lifecycle_error(error: LifecycleError) -> ResponseError {
     let code = match &error {
         LifecycleError::UnknownExtension { .. } => error_code::INVALID_PARAMS,
         LifecycleError::CommandNotFound { .. } => error_code::METHOD_NOT_FOUND,

@@ -13,6 +13,7 @@ pub mod editor;
 pub mod graph;
 pub mod lifecycle;
 pub mod manifest;
+pub mod permissions;
 pub mod registry;
 pub mod runtime;
 pub mod scaffold;

@@ -31,11 +31,11 @@
 mod bytecode;
 mod memory;
 mod modules;
-mod native;
-mod resolve;
+pub(crate) mod native;
+pub(crate) mod resolve;
 #[cfg(test)]
 mod tests;
-mod workspace_fs;
+pub(crate) mod workspace_fs;
 
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -57,8 +57,8 @@ use super::{
     RuntimeHandle, RuntimeRequest,
 };
 
-/// The `vscode` shim, in load order.
-const SHIM_FILES: &[(&str, &str)] = &[
+/// The `vscode` shim, in load order (the Deno engine runs the same files).
+pub(crate) const SHIM_FILES: &[(&str, &str)] = &[
     (
         "00_errors.js",
         include_str!("../../../vscode-shim/src/00_errors.js"),

@@ -35,6 +35,10 @@ enum Command {
         locations: Locations,
         #[command(flatten)]
         limits: LimitArgs,
+        /// The JavaScript engine for every JS extension (`quickjs` or `deno`), overriding manifests;
+        /// by default VS Code extensions run in Deno when it is installed, others in QuickJS.
+        #[arg(long, value_name = "ENGINE", value_parser = ["quickjs", "deno"])]
+        js_engine: Option<String>,
     },
     /// Run a scripted editor session against the built-in example extensions and print the transcript.
     Demo,
@@ -171,9 +175,16 @@ fn init_logging(log_file: Option<&std::path::Path>, quiet: bool) -> anyhow::Resu
 
 fn execute(command: Command) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Serve { locations, limits } => {
+        Command::Serve {
+            locations,
+            limits,
+            js_engine,
+        } => {
             let mut config = locations.into_config();
             limits.apply(&mut config);
+            config.js_engine = js_engine
+                .as_deref()
+                .and_then(exthost::manifest::JsEngine::from_name);
             serve(config)
         }
         Command::Demo => crate::demo::run(Arc::new(QuickJsEngine::new())),

@@ -39,6 +39,9 @@ pub struct HostConfig {
     pub dev_paths: Vec<PathBuf>,
     /// Default limits for every extension (a manifest may lower or raise them up to the caps).
     pub limits: Limits,
+    /// The JavaScript engine for every JS extension (`serve --js-engine`), overriding manifests and the
+    /// default choice; `initializationOptions.jsEngine` overrides it in turn.
+    pub js_engine: Option<crate::manifest::JsEngine>,
 }
 
 impl HostConfig {

@@ -132,6 +132,10 @@ pub struct ExtensionInfo {
     /// The path of the extension that shadows this one, when a later source has the same id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shadowed_by: Option<String>,
+    /// The engine that runs (or would run) its code: `quickjs`, `deno` or `native`; absent for an
+    /// extension without code or whose manifest cannot be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine: Option<String>,
 }
 
 /// Declares an empty params struct that serialises as `{}` and deserialises from any object or `null`,
@@ -768,6 +772,7 @@ mod tests {
             dependencies: BTreeMap::from([("com.example.base".into(), "^1.0.0".into())]),
             error: None,
             shadowed_by: None,
+            engine: Some("quickjs".into()),
         }
     }
 
@@ -776,7 +781,7 @@ mod tests {
         let expected = json!({
             "id": "com.example.hello", "name": "Hello", "version": "1.2.0", "state": "enabled",
             "source": "dir", "path": "/extensions/hello", "activationEvents": ["onCommand:hello.say"],
-            "dependencies": {"com.example.base": "^1.0.0"},
+            "dependencies": {"com.example.base": "^1.0.0"}, "engine": "quickjs",
         });
         assert_eq!(serde_json::to_value(info()).unwrap(), expected);
 

@@ -273,6 +273,42 @@ function startShim() {
   };
 }
 
+// Node's synchronous child_process functions in Deno turn a missing run permission into "Command failed":
+// check first, and throw the error the host gives for every denial (see `permissions.rs`).
+function denialMessage(permission, what, detail) {
+  const example = permission === 'fs' ? 'a list of paths' : 'true, or a list';
+  return 'NoPermissions: ' + spec.id + ' ' + what + ' (' + detail + '); grant it with the setting permissions.' + spec.id +
+    '.' + permission + ' (' + example + ') or `permissions` in its exthost.json';
+}
+
+function guardProcesses() {
+  const childProcess = require('node:child_process');
+  const check = (file) => {
+    const command = String(file);
+    let state = 'granted';
+    try {
+      state = Deno.permissions.querySync({ name: 'run', command }).state;
+    } catch (_) {
+      return;
+    }
+    if (state !== 'granted') {
+      log('warn', 'permission denied: run access to "' + command + '"');
+      const error = new Error(denialMessage('process', 'may not run processes', 'Requires run access to "' + command + '"'));
+      error.name = 'NoPermissions';
+      error.code = 'EACCES';
+      throw error;
+    }
+  };
+  for (const name of ['spawnSync', 'execFileSync']) {
+    const original = childProcess[name];
+    if (typeof original !== 'function') continue;
+    childProcess[name] = function guarded(file, ...rest) {
+      check(file);
+      return original.call(this, file, ...rest);
+    };
+  }
+}
+
 function unknownCommand(command) {
   const error = new Error('command not found: ' + command);
   error[UNKNOWN_COMMAND] = command;
@@ -429,6 +465,7 @@ function dispatch(line) {
       spec = message.spec;
       syncPipe = Deno.openSync(message.syncPipe, { read: true });
       startShim();
+      guardProcesses();
       send({ type: 'ready' });
       break;
     case 'request':

@@ -14,6 +14,12 @@ use serde_json::Value;
 
 use crate::runtime::RuntimeError;
 
+/// The environment variables an extension sees (`process.env`), in either engine; the rest of the host's
+/// environment (tokens, credentials) is left out.
+pub const ENVIRONMENT_KEPT: &[&str] = &[
+    "PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "TERM", "TMPDIR", "SHELL",
+];
+
 /// Access to one kind of resource: none, all, or a list (hosts, programs).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Grant {

@@ -36,7 +36,7 @@ use super::{
     Engine, HostCall, HostRequest, HostSender, LaunchSpec, LogLevel, RuntimeEnvelope, RuntimeError,
     RuntimeHandle, RuntimeRequest,
 };
-use crate::permissions::{PermissionContext, Permissions};
+use crate::permissions::{ENVIRONMENT_KEPT, PermissionContext, Permissions};
 
 /// The start of every line the bootstrap writes for the host.
 const MARK: &str = "\u{1e}exthost:";
@@ -49,11 +49,6 @@ const STDERR_TAIL_LINES: usize = 20;
 
 /// How long a synchronous host operation may wait when no request deadline is armed.
 const FALLBACK_HOST_WAIT: Duration = Duration::from_secs(30);
-
-/// The environment variables passed to the child (everything else is left out).
-const ENVIRONMENT_KEPT: &[&str] = &[
-    "PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "TERM", "TMPDIR", "SHELL",
-];
 
 /// The Deno engine ([`Engine::name`] `"deno"`).
 #[derive(Debug, Clone, Default)]

@@ -32,6 +32,7 @@ mod bytecode;
 mod memory;
 mod modules;
 pub(crate) mod native;
+mod node;
 pub(crate) mod resolve;
 #[cfg(test)]
 mod tests;
@@ -162,7 +163,7 @@ static PRELUDE: OnceLock<Result<Prelude, String>> = OnceLock::new();
 /// The compiled bootstrap and shim; the first call compiles them (the others wait for it).
 fn prelude() -> Result<&'static Prelude, RuntimeError> {
     PRELUDE
-        .get_or_init(|| Prelude::compile(BOOTSTRAP, SHIM_FILES))
+        .get_or_init(|| Prelude::compile(BOOTSTRAP, &[SHIM_FILES, node::NODE_FILES].concat()))
         .as_ref()
         .map_err(|reason| RuntimeError::Load {
             module: "exthost:bootstrap".to_owned(),
@@ -399,12 +400,13 @@ impl JsRuntime {
             "development": spec.development,
         })
         .to_string();
+        // Waiting for the process-wide compilation of the prelude is not the extension's time.
+        let prelude = prelude()?;
         let budget = Budget {
             deadline: Instant::now() + self.limits.activate_timeout,
             limit: self.limits.activate_timeout,
             during: "starting the runtime".to_owned(),
         };
-        let prelude = prelude()?;
         let shared = self.shared.clone();
         let outcome = self.enter(&budget, move |ctx| {
             let native = native::install(ctx, &shared)?;

@@ -409,3 +409,94 @@ async fn the_js_engine_setting_overrides_the_manifest_and_the_default() {
     );
     assert_eq!(host.shutdown().await, 0);
 }
+
+#[tokio::test]
+async fn quickjs_offers_the_light_node_modules_and_refuses_the_others_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = "const os = require('os');\n\
+        const util = require('node:util');\n\
+        const EventEmitter = require('events');\n\
+        const { fileURLToPath, pathToFileURL } = require('url');\n\
+        const { StringDecoder } = require('string_decoder');\n\
+        const assert = require('assert');\n\
+        const querystring = require('querystring');\n\
+        const fs = require('fs');\n\
+        const path = require('path');\n\
+        const emitter = new EventEmitter();\n\
+        let heard = [];\n\
+        emitter.once('ping', (value) => heard.push(value));\n\
+        emitter.emit('ping', 1); emitter.emit('ping', 2);\n\
+        const decoder = new StringDecoder('utf8');\n\
+        const euro = Buffer.from('€');\n\
+        const split = decoder.write(euro.subarray(0, 1)) + decoder.write(euro.subarray(1)) + decoder.end();\n\
+        assert.deepStrictEqual({ a: [1] }, { a: [1] });\n\
+        let assertion = '';\n\
+        try { assert.strictEqual(1, 2); } catch (error) { assertion = error.code; }\n\
+        const later = await util.promisify((value, callback) => setTimeout(() => callback(null, value * 2), 1))(21);\n\
+        const own = fs.readFileSync(path.join(__dirname, 'data.txt'), 'utf8');\n\
+        const viaPromises = await require('fs/promises').readFile(path.join(__dirname, 'data.txt'), 'utf8');\n\
+        const listed = fs.readdirSync(__dirname).sort();\n\
+        let outside = '';\n\
+        try { fs.readFileSync('/etc/hostname', 'utf8'); } catch (error) { outside = error.code + ' ' + error.message; }\n\
+        let escaped = '';\n\
+        try { fs.readFileSync(path.join(__dirname, 'up', '..', '..', 'secret.txt')); } catch (error) { escaped = error.code; }\n\
+        let spawn = '';\n\
+        try { require('child_process'); } catch (error) { spawn = error.message; }\n\
+        return { eol: os.EOL, platform: process.platform, decoded: new util.TextDecoder().decode(new Uint8Array([0xe2, 0x82, 0xac])),\n\
+          formatted: util.format('%s has %d items', 'list', 3), heard, file: fileURLToPath('file:///tmp/a%20b'),\n\
+          url: pathToFileURL('/tmp/a b').href, split, base64: Buffer.from('hi').toString('base64'), assertion,\n\
+          query: querystring.parse('a=1&b=x%20y'), later, own, same: own === viaPromises, listed,\n\
+          secretHidden: process.env.EXTHOST_TEST_SECRET === undefined, hasPath: typeof process.env.PATH === 'string',\n\
+          cwdIsString: typeof process.cwd() === 'string', versions: typeof process.versions.node, outside, escaped, spawn,\n\
+          ticked: await new Promise((resolve) => process.nextTick(resolve, 'ticked')) };";
+    let root = exthost_extension(
+        dir.path(),
+        "test.light",
+        Some("quickjs"),
+        "light.facts",
+        body,
+        json!({}),
+    );
+    std::fs::write(root.join("data.txt"), "light data").unwrap();
+    std::fs::write(dir.path().join("secret.txt"), "not for extensions").unwrap();
+    bystander(dir.path());
+    let secret = dir.path().join("secret-value");
+    let mut host = Host::spawn_with_env(
+        HostOptions::with_dirs(&[dir.path()]),
+        &[("EXTHOST_TEST_SECRET", &secret)],
+    );
+    host.initialize(json!({})).await;
+    assert_eq!(host.extension("test.light").await["engine"], "quickjs");
+    let facts = run(&mut host, "light.facts", json!([])).await.unwrap();
+    let outside = facts["outside"].as_str().unwrap().to_owned();
+    assert!(
+        outside.starts_with(
+            "EACCES NoPermissions: test.light may not read this path (read access to /etc/hostname)"
+        ),
+        "{outside}"
+    );
+    assert!(outside.contains("permissions.test.light.fs"), "{outside}");
+    let spawn = facts["spawn"].as_str().unwrap().to_owned();
+    assert!(
+        spawn.contains("'child_process'") && spawn.contains("needs the Deno engine"),
+        "{spawn}"
+    );
+    let mut facts = facts;
+    facts["outside"] = json!("checked");
+    facts["spawn"] = json!("checked");
+    assert_eq!(
+        facts,
+        json!({"eol": "\n", "platform": "linux", "decoded": "€", "formatted": "list has 3 items", "heard": [1],
+               "file": "/tmp/a b", "url": "file:///tmp/a%20b", "split": "€", "base64": "aGk=",
+               "assertion": "ERR_ASSERTION", "query": {"a": "1", "b": "x y"}, "later": 42, "own": "light data",
+               "same": true, "listed": ["data.txt", "extension.js", "exthost.json"], "secretHidden": true,
+               "hasPath": true, "cwdIsString": true, "versions": "string", "outside": "checked",
+               "escaped": "EACCES", "spawn": "checked", "ticked": "ticked"})
+    );
+    ping(&mut host).await;
+    assert!(
+        host.log().contains("permission denied"),
+        "the denial is logged"
+    );
+    assert_eq!(host.shutdown().await, 0);
+}

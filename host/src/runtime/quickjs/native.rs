@@ -295,6 +295,7 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, shared: &Rc<Shared>) -> rquickjs::Res
     )?;
 
     install_workspace_files(ctx, &native, shared)?;
+    super::node::install(ctx, &native, shared)?;
 
     native.set("machineId", Function::new(ctx.clone(), machine_id)?)?;
 

@@ -70,6 +70,13 @@ enum Command {
         /// The extension folder.
         dir: PathBuf,
     },
+    /// Install what an engine needs: `deno` installs the pinned Deno from the npm registry (npm checks the
+    /// package's integrity) under `$EXTHOST_HOME/deno`, where the host finds it.
+    Setup {
+        /// What to install.
+        #[arg(value_parser = ["deno"])]
+        what: String,
+    },
     /// Create a working extension with one command (`<name>.hello`), a README and a test.
     New {
         /// A native extension: a Rust cdylib crate on exthost-sdk.
@@ -196,6 +203,7 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
                  extension folder into $EXTHOST_HOME/extensions (default ~/.exthost/extensions) instead"
             )
         }
+        Command::Setup { what: _ } => setup_deno(),
         Command::New {
             rust,
             js: _,
@@ -289,6 +297,24 @@ fn render_table(extensions: &[ExtensionInfo]) -> String {
         }
     }
     out
+}
+
+#[allow(
+    clippy::print_stdout,
+    reason = "`exthost setup deno` reports where Deno went on stdout"
+)]
+fn setup_deno() -> anyhow::Result<ExitCode> {
+    use exthost::runtime::deno::locate;
+    let home = exthost::config::home_dir()
+        .context("no home folder: set EXTHOST_HOME (or HOME) to say where Deno goes")?;
+    let path = locate::install(&home).map_err(anyhow::Error::msg)?;
+    println!(
+        "installed {}@{} at {}",
+        locate::DENO_PACKAGE,
+        locate::DENO_VERSION,
+        path.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 #[allow(

@@ -500,3 +500,61 @@ async fn quickjs_offers_the_light_node_modules_and_refuses_the_others_by_name() 
     );
     assert_eq!(host.shutdown().await, 0);
 }
+
+#[tokio::test]
+async fn setup_deno_installs_the_pinned_deno_from_npm_where_the_host_finds_it() {
+    let Some(_npm) = external_program("npm", None, "Node 20 ships npm") else {
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    let output = tokio::process::Command::new(exthost_e2e::binary())
+        .args(["setup", "deno"])
+        .env("EXTHOST_HOME", home.path())
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let installed = home
+        .path()
+        .join("deno/node_modules/@deno/linux-x64-glibc/deno");
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains(&installed.display().to_string()),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let version = std::process::Command::new(&installed)
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&version.stdout).starts_with("deno 2.9.6"));
+
+    // No EXTHOST_DENO and no deno on the PATH: the host finds the copy under its home.
+    let dir = tempfile::tempdir().unwrap();
+    exthost_extension(
+        dir.path(),
+        "test.found",
+        Some("deno"),
+        "found.engine",
+        "return typeof Deno;",
+        json!({}),
+    );
+    let empty = Path::new("");
+    let mut host = Host::spawn_with_env(
+        HostOptions::with_dirs(&[dir.path()]),
+        &[
+            ("EXTHOST_HOME", home.path()),
+            ("EXTHOST_DENO", empty),
+            ("PATH", Path::new("/usr/bin:/bin")),
+        ],
+    );
+    host.initialize(json!({})).await;
+    assert_eq!(
+        run(&mut host, "found.engine", json!([])).await,
+        Ok(json!("object"))
+    );
+    assert_eq!(host.shutdown().await, 0);
+}

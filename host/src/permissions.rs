@@ -6,7 +6,10 @@
 //! the other extensions' folders and the workspace folders; read and write its storage folder
 //! (`$EXTHOST_HOME/storage/<id>`); no network, no processes. An `exthost.json` that declares `fs` gets
 //! exactly those paths (read and write) besides its own folder and storage. `${workspace}`, `${extension}`
-//! and `${storage}` expand in `fs` paths. A grant in settings adds to what the manifest declares.
+//! and `${storage}` expand in `fs` paths. A grant in settings adds to what the manifest declares, and so do
+//! the user's answers to the host's question after a denial ([`ask_for_grant`]): "Allow" for the rest
+//! of the host's life, "Always allow" kept in `$EXTHOST_HOME/permissions.json`; either takes effect when
+//! the extension next starts.
 
 use std::path::{Path, PathBuf};
 
@@ -117,7 +120,7 @@ impl Permissions {
             .get("settings")
             .map(|settings| granted_in_settings(settings, extension_id))
             .unwrap_or_default();
-        declared.union(granted)
+        declared.union(granted).union(answered_grants(extension_id))
     }
 
     /// The union of two sets of permissions.
@@ -152,6 +155,123 @@ fn granted_in_settings(settings: &Value, extension_id: &str) -> Permissions {
         }
     }
     Permissions::from_json(&Value::Object(grant))
+}
+
+/// The grants given in answers this run ("Allow"), by extension id.
+static ANSWERED: std::sync::Mutex<Vec<(String, Permissions)>> = std::sync::Mutex::new(Vec::new());
+
+/// Where "Always allow" answers are kept: `$EXTHOST_HOME/permissions.json`, `{"<id>": {"process": […]}}`.
+pub fn grants_file() -> Option<PathBuf> {
+    crate::config::home_dir().map(|home| home.join("permissions.json"))
+}
+
+/// What the user granted `extension_id` in answers: this run's and the persisted ones.
+fn answered_grants(extension_id: &str) -> Permissions {
+    let persisted = grants_file()
+        .and_then(|file| std::fs::read_to_string(file).ok())
+        .and_then(|text| serde_json::from_str::<Value>(&text).ok())
+        .and_then(|grants| grants.get(extension_id).map(Permissions::from_json))
+        .unwrap_or_default();
+    let answered = ANSWERED.lock().map_or_else(
+        |_| Permissions::default(),
+        |answered| {
+            answered
+                .iter()
+                .filter(|(id, _)| id == extension_id)
+                .fold(Permissions::default(), |all, (_, grant)| {
+                    all.union(grant.clone())
+                })
+        },
+    );
+    persisted.union(answered)
+}
+
+/// Records a grant of `item` (a program or a host) for `permission` (`process` or `net`); with `always`,
+/// also in [`grants_file`].
+pub fn record_grant(
+    extension_id: &str,
+    permission: &str,
+    item: &str,
+    always: bool,
+) -> std::io::Result<()> {
+    let grant = Permissions::from_json(&serde_json::json!({ permission: [item] }));
+    if let Ok(mut answered) = ANSWERED.lock() {
+        answered.push((extension_id.to_owned(), grant));
+    }
+    if !always {
+        return Ok(());
+    }
+    let Some(file) = grants_file() else {
+        return Ok(());
+    };
+    let mut grants = std::fs::read_to_string(&file)
+        .ok()
+        .and_then(|text| serde_json::from_str::<Value>(&text).ok())
+        .filter(Value::is_object)
+        .unwrap_or_else(|| serde_json::json!({}));
+    let list = &mut grants[extension_id][permission];
+    match list {
+        Value::Array(items) if items.iter().any(|existing| existing == item) => {}
+        Value::Array(items) => items.push(Value::String(item.to_owned())),
+        Value::Bool(true) => {}
+        _ => *list = serde_json::json!([item]),
+    }
+    if let Some(parent) = file.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(&file, serde_json::to_vec_pretty(&grants)?)
+}
+
+/// What a Deno denial asked for: the permission (`process` or `net`) and the program or host, from
+/// `Requires run access to "echo"`.
+pub fn denied_item(message: &str) -> Option<(&'static str, String)> {
+    let permission = match denied_permission(message)? {
+        ("process", _) => "process",
+        ("net", _) => "net",
+        _ => return None,
+    };
+    let start = message.find("access to \"")? + "access to \"".len();
+    let end = message[start..].find('"')? + start;
+    Some((permission, message[start..end].to_owned()))
+}
+
+/// The question put to the user after a denial, as `window/showMessageRequest` params.
+pub fn grant_question(name: &str, permission: &str, item: &str) -> Value {
+    let what = if permission == "process" {
+        format!("{name} wants to run processes ({item})")
+    } else {
+        format!("{name} wants to use the network ({item})")
+    };
+    serde_json::json!({
+        "type": 3,
+        "message": format!("{what}: allow it? It takes effect when the extension restarts."),
+        "actions": [{"title": "Allow"}, {"title": "Always allow"}, {"title": "Deny"}],
+    })
+}
+
+/// Records the user's answer (`{title}` of `window/showMessageRequest`) to [`grant_question`]; answers
+/// whether anything was granted.
+pub fn ask_for_grant_answered(
+    extension_id: &str,
+    permission: &str,
+    item: &str,
+    answer: &Value,
+) -> bool {
+    let always = match answer.get("title").and_then(Value::as_str) {
+        Some("Allow") => false,
+        Some("Always allow") => true,
+        _ => return false,
+    };
+    match record_grant(extension_id, permission, item, always) {
+        Ok(()) => {
+            tracing::info!(extension = %extension_id, %permission, %item, always, "permission granted by the user");
+            true
+        }
+        Err(error) => {
+            tracing::warn!(extension = %extension_id, %error, "cannot keep the permission grant");
+            false
+        }
+    }
 }
 
 /// The places an extension's permissions refer to.

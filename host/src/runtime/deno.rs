@@ -293,6 +293,10 @@ struct DenoProcess {
     next_request: u64,
     last_activity: Instant,
     workspace: WorkspaceFiles,
+    /// The extension's name, for questions to the user.
+    name: String,
+    /// The grants already asked for (`permission:item`).
+    asked: std::collections::HashSet<String>,
     /// Dropped after the child is gone.
     _folder: PrivateFolder,
 }
@@ -412,6 +416,12 @@ impl DenoProcess {
             next_request: 1,
             last_activity: Instant::now(),
             workspace: WorkspaceFiles::default(),
+            name: ["displayName", "name"]
+                .iter()
+                .find_map(|key| spec.package_json.get(key).and_then(Json::as_str))
+                .unwrap_or(&spec.extension_id)
+                .to_owned(),
+            asked: std::collections::HashSet::new(),
             _folder: folder,
         };
         process.send(&json!({
@@ -700,7 +710,11 @@ impl DenoProcess {
                 let id = message.get("id").and_then(Json::as_u64).unwrap_or_default();
                 let ok = message.get("ok").and_then(Json::as_bool).unwrap_or(false);
                 let value = message.get("value").cloned().unwrap_or(Json::Null);
-                let outcome = settlement(ok, &value.to_string())
+                let outcome = settlement(ok, &value.to_string());
+                if let Err(error) = &outcome {
+                    self.offer_grant(error);
+                }
+                let outcome = outcome
                     .map_err(|error| crate::permissions::explain_denial(&self.extension_id, error));
                 if let Some(flight) = self.in_flight.remove(&id)
                     && let Some(reply) = flight.reply
@@ -755,6 +769,32 @@ impl DenoProcess {
             }
         }
         Ok(())
+    }
+
+    /// After a denied process or network access: asks the user (once per program or host and run)
+    /// whether to grant it, and records the answer for the extension's next start.
+    fn offer_grant(&mut self, error: &RuntimeError) {
+        let RuntimeError::Threw { message, .. } = error else {
+            return;
+        };
+        let Some((permission, item)) = crate::permissions::denied_item(message) else {
+            return;
+        };
+        if !self.asked.insert(format!("{permission}:{item}")) {
+            return;
+        }
+        let question = crate::permissions::grant_question(&self.name, permission, &item);
+        let host = self.host.clone();
+        let id = self.extension_id.clone();
+        tokio::spawn(async move {
+            let request = HostRequest::EditorRequest {
+                method: "window/showMessageRequest".to_owned(),
+                params: question,
+            };
+            if let Ok(answer) = ask(&host, &id, request).await {
+                crate::permissions::ask_for_grant_answered(&id, permission, &item, &answer);
+            }
+        });
     }
 
     /// A synchronous host operation: the workspace files and the machine id here, the rest by the host

@@ -558,3 +558,56 @@ async fn setup_deno_installs_the_pinned_deno_from_npm_where_the_host_finds_it() 
     );
     assert_eq!(host.shutdown().await, 0);
 }
+
+#[tokio::test]
+async fn a_denial_asks_the_user_and_always_allow_is_kept_for_the_next_start() {
+    let Some(deno) = deno() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    exthost_extension(
+        dir.path(),
+        "test.asker",
+        Some("deno"),
+        "asker.spawn",
+        "const { execFile } = require('child_process');\n\
+         return await new Promise((resolve, reject) => execFile('echo', ['allowed'], (error, out) => error ? reject(error) : resolve(out.trim())));",
+        json!({}),
+    );
+    let mut host = spawn(&[dir.path()], Some(&deno));
+    host.initialize(json!({})).await;
+    let denied = run(&mut host, "asker.spawn", json!([])).await.unwrap_err();
+    assert!(
+        denied.starts_with("NoPermissions: test.asker may not run processes"),
+        "{denied}"
+    );
+    let (id, question) = host.server_request("window/showMessageRequest").await;
+    assert_eq!(
+        question["message"],
+        "test.asker wants to run processes (echo): allow it? It takes effect when the extension restarts."
+    );
+    assert_eq!(
+        question["actions"],
+        json!([{"title": "Allow"}, {"title": "Always allow"}, {"title": "Deny"}])
+    );
+    host.send(&exthost_protocol::Message::Response(
+        exthost_protocol::Response::ok(id, json!({"title": "Always allow"})),
+    ))
+    .await;
+    let grants = host.home.path().join("permissions.json");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !grants.is_file() {
+        assert!(std::time::Instant::now() < deadline, "the grant is written");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let kept: Value = serde_json::from_slice(&std::fs::read(&grants).unwrap()).unwrap();
+    assert_eq!(kept, json!({"test.asker": {"process": ["echo"]}}));
+    // The next start of the extension runs with the grant.
+    host.call("exthost/disable", json!({"id": "test.asker"}))
+        .await;
+    host.call("exthost/enable", json!({"id": "test.asker"}))
+        .await;
+    assert_eq!(
+        run(&mut host, "asker.spawn", json!([])).await,
+        Ok(json!("allowed"))
+    );
+    assert_eq!(host.shutdown().await, 0);
+}

@@ -323,6 +323,13 @@ impl DenoProcess {
         let bootstrap = bootstrap_file()?;
         let folder = PrivateFolder::create(&spec.extension_id).map_err(load_error)?;
         let sync_path = folder.fifo("sync").map_err(load_error)?;
+        // ES modules `import … from 'vscode'`: the import map names a module the bootstrap writes.
+        let vscode_module = folder.0.join("vscode.mjs");
+        let import_map = folder.0.join("import-map.json");
+        let map = json!({"imports": {"vscode": format!("file://{}", vscode_module.display())}});
+        std::fs::write(&import_map, map.to_string()).map_err(|error| {
+            load_error(format!("cannot write {}: {error}", import_map.display()))
+        })?;
         // Opened read-write so that opening never blocks and the child's open finds a writer.
         let sync_channel = tokio::net::unix::pipe::OpenOptions::new()
             .read_write(true)
@@ -341,10 +348,11 @@ impl DenoProcess {
             Permissions::for_extension(&spec.package_json, &snapshot, &spec.extension_id);
         let mut readable = vec![bootstrap.to_path_buf(), folder.0.clone()];
         readable.extend(context.readable(&permissions));
-        let writable = context.writable(&permissions);
+        let mut writable = context.writable(&permissions);
         for folder in &writable {
             let _ = std::fs::create_dir_all(folder);
         }
+        writable.push(vscode_module.clone());
 
         let mut command = tokio::process::Command::new(program);
         command
@@ -357,6 +365,7 @@ impl DenoProcess {
                 "--v8-flags=--max-old-space-size={}",
                 (spec.limits.memory_bytes / (1024 * 1024)).max(8)
             ))
+            .arg(format!("--import-map={}", import_map.display()))
             .args(crate::permissions::deno_flags(
                 &readable,
                 &writable,
@@ -433,6 +442,7 @@ impl DenoProcess {
                 "development": spec.development,
             },
             "syncPipe": sync_path,
+            "vscodeModule": vscode_module,
         }));
         process.wait_ready().await?;
         Ok(process)

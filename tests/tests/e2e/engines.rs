@@ -611,3 +611,32 @@ async fn a_denial_asks_the_user_and_always_allow_is_kept_for_the_next_start() {
     );
     assert_eq!(host.shutdown().await, 0);
 }
+
+#[tokio::test]
+async fn an_es_module_extension_imports_vscode_in_deno() {
+    let Some(deno) = deno() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    write_extension(
+        dir.path(),
+        "esm",
+        &json!({"id": "test.esm-deno", "name": "esm", "version": "1.0.0", "main": "extension.mjs",
+                "engine": "deno", "activationEvents": ["onCommand:esm.run"]}),
+        &[(
+            "extension.mjs",
+            "import vscode from 'vscode';\n\
+             import { commands, Position } from 'vscode';\n\
+             import * as os from 'node:os';\n\
+             export function activate(context) {\n\
+               context.subscriptions.push(commands.registerCommand('esm.run', () =>\n\
+                 [vscode.commands === commands, new Position(1, 2).character, os.EOL]));\n\
+             }\n",
+        )],
+    );
+    let mut host = spawn(&[dir.path()], Some(&deno));
+    host.initialize(json!({})).await;
+    assert_eq!(
+        run(&mut host, "esm.run", json!([])).await,
+        Ok(json!([true, 2, "\n"]))
+    );
+    assert_eq!(host.shutdown().await, 0);
+}

@@ -266,6 +266,7 @@ function startShim() {
   shim = {};
   for (const file of SHIM_FILES) file(shim, host);
   const vscode = shim.vscode;
+  globalThis[Symbol.for('exthost.vscode')] = vscode;
   const load = Module._load;
   Module._load = function exthostLoad(request, ...rest) {
     if (request === 'vscode') return vscode;
@@ -307,6 +308,16 @@ function guardProcesses() {
       return original.call(this, file, ...rest);
     };
   }
+}
+
+// The module the import map names for `import … from 'vscode'` in ES modules: the shim's members as
+// named exports and the whole object as the default one.
+function writeVscodeModule(path) {
+  if (!path) return;
+  const names = Object.keys(shim.vscode).filter((name) => /^[A-Za-z_$][\w$]*$/.test(name) && name !== 'default');
+  const source = "const vscode = globalThis[Symbol.for('exthost.vscode')];\nexport default vscode;\n" +
+    names.map((name) => 'export const ' + name + ' = vscode.' + name + ';').join('\n') + '\n';
+  Deno.writeTextFileSync(path, source);
 }
 
 function unknownCommand(command) {
@@ -465,6 +476,7 @@ function dispatch(line) {
       spec = message.spec;
       syncPipe = Deno.openSync(message.syncPipe, { read: true });
       startShim();
+      writeVscodeModule(message.vscodeModule);
       guardProcesses();
       send({ type: 'ready' });
       break;
@@ -492,6 +504,8 @@ async function serve() {
         dispatch(line);
       } catch (error) {
         reportUncaught('the host channel', error);
+        // Without the shim there is nothing to run: end, so the host reports it at once.
+        if (shim === null) Deno.exit(70);
       }
     }
   }

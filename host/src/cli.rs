@@ -41,6 +41,10 @@ enum Command {
         limits: LimitArgs,
         #[command(flatten)]
         manager: ManagerArgs,
+        /// The JavaScript engine for every JS extension (`quickjs` or `deno`), overriding manifests;
+        /// by default VS Code extensions run in Deno when it is installed, others in QuickJS.
+        #[arg(long, value_name = "ENGINE", value_parser = ["quickjs", "deno"])]
+        js_engine: Option<String>,
     },
     /// Run a host with no editor and serve the extension manager page (for managing `$EXTHOST_HOME`
     /// between sessions); prints its URL and runs until interrupted.
@@ -116,6 +120,13 @@ enum Command {
         /// The private key file to write.
         #[arg(long, value_name = "KEY")]
         out: PathBuf,
+    },
+    /// Install what an engine needs: `deno` installs the pinned Deno from the npm registry (npm checks the
+    /// package's integrity) under `$EXTHOST_HOME/deno`, where the host finds it.
+    Setup {
+        /// What to install.
+        #[arg(value_parser = ["deno"])]
+        what: String,
     },
     /// Create a working extension with one command (`<name>.hello`), a README and a test.
     New {
@@ -256,10 +267,14 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
             locations,
             limits,
             manager,
+            js_engine,
         } => {
             let mut config = locations.into_config();
             limits.apply(&mut config);
             config.manager = manager.options();
+            config.js_engine = js_engine
+                .as_deref()
+                .and_then(exthost::manifest::JsEngine::from_name);
             if let Some(options) = &config.manager
                 && !options.address.ip().is_loopback()
                 && !options.allow_remote
@@ -300,6 +315,7 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
         Command::Upgrade { id, registry } => packages::upgrade(id.as_deref(), registry),
         Command::Pack { dir, out, sign } => packages::pack(&dir, out, sign),
         Command::Keygen { out } => packages::keygen(&out),
+        Command::Setup { what: _ } => setup_deno(),
         Command::New {
             rust,
             js: _,
@@ -472,6 +488,24 @@ fn render_table(extensions: &[ExtensionInfo], installs: &InstalledRecords) -> St
         }
     }
     out
+}
+
+#[allow(
+    clippy::print_stdout,
+    reason = "`exthost setup deno` reports where Deno went on stdout"
+)]
+fn setup_deno() -> anyhow::Result<ExitCode> {
+    use exthost::runtime::deno::locate;
+    let home = exthost::config::home_dir()
+        .context("no home folder: set EXTHOST_HOME (or HOME) to say where Deno goes")?;
+    let path = locate::install(&home).map_err(anyhow::Error::msg)?;
+    println!(
+        "installed {}@{} at {}",
+        locate::DENO_PACKAGE,
+        locate::DENO_VERSION,
+        path.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 #[allow(

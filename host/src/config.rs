@@ -43,6 +43,9 @@ pub struct HostConfig {
     pub limits: Limits,
     /// `--manager [ADDR]`: start the manager endpoint (contract §10) at `initialize`.
     pub manager: Option<crate::manager::ManagerOptions>,
+    /// The JavaScript engine for every JS extension (`serve --js-engine`), overriding manifests and the
+    /// default choice; `initializationOptions.jsEngine` overrides it in turn.
+    pub js_engine: Option<crate::manifest::JsEngine>,
 }
 
 impl HostConfig {

@@ -16,6 +16,7 @@ pub mod lifecycle;
 pub mod manager;
 pub mod manifest;
 pub mod package;
+pub mod permissions;
 pub mod registry;
 pub mod runtime;
 pub mod scaffold;

@@ -30,7 +30,9 @@ use crate::discovery;
 use crate::editor::EditorHandle;
 use crate::graph::{self, GraphNode, Resolution};
 use crate::manifest::{ActivationEvent, Manifest};
+use crate::manifest::{JsEngine, ManifestKind};
 use crate::registry::{ExtensionRecord, Registry, StateChange};
+use crate::runtime::deno::DenoEngine;
 use crate::runtime::native::NativeEngine;
 use crate::runtime::{
     Engine, HostCall, HostRequest, HostSender, LaunchSpec, LogLevel, RuntimeError, RuntimeHandle,
@@ -148,6 +150,8 @@ pub struct Lifecycle {
     engine: Arc<dyn Engine>,
     /// The engine for native (Rust cdylib) extensions.
     native: NativeEngine,
+    /// The Deno engine (for extensions that ask for it, and VS Code extensions when Deno is available).
+    deno: DenoEngine,
     editor: EditorHandle,
     host_calls: HostSender,
     state: Mutex<LifecycleState>,
@@ -259,6 +263,7 @@ impl Lifecycle {
             config,
             engine,
             native: NativeEngine::new(),
+            deno: DenoEngine::new(),
             editor,
             host_calls,
             state: Mutex::new(LifecycleState {
@@ -299,7 +304,24 @@ impl Lifecycle {
 
     /// Every extension, shadowed ones included.
     pub fn list(&self) -> Vec<ExtensionInfo> {
-        self.lock().registry.infos()
+        let state = self.lock();
+        let mut infos = state.registry.infos();
+        for info in &mut infos {
+            if info.engine.is_none()
+                && let Some(manifest) = state
+                    .registry
+                    .get(&info.id)
+                    .and_then(|r| r.manifest.clone())
+                && manifest.is_js()
+            {
+                info.engine = Some(
+                    self.js_engine_for(&state.session, &manifest)
+                        .name()
+                        .to_owned(),
+                );
+            }
+        }
+        infos
     }
 
     /// The ids of commands contributed by extensions that can run (for `executeCommandProvider`).
@@ -617,9 +639,35 @@ impl Lifecycle {
 
     fn engine_for(&self, manifest: &Manifest) -> &dyn Engine {
         if manifest.is_native() {
-            &self.native
+            return &self.native;
+        }
+        let chosen = self.js_engine_for(&self.lock().session, manifest);
+        match chosen {
+            JsEngine::Deno => &self.deno,
+            JsEngine::QuickJs => self.engine.as_ref(),
+        }
+    }
+
+    /// Which engine runs a JS extension: the host setting `jsEngine` (`initializationOptions.jsEngine`,
+    /// else `serve --js-engine`) when given; else the manifest's `engine`; else Deno for a VS Code
+    /// `package.json` extension when Deno is available (they are written for Node), QuickJS otherwise.
+    fn js_engine_for(&self, session: &SessionState, manifest: &Manifest) -> JsEngine {
+        let setting = session
+            .initialize_params
+            .as_ref()
+            .and_then(|params| params.pointer("/initializationOptions/jsEngine"))
+            .and_then(Value::as_str)
+            .and_then(JsEngine::from_name);
+        if let Some(engine) = setting.or(self.config.js_engine) {
+            return engine;
+        }
+        if let Some(engine) = manifest.engine {
+            return engine;
+        }
+        if manifest.kind == ManifestKind::VsCode && self.deno.is_available() {
+            JsEngine::Deno
         } else {
-            self.engine.as_ref()
+            JsEngine::QuickJs
         }
     }
 

@@ -83,6 +83,9 @@ pub struct Manifest {
     pub dependencies: BTreeMap<String, DependencyRange>,
     /// Resource limits the extension asks for; `None` leaves the host's default.
     pub limits: ManifestLimits,
+    /// The JavaScript engine `exthost.json` asks for (`engine`); `None` for a VS Code `package.json` and
+    /// when not given (the host chooses, see `lifecycle`).
+    pub engine: Option<JsEngine>,
     /// The whole file as parsed, unknown fields included (VS Code's `packageJSON`).
     pub raw: Value,
 }
@@ -101,6 +104,34 @@ impl Manifest {
     /// Whether the extension is a native library (`native`).
     pub fn is_native(&self) -> bool {
         self.native.is_some()
+    }
+}
+
+/// A JavaScript engine an extension can run in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JsEngine {
+    /// QuickJS, in the host's process (`quickjs`).
+    QuickJs,
+    /// Deno, one process per extension (`deno`).
+    Deno,
+}
+
+impl JsEngine {
+    /// The name used in manifests, settings and `ExtensionInfo.engine`.
+    pub fn name(self) -> &'static str {
+        match self {
+            JsEngine::QuickJs => "quickjs",
+            JsEngine::Deno => "deno",
+        }
+    }
+
+    /// Reads `quickjs` or `deno`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "quickjs" => Some(JsEngine::QuickJs),
+            "deno" => Some(JsEngine::Deno),
+            _ => None,
+        }
     }
 }
 

@@ -102,6 +102,10 @@ impl ExtensionRecord {
             error: self.error.clone().map(|message| ErrorInfo { message }),
             shadowed_by: self.shadowed_by.as_ref().map(|p| p.display().to_string()),
             restart_required: self.restart_required,
+            // The lifecycle names the engine of JS extensions (it depends on settings and on Deno).
+            engine: manifest
+                .filter(|m| m.is_native())
+                .map(|_| "native".to_owned()),
         }
     }
 }

@@ -5,6 +5,7 @@
 //! The lifecycle sends [`RuntimeRequest`]s; extension code asks the host for things with [`HostCall`]s.
 //! Every runtime runs on a thread of its own, so a runaway extension blocks nobody else.
 
+pub mod deno;
 pub mod native;
 pub mod quickjs;
 
@@ -182,6 +183,12 @@ pub enum RuntimeError {
         /// The command id.
         command: String,
     },
+    /// The process that ran the extension (the Deno engine's) ended, or was ended.
+    #[error("the extension's engine stopped: {reason}")]
+    EngineExited {
+        /// Why: the exit status and what the process last wrote on stderr.
+        reason: String,
+    },
     /// The runtime has stopped (after a fatal error, or shutdown) and takes no more calls.
     #[error("the extension's runtime has stopped")]
     Stopped,
@@ -196,6 +203,7 @@ impl RuntimeError {
             Self::TimeLimit { .. }
                 | Self::MemoryLimit { .. }
                 | Self::Panicked { .. }
+                | Self::EngineExited { .. }
                 | Self::Stopped
         )
     }
@@ -412,7 +420,7 @@ pub fn report_panic(host: &HostSender, extension_id: String, panic: &(dyn std::a
 
 /// A way to run extension code. The lifecycle holds engines as `dyn Engine` and never sees what is inside.
 pub trait Engine: Send + Sync {
-    /// A short name for logs and docs (`quickjs`, `native`).
+    /// A short name for logs and docs (`quickjs`, `deno`, `native`).
     fn name(&self) -> &'static str;
 
     /// Starts a fresh, isolated runtime for one extension. Nothing of the extension runs until the first

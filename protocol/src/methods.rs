@@ -135,6 +135,10 @@ pub struct ExtensionInfo {
     /// `true` while a change (an upgrade or uninstall of this running extension) waits for a host restart.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub restart_required: bool,
+    /// The engine that runs (or would run) its code: `quickjs`, `deno` or `native`; absent for an
+    /// extension without code or whose manifest cannot be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine: Option<String>,
 }
 
 /// Params of `exthost/managerStarted`.
@@ -1025,6 +1029,7 @@ mod tests {
             error: None,
             shadowed_by: None,
             restart_required: false,
+            engine: Some("quickjs".into()),
         }
     }
 
@@ -1033,7 +1038,7 @@ mod tests {
         let expected = json!({
             "id": "com.example.hello", "name": "Hello", "version": "1.2.0", "state": "enabled",
             "source": "dir", "path": "/extensions/hello", "activationEvents": ["onCommand:hello.say"],
-            "dependencies": {"com.example.base": "^1.0.0"},
+            "dependencies": {"com.example.base": "^1.0.0"}, "engine": "quickjs",
         });
         assert_eq!(serde_json::to_value(info()).unwrap(), expected);
 

@@ -155,6 +155,11 @@ impl HostOptions {
 impl Host {
     /// Starts `exthost serve` with `options`.
     pub fn spawn(options: HostOptions) -> Self {
+        Self::spawn_with_env(options, &[])
+    }
+
+    /// Starts `exthost serve` with `options` and the environment variables `env` set for it.
+    pub fn spawn_with_env(options: HostOptions, env: &[(&str, &Path)]) -> Self {
         let home = tempfile::tempdir().expect("temp folder");
         let log_file = home.path().join("exthost.log");
         let mut command = isolated_command(home.path(), options.builtin.as_deref());
@@ -163,6 +168,7 @@ impl Host {
             .arg(&log_file)
             .arg("serve")
             .args(&options.args)
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());

@@ -8,11 +8,12 @@ use serde_json::Value;
 use super::checked::Checked;
 use super::fields::{self, UnknownEvents};
 use super::problems::ProblemList;
-use super::schema::{CommandFile, ManifestFile};
+use super::schema::{CommandFile, EngineFile, ManifestFile};
 use super::{
-    Capabilities, CommandContribution, Contributes, DependencyRange, Manifest, ManifestContext,
-    ManifestError, ManifestKind, ManifestLimits, NativeSpec, check_engines, deserialize_fields,
-    exthost_id_reason, invalid_manifest, is_exthost_id, is_vscode_id, with_implicit_events,
+    Capabilities, CommandContribution, Contributes, DependencyRange, JsEngine, Manifest,
+    ManifestContext, ManifestError, ManifestKind, ManifestLimits, NativeSpec, check_engines,
+    deserialize_fields, exthost_id_reason, invalid_manifest, is_exthost_id, is_vscode_id,
+    with_implicit_events,
 };
 
 /// Validates `raw` (a JSON object) as an `exthost.json`.
@@ -145,6 +146,12 @@ pub(crate) fn read(
         None => ManifestLimits::default(),
     };
 
+    let engine = problems
+        .optional("engine", manifest_file.engine)
+        .map(|engine| match engine {
+            EngineFile::Quickjs => JsEngine::QuickJs,
+            EngineFile::Deno => JsEngine::Deno,
+        });
     if let Some(permissions) = problems.optional("permissions", manifest_file.permissions) {
         fields::strings(&mut problems, "permissions.fs", permissions.fs);
         problems.optional("permissions.net", permissions.net);
@@ -168,6 +175,7 @@ pub(crate) fn read(
             capabilities,
             dependencies,
             limits,
+            engine,
             raw,
         }),
         _ => Err(invalid_manifest(file, id_hint, problems)),

@@ -212,6 +212,7 @@ pub(crate) fn read(
             capabilities: Capabilities::default(),
             dependencies,
             limits: ManifestLimits::default(),
+            engine: None,
             raw,
         }),
         _ => Err(invalid_manifest(file, id_hint, problems)),

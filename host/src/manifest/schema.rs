@@ -60,12 +60,26 @@ pub(crate) struct ManifestFile {
     /// Resource limits for the extension, tighter than the host's defaults.
     #[serde(default)]
     pub limits: Checked<LimitsFile>,
+    /// The JavaScript engine that runs `main`: `quickjs` (in-process, small, no Node built-ins beyond the
+    /// light ones) or `deno` (a Deno process: V8, full `Intl`, Node's built-in modules). Default: `quickjs`.
+    #[serde(default)]
+    pub engine: Checked<EngineFile>,
     /// What the extension may reach outside its own folder.
     #[serde(default)]
     pub permissions: Checked<PermissionsFile>,
     /// Extension-specific settings, kept as written for the extension to read.
     #[serde(default)]
     pub settings: Checked<Map<String, Value>>,
+}
+
+/// The JavaScript engines an `exthost.json` may ask for.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum EngineFile {
+    /// QuickJS, in the host's process.
+    Quickjs,
+    /// Deno, a process per extension.
+    Deno,
 }
 
 /// A native extension's library.
@@ -172,15 +186,30 @@ pub(crate) struct LimitsFile {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct PermissionsFile {
-    /// Folders the extension may read and write; `${workspace}` stands for the workspace folders.
+    /// Paths the extension may read and write besides its own folder and storage; `${workspace}` stands
+    /// for each workspace folder, `${extension}` for its folder, `${storage}` for its storage folder.
     #[serde(default)]
     pub fs: Checked<Vec<Checked<String>>>,
-    /// Whether the extension may open network connections.
+    /// Whether the extension may open network connections: `true`, `false`, or the hosts it may reach.
     #[serde(default)]
-    pub net: Checked<bool>,
-    /// Whether the extension may start processes.
+    pub net: Checked<GrantFile>,
+    /// Whether the extension may start processes: `true`, `false`, or the programs it may run.
     #[serde(default)]
-    pub process: Checked<bool>,
+    pub process: Checked<GrantFile>,
+}
+
+/// A grant: all (`true`), none (`false`), or a list of hosts or programs.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(untagged)]
+#[allow(
+    dead_code,
+    reason = "checked here; `permissions.rs` reads the grant from the manifest as written"
+)]
+pub(crate) enum GrantFile {
+    /// All or nothing.
+    Flag(bool),
+    /// Only these.
+    List(Vec<String>),
 }
 
 /// The JSON Schema (draft 2020-12) of `exthost.json`, generated from the types the validator reads it into.

@@ -31,11 +31,12 @@
 mod bytecode;
 mod memory;
 mod modules;
-mod native;
-mod resolve;
+pub(crate) mod native;
+mod node;
+pub(crate) mod resolve;
 #[cfg(test)]
 mod tests;
-mod workspace_fs;
+pub(crate) mod workspace_fs;
 
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -57,8 +58,8 @@ use super::{
     RuntimeHandle, RuntimeRequest,
 };
 
-/// The `vscode` shim, in load order.
-const SHIM_FILES: &[(&str, &str)] = &[
+/// The `vscode` shim, in load order (the Deno engine runs the same files).
+pub(crate) const SHIM_FILES: &[(&str, &str)] = &[
     (
         "00_errors.js",
         include_str!("../../../vscode-shim/src/00_errors.js"),
@@ -162,7 +163,7 @@ static PRELUDE: OnceLock<Result<Prelude, String>> = OnceLock::new();
 /// The compiled bootstrap and shim; the first call compiles them (the others wait for it).
 fn prelude() -> Result<&'static Prelude, RuntimeError> {
     PRELUDE
-        .get_or_init(|| Prelude::compile(BOOTSTRAP, SHIM_FILES))
+        .get_or_init(|| Prelude::compile(BOOTSTRAP, &[SHIM_FILES, node::NODE_FILES].concat()))
         .as_ref()
         .map_err(|reason| RuntimeError::Load {
             module: "exthost:bootstrap".to_owned(),

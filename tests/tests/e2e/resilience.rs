@@ -63,7 +63,7 @@ fn extensions(dir: &std::path::Path) {
         &manifest("test.wants-fs", "fs.run", json!({})),
         &[(
             "extension.js",
-            "const fs = require('fs');\nexports.activate = () => {};\n",
+            "const childProcess = require('child_process');\nexports.activate = () => {};\n",
         )],
     );
     write_extension(
@@ -220,13 +220,17 @@ async fn activation_failures_are_reported_with_message_and_stack() {
             .await
             .payload,
     );
-    assert!(error.message.contains("'fs'"), "{}", error.message);
+    assert!(
+        error.message.contains("'child_process'") && error.message.contains("Deno engine"),
+        "{}",
+        error.message
+    );
     let failed = host.extension("test.wants-fs").await;
     assert!(
         failed["error"]["message"]
             .as_str()
             .unwrap()
-            .contains("'fs'")
+            .contains("'child_process'")
     );
 
     let error = error_of(

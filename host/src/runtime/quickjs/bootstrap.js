@@ -6,7 +6,7 @@
 //               machineId, and the workspace file access: setWorkspaceRoots, fsStat, fsReadFile,
 //               fsReadDirectory, findFiles)
 //   specJson  — {id, extensionPath, packageJSON, development, vscodeVersion}
-//   shimFiles — the files of vscode-shim/src, in order, each compiled as `(function (shim, host) {…})` under
+//   shimFiles — the files of vscode-shim/src, then the Node modules of quickjs/node/, in order, each compiled as `(function (shim, host) {…})` under
 //               its name `exthost:vscode-shim/src/<file>` (see `bytecode.rs`)
 (function (native, specJson, shimFiles) {
   'use strict';
@@ -392,8 +392,8 @@
   }
 
   function builtin(name) {
-    const module = builtinModules.get(name);
-    if (!module) throw loadError(name, "exthost: module '" + name + "' is not available to extensions (no Node built-ins yet)");
+    const module = builtinModules.get(name) || (shim.nodeModule ? shim.nodeModule(name) : undefined);
+    if (!module) throw loadError(name, "exthost: module '" + name + "' is not available to extensions");
     return module;
   }
 
@@ -563,6 +563,8 @@
     reportUncaught,
     path: builtinModules.get('path'),
     machineId: () => native.machineId(),
+    // Node's light built-ins (`node/*.js`, see `node.rs`).
+    node: native.node,
     // Read-only access to the workspace folders the host named (the native side enforces the bounds).
     fs: {
       setRoots: (paths) => native.setWorkspaceRoots(JSON.stringify(paths)),

@@ -295,6 +295,7 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, shared: &Rc<Shared>) -> rquickjs::Res
     )?;
 
     install_workspace_files(ctx, &native, shared)?;
+    super::node::install(ctx, &native, shared)?;
 
     native.set("machineId", Function::new(ctx.clone(), machine_id)?)?;
 
@@ -391,7 +392,7 @@ fn install_workspace_files<'js>(
 
 /// `vscode.env.machineId` when the snapshot has none: a hex digest, stable for this machine and user,
 /// of `/etc/machine-id` (or the host name) and the user name.
-fn machine_id() -> String {
+pub(crate) fn machine_id() -> String {
     use std::hash::{Hash, Hasher};
     let machine = std::fs::read_to_string("/etc/machine-id")
         .or_else(|_| std::fs::read_to_string("/etc/hostname"))
@@ -429,7 +430,7 @@ fn throw(ctx: &Ctx<'_>, message: &str) -> rquickjs::Error {
 }
 
 /// Maps what `bootstrap.js` reports through `native.settle` to a request's outcome.
-fn settlement(ok: bool, text: &str) -> Result<Json, RuntimeError> {
+pub(crate) fn settlement(ok: bool, text: &str) -> Result<Json, RuntimeError> {
     let value: Json = serde_json::from_str(text).unwrap_or(Json::Null);
     if ok {
         return Ok(value);
@@ -457,7 +458,7 @@ fn settlement(ok: bool, text: &str) -> Result<Json, RuntimeError> {
 }
 
 /// Turns an operation named by `bootstrap.js` and its JSON payload into a [`HostRequest`].
-fn host_request(kind: &str, payload: &str) -> Result<HostRequest, String> {
+pub(crate) fn host_request(kind: &str, payload: &str) -> Result<HostRequest, String> {
     let payload: Json =
         serde_json::from_str(payload).map_err(|error| format!("{kind}: {error}"))?;
     let text = |key: &str| {

@@ -7,7 +7,26 @@ use std::path::{Component, Path, PathBuf};
 use serde_json::Value;
 
 /// Modules provided by the host itself rather than by a file.
-pub(crate) const BUILTIN_MODULES: &[&str] = &["vscode", "path"];
+pub(crate) const BUILTIN_MODULES: &[&str] = &[
+    "vscode",
+    "path",
+    "assert",
+    "assert/strict",
+    "buffer",
+    "events",
+    "fs",
+    "fs/promises",
+    "os",
+    "process",
+    "querystring",
+    "string_decoder",
+    "sys",
+    "timers",
+    "timers/promises",
+    "url",
+    "util",
+    "util/types",
+];
 
 /// What a specifier names.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,11 +55,20 @@ impl ResolveError {
     }
 
     fn unavailable(module: &str) -> Self {
+        let name = module.strip_prefix("node:").unwrap_or(module);
+        if NODE_BUILTINS.contains(&package_name(name)) {
+            return Self::new(
+                module,
+                format!(
+                    "exthost: Node's module '{name}' is not available in the QuickJS engine: this extension \
+                     needs the Deno engine (\"engine\": \"deno\" in exthost.json; VS Code extensions run in \
+                     Deno once it is installed: exthost setup deno)"
+                ),
+            );
+        }
         Self::new(
             module,
-            format!(
-                "exthost: module '{module}' is not available to extensions (no Node built-ins yet)"
-            ),
+            format!("exthost: module '{module}' is not available to extensions"),
         )
     }
 }
@@ -133,11 +161,17 @@ fn builtin(specifier: &str) -> Option<&'static str> {
     match specifier {
         "vscode" => Some("vscode"),
         "path" | "node:path" | "path/posix" | "node:path/posix" => Some("path"),
-        _ => None,
+        other => {
+            let name = other.strip_prefix("node:").unwrap_or(other);
+            BUILTIN_MODULES
+                .iter()
+                .copied()
+                .find(|builtin| *builtin == name && *builtin != "vscode")
+        }
     }
 }
 
-/// Node's built-in module names (none is provided yet, except `path`).
+/// Node's built-in module names (those in [`BUILTIN_MODULES`] are provided; the others need Deno).
 const NODE_BUILTINS: &[&str] = &[
     "assert",
     "async_hooks",
@@ -365,6 +399,13 @@ mod tests {
             ("dual", true, file("node_modules/dual/m.mjs")),
             ("vscode", false, Ok(Resolved::Builtin("vscode"))),
             ("node:path", false, Ok(Resolved::Builtin("path"))),
+            ("fs", false, Ok(Resolved::Builtin("fs"))),
+            (
+                "node:fs/promises",
+                false,
+                Ok(Resolved::Builtin("fs/promises")),
+            ),
+            ("node:os", false, Ok(Resolved::Builtin("os"))),
         ];
         for (specifier, prefer_import, expected) in cases {
             assert_eq!(
@@ -373,12 +414,15 @@ mod tests {
                 "{specifier}"
             );
         }
-        let error = resolve(&root, &src, "fs", false).expect_err("fs is not available");
+        let error = resolve(&root, &src, "node:child_process", false)
+            .expect_err("child_process needs Deno");
         assert_eq!(
             error.reason,
-            "exthost: module 'fs' is not available to extensions (no Node built-ins yet)"
+            "exthost: Node's module 'child_process' is not available in the QuickJS engine: this \
+             extension needs the Deno engine (\"engine\": \"deno\" in exthost.json; VS Code extensions \
+             run in Deno once it is installed: exthost setup deno)"
         );
-        assert!(resolve(&root, &src, "node:os", false).is_err());
+        assert!(resolve(&root, &src, "net", false).is_err());
         assert!(resolve(&root, &src, "not-installed", false).is_err());
         assert!(resolve(&root, &src, "./missing", false).is_err());
         let outside = resolve(&root, &src, "../../", false).expect_err("outside the folder");

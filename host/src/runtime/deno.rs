@@ -1,0 +1,1117 @@
+//! The Deno engine: each extension runs in a `deno` process of its own (V8, full `Intl`, Node's built-in
+//! modules), spoken to over a private pipe — the child's stdin and stdout, never the editor's.
+//!
+//! The host writes newline-delimited JSON requests to the child's stdin and reads its messages from the
+//! child's stdout (each line the bootstrap writes starts with [`MARK`], so what extension code prints is
+//! logged, not parsed). Synchronous host operations (`extensions.getExtension`, the session snapshot, …)
+//! are answered on a second private pipe, a FIFO in a private folder, which the child reads blocking.
+//! `deno/bootstrap.js` runs the same `vscode` shim source as the QuickJS engine over the same host
+//! operations (see `quickjs/native.rs::host_request`).
+//!
+//! Limits: the heap limit is V8's `--max-old-space-size`; every request's deadline is kept here, on the
+//! host's side, and a request past it kills the process (so the CPU comes back) and fails that extension
+//! only; an idle runtime is pinged every `call_timeout` so that a runaway timer is caught too. A process
+//! that dies fails its extension with the reason (exit status and the last lines of its stderr).
+//!
+//! Isolation: the process runs with Deno's permission flags computed by [`crate::permissions`] — read
+//! access to its own folder, the other extensions' folders and the workspace, write access to its storage
+//! folder, an environment filtered to a few variables, and nothing else unless granted.
+
+pub mod locate;
+
+use std::collections::{HashMap, VecDeque};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value as Json, json};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::sync::{mpsc, oneshot};
+
+use super::quickjs::native::{host_request, machine_id, settlement};
+use super::quickjs::resolve::is_es_module;
+use super::quickjs::workspace_fs::WorkspaceFiles;
+use super::{
+    Engine, HostCall, HostRequest, HostSender, LaunchSpec, LogLevel, RuntimeEnvelope, RuntimeError,
+    RuntimeHandle, RuntimeRequest,
+};
+use crate::permissions::{ENVIRONMENT_KEPT, PermissionContext, Permissions};
+
+/// The start of every line the bootstrap writes for the host.
+const MARK: &str = "\u{1e}exthost:";
+
+/// The Deno-side bootstrap, followed at run time by the shim files.
+const BOOTSTRAP: &str = include_str!("deno/bootstrap.js");
+
+/// How many lines of the child's stderr are kept to explain its death.
+const STDERR_TAIL_LINES: usize = 20;
+
+/// How long a synchronous host operation may wait when no request deadline is armed.
+const FALLBACK_HOST_WAIT: Duration = Duration::from_secs(30);
+
+/// The Deno engine ([`Engine::name`] `"deno"`).
+#[derive(Debug, Clone, Default)]
+pub struct DenoEngine {
+    program: Option<PathBuf>,
+}
+
+impl DenoEngine {
+    /// An engine using the `deno` that [`locate::find_deno`] finds (`EXTHOST_DENO`, `PATH`, then
+    /// `$EXTHOST_HOME/deno`); without one, every launch fails with how to install it.
+    pub fn new() -> Self {
+        Self {
+            program: locate::find_deno(),
+        }
+    }
+
+    /// An engine using `program` (`None`: Deno is not available).
+    pub fn with_program(program: Option<PathBuf>) -> Self {
+        Self { program }
+    }
+
+    /// Whether a `deno` executable was found.
+    pub fn is_available(&self) -> bool {
+        self.program.is_some()
+    }
+
+    /// The `deno` executable this engine runs.
+    pub fn program(&self) -> Option<&Path> {
+        self.program.as_deref()
+    }
+}
+
+impl Engine for DenoEngine {
+    fn name(&self) -> &'static str {
+        "deno"
+    }
+
+    fn launch(&self, spec: LaunchSpec, host: HostSender) -> Result<RuntimeHandle, RuntimeError> {
+        let Some(program) = self.program.clone() else {
+            return Err(RuntimeError::Load {
+                module: "deno".to_owned(),
+                reason: locate::NOT_FOUND.to_owned(),
+            });
+        };
+        let (sender, requests) = mpsc::unbounded_channel();
+        let module = spec.entry.display().to_string();
+        std::thread::Builder::new()
+            .name(format!("deno:{}", spec.extension_id))
+            .spawn(move || run_thread(program, spec, host, requests))
+            .map_err(|error| RuntimeError::Load {
+                module,
+                reason: format!("cannot start the extension's thread: {error}"),
+            })?;
+        Ok(RuntimeHandle::new(sender))
+    }
+}
+
+/// The body of the thread that drives one Deno process.
+fn run_thread(
+    program: PathBuf,
+    spec: LaunchSpec,
+    host: HostSender,
+    mut requests: mpsc::UnboundedReceiver<RuntimeEnvelope>,
+) {
+    let extension_id = spec.extension_id.clone();
+    let panic_host = host.clone();
+    let served = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+        let executor = match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(executor) => executor,
+            Err(error) => {
+                tracing::error!(extension = %spec.extension_id, %error, "cannot start the Deno driver");
+                return;
+            }
+        };
+        executor.block_on(async move {
+            let started = Instant::now();
+            let mut process = match DenoProcess::start(&program, &spec, host).await {
+                Ok(process) => process,
+                Err(error) => {
+                    tracing::error!(extension = %spec.extension_id, %error, "cannot start Deno");
+                    while let Some((_, reply)) = requests.recv().await {
+                        let _ = reply.send(Err(error.clone()));
+                    }
+                    return;
+                }
+            };
+            tracing::debug!(
+                extension = %spec.extension_id,
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "Deno runtime ready"
+            );
+            if let Err(error) = process.run(&mut requests).await {
+                tracing::warn!(extension = %spec.extension_id, %error, "the Deno runtime stopped");
+                process.stop(error);
+            }
+            requests.close();
+            process.shutdown().await;
+        });
+    }));
+    if let Err(panic) = served {
+        crate::runtime::report_panic(&panic_host, extension_id, panic.as_ref());
+    }
+}
+
+/// The bootstrap and the shim as one file, written once per process under the temporary folder (its
+/// name carries a digest of its content, so differing builds never share one).
+fn bootstrap_file() -> Result<&'static Path, RuntimeError> {
+    static FILE: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    FILE.get_or_init(|| {
+        use std::hash::{Hash, Hasher};
+        let mut source = String::from(BOOTSTRAP);
+        for (name, text) in super::quickjs::SHIM_FILES {
+            source.push_str(&format!(
+                "\n// exthost:vscode-shim/src/{name}\nSHIM_FILES.push(function (shim, host) {{{text}\n}});\n"
+            ));
+        }
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        source.hash(&mut hasher);
+        let folder = private_base().join("bootstrap");
+        std::fs::create_dir_all(&folder)
+            .map_err(|error| format!("cannot create {}: {error}", folder.display()))?;
+        let file = folder.join(format!("bootstrap-{:016x}.cjs", hasher.finish()));
+        if std::fs::read_to_string(&file).ok().as_deref() != Some(source.as_str()) {
+            let partial = folder.join(format!("bootstrap-{}.partial", std::process::id()));
+            std::fs::write(&partial, &source)
+                .and_then(|()| std::fs::rename(&partial, &file))
+                .map_err(|error| format!("cannot write {}: {error}", file.display()))?;
+        }
+        Ok(file)
+    })
+    .as_ref()
+    .map(PathBuf::as_path)
+    .map_err(|reason| RuntimeError::Load {
+        module: "exthost:deno-bootstrap".to_owned(),
+        reason: reason.clone(),
+    })
+}
+
+/// The folder of this user's private files for the Deno engine (mode 0700).
+fn private_base() -> PathBuf {
+    // SAFETY: getuid has no preconditions and cannot fail.
+    let user = unsafe { libc::getuid() };
+    let base = std::env::temp_dir().join(format!("exthost-deno-{user}"));
+    let _ = std::fs::create_dir_all(&base);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&base, std::fs::Permissions::from_mode(0o700));
+    }
+    base
+}
+
+/// A private folder for one process (removed when dropped), holding the synchronous channel's FIFO.
+struct PrivateFolder(PathBuf);
+
+impl PrivateFolder {
+    fn create(extension_id: &str) -> Result<Self, String> {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let serial = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name: String = extension_id
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '.' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let folder = private_base().join(format!("{}-{serial}-{name}", std::process::id()));
+        std::fs::create_dir_all(&folder)
+            .map_err(|error| format!("cannot create {}: {error}", folder.display()))?;
+        Ok(Self(folder))
+    }
+
+    /// Makes a FIFO named `name` in the folder.
+    fn fifo(&self, name: &str) -> Result<PathBuf, String> {
+        use std::os::unix::ffi::OsStrExt;
+        let path = self.0.join(name);
+        let text = std::ffi::CString::new(path.as_os_str().as_bytes())
+            .map_err(|_| format!("{} contains a NUL byte", path.display()))?;
+        // SAFETY: `text` is a valid NUL-terminated path that outlives the call.
+        if unsafe { libc::mkfifo(text.as_ptr(), 0o600) } != 0 {
+            return Err(format!(
+                "cannot create the FIFO {}: {}",
+                path.display(),
+                std::io::Error::last_os_error()
+            ));
+        }
+        Ok(path)
+    }
+}
+
+impl Drop for PrivateFolder {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A request whose answer has not come back.
+struct InFlight {
+    /// `None` for the host's own pings.
+    reply: Option<oneshot::Sender<Result<Json, RuntimeError>>>,
+    deadline: Instant,
+    limit: Duration,
+    during: String,
+}
+
+impl InFlight {
+    fn time_limit(&self) -> RuntimeError {
+        RuntimeError::TimeLimit {
+            limit: self.limit,
+            during: self.during.clone(),
+        }
+    }
+}
+
+/// What the child says, one line at a time.
+enum Incoming {
+    Line(String),
+    Closed,
+}
+
+/// One running Deno process and the state of its conversation.
+struct DenoProcess {
+    extension_id: String,
+    root: PathBuf,
+    entry: PathBuf,
+    limits: super::Limits,
+    host: HostSender,
+    child: tokio::process::Child,
+    to_child: mpsc::UnboundedSender<String>,
+    sync_channel: tokio::net::unix::pipe::Sender,
+    from_child: mpsc::UnboundedReceiver<Incoming>,
+    completions: mpsc::UnboundedReceiver<(u64, Result<Json, String>)>,
+    completions_sender: mpsc::UnboundedSender<(u64, Result<Json, String>)>,
+    stderr_tail: Arc<Mutex<VecDeque<String>>>,
+    in_flight: HashMap<u64, InFlight>,
+    next_request: u64,
+    last_activity: Instant,
+    workspace: WorkspaceFiles,
+    /// The extension's name, for questions to the user.
+    name: String,
+    /// The grants already asked for (`permission:item`).
+    asked: std::collections::HashSet<String>,
+    /// Dropped after the child is gone.
+    _folder: PrivateFolder,
+}
+
+impl DenoProcess {
+    /// Starts `deno run` on the bootstrap with the extension's permissions and waits until the shim is
+    /// loaded.
+    async fn start(
+        program: &Path,
+        spec: &LaunchSpec,
+        host: HostSender,
+    ) -> Result<Self, RuntimeError> {
+        let load_error = |reason: String| RuntimeError::Load {
+            module: "deno".to_owned(),
+            reason,
+        };
+        let root = spec
+            .extension_path
+            .canonicalize()
+            .map_err(|error| RuntimeError::Load {
+                module: spec.extension_path.display().to_string(),
+                reason: format!("cannot open the extension's folder: {error}"),
+            })?;
+        let bootstrap = bootstrap_file()?;
+        let folder = PrivateFolder::create(&spec.extension_id).map_err(load_error)?;
+        let sync_path = folder.fifo("sync").map_err(load_error)?;
+        // ES modules `import … from 'vscode'`: the import map names a module the bootstrap writes.
+        let vscode_module = folder.0.join("vscode.mjs");
+        let import_map = folder.0.join("import-map.json");
+        let map = json!({"imports": {"vscode": format!("file://{}", vscode_module.display())}});
+        std::fs::write(&import_map, map.to_string()).map_err(|error| {
+            load_error(format!("cannot write {}: {error}", import_map.display()))
+        })?;
+        // Opened read-write so that opening never blocks and the child's open finds a writer.
+        let sync_channel = tokio::net::unix::pipe::OpenOptions::new()
+            .read_write(true)
+            .open_sender(&sync_path)
+            .map_err(|error| load_error(format!("cannot open {}: {error}", sync_path.display())))?;
+
+        let snapshot = ask(&host, &spec.extension_id, HostRequest::Snapshot)
+            .await
+            .unwrap_or(Json::Null);
+        let extensions = ask(&host, &spec.extension_id, HostRequest::AllExtensions)
+            .await
+            .unwrap_or(Json::Null);
+        let context =
+            PermissionContext::from_session(&spec.extension_id, &root, &snapshot, &extensions);
+        let permissions =
+            Permissions::for_extension(&spec.package_json, &snapshot, &spec.extension_id);
+        let mut readable = vec![bootstrap.to_path_buf(), folder.0.clone()];
+        readable.extend(context.readable(&permissions));
+        let mut writable = context.writable(&permissions);
+        for folder in &writable {
+            let _ = std::fs::create_dir_all(folder);
+        }
+        writable.push(vscode_module.clone());
+
+        let mut command = tokio::process::Command::new(program);
+        command
+            .arg("run")
+            .arg("--quiet")
+            .arg("--no-prompt")
+            .arg("--no-config")
+            .arg("--no-lock")
+            .arg(format!(
+                "--v8-flags=--max-old-space-size={}",
+                (spec.limits.memory_bytes / (1024 * 1024)).max(8)
+            ))
+            .arg(format!("--import-map={}", import_map.display()))
+            .args(crate::permissions::deno_flags(
+                &readable,
+                &writable,
+                &permissions,
+            ))
+            .arg(bootstrap)
+            .env_clear()
+            .envs(
+                ENVIRONMENT_KEPT
+                    .iter()
+                    .filter_map(|key| std::env::var_os(key).map(|value| (*key, value))),
+            )
+            .env("NO_COLOR", "1")
+            .env("DENO_NO_UPDATE_CHECK", "1")
+            .env("DENO_NO_PROMPT", "1")
+            .env("DENO_DIR", private_base().join("cache"))
+            .current_dir(&root)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        tracing::debug!(extension = %spec.extension_id, ?command, "starting Deno");
+        let mut child = command
+            .spawn()
+            .map_err(|error| load_error(format!("cannot run {}: {error}", program.display())))?;
+        let (Some(stdin), Some(stdout), Some(stderr)) =
+            (child.stdin.take(), child.stdout.take(), child.stderr.take())
+        else {
+            return Err(load_error("the Deno process has no pipes".to_owned()));
+        };
+
+        let (to_child, outgoing) = mpsc::unbounded_channel::<String>();
+        tokio::spawn(write_lines(stdin, outgoing));
+        let (incoming, from_child) = mpsc::unbounded_channel();
+        tokio::spawn(read_lines(stdout, incoming));
+        let stderr_tail = Arc::new(Mutex::new(VecDeque::new()));
+        tokio::spawn(read_stderr(
+            stderr,
+            stderr_tail.clone(),
+            spec.extension_id.clone(),
+        ));
+        let (completions_sender, completions) = mpsc::unbounded_channel();
+        let mut process = Self {
+            extension_id: spec.extension_id.clone(),
+            root: root.clone(),
+            entry: spec.entry.clone(),
+            limits: spec.limits,
+            host,
+            child,
+            to_child,
+            sync_channel,
+            from_child,
+            completions,
+            completions_sender,
+            stderr_tail,
+            in_flight: HashMap::new(),
+            next_request: 1,
+            last_activity: Instant::now(),
+            workspace: WorkspaceFiles::default(),
+            name: ["displayName", "name"]
+                .iter()
+                .find_map(|key| spec.package_json.get(key).and_then(Json::as_str))
+                .unwrap_or(&spec.extension_id)
+                .to_owned(),
+            asked: std::collections::HashSet::new(),
+            _folder: folder,
+        };
+        process.send(&json!({
+            "type": "init",
+            "spec": {
+                "id": spec.extension_id,
+                "extensionPath": root,
+                "packageJSON": spec.package_json,
+                "development": spec.development,
+            },
+            "syncPipe": sync_path,
+            "vscodeModule": vscode_module,
+        }));
+        process.wait_ready().await?;
+        Ok(process)
+    }
+
+    /// Waits for the bootstrap's `ready` (the shim is loaded), serving its host operations meanwhile.
+    async fn wait_ready(&mut self) -> Result<(), RuntimeError> {
+        let deadline = Instant::now() + self.limits.activate_timeout;
+        loop {
+            let line = tokio::time::timeout_at(deadline.into(), self.from_child.recv()).await;
+            match line {
+                Err(_) => {
+                    let _ = self.child.start_kill();
+                    return Err(RuntimeError::TimeLimit {
+                        limit: self.limits.activate_timeout,
+                        during: "starting the runtime".to_owned(),
+                    });
+                }
+                Ok(Some(Incoming::Line(line))) => {
+                    if let Some(message) = self.parse(&line)
+                        && message.get("type").and_then(Json::as_str) == Some("ready")
+                    {
+                        return Ok(());
+                    } else if let Some(message) = self.parse(&line) {
+                        self.handle(message).await?;
+                    }
+                }
+                Ok(Some(Incoming::Closed) | None) => return Err(self.exit_reason().await),
+            }
+        }
+    }
+
+    /// Serves requests until the handle is dropped (`Ok`) or a fatal error stops the process.
+    async fn run(
+        &mut self,
+        requests: &mut mpsc::UnboundedReceiver<RuntimeEnvelope>,
+    ) -> Result<(), RuntimeError> {
+        loop {
+            let wake = self.next_wake();
+            tokio::select! {
+                envelope = requests.recv() => match envelope {
+                    Some((request, reply)) => self.start_request(request, Some(reply)),
+                    None => return Ok(()),
+                },
+                incoming = self.from_child.recv() => match incoming {
+                    Some(Incoming::Line(line)) => {
+                        self.last_activity = Instant::now();
+                        if let Some(message) = self.parse(&line) {
+                            self.handle(message).await?;
+                        }
+                    }
+                    Some(Incoming::Closed) | None => return Err(self.exit_reason().await),
+                },
+                Some((call, outcome)) = self.completions.recv() => {
+                    let message = match outcome {
+                        Ok(value) => json!({"type": "reply", "id": call, "ok": true, "value": value}),
+                        Err(error) => json!({"type": "reply", "id": call, "ok": false, "error": error}),
+                    };
+                    self.send(&message);
+                }
+                () = tokio::time::sleep_until(wake.into()) => self.check_deadlines()?,
+            }
+        }
+    }
+
+    /// When to look at deadlines next: the earliest request deadline, or the next idle ping.
+    fn next_wake(&self) -> Instant {
+        self.in_flight
+            .values()
+            .map(|flight| flight.deadline)
+            .min()
+            .unwrap_or_else(|| self.last_activity + self.limits.call_timeout)
+    }
+
+    /// A request past its deadline is fatal; an idle runtime gets a ping (answered at once by a
+    /// responsive process), so that JS spinning in a timer is caught within two call limits.
+    fn check_deadlines(&mut self) -> Result<(), RuntimeError> {
+        let now = Instant::now();
+        if let Some(flight) = self
+            .in_flight
+            .values()
+            .filter(|flight| flight.deadline <= now)
+            .min_by_key(|flight| flight.deadline)
+        {
+            let error = flight.time_limit();
+            let _ = self.child.start_kill();
+            return Err(error);
+        }
+        if self.in_flight.is_empty() && self.last_activity + self.limits.call_timeout <= now {
+            self.last_activity = now;
+            let id = self.next_id();
+            self.in_flight.insert(
+                id,
+                InFlight {
+                    reply: None,
+                    deadline: now + self.limits.call_timeout,
+                    limit: self.limits.call_timeout,
+                    during: "a timer or promise callback".to_owned(),
+                },
+            );
+            self.send(&json!({"type": "request", "id": id, "kind": "ping", "payload": null}));
+        }
+        Ok(())
+    }
+
+    fn next_id(&mut self) -> u64 {
+        let id = self.next_request;
+        self.next_request += 1;
+        id
+    }
+
+    /// Sends one request to the child and records its deadline.
+    fn start_request(
+        &mut self,
+        request: RuntimeRequest,
+        reply: Option<oneshot::Sender<Result<Json, RuntimeError>>>,
+    ) {
+        let limits = self.limits;
+        let (kind, payload, limit, during) = match request {
+            RuntimeRequest::Activate => match self.entry_file() {
+                Ok(entry) => {
+                    let esm = is_es_module(&self.root, &entry);
+                    (
+                        "activate",
+                        json!({ "entry": entry, "esm": esm }),
+                        limits.activate_timeout,
+                        "activate".to_owned(),
+                    )
+                }
+                Err(error) => {
+                    if let Some(reply) = reply {
+                        let _ = reply.send(Err(error));
+                    }
+                    return;
+                }
+            },
+            RuntimeRequest::Deactivate => (
+                "deactivate",
+                Json::Null,
+                limits.deactivate_timeout,
+                "deactivate".to_owned(),
+            ),
+            RuntimeRequest::ExecuteCommand { command, arguments } => {
+                let during = format!("command {command}");
+                (
+                    "executeCommand",
+                    json!({ "command": command, "arguments": arguments }),
+                    limits.call_timeout,
+                    during,
+                )
+            }
+            RuntimeRequest::CallExport { path, arguments } => {
+                let during = format!("export {}", path.join("."));
+                (
+                    "callExport",
+                    json!({ "path": path, "arguments": arguments }),
+                    limits.call_timeout,
+                    during,
+                )
+            }
+            RuntimeRequest::InvokeProvider {
+                handle,
+                method,
+                params,
+                token,
+            } => {
+                let during = format!("provider {method}");
+                (
+                    "invokeProvider",
+                    json!({ "handle": handle, "method": method, "params": params, "token": token }),
+                    limits.call_timeout,
+                    during,
+                )
+            }
+            RuntimeRequest::Cancel { token } => (
+                "cancel",
+                json!({ "token": token }),
+                limits.call_timeout,
+                "cancel".to_owned(),
+            ),
+            RuntimeRequest::Event { name, payload } => {
+                let during = format!("event {name}");
+                (
+                    "event",
+                    json!({ "name": name, "payload": payload }),
+                    limits.call_timeout,
+                    during,
+                )
+            }
+        };
+        let id = self.next_id();
+        self.in_flight.insert(
+            id,
+            InFlight {
+                reply,
+                deadline: Instant::now() + limit,
+                limit,
+                during,
+            },
+        );
+        self.send(&json!({"type": "request", "id": id, "kind": kind, "payload": payload}));
+    }
+
+    /// The entry file, canonical, checked to be inside the extension's folder.
+    fn entry_file(&self) -> Result<PathBuf, RuntimeError> {
+        let module = self.entry.display().to_string();
+        let entry = self
+            .entry
+            .canonicalize()
+            .map_err(|error| RuntimeError::Load {
+                module: module.clone(),
+                reason: error.to_string(),
+            })?;
+        if !entry.starts_with(&self.root) {
+            return Err(RuntimeError::Load {
+                module,
+                reason: "the entry is outside the extension's folder".to_owned(),
+            });
+        }
+        Ok(entry)
+    }
+
+    fn send(&self, message: &Json) {
+        let _ = self.to_child.send(format!("{message}\n"));
+    }
+
+    /// A line from the child: the bootstrap's message, or (before or instead of one) output of extension
+    /// code, which is logged.
+    fn parse(&self, line: &str) -> Option<Json> {
+        let (output, message) = match line.find(MARK) {
+            Some(start) => (&line[..start], Some(&line[start + MARK.len()..])),
+            None => (line, None),
+        };
+        if !output.trim().is_empty() {
+            self.log(LogLevel::Info, output.to_owned());
+        }
+        let message = message?;
+        match serde_json::from_str(message) {
+            Ok(message) => Some(message),
+            Err(error) => {
+                tracing::warn!(extension = %self.extension_id, %error, "unreadable message from Deno");
+                None
+            }
+        }
+    }
+
+    fn log(&self, level: LogLevel, message: String) {
+        self.notify(HostRequest::Log { level, message });
+    }
+
+    fn notify(&self, request: HostRequest) {
+        let _ = self.host.send(HostCall {
+            from: self.extension_id.clone(),
+            request,
+            reply: None,
+        });
+    }
+
+    /// Acts on one message of the bootstrap.
+    async fn handle(&mut self, message: Json) -> Result<(), RuntimeError> {
+        let text = |key: &str| {
+            message
+                .get(key)
+                .and_then(Json::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let payload = || message.get("payload").cloned().unwrap_or(Json::Null);
+        match message
+            .get("type")
+            .and_then(Json::as_str)
+            .unwrap_or_default()
+        {
+            "settle" => {
+                let id = message.get("id").and_then(Json::as_u64).unwrap_or_default();
+                let ok = message.get("ok").and_then(Json::as_bool).unwrap_or(false);
+                let value = message.get("value").cloned().unwrap_or(Json::Null);
+                let outcome = settlement(ok, &value.to_string());
+                if let Err(error) = &outcome {
+                    self.offer_grant(error);
+                }
+                let outcome = outcome
+                    .map_err(|error| crate::permissions::explain_denial(&self.extension_id, error));
+                if let Some(flight) = self.in_flight.remove(&id)
+                    && let Some(reply) = flight.reply
+                {
+                    let _ = reply.send(outcome);
+                }
+            }
+            "log" => {
+                let level = match text("level").as_str() {
+                    "error" => LogLevel::Error,
+                    "warn" => LogLevel::Warn,
+                    "debug" => LogLevel::Debug,
+                    _ => LogLevel::Info,
+                };
+                self.log(level, text("message"));
+            }
+            "notify" => match host_request(&text("kind"), &payload().to_string()) {
+                Ok(request) => self.notify(request),
+                Err(error) => self.log(LogLevel::Error, error),
+            },
+            "call" => {
+                let id = message.get("id").and_then(Json::as_u64).unwrap_or_default();
+                let completions = self.completions_sender.clone();
+                match host_request(&text("kind"), &payload().to_string()) {
+                    Ok(request) => {
+                        let host = self.host.clone();
+                        let from = self.extension_id.clone();
+                        tokio::spawn(async move {
+                            let outcome = ask(&host, &from, request).await;
+                            let _ = completions.send((id, outcome));
+                        });
+                    }
+                    Err(error) => {
+                        let _ = completions.send((id, Err(error)));
+                    }
+                }
+            }
+            "callSync" => {
+                let outcome = self.call_sync(&text("kind"), payload()).await?;
+                let answer = match outcome {
+                    Ok(value) => json!({"ok": true, "value": value}),
+                    Err(error) => json!({"ok": false, "error": error}),
+                };
+                let line = format!("{answer}\n");
+                if let Err(error) = self.sync_channel.write_all(line.as_bytes()).await {
+                    tracing::warn!(extension = %self.extension_id, %error, "cannot answer Deno");
+                }
+            }
+            "ready" => {}
+            other => {
+                tracing::warn!(extension = %self.extension_id, kind = other, "unknown message from Deno")
+            }
+        }
+        Ok(())
+    }
+
+    /// After a denied process or network access: asks the user (once per program or host and run)
+    /// whether to grant it, and records the answer for the extension's next start.
+    fn offer_grant(&mut self, error: &RuntimeError) {
+        let RuntimeError::Threw { message, .. } = error else {
+            return;
+        };
+        let Some((permission, item)) = crate::permissions::denied_item(message) else {
+            return;
+        };
+        if !self.asked.insert(format!("{permission}:{item}")) {
+            return;
+        }
+        let question = crate::permissions::grant_question(&self.name, permission, &item);
+        let host = self.host.clone();
+        let id = self.extension_id.clone();
+        tokio::spawn(async move {
+            let request = HostRequest::EditorRequest {
+                method: "window/showMessageRequest".to_owned(),
+                params: question,
+            };
+            if let Ok(answer) = ask(&host, &id, request).await {
+                crate::permissions::ask_for_grant_answered(&id, permission, &item, &answer);
+            }
+        });
+    }
+
+    /// A synchronous host operation: the workspace files and the machine id here, the rest by the host
+    /// (within the earliest request deadline: past it, the process is stopped).
+    async fn call_sync(
+        &mut self,
+        kind: &str,
+        payload: Json,
+    ) -> Result<Result<Json, String>, RuntimeError> {
+        let path = || {
+            PathBuf::from(
+                payload
+                    .get("path")
+                    .and_then(Json::as_str)
+                    .unwrap_or_default(),
+            )
+        };
+        let local = match kind {
+            "machineId" => Some(Ok(Json::String(machine_id()))),
+            "fs.setRoots" => {
+                let paths: Vec<PathBuf> = payload
+                    .get("paths")
+                    .cloned()
+                    .and_then(|paths| serde_json::from_value(paths).ok())
+                    .unwrap_or_default();
+                self.workspace.set_roots(&paths);
+                Some(Ok(Json::Null))
+            }
+            "fs.stat" => Some(self.workspace.stat(&path())),
+            "fs.readFile" => Some(
+                self.workspace
+                    .read(&path())
+                    .map(|bytes| Json::String(base64(&bytes))),
+            ),
+            "fs.readDirectory" => Some(self.workspace.read_directory(&path())),
+            "fs.findFiles" => Some(self.workspace.find_files(&payload.to_string())),
+            _ => None,
+        };
+        if let Some(outcome) = local {
+            return Ok(outcome);
+        }
+        let request = match host_request(kind, &payload.to_string()) {
+            Ok(request) => request,
+            Err(error) => return Ok(Err(error)),
+        };
+        let flight = self
+            .in_flight
+            .values()
+            .filter(|flight| flight.reply.is_some())
+            .min_by_key(|flight| flight.deadline);
+        let (deadline, error) = match flight {
+            Some(flight) => (flight.deadline, flight.time_limit()),
+            None => (
+                Instant::now() + FALLBACK_HOST_WAIT,
+                RuntimeError::TimeLimit {
+                    limit: FALLBACK_HOST_WAIT,
+                    during: format!("waiting for the host to answer {kind}"),
+                },
+            ),
+        };
+        match tokio::time::timeout_at(
+            deadline.into(),
+            ask(&self.host, &self.extension_id, request),
+        )
+        .await
+        {
+            Ok(outcome) => Ok(outcome),
+            Err(_) => {
+                let _ = self.child.start_kill();
+                Err(error)
+            }
+        }
+    }
+
+    /// Why the child stopped talking: waits for it and reads what it left on stderr.
+    async fn exit_reason(&mut self) -> RuntimeError {
+        let status = tokio::time::timeout(Duration::from_secs(2), self.child.wait()).await;
+        // Let the stderr reader drain what the child wrote last.
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let tail: Vec<String> = self
+            .stderr_tail
+            .lock()
+            .map(|tail| tail.iter().cloned().collect())
+            .unwrap_or_default();
+        let tail = tail.join("\n");
+        if tail.contains("out of memory") || tail.contains("heap limit") {
+            return RuntimeError::MemoryLimit {
+                limit_bytes: self.limits.memory_bytes,
+            };
+        }
+        let status = match status {
+            Ok(Ok(status)) => status.to_string(),
+            Ok(Err(error)) => error.to_string(),
+            Err(_) => "still running".to_owned(),
+        };
+        RuntimeError::EngineExited {
+            reason: if tail.is_empty() {
+                format!("the Deno process ended ({status})")
+            } else {
+                format!("the Deno process ended ({status}): {tail}")
+            },
+        }
+    }
+
+    /// After a fatal error: every in-flight request gets it; when nobody was waiting, the host is told
+    /// with `Crashed`.
+    fn stop(&mut self, error: RuntimeError) {
+        let mut told = false;
+        for (_, flight) in self.in_flight.drain() {
+            if let Some(reply) = flight.reply {
+                told |= reply.send(Err(error.clone())).is_ok();
+            }
+        }
+        if !told {
+            self.notify(HostRequest::Crashed { error });
+        }
+    }
+
+    /// Ends the child (closing its stdin first, so a healthy one exits by itself).
+    async fn shutdown(mut self) {
+        drop(self.to_child);
+        if tokio::time::timeout(Duration::from_millis(500), self.child.wait())
+            .await
+            .is_err()
+        {
+            let _ = self.child.start_kill();
+            let _ = self.child.wait().await;
+        }
+    }
+}
+
+/// Sends a request to the host and waits for its answer.
+async fn ask(host: &HostSender, from: &str, request: HostRequest) -> Result<Json, String> {
+    let (reply, answer) = oneshot::channel();
+    host.send(HostCall {
+        from: from.to_owned(),
+        request,
+        reply: Some(reply),
+    })
+    .map_err(|_| "exthost: the host has gone away".to_owned())?;
+    answer
+        .await
+        .unwrap_or_else(|_| Err("exthost: the host dropped the request".to_owned()))
+}
+
+async fn write_lines(
+    mut stdin: tokio::process::ChildStdin,
+    mut lines: mpsc::UnboundedReceiver<String>,
+) {
+    while let Some(line) = lines.recv().await {
+        if stdin.write_all(line.as_bytes()).await.is_err() {
+            break;
+        }
+    }
+}
+
+async fn read_lines(stdout: tokio::process::ChildStdout, lines: mpsc::UnboundedSender<Incoming>) {
+    let mut reader = BufReader::new(stdout);
+    let mut buffer = Vec::new();
+    loop {
+        buffer.clear();
+        match reader.read_until(b'\n', &mut buffer).await {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {
+                let line = String::from_utf8_lossy(&buffer)
+                    .trim_end_matches('\n')
+                    .to_owned();
+                if lines.send(Incoming::Line(line)).is_err() {
+                    return;
+                }
+            }
+        }
+    }
+    let _ = lines.send(Incoming::Closed);
+}
+
+async fn read_stderr(
+    stderr: tokio::process::ChildStderr,
+    tail: Arc<Mutex<VecDeque<String>>>,
+    extension_id: String,
+) {
+    let mut lines = BufReader::new(stderr).lines();
+    while let Ok(Some(line)) = lines.next_line().await {
+        tracing::warn!(extension = %extension_id, "deno: {line}");
+        if let Ok(mut tail) = tail.lock() {
+            if tail.len() == STDERR_TAIL_LINES {
+                tail.pop_front();
+            }
+            tail.push_back(line);
+        }
+    }
+}
+
+/// Standard base64 (with padding), for file contents sent to the child.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut text = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let value = (u32::from(chunk[0]) << 16)
+            | (u32::from(chunk.get(1).copied().unwrap_or(0)) << 8)
+            | u32::from(chunk.get(2).copied().unwrap_or(0));
+        for index in 0..4 {
+            if index <= chunk.len() {
+                text.push(ALPHABET[((value >> (18 - 6 * index)) & 63) as usize] as char);
+            } else {
+                text.push('=');
+            }
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::Limits;
+
+    /// Launches `main.js` (written to a temporary folder) in Deno with a host that answers every
+    /// operation with `null`; `None` when no `deno` is found.
+    fn launch(source: &str, limits: Limits) -> Option<(RuntimeHandle, tempfile::TempDir)> {
+        let engine = DenoEngine::new();
+        if !engine.is_available() {
+            eprintln!("skipped: no deno (set EXTHOST_DENO)");
+            return None;
+        }
+        let folder = tempfile::tempdir().expect("tempdir");
+        std::fs::write(folder.path().join("main.js"), source).expect("write");
+        let spec = LaunchSpec {
+            extension_id: "test.deno".to_owned(),
+            extension_path: folder.path().to_path_buf(),
+            entry: folder.path().join("main.js"),
+            package_json: json!({"name": "deno", "publisher": "test", "version": "1.0.0"}),
+            limits,
+            development: false,
+        };
+        let (host, mut calls) = mpsc::unbounded_channel::<HostCall>();
+        tokio::spawn(async move {
+            while let Some(call) = calls.recv().await {
+                if let Some(reply) = call.reply {
+                    let _ = reply.send(Ok(Json::Null));
+                }
+            }
+        });
+        Some((engine.launch(spec, host).expect("launch"), folder))
+    }
+
+    #[tokio::test]
+    async fn runs_an_extension_with_node_modules_and_intl_and_stops_a_loop() {
+        let source = r#"
+            const vscode = require('vscode');
+            const os = require('os');
+            exports.activate = (context) => {
+              context.subscriptions.push(vscode.commands.registerCommand('t.run', (a) =>
+                [a, os.EOL, new Intl.Collator('en', { sensitivity: 'base' }).compare('a', 'A'),
+                 Array.from(new Intl.Segmenter('en', { granularity: 'word' }).segment('hi there')).length]));
+              context.subscriptions.push(vscode.commands.registerCommand('t.loop', () => { for (;;) {} }));
+              return { ready: true };
+            };
+        "#;
+        let limits = Limits {
+            call_timeout: Duration::from_millis(500),
+            ..Limits::default()
+        };
+        let Some((handle, _folder)) = launch(source, limits) else {
+            return;
+        };
+        let exports = handle
+            .call(RuntimeRequest::Activate)
+            .await
+            .expect("activate");
+        assert_eq!(exports, json!({"ready": true}));
+        let answer = handle
+            .call(RuntimeRequest::ExecuteCommand {
+                command: "t.run".into(),
+                arguments: vec![json!(7)],
+            })
+            .await
+            .expect("command");
+        assert_eq!(answer, json!([7, "\n", 0, 3]));
+        let started = Instant::now();
+        let error = handle
+            .call(RuntimeRequest::ExecuteCommand {
+                command: "t.loop".into(),
+                arguments: vec![],
+            })
+            .await
+            .expect_err("the loop is stopped");
+        assert!(matches!(error, RuntimeError::TimeLimit { .. }), "{error:?}");
+        assert!(started.elapsed() < Duration::from_secs(3));
+        let after = handle.call(RuntimeRequest::Deactivate).await;
+        assert!(
+            after.is_err(),
+            "the runtime is gone after a broken limit: {after:?}"
+        );
+    }
+
+    #[test]
+    fn base64_matches_the_standard_alphabet_and_padding() {
+        for (input, expected) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("hello, wörld", "aGVsbG8sIHfDtnJsZA=="),
+        ] {
+            assert_eq!(base64(input.as_bytes()), expected, "{input}");
+        }
+    }
+}

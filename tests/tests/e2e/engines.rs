@@ -1,0 +1,642 @@
+//! The JavaScript engines and permissions: VS Code extensions in Deno (Node's built-in modules, full
+//! `Intl`), `exthost.json`'s `engine`, the `jsEngine` setting, QuickJS's light Node built-ins, Deno's
+//! limits enforced by the host, and permissions denied with an error naming them while other extensions
+//! keep answering. The Deno tests need a `deno` (`EXTHOST_DENO`; `.ci/run` installs it).
+
+use std::path::{Path, PathBuf};
+
+use exthost_e2e::{Host, HostOptions, external_program, write_extension};
+use exthost_protocol::ResponsePayload;
+use serde_json::{Value, json};
+
+/// The pinned Deno the tests are written against (`.ci/run` installs the same).
+const DENO_INSTALL: &str = "npm install @deno/linux-x64-glibc@2.9.6";
+
+fn deno() -> Option<PathBuf> {
+    external_program("deno", Some("EXTHOST_DENO"), DENO_INSTALL)
+}
+
+/// A VS Code extension (a `package.json`, publisher `test`) whose `extension.js` is `source`.
+fn vscode_extension(parent: &Path, name: &str, commands: &[&str], source: &str) -> PathBuf {
+    let root = parent.join(name);
+    std::fs::create_dir_all(&root).unwrap();
+    let manifest = json!({
+        "name": name, "publisher": "test", "version": "1.0.0", "main": "./extension.js",
+        "engines": {"vscode": "^1.80.0"},
+        "activationEvents": commands.iter().map(|c| format!("onCommand:{c}")).collect::<Vec<_>>(),
+        "contributes": {"commands": commands.iter().map(|c| json!({"command": c, "title": c})).collect::<Vec<_>>()},
+    });
+    std::fs::write(
+        root.join("package.json"),
+        serde_json::to_vec_pretty(&manifest).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(root.join("extension.js"), source).unwrap();
+    root
+}
+
+/// An `extension.js` registering `command` with `body` as the handler's body (may `await`).
+fn command_source(command: &str, body: &str) -> String {
+    format!(
+        "const vscode = require('vscode');\nexports.activate = (context) => {{\n  context.subscriptions.push(vscode.commands.registerCommand('{command}', async (...args) => {{ {body} }}));\n}};\n"
+    )
+}
+
+/// An `exthost.json` extension in `engine` with one command.
+fn exthost_extension(
+    parent: &Path,
+    id: &str,
+    engine: Option<&str>,
+    command: &str,
+    body: &str,
+    extra: Value,
+) -> PathBuf {
+    let mut manifest = json!({
+        "id": id, "name": id, "version": "1.0.0", "main": "extension.js",
+        "activationEvents": [format!("onCommand:{command}")],
+    });
+    if let Some(engine) = engine {
+        manifest["engine"] = json!(engine);
+    }
+    if let Value::Object(extra) = extra {
+        for (key, value) in extra {
+            manifest[key] = value;
+        }
+    }
+    let folder = id.rsplit('.').next().unwrap();
+    write_extension(
+        parent,
+        folder,
+        &manifest,
+        &[("extension.js", &command_source(command, body))],
+    )
+}
+
+fn spawn(dirs: &[&Path], deno: Option<&Path>) -> Host {
+    let env: Vec<(&str, &Path)> = deno
+        .map(|deno| ("EXTHOST_DENO", deno))
+        .into_iter()
+        .collect();
+    Host::spawn_with_env(HostOptions::with_dirs(dirs), &env)
+}
+
+async fn run(host: &mut Host, command: &str, arguments: Value) -> Result<Value, String> {
+    match host
+        .request(
+            "workspace/executeCommand",
+            json!({"command": command, "arguments": arguments}),
+        )
+        .await
+        .payload
+    {
+        ResponsePayload::Result(value) => Ok(value),
+        ResponsePayload::Error(error) => Err(error.message),
+    }
+}
+
+/// A QuickJS extension that answers `ok.ping` with `pong`: the one that keeps working.
+fn bystander(parent: &Path) {
+    exthost_extension(
+        parent,
+        "test.bystander",
+        Some("quickjs"),
+        "ok.ping",
+        "return 'pong';",
+        json!({}),
+    );
+}
+
+async fn ping(host: &mut Host) {
+    assert_eq!(run(host, "ok.ping", json!([])).await, Ok(json!("pong")));
+}
+
+#[tokio::test]
+async fn a_vscode_extension_runs_in_deno_with_node_modules_intl_and_its_own_files() {
+    let Some(deno) = deno() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let root = vscode_extension(
+        dir.path(),
+        "nodey",
+        &["nodey.facts"],
+        &command_source(
+            "nodey.facts",
+            "const fs = require('fs');\n\
+             const path = require('path');\n\
+             const os = require('os');\n\
+             const util = require('util');\n\
+             const own = fs.readFileSync(path.join(__dirname, 'data.txt'), 'utf8');\n\
+             const viaPromises = await require('fs/promises').readFile(path.join(__dirname, 'data.txt'), 'utf8');\n\
+             const collator = new Intl.Collator('en', { sensitivity: 'base' });\n\
+             const words = Array.from(new Intl.Segmenter('en', { granularity: 'word' }).segment('Hello, big world'))\n\
+               .filter((segment) => segment.isWordLike).map((segment) => segment.segment);\n\
+             return { own, same: own === viaPromises, eol: os.EOL, decoded: new util.TextDecoder().decode(new Uint8Array([104, 105])),\n\
+               baseEqual: collator.compare('resume', 'Résumé'), sorted: ['b', 'a', 'C'].sort(collator.compare), words,\n\
+               formatted: util.format('%s=%d', 'x', 42), extensionPath: vscode.extensions.getExtension('test.nodey').extensionPath };",
+        ),
+    );
+    std::fs::write(root.join("data.txt"), "own data\n").unwrap();
+    bystander(dir.path());
+    let mut host = spawn(&[dir.path()], Some(&deno));
+    host.initialize(json!({})).await;
+    assert_eq!(host.extension("test.nodey").await["engine"], "deno");
+    assert_eq!(host.extension("test.bystander").await["engine"], "quickjs");
+    let facts = run(&mut host, "nodey.facts", json!([])).await.unwrap();
+    assert_eq!(
+        facts,
+        json!({"own": "own data\n", "same": true, "eol": "\n", "decoded": "hi", "baseEqual": 0,
+               "sorted": ["a", "b", "C"], "words": ["Hello", "big", "world"], "formatted": "x=42",
+               "extensionPath": root.canonicalize().unwrap().display().to_string()})
+    );
+    ping(&mut host).await;
+    assert_eq!(host.shutdown().await, 0);
+}
+
+#[tokio::test]
+async fn processes_and_sockets_need_a_grant_in_deno_and_a_denial_names_it() {
+    let Some(deno) = deno() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    // Synchronously and asynchronously, as extensions do both.
+    let spawn_body = "const { execFile, execFileSync } = require('child_process');\n\
+                      const direct = execFileSync('echo', ['spawned']).toString().trim();\n\
+                      const later = await new Promise((resolve, reject) => execFile('echo', ['later'], (error, out) => error ? reject(error) : resolve(out.trim())));\n\
+                      return direct + ' ' + later;";
+    exthost_extension(
+        dir.path(),
+        "test.denied",
+        Some("deno"),
+        "denied.spawn",
+        spawn_body,
+        json!({}),
+    );
+    exthost_extension(
+        dir.path(),
+        "test.declared",
+        Some("deno"),
+        "declared.spawn",
+        spawn_body,
+        json!({"permissions": {"process": ["echo"]}}),
+    );
+    exthost_extension(
+        dir.path(),
+        "test.granted",
+        Some("deno"),
+        "granted.spawn",
+        spawn_body,
+        json!({}),
+    );
+    exthost_extension(
+        dir.path(),
+        "test.denied-later",
+        Some("deno"),
+        "later.spawn",
+        "const { execFile } = require('child_process');\n\
+         return await new Promise((resolve, reject) => execFile('echo', ['later'], (error, out) => error ? reject(error) : resolve(out.trim())));",
+        json!({}),
+    );
+    exthost_extension(
+        dir.path(),
+        "test.socket",
+        Some("deno"),
+        "socket.open",
+        "const net = require('net');\n\
+         return await new Promise((resolve) => {\n\
+           try {\n\
+             const socket = net.connect(9, '127.0.0.1', () => resolve('connected'));\n\
+             socket.on('error', (error) => resolve(String(error.message)));\n\
+           } catch (error) { resolve(String(error.message)); }\n\
+         });",
+        json!({}),
+    );
+    bystander(dir.path());
+    let mut host = spawn(&[dir.path()], Some(&deno));
+    // The user's grant: the setting `permissions.<id>` in the user settings file.
+    std::fs::write(
+        host.home.path().join("settings.json"),
+        serde_json::to_vec(&json!({"permissions.test.granted.process": ["echo"]})).unwrap(),
+    )
+    .unwrap();
+    host.initialize(json!({})).await;
+
+    let denied = run(&mut host, "denied.spawn", json!([])).await.unwrap_err();
+    assert!(
+        denied.starts_with("NoPermissions: test.denied may not run processes"),
+        "{denied}"
+    );
+    assert!(denied.contains("\"echo\""), "{denied}");
+    assert!(
+        denied.contains("permissions.test.denied.process"),
+        "{denied}"
+    );
+    // A denial is an error in one call, not a crash: the extension keeps running.
+    assert_eq!(host.extension("test.denied").await["state"], "enabled");
+    ping(&mut host).await;
+    let later = run(&mut host, "later.spawn", json!([])).await.unwrap_err();
+    assert!(
+        later.starts_with("NoPermissions: test.denied-later may not run processes"),
+        "{later}"
+    );
+    assert!(
+        later.contains("permissions.test.denied-later.process"),
+        "{later}"
+    );
+
+    assert_eq!(
+        run(&mut host, "declared.spawn", json!([])).await,
+        Ok(json!("spawned later"))
+    );
+    assert_eq!(
+        run(&mut host, "granted.spawn", json!([])).await,
+        Ok(json!("spawned later"))
+    );
+
+    let socket = run(&mut host, "socket.open", json!([])).await.unwrap();
+    let socket = socket.as_str().unwrap();
+    assert!(socket.contains("net access"), "{socket}");
+    assert!(socket.contains("127.0.0.1:9"), "{socket}");
+    ping(&mut host).await;
+    assert!(
+        host.log().contains("permission denied"),
+        "the denial is logged"
+    );
+    assert_eq!(host.shutdown().await, 0);
+}
+
+#[tokio::test]
+async fn a_deno_extension_past_its_deadline_or_whose_process_dies_fails_alone() {
+    let Some(deno) = deno() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    exthost_extension(
+        dir.path(),
+        "test.spin",
+        Some("deno"),
+        "spin.run",
+        "for (;;) {}",
+        json!({"limits": {"callTimeoutMs": 500}}),
+    );
+    exthost_extension(
+        dir.path(),
+        "test.quit",
+        Some("deno"),
+        "quit.run",
+        "process.exit(3);",
+        json!({}),
+    );
+    bystander(dir.path());
+    let mut host = spawn(&[dir.path()], Some(&deno));
+    host.initialize(json!({})).await;
+
+    let started = std::time::Instant::now();
+    let spinning = host
+        .send_request("workspace/executeCommand", json!({"command": "spin.run"}))
+        .await;
+    ping(&mut host).await;
+    let error = match host.response(&spinning).await.payload {
+        ResponsePayload::Error(error) => error.message,
+        ResponsePayload::Result(value) => panic!("the loop answered {value}"),
+    };
+    assert_eq!(
+        error,
+        "time limit exceeded: command spin.run ran longer than 500 ms"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    host.state_change("test.spin", "failed").await;
+
+    let quit = run(&mut host, "quit.run", json!([])).await.unwrap_err();
+    assert_eq!(
+        quit,
+        "the extension's engine stopped: the Deno process ended (exit status: 3)"
+    );
+    let failed = host.state_change("test.quit", "failed").await;
+    assert_eq!(failed["error"]["message"], quit);
+    ping(&mut host).await;
+    assert_eq!(host.shutdown().await, 0);
+}
+
+#[tokio::test]
+async fn without_deno_a_deno_extension_fails_saying_how_to_install_it_and_vscode_ones_use_quickjs()
+{
+    let dir = tempfile::tempdir().unwrap();
+    exthost_extension(
+        dir.path(),
+        "test.needs-deno",
+        Some("deno"),
+        "needs.run",
+        "return 1;",
+        json!({}),
+    );
+    vscode_extension(
+        dir.path(),
+        "plain",
+        &["plain.run"],
+        &command_source("plain.run", "return typeof Deno;"),
+    );
+    bystander(dir.path());
+    let nowhere = dir.path().join("no-deno-here");
+    let mut host = spawn(&[dir.path()], Some(&nowhere));
+    // `EXTHOST_DENO` names a file that does not exist: the host looks no further (not on the PATH).
+    host.initialize(json!({})).await;
+    assert_eq!(host.extension("test.plain").await["engine"], "quickjs");
+    assert_eq!(
+        run(&mut host, "plain.run", json!([])).await,
+        Ok(json!("undefined"))
+    );
+    let error = run(&mut host, "needs.run", json!([])).await.unwrap_err();
+    assert!(error.contains("exthost setup deno"), "{error}");
+    assert!(error.contains("EXTHOST_DENO"), "{error}");
+    let failed = host.state_change("test.needs-deno", "failed").await;
+    assert!(
+        failed["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no `deno` was found")
+    );
+    ping(&mut host).await;
+    assert_eq!(host.shutdown().await, 0);
+}
+
+#[tokio::test]
+async fn the_js_engine_setting_overrides_the_manifest_and_the_default() {
+    let Some(deno) = deno() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    vscode_extension(
+        dir.path(),
+        "which",
+        &["which.engine"],
+        &command_source(
+            "which.engine",
+            "return typeof Deno === 'object' ? 'deno' : 'quickjs';",
+        ),
+    );
+    exthost_extension(
+        dir.path(),
+        "test.asks-quickjs",
+        Some("quickjs"),
+        "asks.engine",
+        "return typeof Deno === 'object' ? 'deno' : 'quickjs';",
+        json!({}),
+    );
+    let mut host = spawn(&[dir.path()], Some(&deno));
+    host.initialize(json!({"initializationOptions": {"jsEngine": "quickjs"}}))
+        .await;
+    assert_eq!(host.extension("test.which").await["engine"], "quickjs");
+    assert_eq!(
+        run(&mut host, "which.engine", json!([])).await,
+        Ok(json!("quickjs"))
+    );
+    assert_eq!(host.shutdown().await, 0);
+
+    let mut host = Host::spawn_with_env(
+        HostOptions {
+            args: vec![
+                "--extensions-dir".into(),
+                dir.path().display().to_string(),
+                "--js-engine".into(),
+                "deno".into(),
+            ],
+            ..HostOptions::default()
+        },
+        &[("EXTHOST_DENO", &deno)],
+    );
+    host.initialize(json!({})).await;
+    assert_eq!(host.extension("test.asks-quickjs").await["engine"], "deno");
+    assert_eq!(
+        run(&mut host, "asks.engine", json!([])).await,
+        Ok(json!("deno"))
+    );
+    assert_eq!(
+        run(&mut host, "which.engine", json!([])).await,
+        Ok(json!("deno"))
+    );
+    assert_eq!(host.shutdown().await, 0);
+}
+
+#[tokio::test]
+async fn quickjs_offers_the_light_node_modules_and_refuses_the_others_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = "const os = require('os');\n\
+        const util = require('node:util');\n\
+        const EventEmitter = require('events');\n\
+        const { fileURLToPath, pathToFileURL } = require('url');\n\
+        const { StringDecoder } = require('string_decoder');\n\
+        const assert = require('assert');\n\
+        const querystring = require('querystring');\n\
+        const fs = require('fs');\n\
+        const path = require('path');\n\
+        const emitter = new EventEmitter();\n\
+        let heard = [];\n\
+        emitter.once('ping', (value) => heard.push(value));\n\
+        emitter.emit('ping', 1); emitter.emit('ping', 2);\n\
+        const decoder = new StringDecoder('utf8');\n\
+        const euro = Buffer.from('€');\n\
+        const split = decoder.write(euro.subarray(0, 1)) + decoder.write(euro.subarray(1)) + decoder.end();\n\
+        assert.deepStrictEqual({ a: [1] }, { a: [1] });\n\
+        let assertion = '';\n\
+        try { assert.strictEqual(1, 2); } catch (error) { assertion = error.code; }\n\
+        const later = await util.promisify((value, callback) => setTimeout(() => callback(null, value * 2), 1))(21);\n\
+        const own = fs.readFileSync(path.join(__dirname, 'data.txt'), 'utf8');\n\
+        const viaPromises = await require('fs/promises').readFile(path.join(__dirname, 'data.txt'), 'utf8');\n\
+        const listed = fs.readdirSync(__dirname).sort();\n\
+        let outside = '';\n\
+        try { fs.readFileSync('/etc/hostname', 'utf8'); } catch (error) { outside = error.code + ' ' + error.message; }\n\
+        let escaped = '';\n\
+        try { fs.readFileSync(path.join(__dirname, 'up', '..', '..', 'secret.txt')); } catch (error) { escaped = error.code; }\n\
+        let spawn = '';\n\
+        try { require('child_process'); } catch (error) { spawn = error.message; }\n\
+        return { eol: os.EOL, platform: process.platform, decoded: new util.TextDecoder().decode(new Uint8Array([0xe2, 0x82, 0xac])),\n\
+          formatted: util.format('%s has %d items', 'list', 3), heard, file: fileURLToPath('file:///tmp/a%20b'),\n\
+          url: pathToFileURL('/tmp/a b').href, split, base64: Buffer.from('hi').toString('base64'), assertion,\n\
+          query: querystring.parse('a=1&b=x%20y'), later, own, same: own === viaPromises, listed,\n\
+          secretHidden: process.env.EXTHOST_TEST_SECRET === undefined, hasPath: typeof process.env.PATH === 'string',\n\
+          cwdIsString: typeof process.cwd() === 'string', versions: typeof process.versions.node, outside, escaped, spawn,\n\
+          ticked: await new Promise((resolve) => process.nextTick(resolve, 'ticked')) };";
+    let root = exthost_extension(
+        dir.path(),
+        "test.light",
+        Some("quickjs"),
+        "light.facts",
+        body,
+        json!({}),
+    );
+    std::fs::write(root.join("data.txt"), "light data").unwrap();
+    std::fs::write(dir.path().join("secret.txt"), "not for extensions").unwrap();
+    bystander(dir.path());
+    let secret = dir.path().join("secret-value");
+    let mut host = Host::spawn_with_env(
+        HostOptions::with_dirs(&[dir.path()]),
+        &[("EXTHOST_TEST_SECRET", &secret)],
+    );
+    host.initialize(json!({})).await;
+    assert_eq!(host.extension("test.light").await["engine"], "quickjs");
+    let facts = run(&mut host, "light.facts", json!([])).await.unwrap();
+    let outside = facts["outside"].as_str().unwrap().to_owned();
+    assert!(
+        outside.starts_with(
+            "EACCES NoPermissions: test.light may not read this path (read access to /etc/hostname)"
+        ),
+        "{outside}"
+    );
+    assert!(outside.contains("permissions.test.light.fs"), "{outside}");
+    let spawn = facts["spawn"].as_str().unwrap().to_owned();
+    assert!(
+        spawn.contains("'child_process'") && spawn.contains("needs the Deno engine"),
+        "{spawn}"
+    );
+    let mut facts = facts;
+    facts["outside"] = json!("checked");
+    facts["spawn"] = json!("checked");
+    assert_eq!(
+        facts,
+        json!({"eol": "\n", "platform": "linux", "decoded": "€", "formatted": "list has 3 items", "heard": [1],
+               "file": "/tmp/a b", "url": "file:///tmp/a%20b", "split": "€", "base64": "aGk=",
+               "assertion": "ERR_ASSERTION", "query": {"a": "1", "b": "x y"}, "later": 42, "own": "light data",
+               "same": true, "listed": ["data.txt", "extension.js", "exthost.json"], "secretHidden": true,
+               "hasPath": true, "cwdIsString": true, "versions": "string", "outside": "checked",
+               "escaped": "EACCES", "spawn": "checked", "ticked": "ticked"})
+    );
+    ping(&mut host).await;
+    assert!(
+        host.log().contains("permission denied"),
+        "the denial is logged"
+    );
+    assert_eq!(host.shutdown().await, 0);
+}
+
+#[tokio::test]
+async fn setup_deno_installs_the_pinned_deno_from_npm_where_the_host_finds_it() {
+    let Some(_npm) = external_program("npm", None, "Node 20 ships npm") else {
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    let output = tokio::process::Command::new(exthost_e2e::binary())
+        .args(["setup", "deno"])
+        .env("EXTHOST_HOME", home.path())
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let installed = home
+        .path()
+        .join("deno/node_modules/@deno/linux-x64-glibc/deno");
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains(&installed.display().to_string()),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let version = std::process::Command::new(&installed)
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&version.stdout).starts_with("deno 2.9.6"));
+
+    // No EXTHOST_DENO and no deno on the PATH: the host finds the copy under its home.
+    let dir = tempfile::tempdir().unwrap();
+    exthost_extension(
+        dir.path(),
+        "test.found",
+        Some("deno"),
+        "found.engine",
+        "return typeof Deno;",
+        json!({}),
+    );
+    let empty = Path::new("");
+    let mut host = Host::spawn_with_env(
+        HostOptions::with_dirs(&[dir.path()]),
+        &[
+            ("EXTHOST_HOME", home.path()),
+            ("EXTHOST_DENO", empty),
+            ("PATH", Path::new("/usr/bin:/bin")),
+        ],
+    );
+    host.initialize(json!({})).await;
+    assert_eq!(
+        run(&mut host, "found.engine", json!([])).await,
+        Ok(json!("object"))
+    );
+    assert_eq!(host.shutdown().await, 0);
+}
+
+#[tokio::test]
+async fn a_denial_asks_the_user_and_always_allow_is_kept_for_the_next_start() {
+    let Some(deno) = deno() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    exthost_extension(
+        dir.path(),
+        "test.asker",
+        Some("deno"),
+        "asker.spawn",
+        "const { execFile } = require('child_process');\n\
+         return await new Promise((resolve, reject) => execFile('echo', ['allowed'], (error, out) => error ? reject(error) : resolve(out.trim())));",
+        json!({}),
+    );
+    let mut host = spawn(&[dir.path()], Some(&deno));
+    host.initialize(json!({})).await;
+    let denied = run(&mut host, "asker.spawn", json!([])).await.unwrap_err();
+    assert!(
+        denied.starts_with("NoPermissions: test.asker may not run processes"),
+        "{denied}"
+    );
+    let (id, question) = host.server_request("window/showMessageRequest").await;
+    assert_eq!(
+        question["message"],
+        "test.asker wants to run processes (echo): allow it? It takes effect when the extension restarts."
+    );
+    assert_eq!(
+        question["actions"],
+        json!([{"title": "Allow"}, {"title": "Always allow"}, {"title": "Deny"}])
+    );
+    host.send(&exthost_protocol::Message::Response(
+        exthost_protocol::Response::ok(id, json!({"title": "Always allow"})),
+    ))
+    .await;
+    let grants = host.home.path().join("permissions.json");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !grants.is_file() {
+        assert!(std::time::Instant::now() < deadline, "the grant is written");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let kept: Value = serde_json::from_slice(&std::fs::read(&grants).unwrap()).unwrap();
+    assert_eq!(kept, json!({"test.asker": {"process": ["echo"]}}));
+    // The next start of the extension runs with the grant.
+    host.call("exthost/disable", json!({"id": "test.asker"}))
+        .await;
+    host.call("exthost/enable", json!({"id": "test.asker"}))
+        .await;
+    assert_eq!(
+        run(&mut host, "asker.spawn", json!([])).await,
+        Ok(json!("allowed"))
+    );
+    assert_eq!(host.shutdown().await, 0);
+}
+
+#[tokio::test]
+async fn an_es_module_extension_imports_vscode_in_deno() {
+    let Some(deno) = deno() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    write_extension(
+        dir.path(),
+        "esm",
+        &json!({"id": "test.esm-deno", "name": "esm", "version": "1.0.0", "main": "extension.mjs",
+                "engine": "deno", "activationEvents": ["onCommand:esm.run"]}),
+        &[(
+            "extension.mjs",
+            "import vscode from 'vscode';\n\
+             import { commands, Position } from 'vscode';\n\
+             import * as os from 'node:os';\n\
+             export function activate(context) {\n\
+               context.subscriptions.push(commands.registerCommand('esm.run', () =>\n\
+                 [vscode.commands === commands, new Position(1, 2).character, os.EOL]));\n\
+             }\n",
+        )],
+    );
+    let mut host = spawn(&[dir.path()], Some(&deno));
+    host.initialize(json!({})).await;
+    assert_eq!(
+        run(&mut host, "esm.run", json!([])).await,
+        Ok(json!([true, 2, "\n"]))
+    );
+    assert_eq!(host.shutdown().await, 0);
+}

@@ -99,6 +99,9 @@ pub fn isolated_command(home: &Path, builtin: Option<&Path>) -> Command {
             builtin.map_or_else(PathBuf::new, Path::to_path_buf),
         )
         .env("EXTHOST_LOG", "debug")
+        // Which engine runs a VS Code extension depends on whether Deno is found; a test that wants Deno
+        // names it (`Host::spawn_with_env`), so every other test runs the same on every machine.
+        .env_remove("EXTHOST_DENO")
         .kill_on_drop(true);
     command
 }

@@ -36,6 +36,14 @@ enum Command {
         #[command(flatten)]
         limits: LimitArgs,
     },
+    /// The worker process of `serve`'s supervisor: the server itself, on private pipes (internal).
+    #[command(hide = true)]
+    Worker {
+        #[command(flatten)]
+        locations: Locations,
+        #[command(flatten)]
+        limits: LimitArgs,
+    },
     /// Run a scripted editor session against the built-in example extensions and print the transcript.
     Demo,
     /// List discovered extensions with their state.
@@ -140,7 +148,7 @@ pub fn run() -> ExitCode {
         eprintln!("exthost: {error:#}");
         return ExitCode::FAILURE;
     }
-    match execute(cli.command) {
+    match execute(cli.command, cli.log_file.as_deref()) {
         Ok(code) => code,
         Err(error) => {
             eprintln!("exthost: {error:#}");
@@ -169,9 +177,10 @@ fn init_logging(log_file: Option<&std::path::Path>, quiet: bool) -> anyhow::Resu
     Ok(())
 }
 
-fn execute(command: Command) -> anyhow::Result<ExitCode> {
+fn execute(command: Command, log_file: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Serve { locations, limits } => {
+        Command::Serve { locations, limits } => supervise(&locations, &limits, log_file),
+        Command::Worker { locations, limits } => {
             let mut config = locations.into_config();
             limits.apply(&mut config);
             serve(config)
@@ -220,6 +229,68 @@ fn protocol_output() -> std::io::Result<tokio::fs::File> {
 #[cfg(not(unix))]
 fn protocol_output() -> std::io::Result<tokio::io::Stdout> {
     Ok(tokio::io::stdout())
+}
+
+impl Locations {
+    /// The same options as worker arguments.
+    fn to_args(&self, args: &mut Vec<std::ffi::OsString>) {
+        for dir in &self.extensions_dirs {
+            args.extend(["--extensions-dir".into(), dir.clone().into_os_string()]);
+        }
+        if let Some(workspace) = &self.workspace {
+            args.extend(["--workspace".into(), workspace.clone().into_os_string()]);
+        }
+        for dir in &self.dev_paths {
+            args.extend(["--dev".into(), dir.clone().into_os_string()]);
+        }
+    }
+}
+
+impl LimitArgs {
+    /// The same limits as worker arguments.
+    fn to_args(&self, args: &mut Vec<std::ffi::OsString>) {
+        let limits = [
+            ("--memory-limit-mb", self.memory_limit_mb),
+            ("--activate-timeout-ms", self.activate_timeout_ms),
+            ("--call-timeout-ms", self.call_timeout_ms),
+        ];
+        for (flag, value) in limits {
+            if let Some(value) = value {
+                args.extend([flag.into(), value.to_string().into()]);
+            }
+        }
+    }
+}
+
+/// `exthost serve`: the supervisor on the editor's stdio; the server runs in `exthost worker` processes.
+fn supervise(
+    locations: &Locations,
+    limits: &LimitArgs,
+    log_file: Option<&std::path::Path>,
+) -> anyhow::Result<ExitCode> {
+    let mut args: Vec<std::ffi::OsString> = Vec::new();
+    if let Some(log_file) = log_file {
+        args.extend(["--log-file".into(), log_file.as_os_str().to_owned()]);
+    }
+    args.push("worker".into());
+    locations.to_args(&mut args);
+    limits.to_args(&mut args);
+    let options = exthost::supervisor::SupervisorOptions {
+        program: std::env::current_exe().context("cannot find this program to start its worker")?,
+        args,
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let output = protocol_output().context("cannot set up stdout for the protocol")?;
+    let code = runtime.block_on(exthost::supervisor::run(
+        tokio::io::stdin(),
+        output,
+        options,
+    ));
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)))
 }
 
 fn serve(config: HostConfig) -> anyhow::Result<ExitCode> {

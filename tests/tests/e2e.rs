@@ -11,5 +11,6 @@ mod e2e {
     pub mod neovim;
     pub mod protocol;
     pub mod resilience;
+    pub mod supervisor;
     pub mod vscode_api_fixtures;
 }

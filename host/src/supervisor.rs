@@ -635,14 +635,12 @@ impl Supervisor {
                     self.record.documents.remove(uri);
                 }
             }
-            "workspace/didChangeConfiguration" => {
-                if params["settings"].is_object() {
-                    // Only the latest full settings matter for a successor.
-                    self.record.editor_settings.clear();
-                    self.record
-                        .editor_settings
-                        .push((String::new(), params["settings"].clone()));
-                }
+            // Only the latest full settings matter for a successor.
+            "workspace/didChangeConfiguration" if params["settings"].is_object() => {
+                self.record.editor_settings.clear();
+                self.record
+                    .editor_settings
+                    .push((String::new(), params["settings"].clone()));
             }
             "workspace/didChangeWorkspaceFolders" => self.record_folders(&params),
             "exthost/didChangeActiveEditor" => {
@@ -777,10 +775,8 @@ impl Supervisor {
                     worker.initialized = true;
                 }
             }
-            ("initialize", false) => {
-                if !self.current.as_ref().is_some_and(|w| w.initialized) {
-                    self.record.initialize_params = None;
-                }
+            ("initialize", false) if !self.current.as_ref().is_some_and(|w| w.initialized) => {
+                self.record.initialize_params = None;
             }
             ("exthost/enable", true) => {
                 if let Some(id) = id {

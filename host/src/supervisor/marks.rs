@@ -146,6 +146,6 @@ pub fn read(path: &Path) -> Vec<RunningMark> {
             })
         })
         .collect();
-    running.sort_by(|a, b| b.running_for.cmp(&a.running_for));
+    running.sort_by_key(|mark| std::cmp::Reverse(mark.running_for));
     running
 }

@@ -144,9 +144,22 @@ impl HostOptions {
 impl Host {
     /// Starts `exthost serve` with `options`.
     pub fn spawn(options: HostOptions) -> Self {
+        Self::spawn_in(options, None)
+    }
+
+    /// Starts `exthost serve` with `options` on the same `EXTHOST_HOME` as `other` (two editor windows on
+    /// one home). Its own `home` folder then only holds its log.
+    pub fn spawn_sharing_home(options: HostOptions, other: &Host) -> Self {
+        Self::spawn_in(options, Some(other.home.path()))
+    }
+
+    fn spawn_in(options: HostOptions, shared_home: Option<&Path>) -> Self {
         let home = tempfile::tempdir().expect("temp folder");
         let log_file = home.path().join("exthost.log");
-        let mut command = isolated_command(home.path(), options.builtin.as_deref());
+        let mut command = isolated_command(
+            shared_home.unwrap_or(home.path()),
+            options.builtin.as_deref(),
+        );
         command
             .arg("--log-file")
             .arg(&log_file)

@@ -466,3 +466,67 @@ async fn kill_9_of_the_whole_host_during_a_burst_of_choice_writes_leaves_a_valid
     let disabled = choices["disabled"].as_array().expect("disabled list");
     assert_eq!(enabled.len() + disabled.len(), 1, "{choices}");
 }
+
+#[tokio::test]
+async fn two_hosts_on_one_home_lose_none_of_each_others_choices() {
+    let dir = tempfile::tempdir().unwrap();
+    for n in 0..12 {
+        write_extension(
+            dir.path(),
+            &format!("e{n}"),
+            &json!({"id": format!("test.e{n}"), "name": "E", "version": "1.0.0", "main": "extension.js",
+                    "activationEvents": ["onCommand:never"]}),
+            &[("extension.js", "exports.activate = () => {};")],
+        );
+    }
+    let mut first = host_with(dir.path(), &[], json!({})).await;
+    let mut second = Host::spawn_sharing_home(HostOptions::with_dirs(&[dir.path()]), &first);
+    second.initialize(json!({})).await;
+    // Both write the one choices file at once: the first disables the even ids, the second the odd ones.
+    let mut first_ids = Vec::new();
+    let mut second_ids = Vec::new();
+    for n in 0..6 {
+        first_ids.push(
+            first
+                .send_request("exthost/disable", json!({"id": format!("test.e{}", 2 * n)}))
+                .await,
+        );
+        second_ids.push(
+            second
+                .send_request(
+                    "exthost/disable",
+                    json!({"id": format!("test.e{}", 2 * n + 1)}),
+                )
+                .await,
+        );
+    }
+    for id in &first_ids {
+        first.response(id).await;
+    }
+    for id in &second_ids {
+        second.response(id).await;
+    }
+    let choices: Value = serde_json::from_slice(
+        &std::fs::read(first.home.path().join("state/choices.json")).expect("a choices file"),
+    )
+    .expect("valid JSON");
+    let mut disabled: Vec<String> = choices["disabled"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|id| id.as_str().expect("an id").to_owned())
+        .collect();
+    disabled.sort();
+    let mut expected: Vec<String> = (0..12).map(|n| format!("test.e{n}")).collect();
+    expected.sort();
+    assert_eq!(disabled, expected);
+
+    // A new session on that home starts with those extensions disabled.
+    let mut third = Host::spawn_sharing_home(HostOptions::with_dirs(&[dir.path()]), &first);
+    third.initialize(json!({})).await;
+    third.state_change("test.e3", "disabled").await;
+    assert_eq!(third.extension("test.e4").await["state"], "disabled");
+    assert_eq!(third.shutdown().await, 0);
+    assert_eq!(second.shutdown().await, 0);
+    assert_eq!(first.shutdown().await, 0);
+}

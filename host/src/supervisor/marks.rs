@@ -149,3 +149,31 @@ pub fn read(path: &Path) -> Vec<RunningMark> {
     running.sort_by_key(|mark| std::cmp::Reverse(mark.running_for));
     running
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(entered: u64, id: &str) -> Vec<u8> {
+        let mut record = vec![0u8; RECORD];
+        record[..8].copy_from_slice(&entered.to_le_bytes());
+        record[8..8 + id.len()].copy_from_slice(id.as_bytes());
+        record
+    }
+
+    #[test]
+    fn running_marks_are_read_longest_first_and_left_ones_skipped() {
+        let folder = tempfile::tempdir().expect("temp");
+        let path = folder.path().join("marks");
+        let now = now_ms();
+        let mut bytes = record(now - 500, "a.short");
+        bytes.extend(record(0, "b.left"));
+        bytes.extend(record(now - 4000, "c.long"));
+        std::fs::write(&path, bytes).expect("write");
+        let running = read(&path);
+        let ids: Vec<&str> = running.iter().map(|m| m.extension_id.as_str()).collect();
+        assert_eq!(ids, ["c.long", "a.short"]);
+        assert!(running[0].running_for >= Duration::from_millis(4000));
+        assert!(read(&folder.path().join("absent")).is_empty());
+    }
+}

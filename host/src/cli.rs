@@ -36,15 +36,7 @@ enum Command {
     /// Speak JSON-RPC on stdin/stdout until `exit` or end of input.
     Serve {
         #[command(flatten)]
-        locations: Locations,
-        #[command(flatten)]
-        limits: LimitArgs,
-        #[command(flatten)]
-        manager: ManagerArgs,
-        /// The JavaScript engine for every JS extension (`quickjs` or `deno`), overriding manifests;
-        /// by default VS Code extensions run in Deno when it is installed, others in QuickJS.
-        #[arg(long, value_name = "ENGINE", value_parser = ["quickjs", "deno"])]
-        js_engine: Option<String>,
+        serve: ServeArgs,
     },
     /// Run a host with no editor and serve the extension manager page (for managing `$EXTHOST_HOME`
     /// between sessions); prints its URL and runs until interrupted.
@@ -60,6 +52,12 @@ enum Command {
         /// Open the page in the default browser.
         #[arg(long)]
         open: bool,
+    },
+    /// The worker process of `serve`'s supervisor: the server itself, on private pipes (internal).
+    #[command(hide = true)]
+    Worker {
+        #[command(flatten)]
+        serve: ServeArgs,
     },
     /// Run a scripted editor session against the built-in example extensions and print the transcript.
     Demo,
@@ -158,6 +156,66 @@ struct Locations {
     dev_paths: Vec<PathBuf>,
 }
 
+/// Everything `serve` takes; the supervisor hands the same options to its worker (`exthost worker`).
+#[derive(Debug, Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    locations: Locations,
+    #[command(flatten)]
+    limits: LimitArgs,
+    #[command(flatten)]
+    manager: ManagerArgs,
+    /// The JavaScript engine for every JS extension (`quickjs` or `deno`), overriding manifests;
+    /// by default VS Code extensions run in Deno when it is installed, others in QuickJS.
+    #[arg(long, value_name = "ENGINE", value_parser = ["quickjs", "deno"])]
+    js_engine: Option<String>,
+}
+
+impl ServeArgs {
+    /// The typed configuration of the server.
+    fn into_config(self) -> HostConfig {
+        let mut config = self.locations.into_config();
+        self.limits.apply(&mut config);
+        config.manager = self.manager.options();
+        config.js_engine = self
+            .js_engine
+            .as_deref()
+            .and_then(exthost::manifest::JsEngine::from_name);
+        config
+    }
+
+    /// A `--manager` address that is not loopback without `--manager-allow-remote`: refused before
+    /// anything starts, with the reason, and exit code 2 (bad usage).
+    fn refused_manager_address(&self) -> Option<ExitCode> {
+        let options = self.manager.options()?;
+        if options.address.ip().is_loopback() || options.allow_remote {
+            return None;
+        }
+        eprintln!(
+            "exthost: {}",
+            exthost::manager::ManagerError::RemoteRefused {
+                address: options.address
+            }
+        );
+        Some(ExitCode::from(2))
+    }
+
+    /// The same options as worker arguments.
+    fn to_args(&self, args: &mut Vec<std::ffi::OsString>) {
+        self.locations.to_args(args);
+        self.limits.to_args(args);
+        if let Some(address) = self.manager.address {
+            args.extend(["--manager".into(), address.to_string().into()]);
+            if self.manager.allow_remote {
+                args.push("--manager-allow-remote".into());
+            }
+        }
+        if let Some(engine) = &self.js_engine {
+            args.extend(["--js-engine".into(), engine.into()]);
+        }
+    }
+}
+
 /// The manager endpoint of `serve` (contract §10).
 #[derive(Debug, Args)]
 struct ManagerArgs {
@@ -229,7 +287,7 @@ pub fn run() -> ExitCode {
         eprintln!("exthost: {error:#}");
         return ExitCode::FAILURE;
     }
-    match execute(cli.command) {
+    match execute(cli.command, cli.log_file.as_deref()) {
         Ok(code) => code,
         Err(error) => {
             eprintln!("exthost: {error:#}");
@@ -261,35 +319,15 @@ fn init_logging(log_file: Option<&std::path::Path>, quiet: bool) -> anyhow::Resu
     Ok(())
 }
 
-fn execute(command: Command) -> anyhow::Result<ExitCode> {
+fn execute(command: Command, log_file: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Serve {
-            locations,
-            limits,
-            manager,
-            js_engine,
-        } => {
-            let mut config = locations.into_config();
-            limits.apply(&mut config);
-            config.manager = manager.options();
-            config.js_engine = js_engine
-                .as_deref()
-                .and_then(exthost::manifest::JsEngine::from_name);
-            if let Some(options) = &config.manager
-                && !options.address.ip().is_loopback()
-                && !options.allow_remote
-            {
-                // Refused before anything starts, with the reason, and exit code 2 (bad usage).
-                eprintln!(
-                    "exthost: {}",
-                    exthost::manager::ManagerError::RemoteRefused {
-                        address: options.address
-                    }
-                );
-                return Ok(ExitCode::from(2));
+        Command::Serve { serve } => {
+            if let Some(refused) = serve.refused_manager_address() {
+                return Ok(refused);
             }
-            serve(config)
+            supervise(&serve, log_file)
         }
+        Command::Worker { serve } => self::serve(serve.into_config()),
         Command::Manage {
             locations,
             address,
@@ -351,6 +389,63 @@ fn protocol_output() -> std::io::Result<tokio::fs::File> {
 #[cfg(not(unix))]
 fn protocol_output() -> std::io::Result<tokio::io::Stdout> {
     Ok(tokio::io::stdout())
+}
+
+impl Locations {
+    /// The same options as worker arguments.
+    fn to_args(&self, args: &mut Vec<std::ffi::OsString>) {
+        for dir in &self.extensions_dirs {
+            args.extend(["--extensions-dir".into(), dir.clone().into_os_string()]);
+        }
+        if let Some(workspace) = &self.workspace {
+            args.extend(["--workspace".into(), workspace.clone().into_os_string()]);
+        }
+        for dir in &self.dev_paths {
+            args.extend(["--dev".into(), dir.clone().into_os_string()]);
+        }
+    }
+}
+
+impl LimitArgs {
+    /// The same limits as worker arguments.
+    fn to_args(&self, args: &mut Vec<std::ffi::OsString>) {
+        let limits = [
+            ("--memory-limit-mb", self.memory_limit_mb),
+            ("--activate-timeout-ms", self.activate_timeout_ms),
+            ("--call-timeout-ms", self.call_timeout_ms),
+        ];
+        for (flag, value) in limits {
+            if let Some(value) = value {
+                args.extend([flag.into(), value.to_string().into()]);
+            }
+        }
+    }
+}
+
+/// `exthost serve`: the supervisor on the editor's stdio; the server runs in `exthost worker` processes.
+fn supervise(serve: &ServeArgs, log_file: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
+    let mut args: Vec<std::ffi::OsString> = Vec::new();
+    if let Some(log_file) = log_file {
+        args.extend(["--log-file".into(), log_file.as_os_str().to_owned()]);
+    }
+    args.push("worker".into());
+    serve.to_args(&mut args);
+    let options = exthost::supervisor::SupervisorOptions {
+        program: std::env::current_exe().context("cannot find this program to start its worker")?,
+        args,
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let output = protocol_output().context("cannot set up stdout for the protocol")?;
+    let code = runtime.block_on(exthost::supervisor::run(
+        tokio::io::stdin(),
+        output,
+        options,
+    ));
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)))
 }
 
 fn serve(config: HostConfig) -> anyhow::Result<ExitCode> {

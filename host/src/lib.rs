@@ -23,4 +23,6 @@ pub mod scaffold;
 pub mod server;
 pub mod session;
 pub mod settings;
+pub mod state_store;
+pub mod supervisor;
 pub mod workspace_scan;

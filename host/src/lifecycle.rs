@@ -186,7 +186,24 @@ pub fn load_catalog(config: &HostConfig, session: &SessionState) -> (Registry, R
     let roots = config.discovery_roots(&session.workspace_folders());
     let mut records = discovery::discover(&roots, &manifest_context());
     let resolution = resolve_records(&mut records);
+    quarantine_records(&mut records);
     (Registry::new(records), resolution)
+}
+
+/// Marks the extensions the supervisor quarantined (found running at two crashes) as failed, so they are
+/// not loaded; `exthost/enable` lifts the quarantine (the supervisor removes it from the store first).
+fn quarantine_records(records: &mut [ExtensionRecord]) {
+    let Some(store) = crate::state_store::StateStore::for_home() else {
+        return;
+    };
+    let (quarantined, _) = store.quarantined();
+    for record in records
+        .iter_mut()
+        .filter(|record| record.is_active_candidate() && quarantined.contains(&record.id))
+    {
+        record.state = ExtensionState::Failed;
+        record.error = Some(crate::state_store::QUARANTINE_MESSAGE.to_owned());
+    }
 }
 
 /// The settings layers for the extensions that can run, the user and workspace files, and what the editor
@@ -1393,6 +1410,7 @@ impl Lifecycle {
             .events
             .send(ManagerEvent::HostRestarted(HostRestartedParams {
                 reason: reason.to_owned(),
+                detail: None,
             }));
         enabled
     }

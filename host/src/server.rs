@@ -152,6 +152,12 @@ impl Server {
                     tracing::warn!(?error, "invalid message");
                     self.editor.respond(error.to_response());
                 }
+                // The supervisor's liveness ping, answered here so it measures this loop itself.
+                Ok(Message::Request(request))
+                    if request.method == crate::supervisor::PING_METHOD =>
+                {
+                    self.editor.respond(Response::ok(request.id, Value::Null));
+                }
                 Ok(Message::Request(request)) => self.on_request(request).await,
                 Ok(Message::Response(response)) => self.editor.resolve(response),
                 Ok(Message::Notification(notification)) => {

@@ -319,8 +319,23 @@ pub struct ExtensionStateChangedParams {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HostRestartedParams {
-    /// Why the host restarted.
+    /// Why the host restarted: `"crashed"` (restarted automatically), `"gaveUp"` (crashed too often and
+    /// not restarted), `"requested"` (`exthost/restartHost`).
     pub reason: String,
+    /// What happened, in words (how the worker ended and which extension's code was running).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// Params of `exthost/unresponsive`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UnresponsiveParams {
+    /// The extension whose code holds the worker, when one is known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extension_id: Option<String>,
+    /// How long the worker has not answered (or that extension's code has run), in milliseconds.
+    pub since_ms: u64,
 }
 
 /// A position in a document (LSP `Position`): zero-based line and UTF-16 code-unit offset in that line.
@@ -787,6 +802,16 @@ impl RpcNotification for HostRestarted {
     type Params = HostRestartedParams;
 }
 
+/// `exthost/unresponsive` (host → editor): a worker has not answered its ping, or an extension's code has
+/// held it, for 3 s; after `limits.unresponsiveMs` it is killed and restarted as a crash.
+#[derive(Debug, Clone, Copy)]
+pub struct Unresponsive;
+
+impl RpcNotification for Unresponsive {
+    const METHOD: &'static str = "exthost/unresponsive";
+    type Params = UnresponsiveParams;
+}
+
 /// `exthost/didChangeActiveEditor` (editor → host): the editor's active text editor changed.
 #[derive(Debug, Clone, Copy)]
 pub struct DidChangeActiveEditor;
@@ -954,6 +979,7 @@ pub const SERVER_REQUEST_METHODS: &[&str] = &[ShowQuickPick::METHOD, ShowInputBo
 pub const SERVER_NOTIFICATION_METHODS: &[&str] = &[
     ExtensionStateChanged::METHOD,
     HostRestarted::METHOD,
+    Unresponsive::METHOD,
     StatusBarItem::METHOD,
     StatusBarMessage::METHOD,
     DecorationType::METHOD,
@@ -1001,6 +1027,7 @@ pub const NOTIFICATION_METHODS: &[&str] = &[
     DidChangeSelection::METHOD,
     ExtensionStateChanged::METHOD,
     HostRestarted::METHOD,
+    Unresponsive::METHOD,
     StatusBarItem::METHOD,
     StatusBarMessage::METHOD,
     DecorationType::METHOD,
@@ -1120,11 +1147,20 @@ mod tests {
             json!({"id": "a", "state": "disabled"})
         );
         let restarted = HostRestartedParams {
-            reason: "crash".into(),
+            reason: "crashed".into(),
+            detail: None,
         };
         assert_eq!(
             serde_json::to_value(restarted).unwrap(),
-            json!({"reason": "crash"})
+            json!({"reason": "crashed"})
+        );
+        let stalled = UnresponsiveParams {
+            extension_id: Some("a.b".into()),
+            since_ms: 3000,
+        };
+        assert_eq!(
+            serde_json::to_value(stalled).unwrap(),
+            json!({"extensionId": "a.b", "sinceMs": 3000})
         );
     }
 
@@ -1371,7 +1407,7 @@ mod tests {
             MANAGER_NOTIFICATION_METHODS,
         ]
         .concat();
-        assert_eq!(by_direction.len(), 26);
+        assert_eq!(by_direction.len(), 27);
         assert!(
             by_direction
                 .iter()

@@ -158,14 +158,27 @@ impl HostOptions {
 impl Host {
     /// Starts `exthost serve` with `options`.
     pub fn spawn(options: HostOptions) -> Self {
-        Self::spawn_with_env(options, &[])
+        Self::spawn_in(options, None, &[])
     }
 
     /// Starts `exthost serve` with `options` and the environment variables `env` set for it.
     pub fn spawn_with_env(options: HostOptions, env: &[(&str, &Path)]) -> Self {
+        Self::spawn_in(options, None, env)
+    }
+
+    /// Starts `exthost serve` with `options` on the same `EXTHOST_HOME` as `other` (two editor windows on
+    /// one home). Its own `home` folder then only holds its log.
+    pub fn spawn_sharing_home(options: HostOptions, other: &Host) -> Self {
+        Self::spawn_in(options, Some(other.home.path()), &[])
+    }
+
+    fn spawn_in(options: HostOptions, shared_home: Option<&Path>, env: &[(&str, &Path)]) -> Self {
         let home = tempfile::tempdir().expect("temp folder");
         let log_file = home.path().join("exthost.log");
-        let mut command = isolated_command(home.path(), options.builtin.as_deref());
+        let mut command = isolated_command(
+            shared_home.unwrap_or(home.path()),
+            options.builtin.as_deref(),
+        );
         command
             .arg("--log-file")
             .arg(&log_file)
@@ -365,6 +378,11 @@ impl Host {
             .find(|e| e["id"] == id && e.get("shadowedBy").is_none())
             .cloned()
             .unwrap_or_else(|| panic!("no extension {id} in {list:#}"))
+    }
+
+    /// The host process's id (the supervisor's, for `exthost serve`).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
     }
 
     /// Closes stdin (end of input).

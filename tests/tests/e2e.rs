@@ -14,6 +14,7 @@ mod e2e {
     pub mod packaging;
     pub mod protocol;
     pub mod resilience;
+    pub mod supervisor;
     pub mod vscode_api_fixtures;
     pub mod vscode_fidelity;
 }

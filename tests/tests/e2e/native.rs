@@ -17,6 +17,7 @@ const FIXTURES: &[&str] = &[
     "native-panics",
     "native-command-panic",
     "native-abi-mismatch",
+    "native-crash",
 ];
 
 /// The cargo target folder this test binary was built in (`<target>/<profile>/deps/e2e-…`).
@@ -79,7 +80,7 @@ fn library_file(library: &str) -> String {
 
 /// Installs fixture `name` under `parent` as a shipped extension: its `exthost.json` with the built library
 /// beside it. Answers the extension's folder.
-fn install_fixture(parent: &Path, name: &str) -> PathBuf {
+pub(crate) fn install_fixture(parent: &Path, name: &str) -> PathBuf {
     let source = repository_root().join("tests/fixtures/native").join(name);
     let manifest: Value = serde_json::from_slice(
         &std::fs::read(source.join("exthost.json")).expect("the fixture has a manifest"),

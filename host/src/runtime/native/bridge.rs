@@ -74,7 +74,10 @@ fn serve(
     });
     // SAFETY: `create` has the ABI's signature (resolved after the version check); the vtable stays valid
     // until `destroy` below has returned.
-    let instance = unsafe { (functions.create)(&*vtable) };
+    let instance = {
+        let _running = crate::supervisor::marks::enter(&spec.extension_id);
+        unsafe { (functions.create)(&*vtable) }
+    };
     if instance.is_null() {
         bridge.refuse_all(&RuntimeError::Load {
             module: library.display().to_string(),
@@ -90,7 +93,9 @@ fn serve(
     bridge.instance.set(std::ptr::null_mut());
     // SAFETY: the instance came from `create`, no call is running on it (this thread is the only caller
     // and has returned from every call), and it is destroyed once.
+    let destroying = crate::supervisor::marks::enter(&bridge.extension_id);
     unsafe { (functions.destroy)(instance) };
+    drop(destroying);
     tracing::debug!(extension = %bridge.extension_id, "native instance destroyed; the library stays mapped");
     drop(vtable);
     drop(bridge);
@@ -214,6 +219,8 @@ impl Bridge {
         // SAFETY: `call` and `free` have the ABI's signatures; the instance is alive (it is destroyed only
         // after the serving loop ends, on this thread); the request bytes outlive the call; the answer
         // buffer is read, then handed back to the library's own free function exactly once.
+        // The supervisor reads this mark after a crash or a stall: this extension's code is running.
+        let _running = crate::supervisor::marks::enter(&self.extension_id);
         let answer = unsafe {
             let buffer = (self.functions.call)(instance, bytes.as_ptr(), bytes.len());
             let answer = buffer.to_vec();

@@ -10,6 +10,7 @@ mod e2e {
     pub mod lsp_bridge;
     pub mod native;
     pub mod neovim;
+    pub mod parallel_restart;
     pub mod protocol;
     pub mod resilience;
     pub mod vscode_samples;

@@ -39,13 +39,19 @@ class TextLine {
 // line) and its UTF-16 length. An edit rebuilds only the blocks it touches, so its cost does not grow with
 // the document; the full text is joined only when asked for (`text()`), then kept until the next edit.
 // Lookups start from the block of the previous lookup, so walking the lines in order costs O(1) each.
-const BLOCK_SIZE = 512;
+const BLOCK_SIZE = 256;
 const LINE_BREAK = /\r\n|\r|\n/g;
 
 // Splits `text` into lines and their breaks (the last line's break is ''). Splitting at '\n' natively
 // first keeps the common case (no lone '\r') fast.
 function splitLines(text) {
   const lines = text.split('\n');
+  if (text.indexOf('\r') === -1) {
+    // Only '\n' breaks: nothing to look at line by line.
+    const breaks = new Array(lines.length).fill('\n');
+    breaks[lines.length - 1] = '';
+    return { lines, breaks };
+  }
   const breaks = new Array(lines.length);
   let loneReturn = false;
   for (let index = 0; index < lines.length; index++) {
@@ -75,14 +81,18 @@ function splitLines(text) {
   return { lines: allLines, breaks: allBreaks };
 }
 
+// A block: its lines, their breaks, where each line starts (UTF-16 offset from the block's start), its
+// length and how many of its breaks are '\r\n'.
 function makeBlock(lines, breaks) {
+  const starts = new Array(lines.length);
   let length = 0;
   let crlf = 0;
   for (let index = 0; index < lines.length; index++) {
+    starts[index] = length;
     length += lines[index].length + breaks[index].length;
     if (breaks[index] === '\r\n') crlf++;
   }
-  return { lines, breaks, length, crlf };
+  return { lines, breaks, starts, length, crlf };
 }
 
 function makeBlocks(lines, breaks) {
@@ -175,10 +185,7 @@ class LineIndex {
   // The UTF-16 offset of (line, character), both already valid.
   offsetAt(line, character) {
     const block = this._seekLine(line);
-    let offset = this._cursorOffset;
-    const local = line - this._cursorLine;
-    for (let index = 0; index < local; index++) offset += block.lines[index].length + block.breaks[index].length;
-    return offset + character;
+    return this._cursorOffset + block.starts[line - this._cursorLine] + character;
   }
 
   // The position {line, character} of a UTF-16 offset, clamped to the text; an offset inside a line
@@ -186,14 +193,16 @@ class LineIndex {
   positionAt(offset) {
     offset = Math.max(0, Math.min(offset, this._length));
     const block = this._seekOffset(offset);
-    let start = this._cursorOffset;
-    const last = block.lines.length - 1;
-    for (let index = 0; index < last; index++) {
-      const end = start + block.lines[index].length + block.breaks[index].length;
-      if (offset < end) return { line: this._cursorLine + index, character: Math.min(offset - start, block.lines[index].length) };
-      start = end;
+    const local = offset - this._cursorOffset;
+    // The last line of the block starting at or before `local`.
+    let low = 0;
+    let high = block.starts.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (block.starts[middle] <= local) low = middle;
+      else high = middle - 1;
     }
-    return { line: this._cursorLine + last, character: Math.min(offset - start, block.lines[last].length) };
+    return { line: this._cursorLine + low, character: Math.min(local - block.starts[low], block.lines[low].length) };
   }
 
   // The text between two valid positions.
@@ -241,10 +250,22 @@ class LineIndex {
 
   // Replaces `count` lines from `first` with `lines` (and their `breaks`).
   _replaceLines(first, count, lines, breaks) {
-    this._seekLine(first);
+    const block = this._seekLine(first);
     const blocks = this._blocks;
     const firstBlock = this._cursorBlock;
     const local = first - this._cursorLine;
+    if (count === 1 && lines.length === 1) {
+      // One line for one (typing): the block changes in place.
+      const delta = lines[0].length + breaks[0].length - block.lines[local].length - block.breaks[local].length;
+      if (block.breaks[local] === '\r\n') block.crlf--;
+      if (breaks[0] === '\r\n') block.crlf++;
+      block.lines[local] = lines[0];
+      block.breaks[local] = breaks[0];
+      block.length += delta;
+      const starts = block.starts;
+      for (let index = local + 1; index < starts.length; index++) starts[index] += delta;
+      return;
+    }
     // Find the block and index just past the removed lines.
     let lastBlock = firstBlock;
     let index = local + count;
@@ -263,7 +284,7 @@ class LineIndex {
     const replacement = makeBlocks(mergedLines, mergedBreaks);
     this._blocks = blocks.slice(0, firstBlock).concat(replacement, blocks.slice(lastBlock + 1));
     this._lineCount += lines.length - count;
-    this._resetCursor();
+    // The blocks before `firstBlock` did not change: the cursor (at its start) still holds.
   }
 }
 

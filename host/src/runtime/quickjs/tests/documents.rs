@@ -115,7 +115,7 @@ async fn state(harness: &Harness) -> Value {
 
 #[tokio::test]
 async fn random_edits_keep_the_line_index_exact() {
-    // Enough lines for several of the index's blocks (512 lines each), with every kind of line break.
+    // Enough lines for several of the index's blocks (256 lines each), with every kind of line break.
     let breaks = ["\n", "\r\n", "\r"];
     let start: String = (0..1_500)
         .map(|line| format!("line {line} 😀{}", breaks[line % 7 % 3]))

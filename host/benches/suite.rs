@@ -67,7 +67,10 @@ impl Client {
                     .env("EXTHOST_LOG", "warn");
             }
             Kind::Node => {
-                command.arg("--extensions-dir").arg(extensions);
+                command
+                    .arg(peer_script())
+                    .arg("--extensions-dir")
+                    .arg(extensions);
             }
             Kind::Cat => {}
         }

@@ -271,18 +271,24 @@ fn percentile(samples: &mut [f64], fraction: f64) -> f64 {
     samples[((samples.len() as f64 - 1.0) * fraction).round() as usize]
 }
 
-/// Pins this process (the client) to CPU 0, or back to every CPU.
+/// The CPUs this process may run on when it starts (restored after a pinned measurement).
+static ORIGINAL_AFFINITY: std::sync::OnceLock<libc::cpu_set_t> = std::sync::OnceLock::new();
+
+/// Pins this process (the client) to CPU 0, or back to the CPUs it started with.
 fn pin_self(pinned: bool) {
-    // SAFETY: a zeroed cpu_set_t is valid; CPU_SET/sched_setaffinity only read and write that set.
+    // SAFETY: a zeroed cpu_set_t is valid; CPU_SET, sched_getaffinity and sched_setaffinity only read
+    // and write that set.
     unsafe {
+        let original = *ORIGINAL_AFFINITY.get_or_init(|| {
+            let mut set: libc::cpu_set_t = std::mem::zeroed();
+            libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set);
+            set
+        });
         let mut set: libc::cpu_set_t = std::mem::zeroed();
-        let cpus = if pinned {
-            1
+        if pinned {
+            libc::CPU_SET(0, &mut set);
         } else {
-            std::thread::available_parallelism().map_or(1, |n| n.get())
-        };
-        for cpu in 0..cpus {
-            libc::CPU_SET(cpu, &mut set);
+            set = original;
         }
         libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
     }
@@ -629,6 +635,7 @@ fn main() {
             "(no Node peer: run `npm ci` in benches/node-peer, or this was --no-peer; exthost alone)"
         );
     }
+    pin_self(false);
     let folders = folders();
     let mut figures = Figures::default();
     let started = Instant::now();

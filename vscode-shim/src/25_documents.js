@@ -36,8 +36,9 @@ class TextLine {
 
 // A document's text as lines held in blocks of at most BLOCK_SIZE lines: each block keeps its lines'
 // text (without the line break), their line breaks ('\n', '\r\n', '\r', or '' for the document's last
-// line) and its UTF-16 length. An edit rebuilds only the blocks it touches, so its cost does not grow with
-// the document; the full text is joined only when asked for (`text()`), then kept until the next edit.
+// line), where each line starts and its UTF-16 length. An edit rebuilds only the blocks it touches (a change
+// inside one line updates its block in place), so its cost does not grow with the document; the full text
+// is joined only when asked for (`text()`), then kept until the next edit.
 // Lookups start from the block of the previous lookup, so walking the lines in order costs O(1) each.
 const BLOCK_SIZE = 256;
 const LINE_BREAK = /\r\n|\r|\n/g;

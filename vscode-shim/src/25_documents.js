@@ -93,7 +93,21 @@ function makeBlock(lines, breaks) {
     length += lines[index].length + breaks[index].length;
     if (breaks[index] === '\r\n') crlf++;
   }
-  return { lines, breaks, starts, length, crlf };
+  // starts[index] holds for index < valid (a change inside one line moves the starts after it: they are
+  // worked out again when next asked for, so typing on one line costs O(1)).
+  return { lines, breaks, starts, valid: lines.length, length, crlf };
+}
+
+// Where line `local` of `block` starts, from the block's start.
+function startOf(block, local) {
+  if (local >= block.valid) {
+    const { starts, lines, breaks } = block;
+    for (let index = Math.max(block.valid, 1); index <= local; index++) {
+      starts[index] = starts[index - 1] + lines[index - 1].length + breaks[index - 1].length;
+    }
+    block.valid = local + 1;
+  }
+  return block.starts[local];
 }
 
 function makeBlocks(lines, breaks) {
@@ -186,7 +200,7 @@ class LineIndex {
   // The UTF-16 offset of (line, character), both already valid.
   offsetAt(line, character) {
     const block = this._seekLine(line);
-    return this._cursorOffset + block.starts[line - this._cursorLine] + character;
+    return this._cursorOffset + startOf(block, line - this._cursorLine) + character;
   }
 
   // The position {line, character} of a UTF-16 offset, clamped to the text; an offset inside a line
@@ -195,6 +209,7 @@ class LineIndex {
     offset = Math.max(0, Math.min(offset, this._length));
     const block = this._seekOffset(offset);
     const local = offset - this._cursorOffset;
+    startOf(block, block.lines.length - 1);
     // The last line of the block starting at or before `local`.
     let low = 0;
     let high = block.starts.length - 1;
@@ -263,8 +278,7 @@ class LineIndex {
       block.lines[local] = lines[0];
       block.breaks[local] = breaks[0];
       block.length += delta;
-      const starts = block.starts;
-      for (let index = local + 1; index < starts.length; index++) starts[index] += delta;
+      block.valid = Math.min(block.valid, local + 1);
       return;
     }
     // Find the block and index just past the removed lines.
@@ -416,8 +430,18 @@ const saved = new EventEmitter();
 const willSave = new EventEmitter();
 
 // The key of a URI in the model: its canonical string (the editor may spell it differently).
+// Canonical keys of the URI strings seen (every change event names its document by one).
+const keys = new Map();
+
 function keyOf(uri) {
-  return (typeof uri === 'string' ? Uri.parse(uri) : uri).toString();
+  if (typeof uri !== 'string') return uri.toString();
+  let key = keys.get(uri);
+  if (key === undefined) {
+    if (keys.size >= 1000) keys.clear();
+    key = Uri.parse(uri).toString();
+    keys.set(uri, key);
+  }
+  return key;
 }
 
 function getDocument(uri) {

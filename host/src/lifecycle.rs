@@ -1345,21 +1345,41 @@ impl Lifecycle {
         }));
     }
 
-    /// Stops every running extension (dependents first) — on shutdown and before a restart.
+    /// Stops every running extension (dependents first) — on shutdown and before a restart. Extensions
+    /// stop concurrently in waves: one stops once every running extension that depends on it has.
     pub async fn stop_all(self: &Arc<Self>) {
-        let order: Vec<String> = {
+        let waves: Vec<Vec<String>> = {
             let state = self.lock();
-            state
+            // Dependents first, so an extension's wave is known before its dependencies are visited.
+            let order: Vec<&String> = state
                 .resolution
                 .order
                 .iter()
                 .rev()
                 .filter(|id| state.running.contains_key(*id))
-                .cloned()
-                .collect()
+                .collect();
+            let mut wave_of: HashMap<&str, usize> = HashMap::new();
+            let mut waves: Vec<Vec<String>> = Vec::new();
+            for id in order {
+                let wave = wave_of.get(id.as_str()).copied().unwrap_or(0);
+                if waves.len() <= wave {
+                    waves.resize_with(wave + 1, Vec::new);
+                }
+                waves[wave].push(id.clone());
+                let manifest = state.registry.get(id).and_then(|r| r.manifest.as_deref());
+                for dependency in manifest.into_iter().flat_map(Manifest::dependency_ids) {
+                    let later = wave_of.entry(dependency).or_insert(0);
+                    *later = (*later).max(wave + 1);
+                }
+            }
+            waves
         };
-        for id in order {
-            self.stop(&id, ExtensionState::Unloaded).await;
+        for wave in waves {
+            futures::future::join_all(
+                wave.iter()
+                    .map(|id| self.stop(id, ExtensionState::Unloaded)),
+            )
+            .await;
         }
     }
 
@@ -1397,9 +1417,12 @@ impl Lifecycle {
                 }
             }
         }
+        // Concurrently: each activation waits for its own dependencies.
+        let outcomes =
+            futures::future::join_all(was_enabled.iter().map(|id| self.activate(id))).await;
         let mut enabled = Vec::new();
-        for id in was_enabled {
-            match self.activate(&id).await {
+        for (id, outcome) in was_enabled.into_iter().zip(outcomes) {
+            match outcome {
                 Ok(_) => enabled.push(id),
                 Err(error) => tracing::warn!(%id, %error, "not enabled again after restart"),
             }

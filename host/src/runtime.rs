@@ -110,7 +110,7 @@ pub enum RuntimeRequest {
 /// | name | payload |
 /// | --- | --- |
 /// | `documentOpened` | `{uri, languageId, version, text}` |
-/// | `documentChanged` | `{uri, version, text, changes: [{range?, text}]}` (`text` is the full new text) |
+/// | `documentChanged` | `{uri, version, changes: [{range?, text}]}` (the editor's changes, in order; no `range`: the whole text) |
 /// | `documentClosed` | `{uri}` |
 /// | `documentSaved` | `{uri}` |
 /// | `configurationChanged` | `{settings}` (the whole merged settings object) |

@@ -21,7 +21,7 @@ pub struct OpenDocument {
     /// The editor's version number.
     pub version: i64,
     /// The full text.
-    pub text: String,
+    pub text: crate::documents::DocumentText,
 }
 
 /// What the editor told this host during the session.

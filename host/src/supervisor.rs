@@ -31,7 +31,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::mpsc;
 use tokio_util::codec::{FramedRead, FramedWrite};
 
-use crate::documents::{ContentChange, apply_changes};
+use crate::documents::ContentChange;
 use crate::session::{OpenDocument, SessionState};
 use crate::state_store::StateStore;
 use worker::{Worker, WorkerEvent};
@@ -621,7 +621,7 @@ impl Supervisor {
                 if let (Some(uri), Ok(changes)) = (uri, changes)
                     && let Some(document) = self.record.documents.get_mut(uri)
                 {
-                    apply_changes(&mut document.text, &changes);
+                    document.text.apply(&changes);
                     if let Some(version) = params
                         .pointer("/textDocument/version")
                         .and_then(Value::as_i64)

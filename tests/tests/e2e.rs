@@ -6,12 +6,14 @@ mod e2e {
     pub mod dependencies;
     pub mod docs;
     pub mod engines;
+    pub mod large_documents;
     pub mod lifecycle;
     pub mod lsp_bridge;
     pub mod manager;
     pub mod native;
     pub mod neovim;
     pub mod packaging;
+    pub mod parallel_restart;
     pub mod protocol;
     pub mod resilience;
     pub mod supervisor;

@@ -1,6 +1,8 @@
 // The TextDocument model: one object per open document (the same object for its whole life, so
 // `event.document === editor.document` holds), fed by the snapshot and by the documentOpened /
 // documentChanged / documentClosed / documentSaved events. Positions are UTF-16, as in LSP and JS.
+// A change event carries the editor's changes (ranges and text, not the whole text), applied to a line
+// index (LineIndex) at a cost that does not grow with the document's size.
 
 const { Position, Range, Uri, EventEmitter } = shim;
 
@@ -32,32 +34,290 @@ class TextLine {
   }
 }
 
+// A document's text as lines held in blocks of at most BLOCK_SIZE lines: each block keeps its lines'
+// text (without the line break), their line breaks ('\n', '\r\n', '\r', or '' for the document's last
+// line), where each line starts and its UTF-16 length. An edit rebuilds only the blocks it touches (a change
+// inside one line updates its block in place), so its cost does not grow with the document; the full text
+// is joined only when asked for (`text()`), then kept until the next edit.
+// Lookups start from the block of the previous lookup, so walking the lines in order costs O(1) each.
+const BLOCK_SIZE = 256;
+const LINE_BREAK = /\r\n|\r|\n/g;
+
+// Splits `text` into lines and their breaks (the last line's break is ''). Splitting at '\n' natively
+// first keeps the common case (no lone '\r') fast.
+function splitLines(text) {
+  const lines = text.split('\n');
+  if (text.indexOf('\r') === -1) {
+    // Only '\n' breaks: nothing to look at line by line.
+    const breaks = new Array(lines.length).fill('\n');
+    breaks[lines.length - 1] = '';
+    return { lines, breaks };
+  }
+  const breaks = new Array(lines.length);
+  let loneReturn = false;
+  for (let index = 0; index < lines.length; index++) {
+    const line = lines[index];
+    const last = index === lines.length - 1;
+    if (!last && line.charCodeAt(line.length - 1) === 13) {
+      lines[index] = line.slice(0, -1);
+      breaks[index] = '\r\n';
+    } else {
+      breaks[index] = last ? '' : '\n';
+    }
+    if (!loneReturn && lines[index].indexOf('\r') !== -1) loneReturn = true;
+  }
+  if (!loneReturn) return { lines, breaks };
+  const allLines = [];
+  const allBreaks = [];
+  LINE_BREAK.lastIndex = 0;
+  let start = 0;
+  let match;
+  while ((match = LINE_BREAK.exec(text)) !== null) {
+    allLines.push(text.slice(start, match.index));
+    allBreaks.push(match[0]);
+    start = match.index + match[0].length;
+  }
+  allLines.push(text.slice(start));
+  allBreaks.push('');
+  return { lines: allLines, breaks: allBreaks };
+}
+
+// A block: its lines, their breaks, where each line starts (UTF-16 offset from the block's start), its
+// length and how many of its breaks are '\r\n'.
+function makeBlock(lines, breaks) {
+  const starts = new Array(lines.length);
+  let length = 0;
+  let crlf = 0;
+  for (let index = 0; index < lines.length; index++) {
+    starts[index] = length;
+    length += lines[index].length + breaks[index].length;
+    if (breaks[index] === '\r\n') crlf++;
+  }
+  // starts[index] holds for index < valid (a change inside one line moves the starts after it: they are
+  // worked out again when next asked for, so typing on one line costs O(1)).
+  return { lines, breaks, starts, valid: lines.length, length, crlf };
+}
+
+// Where line `local` of `block` starts, from the block's start.
+function startOf(block, local) {
+  if (local >= block.valid) {
+    const { starts, lines, breaks } = block;
+    for (let index = Math.max(block.valid, 1); index <= local; index++) {
+      starts[index] = starts[index - 1] + lines[index - 1].length + breaks[index - 1].length;
+    }
+    block.valid = local + 1;
+  }
+  return block.starts[local];
+}
+
+function makeBlocks(lines, breaks) {
+  const blocks = [];
+  for (let index = 0; index < lines.length; index += BLOCK_SIZE) {
+    blocks.push(makeBlock(lines.slice(index, index + BLOCK_SIZE), breaks.slice(index, index + BLOCK_SIZE)));
+  }
+  return blocks;
+}
+
+class LineIndex {
+  constructor(text) {
+    this.setText(text);
+  }
+
+  setText(text) {
+    const { lines, breaks } = splitLines(text);
+    this._blocks = makeBlocks(lines, breaks);
+    this._lineCount = lines.length;
+    this._length = text.length;
+    this._text = text;
+    this._resetCursor();
+  }
+
+  _resetCursor() {
+    // The block of the last lookup, its first line and the offset of its first character.
+    this._cursorBlock = 0;
+    this._cursorLine = 0;
+    this._cursorOffset = 0;
+  }
+
+  get lineCount() { return this._lineCount; }
+  get length() { return this._length; }
+
+  // The number of lines ending in '\r\n'.
+  get crlfCount() {
+    let count = 0;
+    for (const block of this._blocks) count += block.crlf;
+    return count;
+  }
+
+  // Moves the cursor to the block holding `line` (0 <= line < lineCount); answers the block.
+  _seekLine(line) {
+    const blocks = this._blocks;
+    while (line < this._cursorLine) {
+      this._cursorBlock--;
+      const block = blocks[this._cursorBlock];
+      this._cursorLine -= block.lines.length;
+      this._cursorOffset -= block.length;
+    }
+    while (line >= this._cursorLine + blocks[this._cursorBlock].lines.length && this._cursorBlock < blocks.length - 1) {
+      const block = blocks[this._cursorBlock];
+      this._cursorLine += block.lines.length;
+      this._cursorOffset += block.length;
+      this._cursorBlock++;
+    }
+    return blocks[this._cursorBlock];
+  }
+
+  // Moves the cursor to the block holding `offset` (0 <= offset <= length); answers the block.
+  _seekOffset(offset) {
+    const blocks = this._blocks;
+    while (offset < this._cursorOffset) {
+      this._cursorBlock--;
+      const block = blocks[this._cursorBlock];
+      this._cursorLine -= block.lines.length;
+      this._cursorOffset -= block.length;
+    }
+    while (offset >= this._cursorOffset + blocks[this._cursorBlock].length && this._cursorBlock < blocks.length - 1) {
+      const block = blocks[this._cursorBlock];
+      this._cursorLine += block.lines.length;
+      this._cursorOffset += block.length;
+      this._cursorBlock++;
+    }
+    return blocks[this._cursorBlock];
+  }
+
+  // The text of `line` without its line break.
+  line(line) {
+    const block = this._seekLine(line);
+    return block.lines[line - this._cursorLine];
+  }
+
+  // The line break ending `line` ('' for the last line).
+  lineBreak(line) {
+    const block = this._seekLine(line);
+    return block.breaks[line - this._cursorLine];
+  }
+
+  // The UTF-16 offset of (line, character), both already valid.
+  offsetAt(line, character) {
+    const block = this._seekLine(line);
+    return this._cursorOffset + startOf(block, line - this._cursorLine) + character;
+  }
+
+  // The position {line, character} of a UTF-16 offset, clamped to the text; an offset inside a line
+  // break answers the end of that line.
+  positionAt(offset) {
+    offset = Math.max(0, Math.min(offset, this._length));
+    const block = this._seekOffset(offset);
+    const local = offset - this._cursorOffset;
+    startOf(block, block.lines.length - 1);
+    // The last line of the block starting at or before `local`.
+    let low = 0;
+    let high = block.starts.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (block.starts[middle] <= local) low = middle;
+      else high = middle - 1;
+    }
+    return { line: this._cursorLine + low, character: Math.min(local - block.starts[low], block.lines[low].length) };
+  }
+
+  // The text between two valid positions.
+  slice(startLine, startCharacter, endLine, endCharacter) {
+    if (startLine === endLine) return this.line(startLine).slice(startCharacter, endCharacter);
+    if (startLine === 0 && startCharacter === 0 && endLine === this._lineCount - 1 && endCharacter === this.line(endLine).length) return this.text();
+    const parts = [this.line(startLine).slice(startCharacter), this.lineBreak(startLine)];
+    for (let line = startLine + 1; line < endLine; line++) parts.push(this.line(line), this.lineBreak(line));
+    parts.push(this.line(endLine).slice(0, endCharacter));
+    return parts.join('');
+  }
+
+  // The whole text (joined once after each edit).
+  text() {
+    if (this._text === null) {
+      const parts = [];
+      for (const block of this._blocks) {
+        for (let index = 0; index < block.lines.length; index++) parts.push(block.lines[index], block.breaks[index]);
+      }
+      this._text = parts.join('');
+    }
+    return this._text;
+  }
+
+  // Replaces the text between two valid positions with `text`.
+  replace(startLine, startCharacter, endLine, endCharacter, text) {
+    const removed = this.offsetAt(endLine, endCharacter) - this.offsetAt(startLine, startCharacter);
+    let prefix = this.line(startLine).slice(0, startCharacter);
+    const joined = text + this.line(endLine).slice(endCharacter) + this.lineBreak(endLine);
+    // A '\r' ending the line before and a '\n' starting the new text become one '\r\n' break.
+    if (startCharacter === 0 && startLine > 0 && (prefix + joined).startsWith('\n') && this.lineBreak(startLine - 1) === '\r') {
+      startLine--;
+      prefix = this.line(startLine) + '\r';
+    }
+    const { lines, breaks } = splitLines(prefix + joined);
+    if (this.lineBreak(endLine) !== '') {
+      // The text ended with the end line's break: its last, empty piece is the start of the next line.
+      lines.pop();
+      breaks.pop();
+    }
+    this._replaceLines(startLine, endLine - startLine + 1, lines, breaks);
+    this._length += text.length - removed;
+    this._text = null;
+  }
+
+  // Replaces `count` lines from `first` with `lines` (and their `breaks`).
+  _replaceLines(first, count, lines, breaks) {
+    const block = this._seekLine(first);
+    const blocks = this._blocks;
+    const firstBlock = this._cursorBlock;
+    const local = first - this._cursorLine;
+    if (count === 1 && lines.length === 1) {
+      // One line for one (typing): the block changes in place.
+      const delta = lines[0].length + breaks[0].length - block.lines[local].length - block.breaks[local].length;
+      if (block.breaks[local] === '\r\n') block.crlf--;
+      if (breaks[0] === '\r\n') block.crlf++;
+      block.lines[local] = lines[0];
+      block.breaks[local] = breaks[0];
+      block.length += delta;
+      block.valid = Math.min(block.valid, local + 1);
+      return;
+    }
+    // Find the block and index just past the removed lines.
+    let lastBlock = firstBlock;
+    let index = local + count;
+    while (index > blocks[lastBlock].lines.length && lastBlock < blocks.length - 1) {
+      index -= blocks[lastBlock].lines.length;
+      lastBlock++;
+    }
+    let mergedLines = blocks[firstBlock].lines.slice(0, local).concat(lines, blocks[lastBlock].lines.slice(index));
+    let mergedBreaks = blocks[firstBlock].breaks.slice(0, local).concat(breaks, blocks[lastBlock].breaks.slice(index));
+    // Small pieces take in the next block, so blocks stay about BLOCK_SIZE / 2 lines or more.
+    if (mergedLines.length < BLOCK_SIZE / 2 && lastBlock < blocks.length - 1) {
+      lastBlock++;
+      mergedLines = mergedLines.concat(blocks[lastBlock].lines);
+      mergedBreaks = mergedBreaks.concat(blocks[lastBlock].breaks);
+    }
+    const replacement = makeBlocks(mergedLines, mergedBreaks);
+    this._blocks = blocks.slice(0, firstBlock).concat(replacement, blocks.slice(lastBlock + 1));
+    this._lineCount += lines.length - count;
+    // The blocks before `firstBlock` did not change: the cursor (at its start) still holds.
+  }
+}
+
 class TextDocument {
   constructor(uri, languageId, version, text, wireUri) {
     this._uri = uri;
     this._wireUri = wireUri || uri.toString();
     this._languageId = languageId || 'plaintext';
     this._version = version || 0;
+    // The editor's version this model last took (a change event at or below it is already applied).
+    this._editorVersion = this._version;
     this._isDirty = false;
     this._isClosed = false;
     this._setText(text || '');
   }
 
   _setText(text) {
-    this._text = text;
-    this._lines = [];
-    this._lineStarts = [];
-    const pattern = /\r\n|\r|\n/g;
-    let start = 0;
-    let match;
-    while ((match = pattern.exec(text)) !== null) {
-      this._lines.push(text.slice(start, match.index));
-      this._lineStarts.push(start);
-      start = match.index + match[0].length;
-    }
-    this._lines.push(text.slice(start));
-    this._lineStarts.push(start);
-    this._eol = /\r\n/.test(text) ? 2 : 1;
+    this._index = new LineIndex(text);
   }
 
   get uri() { return this._uri; }
@@ -67,8 +327,8 @@ class TextDocument {
   get version() { return this._version; }
   get isDirty() { return this._isDirty; }
   get isClosed() { return this._isClosed; }
-  get eol() { return this._eol; }
-  get lineCount() { return this._lines.length; }
+  get eol() { return this._index.crlfCount > 0 ? 2 : 1; }
+  get lineCount() { return this._index.lineCount; }
   get encoding() { return 'utf8'; }
 
   save() {
@@ -77,36 +337,30 @@ class TextDocument {
   }
 
   getText(range) {
-    if (!range) return this._text;
+    if (!range) return this._index.text();
     const valid = this.validateRange(range);
-    return this._text.slice(this.offsetAt(valid.start), this.offsetAt(valid.end));
+    if (valid.end.isBefore(valid.start)) return '';
+    return this._index.slice(valid.start.line, valid.start.character, valid.end.line, valid.end.character);
   }
 
   lineAt(lineOrPosition) {
     const line = Position.isPosition(lineOrPosition) ? lineOrPosition.line : lineOrPosition;
-    if (typeof line !== 'number' || line < 0 || line >= this._lines.length || Math.floor(line) !== line) {
+    if (typeof line !== 'number' || line < 0 || line >= this._index.lineCount || Math.floor(line) !== line) {
       throw new Error('Illegal value for `line`');
     }
-    return new TextLine(line, this._lines[line], line === this._lines.length - 1);
+    return new TextLine(line, this._index.line(line), line === this._index.lineCount - 1);
   }
 
   offsetAt(position) {
     const valid = this.validatePosition(position);
-    return this._lineStarts[valid.line] + valid.character;
+    return this._index.offsetAt(valid.line, valid.character);
   }
 
   positionAt(offset) {
     offset = Math.floor(offset);
-    offset = Math.max(0, Math.min(offset, this._text.length));
-    let low = 0;
-    let high = this._lineStarts.length - 1;
-    while (low < high) {
-      const middle = Math.ceil((low + high) / 2);
-      if (this._lineStarts[middle] <= offset) low = middle;
-      else high = middle - 1;
-    }
-    const character = Math.min(offset - this._lineStarts[low], this._lines[low].length);
-    return new Position(low, character);
+    if (Number.isNaN(offset)) offset = 0;
+    const { line, character } = this._index.positionAt(offset);
+    return new Position(line, character);
   }
 
   validateRange(range) {
@@ -125,12 +379,12 @@ class TextDocument {
       line = 0;
       character = 0;
       changed = true;
-    } else if (line >= this._lines.length) {
-      line = this._lines.length - 1;
-      character = this._lines[line].length;
+    } else if (line >= this._index.lineCount) {
+      line = this._index.lineCount - 1;
+      character = this._index.line(line).length;
       changed = true;
     } else {
-      const length = this._lines[line].length;
+      const length = this._index.line(line).length;
       if (character < 0) {
         character = 0;
         changed = true;
@@ -152,7 +406,7 @@ class TextDocument {
     }
     const flags = pattern.flags.includes('g') ? pattern.flags : pattern.flags + 'g';
     const global = new RegExp(pattern.source, flags);
-    const text = this._lines[valid.line];
+    const text = this._index.line(valid.line);
     let match;
     while ((match = global.exec(text)) !== null) {
       const start = match.index;
@@ -176,8 +430,18 @@ const saved = new EventEmitter();
 const willSave = new EventEmitter();
 
 // The key of a URI in the model: its canonical string (the editor may spell it differently).
+// Canonical keys of the URI strings seen (every change event names its document by one).
+const keys = new Map();
+
 function keyOf(uri) {
-  return (typeof uri === 'string' ? Uri.parse(uri) : uri).toString();
+  if (typeof uri !== 'string') return uri.toString();
+  let key = keys.get(uri);
+  if (key === undefined) {
+    if (keys.size >= 1000) keys.clear();
+    key = Uri.parse(uri).toString();
+    keys.set(uri, key);
+  }
+  return key;
 }
 
 function getDocument(uri) {
@@ -193,7 +457,12 @@ function addDocument(data) {
   if (existing) {
     existing._languageId = data.languageId || existing._languageId;
     existing._version = typeof data.version === 'number' ? data.version : existing._version;
-    if (typeof data.text === 'string') existing._setText(data.text);
+    if (typeof data.text === 'string') {
+      // The same text (an open event for a document the snapshot already had) keeps its index.
+      if (data.text !== existing._index.text()) existing._setText(data.text);
+      existing._pending = null;
+    }
+    existing._editorVersion = existing._version;
     existing._isClosed = false;
     return { document: existing, isNew: false };
   }
@@ -211,36 +480,76 @@ function removeDocument(uri) {
   return document;
 }
 
-// Applies LSP content changes to `text`, returning VS Code change events ({range, rangeOffset,
-// rangeLength, text}) measured against the text as it was before each change.
-function contentChanges(document, changes) {
+// Applies LSP content changes ({range?, text}; no range: the whole text) to the document's model in
+// order, and answers VS Code's change events ({range, rangeOffset, rangeLength, text}), each measured
+// against the text as it was before that change. A change that leaves the text as it was gives no event.
+function applyChanges(document, changes) {
+  const index = document._index;
   const events = [];
-  let scratch = new TextDocument(document.uri, document.languageId, 0, document.getText());
   for (const change of changes || []) {
+    if (!change) continue;
+    const text = typeof change.text === 'string' ? change.text : '';
     let range;
     if (change.range) {
-      range = scratch.validateRange(shim.toRange(change.range));
+      range = document.validateRange(shim.toRange(change.range));
+      if (document.getText(range) === text) continue;
     } else {
-      range = new Range(new Position(0, 0), scratch.positionAt(scratch.getText().length));
+      if (text === index.text()) continue;
+      range = new Range(new Position(0, 0), document.positionAt(index.length));
     }
-    const rangeOffset = scratch.offsetAt(range.start);
-    const rangeLength = scratch.offsetAt(range.end) - rangeOffset;
-    events.push({ range, rangeOffset, rangeLength, text: change.text });
-    const old = scratch.getText();
-    scratch = new TextDocument(document.uri, document.languageId, 0, old.slice(0, rangeOffset) + change.text + old.slice(rangeOffset + rangeLength));
+    const rangeOffset = document.offsetAt(range.start);
+    const rangeLength = document.offsetAt(range.end) - rangeOffset;
+    events.push(Object.freeze({ range, rangeOffset, rangeLength, text }));
+    if (change.range) index.replace(range.start.line, range.start.character, range.end.line, range.end.character, text);
+    else index.setText(text);
   }
-  return { events, text: scratch.getText() };
+  return events;
 }
 
-// A change made here (an applied edit) or reported by the editor: update and fire once per real change.
+// A change reported by the editor (`version` a number) or made here (an applied edit, a content
+// provider's new text): applies it and fires once when the text changed.
+//
+// An edit made here is applied at once, and the editor's didChange for it follows later (the same edit,
+// or merged with others). Until then `_pending` keeps the text as the editor last described it (`base`)
+// and how many edits here await their echo; an editor change is applied to `base`, and when `base` then
+// equals this model's text the echo has come and nothing fires. When every edit has had a change back and
+// the texts still differ, the editor's text wins (one whole-text change event).
 function changeDocument(document, version, newText, changes) {
-  const computed = contentChanges(document, changes);
-  const text = typeof newText === 'string' ? newText : computed.text;
-  if (typeof version === 'number') document._version = Math.max(document._version, version);
-  if (text === document.getText()) return;
-  if (typeof version !== 'number') document._version++;
-  const events = changes && changes.length ? computed.events : contentChanges(document, [{ text }]).events;
-  document._setText(text);
+  const lspChanges = changes && changes.length ? changes : (typeof newText === 'string' ? [{ text: newText }] : []);
+  if (typeof version === 'number') {
+    // Already part of this model (the snapshot was taken after the change).
+    if (version <= document._editorVersion) return;
+    document._editorVersion = version;
+    document._version = Math.max(document._version, version);
+    const pending = document._pending;
+    if (pending) {
+      const scratch = new TextDocument(document.uri, document.languageId, 0, pending.base);
+      applyChanges(scratch, lspChanges);
+      pending.base = scratch.getText();
+      pending.edits--;
+      if (pending.base === document.getText()) {
+        document._pending = null;
+        return;
+      }
+      if (pending.edits > 0) return;
+      document._pending = null;
+      fireChanged(document, applyChanges(document, [{ text: pending.base }]));
+      return;
+    }
+    fireChanged(document, applyChanges(document, lspChanges));
+    return;
+  }
+  const base = document._pending ? null : document.getText();
+  const events = applyChanges(document, lspChanges);
+  if (!events.length) return;
+  if (base !== null) document._pending = { base, edits: 0 };
+  document._pending.edits++;
+  document._version++;
+  fireChanged(document, events);
+}
+
+function fireChanged(document, events) {
+  if (!events.length) return;
   document._isDirty = true;
   changed.fire(Object.freeze({ document, contentChanges: Object.freeze(events), reason: undefined }));
 }
@@ -262,7 +571,14 @@ shim.internal.onEvent('documentChanged', (payload) => {
   if (!payload || typeof payload.uri !== 'string') return;
   const document = documents.get(keyOf(payload.uri));
   if (!document) {
-    const { document: added } = addDocument(payload);
+    // Not known here: only a change carrying the whole text can make it known.
+    const whole = (Array.isArray(payload.changes) ? payload.changes : []).filter((change) => change && !change.range).pop();
+    const text = typeof payload.text === 'string' ? payload.text : whole && whole.text;
+    if (typeof text !== 'string') {
+      host.log('warn', 'exthost: a change to ' + payload.uri + ', a document not open here');
+      return;
+    }
+    const { document: added } = addDocument(Object.assign({}, payload, { text }));
     opened.fire(added);
     return;
   }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use super::Lifecycle;
-use crate::documents::{ContentChange, apply_changes};
+use crate::documents::ContentChange;
 use crate::runtime::{RuntimeRequest, SessionEvent};
 use crate::session::OpenDocument;
 use crate::settings::{SettingTarget, contributed_sections};
@@ -105,30 +105,35 @@ impl Lifecycle {
         }
     }
 
-    /// `textDocument/didChange`: applies the changes and tells running extensions the new text.
+    /// `textDocument/didChange`: applies the changes and sends them (not the whole text) to running
+    /// extensions, which apply them to their own model of the document: a change costs the same whatever
+    /// the document's size.
     pub fn document_changed(&self, uri: &str, version: i64, changes: Vec<ContentChange>) {
-        let text = {
+        {
             let mut state = self.lock();
             let Some(document) = state.session.documents.get_mut(uri) else {
                 tracing::warn!(%uri, "didChange for a document that is not open");
                 return;
             };
-            apply_changes(&mut document.text, &changes);
+            document.text.apply(&changes);
             document.version = version;
-            document.text.clone()
-        };
+        }
         let changes: Vec<Value> = changes
             .into_iter()
-            .map(|change| {
-                json!({"range": change.range.map(|r| json!({
-                "start": {"line": r.start.line, "character": r.start.character},
-                "end": {"line": r.end.line, "character": r.end.character},
-            })), "text": change.text})
+            .map(|change| match change.range {
+                Some(range) => json!({
+                    "range": {
+                        "start": {"line": range.start.line, "character": range.start.character},
+                        "end": {"line": range.end.line, "character": range.end.character},
+                    },
+                    "text": change.text,
+                }),
+                None => json!({"text": change.text}),
             })
             .collect();
         self.broadcast(
             SessionEvent::DOCUMENT_CHANGED,
-            json!({"uri": uri, "version": version, "text": text, "changes": changes}),
+            json!({"uri": uri, "version": version, "changes": changes}),
         );
     }
 

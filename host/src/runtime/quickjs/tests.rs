@@ -1,6 +1,7 @@
 //! Tests of the QuickJS engine: real JS files in a temporary folder, a launched runtime, and a small host
 //! loop answering the extension's host operations.
 
+mod documents;
 mod fixtures;
 mod vscode_api;
 

@@ -1,0 +1,141 @@
+//! Large documents: a change to a 100,000-line document costs the same as one to a small document, so
+//! typing in a big file leaves every running extension enabled and their providers see the changed text.
+
+use exthost_e2e::{Host, HostOptions, write_extension};
+use serde_json::{Value, json};
+
+/// How many extensions watch the document.
+const EXTENSIONS: usize = 10;
+/// How many lines the document has.
+const LINES: usize = 100_000;
+
+/// An extension whose hover answers what its model of the document says: version, line count, the
+/// hovered line's text, the last change event's first content change, and the full text's length.
+fn watcher(index: usize) -> String {
+    format!(
+        r#"
+        const vscode = require('vscode');
+        let last = null;
+        exports.activate = (context) => {{
+          context.subscriptions.push(vscode.workspace.onDidChangeTextDocument((event) => {{
+            const change = event.contentChanges[0];
+            last = [change.range.start.line, change.range.start.character, change.range.end.line,
+                    change.range.end.character, change.rangeOffset, change.rangeLength, change.text];
+          }}));
+          context.subscriptions.push(vscode.languages.registerHoverProvider('plaintext', {{
+            provideHover(document, position) {{
+              const line = document.lineAt(position.line);
+              const answer = {{
+                extension: {index},
+                version: document.version,
+                lineCount: document.lineCount,
+                line: line.text,
+                next: document.lineAt(position.line + 1).text,
+                offset: document.offsetAt(position),
+                last,
+                length: document.getText().length,
+              }};
+              return new vscode.Hover(JSON.stringify(answer));
+            }},
+          }}));
+        }};
+        "#
+    )
+}
+
+fn range(start_line: u32, start_character: u32, end_line: u32, end_character: u32) -> Value {
+    json!({"start": {"line": start_line, "character": start_character},
+           "end": {"line": end_line, "character": end_character}})
+}
+
+#[tokio::test]
+async fn typing_in_a_100000_line_document_keeps_every_extension_enabled() {
+    let dir = tempfile::tempdir().unwrap();
+    for index in 0..EXTENSIONS {
+        let name = format!("watcher{index}");
+        write_extension(
+            dir.path(),
+            &name,
+            &json!({"id": format!("test.{name}"), "name": name, "version": "1.0.0",
+                    "main": "extension.js", "activationEvents": ["onLanguage:plaintext"]}),
+            &[("extension.js", &watcher(index))],
+        );
+    }
+    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
+    host.initialize(json!({})).await;
+    // "line 0\r\n" … : CRLF line ends, so offsets count two units per line break.
+    let text: String = (0..LINES).map(|line| format!("line {line}\r\n")).collect();
+    let original_length = text.encode_utf16().count();
+    let uri = "file:///tmp/large.txt";
+    host.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "plaintext", "version": 1, "text": text}}),
+    )
+    .await;
+    for index in 0..EXTENSIONS {
+        host.state_change(&format!("test.watcher{index}"), "enabled")
+            .await;
+    }
+    // Typing in the middle of the document: twenty single characters, then a line break.
+    let middle = (LINES / 2) as u32;
+    let mut version = 1;
+    for character in 0..20u32 {
+        version += 1;
+        host.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": version},
+                   "contentChanges": [{"range": range(middle, character, middle, character), "text": "x"}]}),
+        )
+        .await;
+    }
+    version += 1;
+    host.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": version},
+               "contentChanges": [{"range": range(middle, 10, middle, 10), "text": "\r\n"}]}),
+    )
+    .await;
+    let hover = host
+        .call(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": {"line": middle, "character": 3}}),
+        )
+        .await;
+    let value = hover["contents"]["value"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no hover text in {hover:#}; log:\n{}", host.log()));
+    let mut answers: Vec<Value> = value
+        .split("\n\n---\n\n")
+        .map(|part| serde_json::from_str(part).expect("a provider's JSON"))
+        .collect();
+    answers.sort_by_key(|answer| answer["extension"].as_u64());
+    assert_eq!(answers.len(), EXTENSIONS, "{hover:#}");
+    // Line `middle` started at 50,000 × "line N\r\n" (lines 0–9: 8 units, 10–99: 9, 100–999: 10,
+    // 1,000–9,999: 11, 10,000–49,999: 12).
+    let middle_offset = 10 * 8 + 90 * 9 + 900 * 10 + 9_000 * 11 + 40_000 * 12;
+    for (index, answer) in answers.iter().enumerate() {
+        assert_eq!(
+            answer,
+            &json!({
+                "extension": index,
+                "version": version,
+                "lineCount": LINES + 2,
+                "line": "xxxxxxxxxx",
+                "next": "xxxxxxxxxxline 50000",
+                "offset": middle_offset + 3,
+                "last": [middle, 10, middle, 10, middle_offset + 10, 0, "\r\n"],
+                "length": original_length + 22,
+            }),
+            "extension {index}"
+        );
+    }
+    for index in 0..EXTENSIONS {
+        let id = format!("test.watcher{index}");
+        assert_eq!(host.extension(&id).await["state"], "enabled", "{id}");
+    }
+    assert!(
+        !host.log().contains("time limit exceeded"),
+        "no change event ran out of time"
+    );
+    assert_eq!(host.shutdown().await, 0);
+}

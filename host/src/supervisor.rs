@@ -757,6 +757,11 @@ impl Supervisor {
                 }
                 let _ = self.editor.send(body);
             }
+            // A retiring worker's extensions deactivate as it stops: what they log still reaches the
+            // editor (nothing else it says does, since its successor speaks for the session now).
+            Message::Notification(notification) if notification.method == "window/logMessage" => {
+                let _ = self.editor.send(body);
+            }
             _ => tracing::debug!(generation, "message from a retiring worker dropped"),
         }
     }

@@ -174,7 +174,7 @@ fn prelude() -> Result<&'static Prelude, RuntimeError> {
 const THREAD_STACK_BYTES: usize = 8 * 1024 * 1024;
 
 /// QuickJS's own stack limit (a deeper recursion throws `RangeError`, an ordinary exception).
-const JS_STACK_BYTES: usize = 1024 * 1024;
+const JS_STACK_BYTES: usize = 2 * 1024 * 1024;
 
 /// Timers run per turn of the loop before it looks at requests again (so a `setImmediate` chain cannot
 /// starve the host).

@@ -236,3 +236,40 @@ async fn a_content_type_header_is_accepted() {
     assert!(matches!(response.payload, ResponsePayload::Result(_)));
     assert_eq!(host.shutdown().await, 0);
 }
+
+#[tokio::test]
+async fn deeply_nested_params_are_answered_to_the_request_s_own_id() {
+    let mut host = Host::spawn(HostOptions::default());
+    host.initialize(json!({})).await;
+    let nested = |levels: usize| format!("{}1{}", "[".repeat(levels), "]".repeat(levels));
+    // 200 levels used to be -32700 with `id: null`: now they are carried to the method (unknown here).
+    let body = format!(
+        r#"{{"jsonrpc":"2.0","id":41,"method":"nope/deep","params":{}}}"#,
+        nested(200)
+    );
+    host.send_raw(&encode_frame(body.as_bytes())).await;
+    let response = host.response(&Id::Number(41)).await;
+    assert_eq!(
+        error_code_of(&response.payload),
+        error_code::METHOD_NOT_FOUND
+    );
+    // Past the limit the request is refused, but answered to its id, naming the depth.
+    let body = format!(
+        r#"{{"jsonrpc":"2.0","method":"nope/deep","params":{},"id":"deep"}}"#,
+        nested(50_000)
+    );
+    host.send_raw(&encode_frame(body.as_bytes())).await;
+    let response = host.response(&Id::String("deep".to_owned())).await;
+    match response.payload {
+        ResponsePayload::Error(error) => {
+            assert_eq!(error.code, error_code::INVALID_REQUEST);
+            assert_eq!(
+                error.message,
+                "JSON nested 50001 levels deep; the limit is 1024"
+            );
+        }
+        ResponsePayload::Result(value) => panic!("expected an error, got {value}"),
+    }
+    assert_still_serving(&mut host).await;
+    assert_eq!(host.shutdown().await, 0);
+}

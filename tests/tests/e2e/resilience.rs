@@ -338,3 +338,69 @@ async fn an_endless_loop_in_an_event_listener_fails_its_extension() {
     ping(&mut host).await;
     assert_eq!(host.shutdown().await, 0);
 }
+
+/// `levels` nested arrays around `1`, as the extension below builds them.
+fn nested(levels: usize) -> serde_json::Value {
+    (0..levels).fold(json!(1), |inner, _| json!([inner]))
+}
+
+/// How deep `value` nests arrays.
+fn depth_of(value: &serde_json::Value) -> usize {
+    let mut depth = 0;
+    let mut inner = value;
+    while let Some(items) = inner.as_array() {
+        inner = &items[0];
+        depth += 1;
+    }
+    depth
+}
+
+#[tokio::test]
+async fn a_deep_result_is_carried_whole_and_a_too_deep_one_is_an_error_saying_so() {
+    let dir = tempfile::tempdir().unwrap();
+    write_extension(
+        dir.path(),
+        "deep",
+        &json!({"id": "test.deep", "name": "deep", "version": "1.0.0", "main": "extension.js",
+                "activationEvents": ["onCommand:deep.make"]}),
+        &[(
+            "extension.js",
+            "const vscode = require('vscode');\nexports.activate = (c) => { c.subscriptions.push(vscode.commands.registerCommand('deep.make', (levels) => { let v = 1; for (let i = 0; i < levels; i++) v = [v]; return v; })); };\n",
+        )],
+    );
+    extensions(dir.path());
+    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
+    host.initialize(json!({})).await;
+    // 128 levels used to reach the editor as a successful `null`. The response's own object and its
+    // `result` member are two levels of the 1024 the host carries.
+    for levels in [127, 128, 129, 600, 1021] {
+        let result = host
+            .call(
+                "workspace/executeCommand",
+                json!({"command": "deep.make", "arguments": [levels]}),
+            )
+            .await;
+        assert_eq!(
+            depth_of(&result),
+            levels,
+            "{levels} levels arrive as {result}"
+        );
+        assert_eq!(result, nested(levels));
+    }
+    let error = error_of(
+        host.request(
+            "workspace/executeCommand",
+            json!({"command": "deep.make", "arguments": [1500]}),
+        )
+        .await
+        .payload,
+    );
+    assert_eq!(error.code, error_code::REQUEST_FAILED);
+    assert_eq!(
+        error.message,
+        "exthost: the extension's answer cannot be carried: JSON nested 1500 levels deep; the limit is 1024"
+    );
+    assert_eq!(host.extension("test.deep").await["state"], "enabled");
+    ping(&mut host).await;
+    assert_eq!(host.shutdown().await, 0);
+}

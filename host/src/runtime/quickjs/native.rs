@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::task::{Context as TaskContext, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
+use exthost_protocol::json;
 use rquickjs::context::EvalOptions;
 use rquickjs::{Ctx, Exception, Function, Object, TypedArray, Value};
 use serde_json::{Value as Json, json};
@@ -429,8 +430,19 @@ fn throw(ctx: &Ctx<'_>, message: &str) -> rquickjs::Error {
 }
 
 /// Maps what `bootstrap.js` reports through `native.settle` to a request's outcome.
+///
+/// A value that cannot be carried (nested deeper than [`json::MAX_DEPTH`]) is an error saying so, never
+/// a silent `null`.
 fn settlement(ok: bool, text: &str) -> Result<Json, RuntimeError> {
-    let value: Json = serde_json::from_str(text).unwrap_or(Json::Null);
+    let value: Json = match json::from_str(text) {
+        Ok(value) => value,
+        Err(error) => {
+            return Err(RuntimeError::Threw {
+                message: format!("exthost: the extension's answer cannot be carried: {error}"),
+                stack: None,
+            });
+        }
+    };
     if ok {
         return Ok(value);
     }
@@ -458,8 +470,7 @@ fn settlement(ok: bool, text: &str) -> Result<Json, RuntimeError> {
 
 /// Turns an operation named by `bootstrap.js` and its JSON payload into a [`HostRequest`].
 fn host_request(kind: &str, payload: &str) -> Result<HostRequest, String> {
-    let payload: Json =
-        serde_json::from_str(payload).map_err(|error| format!("{kind}: {error}"))?;
+    let payload: Json = json::from_str(payload).map_err(|error| format!("{kind}: {error}"))?;
     let text = |key: &str| {
         payload
             .get(key)

@@ -14,6 +14,7 @@ pub mod graph;
 pub mod lifecycle;
 pub mod manifest;
 pub mod registry;
+pub mod regular_file;
 pub mod runtime;
 pub mod scaffold;
 pub mod server;

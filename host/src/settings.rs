@@ -107,13 +107,11 @@ impl Settings {
             layer.insert(key.to_owned(), value);
         }
         if let Some(file) = file {
-            if let Some(parent) = file.parent() {
-                std::fs::create_dir_all(parent)?;
-            }
             let object: Map<String, Value> = layer.clone().into_iter().collect();
             let mut text = serde_json::to_string_pretty(&Value::Object(object))?;
             text.push('\n');
-            std::fs::write(file, text)?;
+            // Atomic: never a half-written file, and never written through a FIFO or a link.
+            crate::regular_file::write_atomic(&file, text.as_bytes())?;
         }
         Ok(())
     }
@@ -153,15 +151,19 @@ fn contributed_defaults(configuration: &Value, into: &mut FlatSettings) {
 /// file is empty (and logged).
 fn read_settings_file(file: &Path) -> FlatSettings {
     let mut settings = FlatSettings::new();
-    match std::fs::read_to_string(file) {
-        Ok(text) => match serde_json::from_str::<Value>(&text) {
+    // Only a regular file, capped: a FIFO or a link to `/dev/zero` must not hang or flood the host.
+    match crate::regular_file::read_text(file, crate::regular_file::MAX_SETTINGS_BYTES) {
+        Ok(text) => match exthost_protocol::json::from_str::<Value>(&text) {
             Ok(value) => flatten("", &value, &mut settings),
             Err(error) => {
                 tracing::warn!(file = %file.display(), %error, "settings file is not JSON; ignored")
             }
         },
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
-        Err(error) => tracing::warn!(file = %file.display(), %error, "cannot read settings file"),
+        Err(error) if error.is_not_found() => {}
+        Err(error) => {
+            let reason = error.reason();
+            tracing::warn!(file = %file.display(), %reason, "cannot read settings file; ignored")
+        }
     }
     settings
 }

@@ -5,6 +5,7 @@ mod e2e {
     pub mod activation;
     pub mod dependencies;
     pub mod docs;
+    pub mod hostile_files;
     pub mod lifecycle;
     pub mod lsp_bridge;
     pub mod native;

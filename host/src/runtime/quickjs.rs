@@ -392,9 +392,16 @@ impl JsRuntime {
 
     /// Runs `bootstrap.js` and the shim, from the bytecode compiled once per process.
     fn bootstrap(&mut self, spec: &LaunchSpec) -> Result<(), RuntimeError> {
+        // Discovery refuses such folders; this keeps a path that is not UTF-8 an error, never a panic.
+        let Some(extension_path) = self.shared.root.to_str() else {
+            return Err(RuntimeError::Load {
+                module: spec.entry.display().to_string(),
+                reason: format!("the path {} is not valid UTF-8", self.shared.root.display()),
+            });
+        };
         let description = json!({
             "id": spec.extension_id,
-            "extensionPath": self.shared.root,
+            "extensionPath": extension_path,
             "packageJSON": spec.package_json,
             "development": spec.development,
         })

@@ -229,15 +229,59 @@ fn serve(config: HostConfig) -> anyhow::Result<ExitCode> {
         .build()
         .context("cannot start the async runtime")?;
     let output = protocol_output().context("cannot set up stdout for the protocol")?;
-    let code = runtime.block_on(exthost::server::serve(
-        tokio::io::stdin(),
-        output,
-        config,
-        Arc::new(QuickJsEngine::new()),
-    ));
+    let code = runtime.block_on(async {
+        // Installed before the first message is read: a signal at any time after start-up counts.
+        let stop = termination_signal().context("cannot listen for termination signals")?;
+        anyhow::Ok(
+            exthost::server::serve_until(
+                tokio::io::stdin(),
+                output,
+                config,
+                Arc::new(QuickJsEngine::new()),
+                stop,
+            )
+            .await,
+        )
+    })?;
     // Extension threads may still be winding down; the protocol is over, so leave now.
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
     Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)))
+}
+
+/// Completes with the signal's name at the first SIGTERM, SIGINT or SIGHUP (how editors stop servers);
+/// a second one while extensions deactivate ends the process at once.
+#[cfg(unix)]
+fn termination_signal() -> std::io::Result<impl std::future::Future<Output = String> + Send> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut hangup = signal(SignalKind::hangup())?;
+    Ok(async move {
+        let name = tokio::select! {
+            _ = terminate.recv() => "SIGTERM",
+            _ = interrupt.recv() => "SIGINT",
+            _ = hangup.recv() => "SIGHUP",
+        };
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = terminate.recv() => {}
+                _ = interrupt.recv() => {}
+                _ = hangup.recv() => {}
+            }
+            tracing::warn!("a second termination signal: exiting without waiting");
+            std::process::exit(1);
+        });
+        format!("received {name}")
+    })
+}
+
+/// Completes at the first Ctrl-C.
+#[cfg(not(unix))]
+fn termination_signal() -> std::io::Result<impl std::future::Future<Output = String> + Send> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+        "received Ctrl-C".to_owned()
+    })
 }
 
 #[allow(

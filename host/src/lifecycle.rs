@@ -1265,6 +1265,22 @@ impl Lifecycle {
         for id in order {
             self.stop(&id, ExtensionState::Unloaded).await;
         }
+        self.drain_host_calls().await;
+    }
+
+    /// Waits until every call extensions sent before now has been handled (a `console.log` or a setting
+    /// written just before `deactivate` returned travels on the call channel, not with the answer): a
+    /// marker sent down the same channel is answered in arrival order, after them.
+    async fn drain_host_calls(&self) {
+        let (reply, answered) = tokio::sync::oneshot::channel();
+        let marker = HostCall {
+            from: String::new(),
+            request: HostRequest::GetCommands,
+            reply: Some(reply),
+        };
+        if self.host_calls.send(marker).is_ok() {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(2), answered).await;
+        }
     }
 
     /// `exthost/restartHost`, in process: stops every extension, discovers again from disk, replays the

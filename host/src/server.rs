@@ -70,6 +70,24 @@ where
     R: AsyncRead + Unpin + Send + 'static,
     W: AsyncWrite + Unpin + Send + 'static,
 {
+    serve_until(input, output, config, engine, std::future::pending()).await
+}
+
+/// [`serve`], and when `stop` completes first (the process got SIGTERM, SIGINT or SIGHUP; its output
+/// names which) the session ends as `shutdown` then `exit` would: every extension is deactivated under its
+/// time limit, what is queued for the editor is written, and the exit code is 0.
+pub async fn serve_until<R, W, S>(
+    input: R,
+    output: W,
+    config: HostConfig,
+    engine: Arc<dyn Engine>,
+    stop: S,
+) -> ExitCode
+where
+    R: AsyncRead + Unpin + Send + 'static,
+    W: AsyncWrite + Unpin + Send + 'static,
+    S: std::future::Future<Output = String> + Send,
+{
     let (outgoing, queue) = mpsc::unbounded_channel();
     let writer = tokio::spawn(write_messages(queue, output));
     let server = Arc::new(Server {
@@ -80,7 +98,14 @@ where
         lifecycle: OnceLock::new(),
         in_flight: Mutex::default(),
     });
-    let code = server.read_messages(input).await;
+    let code = tokio::select! {
+        code = server.read_messages(input) => code,
+        reason = stop => {
+            tracing::info!(%reason, "stopping as shutdown then exit would");
+            server.set_phase(Phase::ShutDown);
+            0
+        }
+    };
     server.editor.disconnect();
     if let Some(lifecycle) = server.lifecycle.get() {
         lifecycle.stop_all().await;

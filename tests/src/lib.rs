@@ -345,6 +345,11 @@ impl Host {
             .unwrap_or_else(|| panic!("no extension {id} in {list:#}"))
     }
 
+    /// The host's process id (while it runs).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
     /// Closes stdin (end of input).
     pub fn close_stdin(&mut self) {
         self.stdin = None;

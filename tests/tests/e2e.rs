@@ -12,5 +12,6 @@ mod e2e {
     pub mod neovim;
     pub mod protocol;
     pub mod resilience;
+    pub mod signals;
     pub mod vscode_samples;
 }

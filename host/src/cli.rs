@@ -136,10 +136,14 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     // The demo's transcript is the point; its logs stay quiet unless asked for.
     let quiet = matches!(cli.command, Command::Demo);
-    if let Err(error) = init_logging(cli.log_file.as_deref(), quiet) {
-        eprintln!("exthost: {error:#}");
-        return ExitCode::FAILURE;
-    }
+    // Kept to the end: dropping it writes out the log lines still queued for stderr.
+    let _log_guard = match init_logging(cli.log_file.as_deref(), quiet) {
+        Ok(guard) => guard,
+        Err(error) => {
+            eprintln!("exthost: {error:#}");
+            return ExitCode::FAILURE;
+        }
+    };
     match execute(cli.command) {
         Ok(code) => code,
         Err(error) => {
@@ -149,7 +153,16 @@ pub fn run() -> ExitCode {
     }
 }
 
-fn init_logging(log_file: Option<&std::path::Path>, quiet: bool) -> anyhow::Result<()> {
+/// Log lines queued for stderr while nobody reads it; more are dropped (and counted).
+const STDERR_LOG_LINES: usize = 16 * 1024;
+
+/// Installs the subscriber. A log file is written directly (a file does not block); stderr goes through
+/// a bounded queue and a thread of its own that drops lines when it is full, so an editor that never
+/// reads the host's stderr cannot stall serving; the count of dropped lines is logged when it grows.
+fn init_logging(
+    log_file: Option<&std::path::Path>,
+    quiet: bool,
+) -> anyhow::Result<Option<tracing_appender::non_blocking::WorkerGuard>> {
     let default = if quiet { "error" } else { "info" };
     let filter = EnvFilter::try_from_env("EXTHOST_LOG").unwrap_or_else(|_| EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
@@ -163,10 +176,35 @@ fn init_logging(log_file: Option<&std::path::Path>, quiet: bool) -> anyhow::Resu
                 .open(path)
                 .with_context(|| format!("cannot open log file {}", path.display()))?;
             builder.with_ansi(false).with_writer(Arc::new(file)).init();
+            Ok(None)
         }
-        None => builder.with_writer(std::io::stderr).init(),
+        None => {
+            let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+                .lossy(true)
+                .buffered_lines_limit(STDERR_LOG_LINES)
+                .thread_name("exthost-log")
+                .finish(std::io::stderr());
+            let dropped = writer.error_counter();
+            builder.with_writer(writer).init();
+            let _ = std::thread::Builder::new()
+                .name("exthost-log-count".to_owned())
+                .spawn(move || {
+                    let mut reported = 0;
+                    loop {
+                        std::thread::sleep(std::time::Duration::from_secs(5));
+                        let now = dropped.dropped_lines();
+                        if now > reported {
+                            tracing::warn!(
+                                dropped = now - reported,
+                                "log lines to stderr dropped: nobody was reading it"
+                            );
+                            reported = now;
+                        }
+                    }
+                });
+            Ok(Some(guard))
+        }
     }
-    Ok(())
 }
 
 fn execute(command: Command) -> anyhow::Result<ExitCode> {

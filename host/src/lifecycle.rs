@@ -1225,6 +1225,21 @@ impl Lifecycle {
     }
 
     fn log(&self, from: &str, level: LogLevel, message: &str) {
+        // Rate-limited per extension: a flood costs neither the log nor the editor's stream.
+        let Some(dropped) = self.editor.admit_log(from, message.len()) else {
+            return;
+        };
+        if dropped > 0 {
+            tracing::warn!(extension = %from, dropped, "log lines dropped: the extension logs too fast");
+            self.editor.notify(
+                "window/logMessage",
+                json!({"type": 2, "message": format!(
+                    "[{from}] exthost: {dropped} log lines dropped (more than {} lines or {} KB a second)",
+                    crate::editor::LOG_LINES_PER_SECOND,
+                    crate::editor::LOG_BYTES_PER_SECOND / 1024.0
+                )}),
+            );
+        }
         let kind = match level {
             LogLevel::Error => {
                 tracing::error!(extension = %from, "{message}");

@@ -13,16 +13,15 @@ use exthost_protocol::error_code;
 use exthost_protocol::{
     ContentLengthCodec, Id, Message, Notification, Request, Response, ResponseError,
 };
-use futures::{SinkExt, StreamExt};
+use futures::StreamExt;
 use serde_json::Value;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
-use tokio_util::codec::{FramedRead, FramedWrite};
+use tokio_util::codec::FramedRead;
 use tracing::Instrument;
 
 use crate::config::HostConfig;
-use crate::editor::EditorHandle;
+use crate::editor::{EditorHandle, Outbox};
 use crate::lifecycle::Lifecycle;
 use crate::runtime::Engine;
 
@@ -88,12 +87,12 @@ where
     W: AsyncWrite + Unpin + Send + 'static,
     S: std::future::Future<Output = String> + Send,
 {
-    let (outgoing, queue) = mpsc::unbounded_channel();
-    let writer = tokio::spawn(write_messages(queue, output));
+    let outbox = Arc::new(Outbox::default());
+    let writer = tokio::spawn(write_messages(Arc::clone(&outbox), output));
     let server = Arc::new(Server {
         config,
         engine,
-        editor: EditorHandle::new(outgoing),
+        editor: EditorHandle::new(Arc::clone(&outbox)),
         phase: Mutex::new(Phase::Uninitialized),
         lifecycle: OnceLock::new(),
         in_flight: Mutex::default(),
@@ -112,20 +111,23 @@ where
     }
     // Let the writer drain what is queued, then stop.
     drop(server);
+    outbox.close();
     let _ = tokio::time::timeout(std::time::Duration::from_secs(2), writer).await;
     code
 }
 
-/// The one writer of the output: frames each message and flushes it.
-async fn write_messages<W: AsyncWrite + Unpin>(
-    mut queue: mpsc::UnboundedReceiver<Message>,
-    output: W,
-) {
-    let mut framed = FramedWrite::new(output, ContentLengthCodec::new());
-    while let Some(message) = queue.recv().await {
-        let body = bytes::Bytes::from(message.to_vec());
-        if let Err(error) = framed.send(body).await {
+/// The one writer of the output: writes the outbox's batches (responses first; several frames per write
+/// and flush).
+async fn write_messages<W: AsyncWrite + Unpin>(outbox: Arc<Outbox>, mut output: W) {
+    use tokio::io::AsyncWriteExt;
+    while let Some(batch) = outbox.next_batch().await {
+        let written = async {
+            output.write_all(&batch).await?;
+            output.flush().await
+        };
+        if let Err(error) = written.await {
             tracing::error!(%error, "cannot write to the editor; stopping the writer");
+            outbox.close();
             break;
         }
     }

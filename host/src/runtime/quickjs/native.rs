@@ -21,6 +21,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::resolve::{self, Resolved};
 use super::workspace_fs::WorkspaceFiles;
+use crate::editor::{LOG_BYTES_PER_SECOND, LOG_LINES_PER_SECOND, LogBudget};
 use crate::runtime::{HostCall, HostRequest, HostSender, LogLevel, RuntimeError};
 
 /// How long a blocking host operation may wait when no call deadline is armed (it always is in practice).
@@ -162,9 +163,23 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, shared: &Rc<Shared>) -> rquickjs::Res
     let native = Object::new(ctx.clone())?;
 
     let state = shared.clone();
+    let budget = RefCell::new(LogBudget::default());
     native.set(
         "log",
         Function::new(ctx.clone(), move |level: String, message: String| {
+            // A flood is dropped here, before it costs a copy and a place in the host's queue.
+            let Some(dropped) = budget.borrow_mut().admit(message.len()) else {
+                return;
+            };
+            if dropped > 0 {
+                state.notify(HostRequest::Log {
+                    level: LogLevel::Warn,
+                    message: format!(
+                        "exthost: {dropped} log lines dropped (more than {LOG_LINES_PER_SECOND} lines or {} KB a second)",
+                        LOG_BYTES_PER_SECOND / 1024.0
+                    ),
+                });
+            }
             let level = match level.as_str() {
                 "error" => LogLevel::Error,
                 "warn" => LogLevel::Warn,

@@ -51,8 +51,9 @@ struct Server {
     editor: EditorHandle,
     phase: Mutex<Phase>,
     lifecycle: OnceLock<Arc<Lifecycle>>,
-    /// Requests under way that `$/cancelRequest` may abort.
-    in_flight: Mutex<HashMap<Id, AbortHandle>>,
+    /// Requests under way, each with the handle `$/cancelRequest` aborts it with (`None`: not
+    /// cancellable). A second request with an id in here is refused (-32600).
+    in_flight: Mutex<HashMap<Id, Option<AbortHandle>>>,
 }
 
 /// The process exit code LSP asks for: 0 after `shutdown` then `exit`, 1 otherwise.
@@ -251,34 +252,50 @@ impl Server {
             .in_flight
             .lock()
             .expect("invariant: in-flight lock is never poisoned");
+        if in_flight.contains_key(&id) {
+            // JSON-RPC ids must be unique among requests in flight: the answer could not be told apart.
+            drop(in_flight);
+            tracing::warn!(%id, %method, "a request with the id of one still in flight refused");
+            self.editor.respond(Response::error(
+                Some(id.clone()),
+                ResponseError::invalid_request(format!(
+                    "a request with id {id} is already in flight"
+                )),
+            ));
+            return;
+        }
         let task = tokio::spawn(
             async move {
                 let answer = handlers::handle_request(&server, &method, params).await;
-                let still_wanted = !cancellable
-                    || server
-                        .in_flight
-                        .lock()
-                        .expect("invariant: in-flight lock is never poisoned")
-                        .remove(&task_id)
-                        .is_some();
+                // A cancelled request was answered (-32800) and removed by `cancel`.
+                let still_wanted = server
+                    .in_flight
+                    .lock()
+                    .expect("invariant: in-flight lock is never poisoned")
+                    .remove(&task_id)
+                    .is_some();
                 if still_wanted {
                     server.editor.respond(into_response(task_id, answer));
                 }
             }
             .instrument(span),
         );
-        if cancellable {
-            in_flight.insert(id, task.abort_handle());
-        }
+        in_flight.insert(id, cancellable.then(|| task.abort_handle()));
     }
 
     /// `$/cancelRequest`: stops the request's task and answers it with -32800 (once).
     fn cancel(&self, id: Id) {
-        let task = self
-            .in_flight
-            .lock()
-            .expect("invariant: in-flight lock is never poisoned")
-            .remove(&id);
+        let task = {
+            let mut in_flight = self
+                .in_flight
+                .lock()
+                .expect("invariant: in-flight lock is never poisoned");
+            match in_flight.get(&id) {
+                Some(Some(_)) => in_flight.remove(&id).flatten(),
+                // Not cancellable, or not in flight: nothing to do.
+                _ => None,
+            }
+        };
         if let Some(task) = task {
             task.abort();
             self.editor.respond(Response::error(

@@ -1143,6 +1143,15 @@ impl Lifecycle {
     /// Handles a call that may wait (on another extension, or on the editor).
     async fn handle_host_call(self: &Arc<Self>, call: HostCall) {
         let from = call.from;
+        // Time waiting on the host (the editor, the user, another extension) is not the caller's running
+        // time: its call limits pause meanwhile.
+        let _waiting = (!matches!(call.request, HostRequest::Crashed { .. }))
+            .then(|| {
+                let state = self.lock();
+                let running = state.running.get(&from)?;
+                Some(running.runtime.as_ref()?.host_waits().begin())
+            })
+            .flatten();
         let answer = match call.request {
             HostRequest::ExecuteCommand { command, arguments } => self
                 .execute_command(&command, arguments)
@@ -1385,12 +1394,30 @@ async fn call_with_grace(
     limit: Duration,
     during: &str,
 ) -> Result<Value, RuntimeError> {
-    match tokio::time::timeout(limit + OUTSIDE_GRACE, runtime.call(request)).await {
-        Ok(answer) => answer,
-        Err(_) => Err(RuntimeError::TimeLimit {
-            limit,
-            during: during.to_owned(),
-        }),
+    // The time the extension spends waiting on the host does not count (see `HostWaitClock`).
+    let clock = Arc::clone(runtime.host_waits());
+    let waited_before = clock.total();
+    let started = tokio::time::Instant::now();
+    let answer = runtime.call(request);
+    tokio::pin!(answer);
+    loop {
+        let waited = clock.total().saturating_sub(waited_before);
+        let mut deadline = started + limit + OUTSIDE_GRACE + waited;
+        if clock.waiting() {
+            // The deadline moves while the wait lasts: look again now and then, not in a tight loop.
+            deadline = deadline.max(tokio::time::Instant::now() + Duration::from_millis(100));
+        }
+        match tokio::time::timeout_at(deadline, &mut answer).await {
+            Ok(answer) => return answer,
+            // Waiting on the host meanwhile moved the deadline: look again.
+            Err(_) if clock.waiting() || clock.total().saturating_sub(waited_before) > waited => {}
+            Err(_) => {
+                return Err(RuntimeError::TimeLimit {
+                    limit,
+                    during: during.to_owned(),
+                });
+            }
+        }
     }
 }
 

@@ -53,8 +53,8 @@ use self::memory::{LimitedAllocator, MemoryGuard};
 use self::modules::{ModuleLoader, ModuleResolver, entry};
 use self::native::{HostCompletion, Shared};
 use super::{
-    Engine, HostRequest, HostSender, LaunchSpec, Limits, LogLevel, RuntimeEnvelope, RuntimeError,
-    RuntimeHandle, RuntimeRequest,
+    Engine, HostRequest, HostSender, HostWaitClock, LaunchSpec, Limits, LogLevel, RuntimeEnvelope,
+    RuntimeError, RuntimeHandle, RuntimeRequest,
 };
 
 /// The `vscode` shim, in load order.
@@ -212,16 +212,18 @@ impl Engine for QuickJsEngine {
 
     fn launch(&self, spec: LaunchSpec, host: HostSender) -> Result<RuntimeHandle, RuntimeError> {
         let (sender, requests) = mpsc::unbounded_channel();
+        let handle = RuntimeHandle::new(sender);
+        let host_waits = Arc::clone(handle.host_waits());
         let module = spec.entry.display().to_string();
         std::thread::Builder::new()
             .name(format!("js:{}", spec.extension_id))
             .stack_size(THREAD_STACK_BYTES)
-            .spawn(move || run_thread(spec, host, requests))
+            .spawn(move || run_thread(spec, host, requests, host_waits))
             .map_err(|error| RuntimeError::Load {
                 module,
                 reason: format!("cannot start the extension's thread: {error}"),
             })?;
-        Ok(RuntimeHandle::new(sender))
+        Ok(handle)
     }
 }
 
@@ -230,6 +232,7 @@ fn run_thread(
     spec: LaunchSpec,
     host: HostSender,
     requests: mpsc::UnboundedReceiver<RuntimeEnvelope>,
+    host_waits: Arc<HostWaitClock>,
 ) {
     let extension_id = spec.extension_id.clone();
     let panic_host = host.clone();
@@ -244,7 +247,7 @@ fn run_thread(
                 return;
             }
         };
-        executor.block_on(serve(spec, host, requests));
+        executor.block_on(serve(spec, host, requests, host_waits));
     }));
     if let Err(panic) = served {
         crate::runtime::report_panic(&panic_host, extension_id, panic.as_ref());
@@ -255,9 +258,10 @@ async fn serve(
     spec: LaunchSpec,
     host: HostSender,
     mut requests: mpsc::UnboundedReceiver<RuntimeEnvelope>,
+    host_waits: Arc<HostWaitClock>,
 ) {
     let (completions_sender, mut completions) = mpsc::unbounded_channel();
-    let mut runtime = match JsRuntime::new(&spec, host, completions_sender) {
+    let mut runtime = match JsRuntime::new(&spec, host, completions_sender, host_waits) {
         Ok(runtime) => runtime,
         Err(error) => {
             tracing::error!(extension = %spec.extension_id, %error, "cannot start the JS runtime");
@@ -298,6 +302,8 @@ impl Budget {
 struct InFlight {
     reply: oneshot::Sender<Result<Json, RuntimeError>>,
     budget: Budget,
+    /// The extension's total wait on the host when the request started: waits since move its deadline.
+    waited_at_start: Duration,
 }
 
 /// One extension's engine and event-loop state. Field order is drop order: the context goes before the
@@ -310,6 +316,8 @@ struct JsRuntime {
     limits: Limits,
     entry: PathBuf,
     in_flight: HashMap<u64, InFlight>,
+    /// Time spent waiting on the host (kept by the lifecycle), which does not count against limits.
+    host_waits: Arc<HostWaitClock>,
     next_request: u64,
     next_timer: Option<Instant>,
     rejections_pending: Rc<Cell<bool>>,
@@ -320,6 +328,7 @@ impl JsRuntime {
         spec: &LaunchSpec,
         host: HostSender,
         completions: mpsc::UnboundedSender<HostCompletion>,
+        host_waits: Arc<HostWaitClock>,
     ) -> Result<Self, RuntimeError> {
         let root = spec
             .extension_path
@@ -382,6 +391,7 @@ impl JsRuntime {
             limits: spec.limits,
             entry: spec.entry.clone(),
             in_flight: HashMap::new(),
+            host_waits,
             next_request: 1,
             next_timer: None,
             rejections_pending,
@@ -555,6 +565,7 @@ impl JsRuntime {
             InFlight {
                 reply,
                 budget: budget.clone(),
+                waited_at_start: self.host_waits.total(),
             },
         );
         let payload = payload.to_string();
@@ -670,25 +681,37 @@ impl JsRuntime {
     }
 
     /// A request whose promise has not settled by its deadline breaks the time limit.
+    ///
+    /// Time spent waiting on the host (the editor, the user, another extension) does not count: each
+    /// request's deadline moves by the waits since it started.
     fn check_deadlines(&self) -> Result<(), RuntimeError> {
         let now = Instant::now();
         match self
-            .in_flight
-            .values()
-            .filter(|flight| flight.budget.deadline <= now)
-            .min_by_key(|flight| flight.budget.deadline)
+            .effective_budgets()
+            .filter(|budget| budget.deadline <= now)
+            .min_by_key(|budget| budget.deadline)
         {
-            Some(flight) => Err(flight.budget.time_limit()),
+            Some(budget) => Err(budget.time_limit()),
             None => Ok(()),
         }
     }
 
+    /// The in-flight requests' budgets, their deadlines moved by the host waits since each started.
+    fn effective_budgets(&self) -> impl Iterator<Item = Budget> + '_ {
+        let waited = self.host_waits.total();
+        self.in_flight.values().map(move |flight| {
+            let mut budget = flight.budget.clone();
+            budget.deadline += waited.saturating_sub(flight.waited_at_start);
+            budget
+        })
+    }
+
     fn next_wake(&self) -> Option<Instant> {
-        self.in_flight
-            .values()
-            .map(|flight| flight.budget.deadline)
-            .chain(self.next_timer)
-            .min()
+        // While waiting on the host, deadlines move: the answer (a completion) wakes the loop.
+        let deadlines = (!self.host_waits.waiting())
+            .then(|| self.effective_budgets().map(|budget| budget.deadline).min())
+            .flatten();
+        deadlines.into_iter().chain(self.next_timer).min()
     }
 
     /// The budget for JS outside a request's start: `call_timeout`, or less when an in-flight request's
@@ -700,11 +723,10 @@ impl JsRuntime {
             during: during.to_owned(),
         };
         match self
-            .in_flight
-            .values()
-            .min_by_key(|flight| flight.budget.deadline)
+            .effective_budgets()
+            .min_by_key(|budget| budget.deadline)
         {
-            Some(flight) if flight.budget.deadline < own.deadline => flight.budget.clone(),
+            Some(budget) if budget.deadline < own.deadline => budget,
             _ => own,
         }
     }

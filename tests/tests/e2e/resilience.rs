@@ -404,3 +404,110 @@ async fn a_deep_result_is_carried_whole_and_a_too_deep_one_is_an_error_saying_so
     ping(&mut host).await;
     assert_eq!(host.shutdown().await, 0);
 }
+
+#[tokio::test]
+async fn waiting_on_the_user_does_not_count_against_the_time_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    write_extension(
+        dir.path(),
+        "asker",
+        &json!({"id": "test.asker", "name": "asker", "version": "1.0.0", "main": "extension.js",
+                "activationEvents": ["onCommand:ask.run"], "limits": {"callTimeoutMs": 500}}),
+        &[(
+            "extension.js",
+            "const vscode = require('vscode');\nexports.activate = (c) => { c.subscriptions.push(vscode.commands.registerCommand('ask.run', async () => { const answer = await vscode.window.showInformationMessage('Proceed?', 'Yes', 'No'); return 'answered ' + answer; })); };\n",
+        )],
+    );
+    extensions(dir.path());
+    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
+    host.initialize(json!({})).await;
+    let asked = host
+        .send_request("workspace/executeCommand", json!({"command": "ask.run"}))
+        .await;
+    let (question, params) = host.server_request("window/showMessageRequest").await;
+    assert_eq!(params["message"], "Proceed?");
+    // The user takes 3 s: longer than the 500 ms limit and the host's grace beyond it.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    host.send(&exthost_protocol::Message::Response(
+        exthost_protocol::Response::ok(question, json!({"title": "Yes"})),
+    ))
+    .await;
+    let answer = host.response(&asked).await;
+    assert_eq!(
+        answer.payload,
+        ResponsePayload::Result(json!("answered Yes"))
+    );
+    assert_eq!(host.extension("test.asker").await["state"], "enabled");
+    ping(&mut host).await;
+    assert_eq!(host.shutdown().await, 0);
+}
+
+#[tokio::test]
+async fn only_the_extension_that_loops_fails_and_its_callers_catch_the_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let looping = |id: &str, folder: &str, body: &str, extra: serde_json::Value| {
+        let mut manifest = json!({"id": id, "name": folder, "version": "1.0.0", "main": "extension.js",
+                                  "limits": {"callTimeoutMs": 1000}});
+        if let (Some(manifest), Some(extra)) = (manifest.as_object_mut(), extra.as_object()) {
+            manifest.extend(extra.clone());
+        }
+        write_extension(dir.path(), folder, &manifest, &[("extension.js", body)]);
+    };
+    looping(
+        "test.spinner",
+        "spinner",
+        "const vscode = require('vscode');\nexports.activate = (c) => { c.subscriptions.push(vscode.commands.registerCommand('spinner.run', () => { for (;;) {} })); return { spin() { for (;;) {} } }; };\n",
+        json!({"activationEvents": ["onCommand:spinner.run"]}),
+    );
+    looping(
+        "test.spinlib",
+        "spinlib",
+        "exports.activate = () => ({ spin() { for (;;) {} } });\n",
+        json!({"activationEvents": []}),
+    );
+    // The callers' limits are shorter than the callees': waiting on them must not count.
+    let caller = "const vscode = require('vscode');\n\
+        exports.activate = (c) => { c.subscriptions.push(\n\
+          vscode.commands.registerCommand('caller.command', () => vscode.commands.executeCommand('spinner.run').then(() => 'no error', (error) => 'caught: ' + error.message)),\n\
+          vscode.commands.registerCommand('caller.export', async () => { try { await vscode.extensions.getExtension('test.spinlib').exports.spin(); return 'no error'; } catch (error) { return 'caught: ' + error.message; } }),\n\
+        ); };\n";
+    write_extension(
+        dir.path(),
+        "caller",
+        &json!({"id": "test.caller", "name": "caller", "version": "1.0.0", "main": "extension.js",
+                "activationEvents": ["onCommand:caller.command", "onCommand:caller.export"],
+                "dependencies": {"test.spinlib": "*"}, "limits": {"callTimeoutMs": 300}}),
+        &[("extension.js", caller)],
+    );
+    extensions(dir.path());
+    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
+    host.initialize(json!({})).await;
+    let result = host
+        .call(
+            "workspace/executeCommand",
+            json!({"command": "caller.command"}),
+        )
+        .await;
+    assert_eq!(
+        result,
+        json!("caught: time limit exceeded: command spinner.run ran longer than 1000 ms")
+    );
+    assert_eq!(host.extension("test.spinner").await["state"], "failed");
+    assert_eq!(host.extension("test.caller").await["state"], "enabled");
+    let result = host
+        .call(
+            "workspace/executeCommand",
+            json!({"command": "caller.export"}),
+        )
+        .await;
+    let message = result.as_str().unwrap_or_default();
+    assert!(
+        message.starts_with("caught: time limit exceeded: ")
+            && message.ends_with("ran longer than 1000 ms"),
+        "{result}"
+    );
+    assert_eq!(host.extension("test.spinlib").await["state"], "failed");
+    assert_eq!(host.extension("test.caller").await["state"], "enabled");
+    ping(&mut host).await;
+    assert_eq!(host.shutdown().await, 0);
+}

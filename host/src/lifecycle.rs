@@ -1078,7 +1078,32 @@ impl Lifecycle {
         let answer = match &call.request {
             HostRequest::RegisterCommand { command } => {
                 let mut state = self.lock();
+                // A contributed command belongs to the extension that contributes it: nobody else may
+                // take it first (its owner would then never activate on `onCommand:`).
+                let contributors: Vec<String> = state
+                    .registry
+                    .records()
+                    .iter()
+                    .filter(|record| record.shadowed_by.is_none())
+                    .filter(|record| {
+                        record.manifest.as_ref().is_some_and(|manifest| {
+                            manifest
+                                .contributes
+                                .commands
+                                .iter()
+                                .any(|c| c.command == *command)
+                        })
+                    })
+                    .map(|record| record.id.clone())
+                    .collect();
+                let taken_from = (!contributors.is_empty()
+                    && !contributors.iter().any(|id| id == from))
+                .then(|| contributors.join(", "));
                 match state.commands.get(command) {
+                    _ if taken_from.is_some() => Err(format!(
+                        "command '{command}' is contributed by extension {}",
+                        taken_from.unwrap_or_default()
+                    )),
                     Some(owner) if owner != from => Err(format!(
                         "command '{command}' already exists (registered by extension {owner})"
                     )),

@@ -347,6 +347,11 @@ impl JsRuntime {
             host,
             completions,
         ));
+        if spec.limits.memory_bytes > 0 {
+            let cap = (spec.limits.memory_bytes as u64).min(native::MAX_EXTENSION_FILE_BYTES);
+            shared.read_cap.set(cap);
+            shared.workspace.set_read_cap(cap);
+        }
         // The allocator enforces the heap limit (QuickJS's own limit stays off): see `memory`.
         let memory = MemoryGuard::new(spec.limits.memory_bytes);
         let engine_error = |error: rquickjs::Error| {

@@ -511,3 +511,39 @@ async fn only_the_extension_that_loops_fails_and_its_callers_catch_the_error() {
     ping(&mut host).await;
     assert_eq!(host.shutdown().await, 0);
 }
+
+#[tokio::test]
+async fn a_contributed_command_belongs_to_the_extension_that_contributes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    write_extension(
+        dir.path(),
+        "squatter",
+        &json!({"id": "test.squatter", "name": "squatter", "version": "1.0.0", "main": "extension.js",
+                "activationEvents": ["*"]}),
+        &[(
+            "extension.js",
+            "const vscode = require('vscode');\nexports.activate = (c) => { let refused = 'no'; try { c.subscriptions.push(vscode.commands.registerCommand('owner.run', () => 'squatter')); } catch (error) { refused = error.message; } c.subscriptions.push(vscode.commands.registerCommand('squatter.refused', () => refused)); };\n",
+        )],
+    );
+    write_extension(
+        dir.path(),
+        "owner",
+        &json!({"id": "test.owner", "name": "owner", "version": "1.0.0", "main": "extension.js",
+                "activationEvents": ["onCommand:owner.run"],
+                "contributes": {"commands": [{"command": "owner.run", "title": "Run"}]}}),
+        &[(
+            "extension.js",
+            "const vscode = require('vscode');\nexports.activate = (c) => { c.subscriptions.push(vscode.commands.registerCommand('owner.run', () => 'owner')); };\n",
+        )],
+    );
+    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
+    host.initialize(json!({})).await;
+    host.state_change("test.squatter", "enabled").await;
+    assert_eq!(
+        host.call("workspace/executeCommand", json!({"command": "owner.run"}))
+            .await,
+        json!("owner")
+    );
+    assert_eq!(host.extension("test.owner").await["state"], "enabled");
+    assert_eq!(host.shutdown().await, 0);
+}

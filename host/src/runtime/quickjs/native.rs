@@ -46,6 +46,9 @@ pub(crate) struct Shared {
     pub completions: mpsc::UnboundedSender<HostCompletion>,
     /// The workspace folders `vscode.workspace.fs` may read.
     pub workspace: WorkspaceFiles,
+    /// The most bytes one file read for the extension may have (its memory limit, at most
+    /// [`MAX_EXTENSION_FILE_BYTES`]).
+    pub read_cap: Cell<u64>,
     next_host_call: Cell<u64>,
 }
 
@@ -64,6 +67,7 @@ impl Shared {
             settled: RefCell::new(Vec::new()),
             completions,
             workspace: WorkspaceFiles::default(),
+            read_cap: Cell::new(MAX_EXTENSION_FILE_BYTES),
             next_host_call: Cell::new(1),
         }
     }
@@ -291,7 +295,9 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, shared: &Rc<Shared>) -> rquickjs::Res
         Function::new(
             ctx.clone(),
             move |ctx: Ctx<'js>, path: String| -> rquickjs::Result<String> {
-                read_confined(&state.root, Path::new(&path))
+                // A file larger than the extension's heap could never be held: refused unread.
+                let cap = state.read_cap.get();
+                read_confined_capped(&state.root, Path::new(&path), cap)
                     .map_err(|message| throw(&ctx, &message))
             },
         )?,
@@ -423,21 +429,61 @@ fn machine_id() -> String {
         .collect()
 }
 
-/// Reads a UTF-8 file that must lie inside `root` (after resolving symbolic links).
+/// The most bytes of one file read for an extension (`require`, `import`), whatever its memory limit.
+pub(crate) const MAX_EXTENSION_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Where `path` leads: canonical when it exists; else its longest existing ancestor made canonical, with
+/// the rest appended and `..` applied. So "is it inside that folder?" gets the same answer whether the
+/// file exists or not.
+pub(crate) fn location(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let components: Vec<Component<'_>> = path.components().collect();
+    for split in (0..=components.len()).rev() {
+        let prefix: PathBuf = components[..split].iter().collect();
+        let base = match prefix.canonicalize() {
+            Ok(canonical) => canonical,
+            Err(_) if split > 0 => continue,
+            Err(_) => prefix,
+        };
+        let mut location = base;
+        for component in &components[split..] {
+            match component {
+                Component::ParentDir => {
+                    location.pop();
+                }
+                Component::CurDir => {}
+                other => location.push(other.as_os_str()),
+            }
+        }
+        return location;
+    }
+    path.to_path_buf()
+}
+
+/// Reads a UTF-8 file that must lie inside `root` (after resolving symbolic links), of at most
+/// [`MAX_EXTENSION_FILE_BYTES`].
 pub(crate) fn read_confined(root: &Path, path: &Path) -> Result<String, String> {
-    let canonical = path
-        .canonicalize()
-        .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
-    if !canonical.starts_with(root) {
+    read_confined_capped(root, path, MAX_EXTENSION_FILE_BYTES)
+}
+
+/// [`read_confined`] with a cap of `cap` bytes: only a regular file (never a FIFO or a device), refused
+/// before it is read when larger. A path outside `root` gets the same answer whether it exists or not.
+pub(crate) fn read_confined_capped(root: &Path, path: &Path, cap: u64) -> Result<String, String> {
+    let location = location(path);
+    if !location.starts_with(root) {
         return Err(format!(
             "cannot read {}: outside the extension's folder {}",
             path.display(),
             root.display()
         ));
     }
-    let bytes = std::fs::read(&canonical)
-        .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+    let bytes = crate::regular_file::read(&location, cap)
+        .map_err(|error| format!("cannot read {}: {}", path.display(), error.reason()))?;
+    // No second copy for the usual, valid text.
+    Ok(match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(error) => String::from_utf8_lossy(error.as_bytes()).into_owned(),
+    })
 }
 
 fn throw(ctx: &Ctx<'_>, message: &str) -> rquickjs::Error {

@@ -20,4 +20,5 @@ pub mod scaffold;
 pub mod server;
 pub mod session;
 pub mod settings;
+pub mod trust;
 pub mod workspace_scan;

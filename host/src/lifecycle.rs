@@ -175,7 +175,23 @@ pub fn load_catalog(config: &HostConfig, session: &SessionState) -> (Registry, R
     let roots = config.discovery_roots(&session.workspace_folders());
     let mut records = discovery::discover(&roots, &manifest_context());
     let resolution = resolve_records(&mut records);
+    // Contract §12: a workspace's own extensions wait until the user trusts the folder.
+    if let Some(folder) = untrusted_workspace(&roots) {
+        tracing::info!(folder = %folder.display(), "workspace not trusted: its extensions stay disabled");
+        for record in &mut records {
+            if record.source == ExtensionSource::Project && record.state != ExtensionState::Failed {
+                record.state = ExtensionState::Disabled;
+                record.error = Some(crate::trust::NOT_TRUSTED.to_owned());
+            }
+        }
+    }
     (Registry::new(records), resolution)
+}
+
+/// The workspace folder whose `.exthost/extensions` discovery reads, when it is not trusted.
+fn untrusted_workspace(roots: &discovery::DiscoveryRoots) -> Option<PathBuf> {
+    let folder = roots.project.as_deref()?.parent()?.parent()?.to_path_buf();
+    (!crate::trust::is_trusted(&folder)).then_some(folder)
 }
 
 /// The settings layers for the extensions that can run, the user and workspace files, and what the editor
@@ -198,6 +214,10 @@ fn load_settings(config: &HostConfig, registry: &Registry, session: &SessionStat
     );
     for (section, value) in &session.editor_settings {
         settings.merge_editor(section, value);
+    }
+    if untrusted_workspace(&config.discovery_roots(&session.workspace_folders())).is_some() {
+        // Settings that grant or trust are the user's to give, never an untrusted folder's.
+        settings.restrict_workspace(&["permissions", crate::trust::TRUSTED_FOLDERS_SETTING]);
     }
     settings
 }
@@ -1376,6 +1396,94 @@ impl Lifecycle {
         self.editor
             .notify("exthost/hostRestarted", json!({"reason": reason}));
         enabled
+    }
+
+    /// The workspace folder whose extensions are held back, untrusted, if any.
+    pub fn untrusted_workspace(&self) -> Option<PathBuf> {
+        let state = self.lock();
+        let held_back = state
+            .registry
+            .records()
+            .iter()
+            .any(|record| record.error.as_deref() == Some(crate::trust::NOT_TRUSTED));
+        if !held_back {
+            return None;
+        }
+        untrusted_workspace(
+            &self
+                .config
+                .discovery_roots(&state.session.workspace_folders()),
+        )
+    }
+
+    /// Trusts `folder` (kept under `$EXTHOST_HOME`); when it is this session's workspace, its extensions
+    /// are loaded — the host restarts, as VS Code's does — and the events fired so far fire again.
+    pub async fn trust_workspace(
+        self: &Arc<Self>,
+        folder: &std::path::Path,
+    ) -> std::io::Result<()> {
+        let waiting = self.untrusted_workspace();
+        if let Some(store) = crate::trust::TrustStore::current() {
+            store.record(folder, true)?;
+        }
+        let same_folder = |waiting: &std::path::Path| {
+            let canonical =
+                |path: &std::path::Path| path.canonicalize().unwrap_or(path.to_path_buf());
+            canonical(waiting) == canonical(folder)
+        };
+        if !waiting.as_deref().is_some_and(same_folder) {
+            return Ok(());
+        }
+        self.restart("workspaceTrusted").await;
+        let fired = self.lock().session.fired_events.clone();
+        for event in fired {
+            self.fire(&event).await;
+        }
+        Ok(())
+    }
+
+    /// Asks the user whether to trust the workspace, when its extensions are held back and the folder
+    /// was never answered for; acts on the answer (and keeps it).
+    pub async fn ask_trust(self: &Arc<Self>) {
+        let Some(folder) = self.untrusted_workspace() else {
+            tracing::debug!("no workspace extensions wait for trust");
+            return;
+        };
+        let Some(store) = crate::trust::TrustStore::current() else {
+            return;
+        };
+        if store.answer(&folder).is_some() {
+            return;
+        }
+        let question = json!({
+            "type": 2,
+            "message": format!("Trust the extensions in {}?", folder.display()),
+            "actions": [{"title": crate::trust::TRUST_ACTION}, {"title": crate::trust::DISTRUST_ACTION}],
+        });
+        let answer = match self
+            .editor
+            .request("window/showMessageRequest", question)
+            .await
+        {
+            Ok(answer) => answer,
+            Err(error) => {
+                tracing::info!(?error, "the trust question got no answer");
+                return;
+            }
+        };
+        match answer.get("title").and_then(Value::as_str) {
+            Some(crate::trust::TRUST_ACTION) => {
+                if let Err(error) = self.trust_workspace(&folder).await {
+                    tracing::warn!(%error, "cannot keep the trust answer");
+                }
+            }
+            Some(crate::trust::DISTRUST_ACTION) => {
+                if let Err(error) = store.record(&folder, false) {
+                    tracing::warn!(%error, "cannot keep the trust answer");
+                }
+            }
+            _ => {}
+        }
     }
 
     /// The folders `workspaceContains:` patterns are checked against.

@@ -95,6 +95,18 @@ impl Settings {
         flatten(prefix, settings, &mut self.editor);
     }
 
+    /// Drops from the workspace layer every key that is one of `sections` or under one of them.
+    pub fn restrict_workspace(&mut self, sections: &[&str]) {
+        self.workspace.retain(|key, _| {
+            !sections.iter().any(|section| {
+                key == section
+                    || key
+                        .strip_prefix(section)
+                        .is_some_and(|rest| rest.starts_with('.'))
+            })
+        });
+    }
+
     /// Writes one setting to its file and to the layer; `null` removes it.
     pub fn write(&mut self, key: &str, value: Value, target: SettingTarget) -> std::io::Result<()> {
         let (layer, file) = match (target, &self.workspace_file) {

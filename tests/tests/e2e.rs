@@ -14,5 +14,6 @@ mod e2e {
     pub mod protocol;
     pub mod resilience;
     pub mod signals;
+    pub mod trust;
     pub mod vscode_samples;
 }

@@ -1127,7 +1127,7 @@ mod tests {
             SERVER_NOTIFICATION_METHODS,
         ]
         .concat();
-        assert_eq!(by_direction.len(), 17);
+        assert_eq!(by_direction.len(), 18);
         assert!(
             by_direction
                 .iter()

@@ -283,10 +283,14 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     // The demo's transcript is the point; its logs stay quiet unless asked for.
     let quiet = matches!(cli.command, Command::Demo);
-    if let Err(error) = init_logging(cli.log_file.as_deref(), quiet) {
-        eprintln!("exthost: {error:#}");
-        return ExitCode::FAILURE;
-    }
+    // Kept to the end: dropping it writes out the log lines still queued for stderr.
+    let _log_guard = match init_logging(cli.log_file.as_deref(), quiet) {
+        Ok(guard) => guard,
+        Err(error) => {
+            eprintln!("exthost: {error:#}");
+            return ExitCode::FAILURE;
+        }
+    };
     match execute(cli.command, cli.log_file.as_deref()) {
         Ok(code) => code,
         Err(error) => {
@@ -296,7 +300,16 @@ pub fn run() -> ExitCode {
     }
 }
 
-fn init_logging(log_file: Option<&std::path::Path>, quiet: bool) -> anyhow::Result<()> {
+/// Log lines queued for stderr while nobody reads it; more are dropped (and counted).
+const STDERR_LOG_LINES: usize = 16 * 1024;
+
+/// Installs the subscriber. A log file is written directly (a file does not block); stderr goes through
+/// a bounded queue and a thread of its own that drops lines when it is full, so an editor that never
+/// reads the host's stderr cannot stall serving; the count of dropped lines is logged when it grows.
+fn init_logging(
+    log_file: Option<&std::path::Path>,
+    quiet: bool,
+) -> anyhow::Result<Option<tracing_appender::non_blocking::WorkerGuard>> {
     let default = if quiet { "error" } else { "info" };
     let filter = EnvFilter::try_from_env("EXTHOST_LOG").unwrap_or_else(|_| EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
@@ -310,13 +323,38 @@ fn init_logging(log_file: Option<&std::path::Path>, quiet: bool) -> anyhow::Resu
                 .open(path)
                 .with_context(|| format!("cannot open log file {}", path.display()))?;
             builder.with_ansi(false).with_writer(Arc::new(file)).init();
+            Ok(None)
         }
-        None => builder
-            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-            .with_writer(std::io::stderr)
-            .init(),
+        None => {
+            let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+                .lossy(true)
+                .buffered_lines_limit(STDERR_LOG_LINES)
+                .thread_name("exthost-log")
+                .finish(std::io::stderr());
+            let dropped = writer.error_counter();
+            builder
+                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+                .with_writer(writer)
+                .init();
+            let _ = std::thread::Builder::new()
+                .name("exthost-log-count".to_owned())
+                .spawn(move || {
+                    let mut reported = 0;
+                    loop {
+                        std::thread::sleep(std::time::Duration::from_secs(5));
+                        let now = dropped.dropped_lines();
+                        if now > reported {
+                            tracing::warn!(
+                                dropped = now - reported,
+                                "log lines to stderr dropped: nobody was reading it"
+                            );
+                            reported = now;
+                        }
+                    }
+                });
+            Ok(Some(guard))
+        }
     }
-    Ok(())
 }
 
 fn execute(command: Command, log_file: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
@@ -455,15 +493,59 @@ fn serve(config: HostConfig) -> anyhow::Result<ExitCode> {
         .build()
         .context("cannot start the async runtime")?;
     let output = protocol_output().context("cannot set up stdout for the protocol")?;
-    let code = runtime.block_on(exthost::server::serve(
-        tokio::io::stdin(),
-        output,
-        config,
-        Arc::new(QuickJsEngine::new()),
-    ));
+    let code = runtime.block_on(async {
+        // Installed before the first message is read: a signal at any time after start-up counts.
+        let stop = termination_signal().context("cannot listen for termination signals")?;
+        anyhow::Ok(
+            exthost::server::serve_until(
+                tokio::io::stdin(),
+                output,
+                config,
+                Arc::new(QuickJsEngine::new()),
+                stop,
+            )
+            .await,
+        )
+    })?;
     // Extension threads may still be winding down; the protocol is over, so leave now.
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
     Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)))
+}
+
+/// Completes with the signal's name at the first SIGTERM, SIGINT or SIGHUP (how editors stop servers);
+/// a second one while extensions deactivate ends the process at once.
+#[cfg(unix)]
+fn termination_signal() -> std::io::Result<impl std::future::Future<Output = String> + Send> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut hangup = signal(SignalKind::hangup())?;
+    Ok(async move {
+        let name = tokio::select! {
+            _ = terminate.recv() => "SIGTERM",
+            _ = interrupt.recv() => "SIGINT",
+            _ = hangup.recv() => "SIGHUP",
+        };
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = terminate.recv() => {}
+                _ = interrupt.recv() => {}
+                _ = hangup.recv() => {}
+            }
+            tracing::warn!("a second termination signal: exiting without waiting");
+            std::process::exit(1);
+        });
+        format!("received {name}")
+    })
+}
+
+/// Completes at the first Ctrl-C.
+#[cfg(not(unix))]
+fn termination_signal() -> std::io::Result<impl std::future::Future<Output = String> + Send> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+        "received Ctrl-C".to_owned()
+    })
 }
 
 #[allow(

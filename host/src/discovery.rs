@@ -49,21 +49,117 @@ impl DiscoveryRoots {
     }
 }
 
-/// The extension folders directly inside `container`, sorted by name; hidden folders are skipped. A
-/// container that does not exist holds no extensions.
-fn extension_folders(container: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(container) else {
-        tracing::debug!(container = %container.display(), "extension folder absent or unreadable");
-        return Vec::new();
+/// One entry of a folder of extensions: an extension folder to read, or something discovery must report
+/// (a symbolic link loop, a dangling link, a folder of extensions that cannot be read).
+enum Entry {
+    Folder(PathBuf),
+    Broken { path: PathBuf, reason: String },
+}
+
+/// The extension folders directly inside `container`, sorted by name; hidden entries and plain files are
+/// skipped. A container that does not exist holds no extensions (an `--extensions-dir` that does not is
+/// logged); one that cannot be read, and links that lead nowhere, are reported as broken entries.
+fn extension_folders(source: ExtensionSource, container: &Path) -> Vec<Entry> {
+    let entries = match std::fs::read_dir(container) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            if source == ExtensionSource::Dir {
+                tracing::warn!(container = %container.display(), "the extensions folder does not exist");
+            } else {
+                tracing::debug!(container = %container.display(), "extension folder absent");
+            }
+            return Vec::new();
+        }
+        Err(error) => {
+            tracing::warn!(container = %container.display(), %error, "cannot read the extensions folder");
+            return vec![Entry::Broken {
+                path: container.to_path_buf(),
+                reason: format!(
+                    "cannot read the extensions folder {}: {error}",
+                    container.display()
+                ),
+            }];
+        }
     };
-    let mut folders: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .filter(|entry| !entry.file_name().to_string_lossy().starts_with('.'))
-        .map(|entry| entry.path())
-        .filter(|path| path.is_dir())
-        .collect();
-    folders.sort();
-    folders
+    let mut found: Vec<Entry> = Vec::new();
+    for entry in entries {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(error) => {
+                tracing::warn!(container = %container.display(), %error, "cannot list the extensions folder");
+                found.push(Entry::Broken {
+                    path: container.to_path_buf(),
+                    reason: format!(
+                        "cannot list the extensions folder {}: {error}",
+                        container.display()
+                    ),
+                });
+                break;
+            }
+        };
+        if entry.file_name().as_encoded_bytes().starts_with(b".") {
+            continue;
+        }
+        let path = entry.path();
+        match std::fs::metadata(&path) {
+            Ok(metadata) if metadata.is_dir() => found.push(Entry::Folder(path)),
+            Ok(_) => {}
+            Err(error) => {
+                // `metadata` follows links: a link that fails is a loop, a dangling link or unreadable.
+                let reason = match std::fs::read_link(&path) {
+                    Ok(target) if error.kind() == std::io::ErrorKind::NotFound => format!(
+                        "{} is a symbolic link to {} which does not exist",
+                        path.display(),
+                        target.display()
+                    ),
+                    Ok(target) if error.raw_os_error() == Some(ELOOP) => format!(
+                        "{} is a symbolic link to {} that loops",
+                        path.display(),
+                        target.display()
+                    ),
+                    _ => format!("cannot read {}: {error}", path.display()),
+                };
+                tracing::warn!(%reason, "skipped an extension folder");
+                found.push(Entry::Broken { path, reason });
+            }
+        }
+    }
+    found.sort_by(|left, right| entry_path(left).cmp(entry_path(right)));
+    found
+}
+
+/// `ELOOP`: too many levels of symbolic links.
+#[cfg(unix)]
+const ELOOP: i32 = libc::ELOOP;
+#[cfg(not(unix))]
+const ELOOP: i32 = -1;
+
+fn entry_path(entry: &Entry) -> &Path {
+    match entry {
+        Entry::Folder(path) | Entry::Broken { path, .. } => path,
+    }
+}
+
+/// A failed record for something discovery could not read, named after its folder.
+fn broken_record(source: ExtensionSource, path: &Path, reason: String) -> ExtensionRecord {
+    ExtensionRecord {
+        id: folder_name(path),
+        source,
+        path: path.to_path_buf(),
+        manifest: None,
+        state: ExtensionState::Failed,
+        error: Some(reason),
+        shadowed_by: None,
+        restart_required: false,
+    }
+}
+
+/// The last component of `path` as text (lossy), or the whole path.
+fn folder_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |name| name.to_string_lossy().into_owned(),
+    )
 }
 
 /// Reads one extension folder into a record (state `discovered`, or `failed` with the manifest problems).
@@ -72,10 +168,18 @@ pub fn read_extension(
     folder: &Path,
     context: &ManifestContext,
 ) -> ExtensionRecord {
-    let folder_name = folder.file_name().map_or_else(
-        || folder.display().to_string(),
-        |name| name.to_string_lossy().into_owned(),
-    );
+    let folder_name = folder_name(folder);
+    // Paths cross into runtimes (JS strings, file URIs) as text: a path that is not UTF-8 cannot.
+    if folder.to_str().is_none() {
+        return broken_record(
+            source,
+            folder,
+            format!(
+                "the path {} is not valid UTF-8; rename the folder to load this extension",
+                folder.display()
+            ),
+        );
+    }
     match manifest::load_manifest(folder, context) {
         Ok(manifest) => ExtensionRecord {
             id: manifest.id.clone(),
@@ -111,8 +215,11 @@ pub fn discover(roots: &DiscoveryRoots, context: &ManifestContext) -> Vec<Extens
     let mut containers = Vec::new();
     for (index, (source, container)) in roots.containers().into_iter().enumerate() {
         let first = records.len();
-        for folder in extension_folders(container) {
-            records.push(read_extension(source, &folder, context));
+        for entry in extension_folders(source, container) {
+            records.push(match entry {
+                Entry::Folder(folder) => read_extension(source, &folder, context),
+                Entry::Broken { path, reason } => broken_record(source, &path, reason),
+            });
             containers.push(index);
         }
         if source == ExtensionSource::User {

@@ -187,6 +187,16 @@ pub fn load_catalog(config: &HostConfig, session: &SessionState) -> (Registry, R
     let mut records = discovery::discover(&roots, &manifest_context());
     let resolution = resolve_records(&mut records);
     quarantine_records(&mut records);
+    // Contract §12: a workspace's own extensions wait until the user trusts the folder.
+    if let Some(folder) = untrusted_workspace(&roots) {
+        tracing::info!(folder = %folder.display(), "workspace not trusted: its extensions stay disabled");
+        for record in &mut records {
+            if record.source == ExtensionSource::Project && record.state != ExtensionState::Failed {
+                record.state = ExtensionState::Disabled;
+                record.error = Some(crate::trust::NOT_TRUSTED.to_owned());
+            }
+        }
+    }
     (Registry::new(records), resolution)
 }
 
@@ -204,6 +214,12 @@ fn quarantine_records(records: &mut [ExtensionRecord]) {
         record.state = ExtensionState::Failed;
         record.error = Some(crate::state_store::QUARANTINE_MESSAGE.to_owned());
     }
+}
+
+/// The workspace folder whose `.exthost/extensions` discovery reads, when it is not trusted.
+fn untrusted_workspace(roots: &discovery::DiscoveryRoots) -> Option<PathBuf> {
+    let folder = roots.project.as_deref()?.parent()?.parent()?.to_path_buf();
+    (!crate::trust::is_trusted(&folder)).then_some(folder)
 }
 
 /// The settings layers for the extensions that can run, the user and workspace files, and what the editor
@@ -226,6 +242,10 @@ fn load_settings(config: &HostConfig, registry: &Registry, session: &SessionStat
     );
     for (section, value) in &session.editor_settings {
         settings.merge_editor(section, value);
+    }
+    if untrusted_workspace(&config.discovery_roots(&session.workspace_folders())).is_some() {
+        // Settings that grant or trust are the user's to give, never an untrusted folder's.
+        settings.restrict_workspace(&["permissions", crate::trust::TRUSTED_FOLDERS_SETTING]);
     }
     settings
 }
@@ -1166,7 +1186,32 @@ impl Lifecycle {
         let answer = match &call.request {
             HostRequest::RegisterCommand { command } => {
                 let mut state = self.lock();
+                // A contributed command belongs to the extension that contributes it: nobody else may
+                // take it first (its owner would then never activate on `onCommand:`).
+                let contributors: Vec<String> = state
+                    .registry
+                    .records()
+                    .iter()
+                    .filter(|record| record.shadowed_by.is_none())
+                    .filter(|record| {
+                        record.manifest.as_ref().is_some_and(|manifest| {
+                            manifest
+                                .contributes
+                                .commands
+                                .iter()
+                                .any(|c| c.command == *command)
+                        })
+                    })
+                    .map(|record| record.id.clone())
+                    .collect();
+                let taken_from = (!contributors.is_empty()
+                    && !contributors.iter().any(|id| id == from))
+                .then(|| contributors.join(", "));
                 match state.commands.get(command) {
+                    _ if taken_from.is_some() => Err(format!(
+                        "command '{command}' is contributed by extension {}",
+                        taken_from.unwrap_or_default()
+                    )),
                     Some(owner) if owner != from => Err(format!(
                         "command '{command}' already exists (registered by extension {owner})"
                     )),
@@ -1231,6 +1276,15 @@ impl Lifecycle {
     /// Handles a call that may wait (on another extension, or on the editor).
     async fn handle_host_call(self: &Arc<Self>, call: HostCall) {
         let from = call.from;
+        // Time waiting on the host (the editor, the user, another extension) is not the caller's running
+        // time: its call limits pause meanwhile.
+        let _waiting = (!matches!(call.request, HostRequest::Crashed { .. }))
+            .then(|| {
+                let state = self.lock();
+                let running = state.running.get(&from)?;
+                Some(running.runtime.as_ref()?.host_waits().begin())
+            })
+            .flatten();
         let answer = match call.request {
             HostRequest::ExecuteCommand { command, arguments } => self
                 .execute_command(&command, arguments)
@@ -1313,6 +1367,21 @@ impl Lifecycle {
     }
 
     fn log(&self, from: &str, level: LogLevel, message: &str) {
+        // Rate-limited per extension: a flood costs neither the log nor the editor's stream.
+        let Some(dropped) = self.editor.admit_log(from, message.len()) else {
+            return;
+        };
+        if dropped > 0 {
+            tracing::warn!(extension = %from, dropped, "log lines dropped: the extension logs too fast");
+            self.editor.notify(
+                "window/logMessage",
+                json!({"type": 2, "message": format!(
+                    "[{from}] exthost: {dropped} log lines dropped (more than {} lines or {} KB a second)",
+                    crate::editor::LOG_LINES_PER_SECOND,
+                    crate::editor::LOG_BYTES_PER_SECOND / 1024.0
+                )}),
+            );
+        }
         let kind = match level {
             LogLevel::Error => {
                 tracing::error!(extension = %from, "{message}");
@@ -1381,6 +1450,22 @@ impl Lifecycle {
             )
             .await;
         }
+        self.drain_host_calls().await;
+    }
+
+    /// Waits until every call extensions sent before now has been handled (a `console.log` or a setting
+    /// written just before `deactivate` returned travels on the call channel, not with the answer): a
+    /// marker sent down the same channel is answered in arrival order, after them.
+    async fn drain_host_calls(&self) {
+        let (reply, answered) = tokio::sync::oneshot::channel();
+        let marker = HostCall {
+            from: String::new(),
+            request: HostRequest::GetCommands,
+            reply: Some(reply),
+        };
+        if self.host_calls.send(marker).is_ok() {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(2), answered).await;
+        }
     }
 
     /// `exthost/restartHost`, in process: stops every extension, discovers again from disk, replays the
@@ -1438,6 +1523,94 @@ impl Lifecycle {
         enabled
     }
 
+    /// The workspace folder whose extensions are held back, untrusted, if any.
+    pub fn untrusted_workspace(&self) -> Option<PathBuf> {
+        let state = self.lock();
+        let held_back = state
+            .registry
+            .records()
+            .iter()
+            .any(|record| record.error.as_deref() == Some(crate::trust::NOT_TRUSTED));
+        if !held_back {
+            return None;
+        }
+        untrusted_workspace(
+            &self
+                .config
+                .discovery_roots(&state.session.workspace_folders()),
+        )
+    }
+
+    /// Trusts `folder` (kept under `$EXTHOST_HOME`); when it is this session's workspace, its extensions
+    /// are loaded — the host restarts, as VS Code's does — and the events fired so far fire again.
+    pub async fn trust_workspace(
+        self: &Arc<Self>,
+        folder: &std::path::Path,
+    ) -> std::io::Result<()> {
+        let waiting = self.untrusted_workspace();
+        if let Some(store) = crate::trust::TrustStore::current() {
+            store.record(folder, true)?;
+        }
+        let same_folder = |waiting: &std::path::Path| {
+            let canonical =
+                |path: &std::path::Path| path.canonicalize().unwrap_or(path.to_path_buf());
+            canonical(waiting) == canonical(folder)
+        };
+        if !waiting.as_deref().is_some_and(same_folder) {
+            return Ok(());
+        }
+        self.restart("workspaceTrusted").await;
+        let fired = self.lock().session.fired_events.clone();
+        for event in fired {
+            self.fire(&event).await;
+        }
+        Ok(())
+    }
+
+    /// Asks the user whether to trust the workspace, when its extensions are held back and the folder
+    /// was never answered for; acts on the answer (and keeps it).
+    pub async fn ask_trust(self: &Arc<Self>) {
+        let Some(folder) = self.untrusted_workspace() else {
+            tracing::debug!("no workspace extensions wait for trust");
+            return;
+        };
+        let Some(store) = crate::trust::TrustStore::current() else {
+            return;
+        };
+        if store.answer(&folder).is_some() {
+            return;
+        }
+        let question = json!({
+            "type": 2,
+            "message": format!("Trust the extensions in {}?", folder.display()),
+            "actions": [{"title": crate::trust::TRUST_ACTION}, {"title": crate::trust::DISTRUST_ACTION}],
+        });
+        let answer = match self
+            .editor
+            .request("window/showMessageRequest", question)
+            .await
+        {
+            Ok(answer) => answer,
+            Err(error) => {
+                tracing::info!(?error, "the trust question got no answer");
+                return;
+            }
+        };
+        match answer.get("title").and_then(Value::as_str) {
+            Some(crate::trust::TRUST_ACTION) => {
+                if let Err(error) = self.trust_workspace(&folder).await {
+                    tracing::warn!(%error, "cannot keep the trust answer");
+                }
+            }
+            Some(crate::trust::DISTRUST_ACTION) => {
+                if let Err(error) = store.record(&folder, false) {
+                    tracing::warn!(%error, "cannot keep the trust answer");
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// The folders `workspaceContains:` patterns are checked against.
     pub fn workspace_folders(&self) -> Vec<PathBuf> {
         let state = self.lock();
@@ -1479,12 +1652,30 @@ async fn call_with_grace(
     limit: Duration,
     during: &str,
 ) -> Result<Value, RuntimeError> {
-    match tokio::time::timeout(limit + OUTSIDE_GRACE, runtime.call(request)).await {
-        Ok(answer) => answer,
-        Err(_) => Err(RuntimeError::TimeLimit {
-            limit,
-            during: during.to_owned(),
-        }),
+    // The time the extension spends waiting on the host does not count (see `HostWaitClock`).
+    let clock = Arc::clone(runtime.host_waits());
+    let waited_before = clock.total();
+    let started = tokio::time::Instant::now();
+    let answer = runtime.call(request);
+    tokio::pin!(answer);
+    loop {
+        let waited = clock.total().saturating_sub(waited_before);
+        let mut deadline = started + limit + OUTSIDE_GRACE + waited;
+        if clock.waiting() {
+            // The deadline moves while the wait lasts: look again now and then, not in a tight loop.
+            deadline = deadline.max(tokio::time::Instant::now() + Duration::from_millis(100));
+        }
+        match tokio::time::timeout_at(deadline, &mut answer).await {
+            Ok(answer) => return answer,
+            // Waiting on the host meanwhile moved the deadline: look again.
+            Err(_) if clock.waiting() || clock.total().saturating_sub(waited_before) > waited => {}
+            Err(_) => {
+                return Err(RuntimeError::TimeLimit {
+                    limit,
+                    during: during.to_owned(),
+                });
+            }
+        }
     }
 }
 

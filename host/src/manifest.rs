@@ -21,6 +21,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use crate::regular_file;
+
 pub use activation_event::ActivationEvent;
 pub use dependency_range::DependencyRange;
 pub use schema::manifest_schema;
@@ -313,10 +315,16 @@ fn render_problems(file: &Path, problems: &[ManifestProblem]) -> String {
 pub fn load_manifest(dir: &Path, context: &ManifestContext) -> Result<Manifest, ManifestError> {
     for kind in [ManifestKind::Exthost, ManifestKind::VsCode] {
         let file = dir.join(kind.file_name());
-        match std::fs::read_to_string(&file) {
+        // Only a regular file, capped: a FIFO, `/dev/zero` or a link to stdin would hang or flood.
+        match regular_file::read_text(&file, regular_file::MAX_MANIFEST_BYTES) {
             Ok(text) => return parse_manifest(&file, &text, kind, context),
-            Err(error) if error.kind() == io::ErrorKind::NotFound => continue,
-            Err(source) => return Err(ManifestError::Unreadable { file, source }),
+            Err(error) if error.is_not_found() => continue,
+            Err(error) => {
+                return Err(ManifestError::Unreadable {
+                    file,
+                    source: error.into_io(),
+                });
+            }
         }
     }
     Err(ManifestError::NotFound {

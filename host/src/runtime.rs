@@ -10,6 +10,7 @@ pub mod native;
 pub mod quickjs;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -362,12 +363,81 @@ pub type RuntimeEnvelope = (RuntimeRequest, oneshot::Sender<Result<Value, Runtim
 #[derive(Debug, Clone)]
 pub struct RuntimeHandle {
     sender: mpsc::UnboundedSender<RuntimeEnvelope>,
+    host_waits: Arc<HostWaitClock>,
+}
+
+/// How long an extension has spent waiting on the host (the editor, the user, another extension) — time
+/// that does not count against its call limits: an idle await is not a hang. The lifecycle starts a wait
+/// for each host operation it serves asynchronously.
+#[derive(Debug, Default)]
+pub struct HostWaitClock {
+    state: std::sync::Mutex<HostWaits>,
+}
+
+#[derive(Debug, Default)]
+struct HostWaits {
+    outstanding: usize,
+    since: Option<std::time::Instant>,
+    total: Duration,
+}
+
+/// One host operation being waited on; dropping it ends the wait.
+#[derive(Debug)]
+pub struct HostWaitGuard(Arc<HostWaitClock>);
+
+impl HostWaitClock {
+    fn waits(&self) -> std::sync::MutexGuard<'_, HostWaits> {
+        self.state
+            .lock()
+            .expect("invariant: the host-wait lock is never poisoned")
+    }
+
+    /// Starts waiting on one host operation (waits may overlap: the clock runs while any is under way).
+    pub fn begin(self: &Arc<Self>) -> HostWaitGuard {
+        let mut waits = self.waits();
+        if waits.outstanding == 0 {
+            waits.since = Some(std::time::Instant::now());
+        }
+        waits.outstanding += 1;
+        HostWaitGuard(Arc::clone(self))
+    }
+
+    /// The time spent with at least one host operation under way, up to now.
+    pub fn total(&self) -> Duration {
+        let waits = self.waits();
+        waits.total + waits.since.map_or(Duration::ZERO, |since| since.elapsed())
+    }
+
+    /// Whether a host operation is under way.
+    pub fn waiting(&self) -> bool {
+        self.waits().outstanding > 0
+    }
+}
+
+impl Drop for HostWaitGuard {
+    fn drop(&mut self) {
+        let mut waits = self.0.waits();
+        waits.outstanding = waits.outstanding.saturating_sub(1);
+        if waits.outstanding == 0
+            && let Some(since) = waits.since.take()
+        {
+            waits.total += since.elapsed();
+        }
+    }
 }
 
 impl RuntimeHandle {
     /// Wraps the sending side of a runtime's request channel (engines call this when they launch).
     pub fn new(sender: mpsc::UnboundedSender<RuntimeEnvelope>) -> Self {
-        Self { sender }
+        Self {
+            sender,
+            host_waits: Arc::default(),
+        }
+    }
+
+    /// The clock of this extension's waits on the host.
+    pub fn host_waits(&self) -> &Arc<HostWaitClock> {
+        &self.host_waits
     }
 
     /// Sends one request and waits for its answer. Limits are enforced by the runtime itself; a runtime

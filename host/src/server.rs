@@ -13,16 +13,15 @@ use exthost_protocol::error_code;
 use exthost_protocol::{
     ContentLengthCodec, Id, Message, Notification, Request, Response, ResponseError,
 };
-use futures::{SinkExt, StreamExt};
+use futures::StreamExt;
 use serde_json::Value;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
-use tokio_util::codec::{FramedRead, FramedWrite};
+use tokio_util::codec::FramedRead;
 use tracing::Instrument;
 
 use crate::config::HostConfig;
-use crate::editor::EditorHandle;
+use crate::editor::{EditorHandle, Outbox};
 use crate::lifecycle::Lifecycle;
 use crate::runtime::Engine;
 
@@ -55,8 +54,9 @@ struct Server {
     editor: EditorHandle,
     phase: Mutex<Phase>,
     lifecycle: OnceLock<Arc<Lifecycle>>,
-    /// Requests under way that `$/cancelRequest` may abort.
-    in_flight: Mutex<HashMap<Id, AbortHandle>>,
+    /// Requests under way, each with the handle `$/cancelRequest` aborts it with (`None`: not
+    /// cancellable). A second request with an id in here is refused (-32600).
+    in_flight: Mutex<HashMap<Id, Option<AbortHandle>>>,
     /// The manager endpoint, when asked for (contract §10).
     manager: OnceLock<crate::manager::Manager>,
 }
@@ -75,38 +75,66 @@ where
     R: AsyncRead + Unpin + Send + 'static,
     W: AsyncWrite + Unpin + Send + 'static,
 {
-    let (outgoing, queue) = mpsc::unbounded_channel();
-    let writer = tokio::spawn(write_messages(queue, output));
+    serve_until(input, output, config, engine, std::future::pending()).await
+}
+
+/// [`serve`], and when `stop` completes first (the process got SIGTERM, SIGINT or SIGHUP; its output
+/// names which) the session ends as `shutdown` then `exit` would: every extension is deactivated under its
+/// time limit, what is queued for the editor is written, and the exit code is 0.
+pub async fn serve_until<R, W, S>(
+    input: R,
+    output: W,
+    config: HostConfig,
+    engine: Arc<dyn Engine>,
+    stop: S,
+) -> ExitCode
+where
+    R: AsyncRead + Unpin + Send + 'static,
+    W: AsyncWrite + Unpin + Send + 'static,
+    S: std::future::Future<Output = String> + Send,
+{
+    let outbox = Arc::new(Outbox::default());
+    let writer = tokio::spawn(write_messages(Arc::clone(&outbox), output));
     let server = Arc::new(Server {
         config,
         engine,
-        editor: EditorHandle::new(outgoing),
+        editor: EditorHandle::new(Arc::clone(&outbox)),
         phase: Mutex::new(Phase::Uninitialized),
         lifecycle: OnceLock::new(),
         in_flight: Mutex::default(),
         manager: OnceLock::new(),
     });
-    let code = server.read_messages(input).await;
+    let code = tokio::select! {
+        code = server.read_messages(input) => code,
+        reason = stop => {
+            tracing::info!(%reason, "stopping as shutdown then exit would");
+            server.set_phase(Phase::ShutDown);
+            0
+        }
+    };
     server.editor.disconnect();
     if let Some(lifecycle) = server.lifecycle.get() {
         lifecycle.stop_all().await;
     }
     // Let the writer drain what is queued, then stop.
     drop(server);
+    outbox.close();
     let _ = tokio::time::timeout(std::time::Duration::from_secs(2), writer).await;
     code
 }
 
-/// The one writer of the output: frames each message and flushes it.
-async fn write_messages<W: AsyncWrite + Unpin>(
-    mut queue: mpsc::UnboundedReceiver<Message>,
-    output: W,
-) {
-    let mut framed = FramedWrite::new(output, ContentLengthCodec::new());
-    while let Some(message) = queue.recv().await {
-        let body = bytes::Bytes::from(message.to_vec());
-        if let Err(error) = framed.send(body).await {
+/// The one writer of the output: writes the outbox's batches (responses first; several frames per write
+/// and flush).
+async fn write_messages<W: AsyncWrite + Unpin>(outbox: Arc<Outbox>, mut output: W) {
+    use tokio::io::AsyncWriteExt;
+    while let Some(batch) = outbox.next_batch().await {
+        let written = async {
+            output.write_all(&batch).await?;
+            output.flush().await
+        };
+        if let Err(error) = written.await {
             tracing::error!(%error, "cannot write to the editor; stopping the writer");
+            outbox.close();
             break;
         }
     }
@@ -247,34 +275,50 @@ impl Server {
             .in_flight
             .lock()
             .expect("invariant: in-flight lock is never poisoned");
+        if in_flight.contains_key(&id) {
+            // JSON-RPC ids must be unique among requests in flight: the answer could not be told apart.
+            drop(in_flight);
+            tracing::warn!(%id, %method, "a request with the id of one still in flight refused");
+            self.editor.respond(Response::error(
+                Some(id.clone()),
+                ResponseError::invalid_request(format!(
+                    "a request with id {id} is already in flight"
+                )),
+            ));
+            return;
+        }
         let task = tokio::spawn(
             async move {
                 let answer = handlers::handle_request(&server, &method, params).await;
-                let still_wanted = !cancellable
-                    || server
-                        .in_flight
-                        .lock()
-                        .expect("invariant: in-flight lock is never poisoned")
-                        .remove(&task_id)
-                        .is_some();
+                // A cancelled request was answered (-32800) and removed by `cancel`.
+                let still_wanted = server
+                    .in_flight
+                    .lock()
+                    .expect("invariant: in-flight lock is never poisoned")
+                    .remove(&task_id)
+                    .is_some();
                 if still_wanted {
                     server.editor.respond(into_response(task_id, answer));
                 }
             }
             .instrument(span),
         );
-        if cancellable {
-            in_flight.insert(id, task.abort_handle());
-        }
+        in_flight.insert(id, cancellable.then(|| task.abort_handle()));
     }
 
     /// `$/cancelRequest`: stops the request's task and answers it with -32800 (once).
     fn cancel(&self, id: Id) {
-        let task = self
-            .in_flight
-            .lock()
-            .expect("invariant: in-flight lock is never poisoned")
-            .remove(&id);
+        let task = {
+            let mut in_flight = self
+                .in_flight
+                .lock()
+                .expect("invariant: in-flight lock is never poisoned");
+            match in_flight.get(&id) {
+                Some(Some(_)) => in_flight.remove(&id).flatten(),
+                // Not cancellable, or not in flight: nothing to do.
+                _ => None,
+            }
+        };
         if let Some(task) = task {
             task.abort();
             self.editor.respond(Response::error(

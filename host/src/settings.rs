@@ -95,6 +95,18 @@ impl Settings {
         flatten(prefix, settings, &mut self.editor);
     }
 
+    /// Drops from the workspace layer every key that is one of `sections` or under one of them.
+    pub fn restrict_workspace(&mut self, sections: &[&str]) {
+        self.workspace.retain(|key, _| {
+            !sections.iter().any(|section| {
+                key == section
+                    || key
+                        .strip_prefix(section)
+                        .is_some_and(|rest| rest.starts_with('.'))
+            })
+        });
+    }
+
     /// Writes one setting to its file and to the layer; `null` removes it.
     pub fn write(&mut self, key: &str, value: Value, target: SettingTarget) -> std::io::Result<()> {
         let (layer, file) = match (target, &self.workspace_file) {
@@ -107,13 +119,11 @@ impl Settings {
             layer.insert(key.to_owned(), value);
         }
         if let Some(file) = file {
-            if let Some(parent) = file.parent() {
-                std::fs::create_dir_all(parent)?;
-            }
             let object: Map<String, Value> = layer.clone().into_iter().collect();
             let mut text = serde_json::to_string_pretty(&Value::Object(object))?;
             text.push('\n');
-            std::fs::write(file, text)?;
+            // Atomic: never a half-written file, and never written through a FIFO or a link.
+            crate::regular_file::write_atomic(&file, text.as_bytes())?;
         }
         Ok(())
     }
@@ -173,15 +183,19 @@ fn type_default(declared: Option<&Value>) -> Value {
 /// file is empty (and logged).
 fn read_settings_file(file: &Path) -> FlatSettings {
     let mut settings = FlatSettings::new();
-    match std::fs::read_to_string(file) {
-        Ok(text) => match serde_json::from_str::<Value>(&text) {
+    // Only a regular file, capped: a FIFO or a link to `/dev/zero` must not hang or flood the host.
+    match crate::regular_file::read_text(file, crate::regular_file::MAX_SETTINGS_BYTES) {
+        Ok(text) => match exthost_protocol::json::from_str::<Value>(&text) {
             Ok(value) => flatten("", &value, &mut settings),
             Err(error) => {
                 tracing::warn!(file = %file.display(), %error, "settings file is not JSON; ignored")
             }
         },
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
-        Err(error) => tracing::warn!(file = %file.display(), %error, "cannot read settings file"),
+        Err(error) if error.is_not_found() => {}
+        Err(error) => {
+            let reason = error.reason();
+            tracing::warn!(file = %file.display(), %reason, "cannot read settings file; ignored")
+        }
     }
     settings
 }

@@ -29,7 +29,8 @@ pub enum FrameError {
     /// A header line is not `name: value`, or the header block is too long; the block was dropped.
     #[error("malformed header: {0}")]
     MalformedHeader(String),
-    /// The announced body is longer than the codec accepts; the body is skipped as it arrives.
+    /// The announced body is longer than the codec accepts; the decoder skips to the next
+    /// `Content-Length:` (the announced length is not trusted: a next message may come sooner).
     #[error("message of {length} bytes exceeds the maximum of {max} bytes")]
     TooLarge {
         /// The announced body length.
@@ -65,10 +66,9 @@ enum State {
     Header,
     /// After a header block, waiting for a body of this many bytes.
     Body { length: usize },
-    /// Dropping the remaining bytes of a body that is too large.
-    Discard { remaining: usize },
-    /// Dropping bytes until the next `Content-Length:`; `skipped` counts the bytes dropped so far.
-    Resync { skipped: usize },
+    /// Dropping bytes until the next `Content-Length:`; `skipped` counts the bytes dropped so far, and
+    /// `quiet` says they are an oversized body already reported (not garbage to report).
+    Resync { skipped: usize, quiet: bool },
 }
 
 /// What scanning the buffer for a header block found.
@@ -112,7 +112,10 @@ impl ContentLengthCodec {
             _ => return Some(FrameError::InvalidContentLength(value)),
         };
         if length > self.max_length {
-            self.state = State::Discard { remaining: length };
+            self.state = State::Resync {
+                skipped: 0,
+                quiet: true,
+            };
             return Some(FrameError::TooLarge {
                 length,
                 max: self.max_length,
@@ -144,24 +147,15 @@ impl Decoder for ContentLengthCodec {
                     self.state = State::Header;
                     return Ok(Some(Ok(buffer.split_to(length).freeze())));
                 }
-                State::Discard { remaining } => {
-                    let discarded = remaining.min(buffer.len());
-                    buffer.advance(discarded);
-                    if discarded < remaining {
-                        self.state = State::Discard {
-                            remaining: remaining - discarded,
-                        };
-                        return Ok(None);
-                    }
-                    self.state = State::Header;
-                }
-                State::Resync { skipped } => match find_content_length(buffer, 0) {
+                State::Resync { skipped, quiet } => match find_content_length(buffer, 0) {
                     Some(position) => {
                         buffer.advance(position);
                         self.state = State::Header;
-                        return Ok(Some(Err(FrameError::Garbage {
-                            skipped: skipped + position,
-                        })));
+                        if !quiet {
+                            return Ok(Some(Err(FrameError::Garbage {
+                                skipped: skipped + position,
+                            })));
+                        }
                     }
                     None => {
                         // Keep a tail that may be the start of a `Content-Length:` split across reads.
@@ -169,6 +163,7 @@ impl Decoder for ContentLengthCodec {
                         buffer.advance(dropped);
                         self.state = State::Resync {
                             skipped: skipped + dropped,
+                            quiet,
                         };
                         return Ok(None);
                     }
@@ -187,7 +182,10 @@ impl Decoder for ContentLengthCodec {
                     HeaderScan::Bad { start, problem } => {
                         // The bad line's first byte is garbage at least; this also guarantees progress.
                         buffer.advance(start + 1);
-                        self.state = State::Resync { skipped: 1 };
+                        self.state = State::Resync {
+                            skipped: 1,
+                            quiet: false,
+                        };
                         if let Some(problem) = problem {
                             return Ok(Some(Err(FrameError::MalformedHeader(problem))));
                         }
@@ -206,7 +204,10 @@ impl Decoder for ContentLengthCodec {
         let leftover = buffer.len();
         buffer.clear();
         match state {
-            State::Resync { skipped } => Ok(Some(Err(FrameError::Garbage {
+            State::Resync {
+                skipped,
+                quiet: false,
+            } => Ok(Some(Err(FrameError::Garbage {
                 skipped: skipped + leftover,
             }))),
             _ => Ok(None),
@@ -556,6 +557,18 @@ mod tests {
 
         let input = b"Content-Length: 12\r\n\r\n{\"big\":true}Content-Length: 2\r\n\r\nok";
         let expected = ["TooLarge { length: 12, max: 10 }", "frame ok"];
+        assert_eq!(
+            run(&mut ContentLengthCodec::with_max_length(10), &[input]),
+            expected
+        );
+        // The announced length is not trusted: a message that follows sooner is not swallowed.
+        let input = b"Content-Length: 1000\r\n\r\n{\"cut\":1}Content-Length: 2\r\n\r\nok";
+        let expected = ["TooLarge { length: 1000, max: 10 }", "frame ok"];
+        let chunks: Vec<&[u8]> = input.chunks(1).collect();
+        assert_eq!(
+            run(&mut ContentLengthCodec::with_max_length(10), &chunks),
+            expected
+        );
         assert_eq!(
             run(&mut ContentLengthCodec::with_max_length(10), &[input]),
             expected

@@ -5,6 +5,7 @@
 
 pub mod codec;
 pub mod error_code;
+pub mod json;
 pub mod message;
 pub mod methods;
 

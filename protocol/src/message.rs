@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
 
 use crate::error_code;
+use crate::json::{self, JsonError};
 
 /// A request id: JSON-RPC allows an integer or a string.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -224,9 +225,17 @@ impl MessageError {
 
 impl Message {
     /// Parses and classifies one message body, following JSON-RPC 2.0 strictly.
+    ///
+    /// Nesting up to [`json::MAX_DEPTH`] levels is carried; a deeper message is refused with -32600
+    /// naming its depth, answered to its own id when that id can be read.
     pub fn from_slice(bytes: &[u8]) -> Result<Message, MessageError> {
-        let value: Value = serde_json::from_slice(bytes)
-            .map_err(|error| MessageError::Parse(error.to_string()))?;
+        let value: Value = match json::from_slice(bytes) {
+            Ok(value) => value,
+            Err(JsonError::Syntax(message)) => return Err(MessageError::Parse(message)),
+            Err(too_deep @ JsonError::TooDeep { .. }) => {
+                return Err(invalid(read_id(bytes), too_deep.to_string()));
+            }
+        };
         Message::from_value(value)
     }
 
@@ -317,6 +326,74 @@ impl Message {
     /// The JSON body of this message, always with `"jsonrpc": "2.0"`.
     pub fn to_vec(&self) -> Vec<u8> {
         serde_json::to_vec(self).expect("invariant: a message of JSON values always serialises")
+    }
+}
+
+/// The top-level `id` of a message too deep to parse as a tree, when it is an integer or a string. Reads
+/// the text once without building anything for the other members.
+fn read_id(bytes: &[u8]) -> Option<Id> {
+    #[derive(Deserialize)]
+    struct Envelope {
+        #[serde(default)]
+        id: IdOnly,
+    }
+    json::from_slice_unchecked::<Envelope>(bytes)
+        .ok()
+        .and_then(|envelope| envelope.id.0)
+}
+
+/// An `id` member read without building a tree: an integer or a string, else nothing.
+#[derive(Default)]
+struct IdOnly(Option<Id>);
+
+impl<'de> Deserialize<'de> for IdOnly {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct IdVisitor;
+        impl<'de> serde::de::Visitor<'de> for IdVisitor {
+            type Value = IdOnly;
+            fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+                formatter.write_str("a JSON-RPC id")
+            }
+            fn visit_i64<E>(self, number: i64) -> Result<IdOnly, E> {
+                Ok(IdOnly(Some(Id::Number(number))))
+            }
+            fn visit_u64<E>(self, number: u64) -> Result<IdOnly, E> {
+                Ok(IdOnly(i64::try_from(number).ok().map(Id::Number)))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<IdOnly, E> {
+                Ok(IdOnly(None))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<IdOnly, E> {
+                Ok(IdOnly(None))
+            }
+            fn visit_str<E>(self, text: &str) -> Result<IdOnly, E> {
+                Ok(IdOnly(Some(Id::String(text.to_owned()))))
+            }
+            fn visit_unit<E>(self) -> Result<IdOnly, E> {
+                Ok(IdOnly(None))
+            }
+            fn visit_none<E>(self) -> Result<IdOnly, E> {
+                Ok(IdOnly(None))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<IdOnly, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(IdOnly(None))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<IdOnly, A::Error> {
+                while map
+                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(IdOnly(None))
+            }
+        }
+        deserializer.deserialize_any(IdVisitor)
     }
 }
 
@@ -497,6 +574,46 @@ mod tests {
             };
             assert!(matches, "{input} was classified as {actual:?}");
         }
+    }
+
+    fn nested_params(levels: usize) -> String {
+        format!(
+            r#"{{"jsonrpc":"2.0","method":"m","params":{}1{},"id":7}}"#,
+            "[".repeat(levels),
+            "]".repeat(levels)
+        )
+    }
+
+    #[test]
+    fn deep_params_are_carried_and_deeper_ones_answered_to_their_id() {
+        // serde_json alone refuses 128 levels and the id would be lost with -32700.
+        // The message's own object is one level: params may nest one less than the limit.
+        for levels in [126, 200, crate::json::MAX_DEPTH - 1] {
+            match Message::from_slice(nested_params(levels).as_bytes()) {
+                Ok(Message::Request(request)) => {
+                    assert_eq!(request.id, Id::Number(7));
+                    let params = request.params.expect("params");
+                    let mut inner = &params;
+                    let mut depth = 0;
+                    while let Value::Array(items) = inner {
+                        inner = &items[0];
+                        depth += 1;
+                    }
+                    assert_eq!(depth, levels);
+                }
+                other => panic!("{levels} levels: {other:?}"),
+            }
+        }
+        let too_deep = Message::from_slice(nested_params(100_000).as_bytes()).unwrap_err();
+        assert_eq!(
+            too_deep,
+            MessageError::Invalid {
+                id: Some(Id::Number(7)),
+                reason: "JSON nested 100001 levels deep; the limit is 1024".to_owned()
+            }
+        );
+        let response = too_deep.to_response();
+        assert_eq!(response.id, Some(Id::Number(7)));
     }
 
     #[test]

@@ -286,6 +286,22 @@ pub struct RestartHostResult {
     pub restarted: bool,
 }
 
+/// Params of `exthost/trustWorkspace`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TrustWorkspaceParams {
+    /// The workspace folder to trust, as a `file:` URI.
+    pub uri: String,
+}
+
+/// Result of `exthost/trustWorkspace`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TrustWorkspaceResult {
+    /// `true` once the folder is trusted (and, for the session's workspace, its extensions loaded).
+    pub trusted: bool,
+}
+
 /// Params of `exthost/activate`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -644,6 +660,17 @@ impl RpcRequest for ListExtensions {
     type Result = ListExtensionsResult;
 }
 
+/// `exthost/trustWorkspace`: trusts a workspace folder, so that its `.exthost/extensions` may run
+/// (contract §12); the answer is kept per folder under `$EXTHOST_HOME`.
+#[derive(Debug, Clone, Copy)]
+pub struct TrustWorkspace;
+
+impl RpcRequest for TrustWorkspace {
+    const METHOD: &'static str = "exthost/trustWorkspace";
+    type Params = TrustWorkspaceParams;
+    type Result = TrustWorkspaceResult;
+}
+
 /// `exthost/enable`: enables an extension and its dependencies (dependencies first).
 #[derive(Debug, Clone, Copy)]
 pub struct Enable;
@@ -966,6 +993,7 @@ pub const CLIENT_REQUEST_METHODS: &[&str] = &[
     Install::METHOD,
     Uninstall::METHOD,
     Upgrade::METHOD,
+    TrustWorkspace::METHOD,
 ];
 
 /// The `exthost/*` notifications the editor (the LSP client) sends to the host.
@@ -1012,6 +1040,7 @@ pub const REQUEST_METHODS: &[&str] = &[
     Install::METHOD,
     Uninstall::METHOD,
     Upgrade::METHOD,
+    TrustWorkspace::METHOD,
     ShowQuickPick::METHOD,
     ShowInputBox::METHOD,
     ExtensionDetails::METHOD,
@@ -1407,7 +1436,7 @@ mod tests {
             MANAGER_NOTIFICATION_METHODS,
         ]
         .concat();
-        assert_eq!(by_direction.len(), 27);
+        assert_eq!(by_direction.len(), 28);
         assert!(
             by_direction
                 .iter()

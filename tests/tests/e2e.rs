@@ -3,9 +3,11 @@
 
 mod e2e {
     pub mod activation;
+    pub mod backpressure;
     pub mod dependencies;
     pub mod docs;
     pub mod engines;
+    pub mod hostile_files;
     pub mod large_documents;
     pub mod lifecycle;
     pub mod lsp_bridge;
@@ -16,7 +18,9 @@ mod e2e {
     pub mod parallel_restart;
     pub mod protocol;
     pub mod resilience;
+    pub mod signals;
     pub mod supervisor;
+    pub mod trust;
     pub mod vscode_api_fixtures;
     pub mod vscode_fidelity;
 }

@@ -54,8 +54,8 @@ use self::memory::{LimitedAllocator, MemoryGuard};
 use self::modules::{ModuleLoader, ModuleResolver, entry};
 use self::native::{HostCompletion, Shared};
 use super::{
-    Engine, HostRequest, HostSender, LaunchSpec, Limits, LogLevel, RuntimeEnvelope, RuntimeError,
-    RuntimeHandle, RuntimeRequest,
+    Engine, HostRequest, HostSender, HostWaitClock, LaunchSpec, Limits, LogLevel, RuntimeEnvelope,
+    RuntimeError, RuntimeHandle, RuntimeRequest,
 };
 
 /// The `vscode` shim, in load order (the Deno engine runs the same files).
@@ -175,7 +175,7 @@ fn prelude() -> Result<&'static Prelude, RuntimeError> {
 const THREAD_STACK_BYTES: usize = 8 * 1024 * 1024;
 
 /// QuickJS's own stack limit (a deeper recursion throws `RangeError`, an ordinary exception).
-const JS_STACK_BYTES: usize = 1024 * 1024;
+const JS_STACK_BYTES: usize = 2 * 1024 * 1024;
 
 /// Timers run per turn of the loop before it looks at requests again (so a `setImmediate` chain cannot
 /// starve the host).
@@ -213,16 +213,18 @@ impl Engine for QuickJsEngine {
 
     fn launch(&self, spec: LaunchSpec, host: HostSender) -> Result<RuntimeHandle, RuntimeError> {
         let (sender, requests) = mpsc::unbounded_channel();
+        let handle = RuntimeHandle::new(sender);
+        let host_waits = Arc::clone(handle.host_waits());
         let module = spec.entry.display().to_string();
         std::thread::Builder::new()
             .name(format!("js:{}", spec.extension_id))
             .stack_size(THREAD_STACK_BYTES)
-            .spawn(move || run_thread(spec, host, requests))
+            .spawn(move || run_thread(spec, host, requests, host_waits))
             .map_err(|error| RuntimeError::Load {
                 module,
                 reason: format!("cannot start the extension's thread: {error}"),
             })?;
-        Ok(RuntimeHandle::new(sender))
+        Ok(handle)
     }
 }
 
@@ -231,6 +233,7 @@ fn run_thread(
     spec: LaunchSpec,
     host: HostSender,
     requests: mpsc::UnboundedReceiver<RuntimeEnvelope>,
+    host_waits: Arc<HostWaitClock>,
 ) {
     let extension_id = spec.extension_id.clone();
     let panic_host = host.clone();
@@ -245,7 +248,7 @@ fn run_thread(
                 return;
             }
         };
-        executor.block_on(serve(spec, host, requests));
+        executor.block_on(serve(spec, host, requests, host_waits));
     }));
     if let Err(panic) = served {
         crate::runtime::report_panic(&panic_host, extension_id, panic.as_ref());
@@ -256,9 +259,10 @@ async fn serve(
     spec: LaunchSpec,
     host: HostSender,
     mut requests: mpsc::UnboundedReceiver<RuntimeEnvelope>,
+    host_waits: Arc<HostWaitClock>,
 ) {
     let (completions_sender, mut completions) = mpsc::unbounded_channel();
-    let mut runtime = match JsRuntime::new(&spec, host, completions_sender) {
+    let mut runtime = match JsRuntime::new(&spec, host, completions_sender, host_waits) {
         Ok(runtime) => runtime,
         Err(error) => {
             tracing::error!(extension = %spec.extension_id, %error, "cannot start the JS runtime");
@@ -299,6 +303,8 @@ impl Budget {
 struct InFlight {
     reply: oneshot::Sender<Result<Json, RuntimeError>>,
     budget: Budget,
+    /// The extension's total wait on the host when the request started: waits since move its deadline.
+    waited_at_start: Duration,
 }
 
 /// One extension's engine and event-loop state. Field order is drop order: the context goes before the
@@ -311,6 +317,8 @@ struct JsRuntime {
     limits: Limits,
     entry: PathBuf,
     in_flight: HashMap<u64, InFlight>,
+    /// Time spent waiting on the host (kept by the lifecycle), which does not count against limits.
+    host_waits: Arc<HostWaitClock>,
     next_request: u64,
     next_timer: Option<Instant>,
     rejections_pending: Rc<Cell<bool>>,
@@ -321,6 +329,7 @@ impl JsRuntime {
         spec: &LaunchSpec,
         host: HostSender,
         completions: mpsc::UnboundedSender<HostCompletion>,
+        host_waits: Arc<HostWaitClock>,
     ) -> Result<Self, RuntimeError> {
         let root = spec
             .extension_path
@@ -339,6 +348,11 @@ impl JsRuntime {
             host,
             completions,
         ));
+        if spec.limits.memory_bytes > 0 {
+            let cap = (spec.limits.memory_bytes as u64).min(native::MAX_EXTENSION_FILE_BYTES);
+            shared.read_cap.set(cap);
+            shared.workspace.set_read_cap(cap);
+        }
         // The allocator enforces the heap limit (QuickJS's own limit stays off): see `memory`.
         let memory = MemoryGuard::new(spec.limits.memory_bytes);
         let engine_error = |error: rquickjs::Error| {
@@ -383,6 +397,7 @@ impl JsRuntime {
             limits: spec.limits,
             entry: spec.entry.clone(),
             in_flight: HashMap::new(),
+            host_waits,
             next_request: 1,
             next_timer: None,
             rejections_pending,
@@ -393,9 +408,16 @@ impl JsRuntime {
 
     /// Runs `bootstrap.js` and the shim, from the bytecode compiled once per process.
     fn bootstrap(&mut self, spec: &LaunchSpec) -> Result<(), RuntimeError> {
+        // Discovery refuses such folders; this keeps a path that is not UTF-8 an error, never a panic.
+        let Some(extension_path) = self.shared.root.to_str() else {
+            return Err(RuntimeError::Load {
+                module: spec.entry.display().to_string(),
+                reason: format!("the path {} is not valid UTF-8", self.shared.root.display()),
+            });
+        };
         let description = json!({
             "id": spec.extension_id,
-            "extensionPath": self.shared.root,
+            "extensionPath": extension_path,
             "packageJSON": spec.package_json,
             "development": spec.development,
             "vscodeVersion": crate::config::VSCODE_API_VERSION,
@@ -551,6 +573,7 @@ impl JsRuntime {
             InFlight {
                 reply,
                 budget: budget.clone(),
+                waited_at_start: self.host_waits.total(),
             },
         );
         let payload = payload.to_string();
@@ -666,25 +689,37 @@ impl JsRuntime {
     }
 
     /// A request whose promise has not settled by its deadline breaks the time limit.
+    ///
+    /// Time spent waiting on the host (the editor, the user, another extension) does not count: each
+    /// request's deadline moves by the waits since it started.
     fn check_deadlines(&self) -> Result<(), RuntimeError> {
         let now = Instant::now();
         match self
-            .in_flight
-            .values()
-            .filter(|flight| flight.budget.deadline <= now)
-            .min_by_key(|flight| flight.budget.deadline)
+            .effective_budgets()
+            .filter(|budget| budget.deadline <= now)
+            .min_by_key(|budget| budget.deadline)
         {
-            Some(flight) => Err(flight.budget.time_limit()),
+            Some(budget) => Err(budget.time_limit()),
             None => Ok(()),
         }
     }
 
+    /// The in-flight requests' budgets, their deadlines moved by the host waits since each started.
+    fn effective_budgets(&self) -> impl Iterator<Item = Budget> + '_ {
+        let waited = self.host_waits.total();
+        self.in_flight.values().map(move |flight| {
+            let mut budget = flight.budget.clone();
+            budget.deadline += waited.saturating_sub(flight.waited_at_start);
+            budget
+        })
+    }
+
     fn next_wake(&self) -> Option<Instant> {
-        self.in_flight
-            .values()
-            .map(|flight| flight.budget.deadline)
-            .chain(self.next_timer)
-            .min()
+        // While waiting on the host, deadlines move: the answer (a completion) wakes the loop.
+        let deadlines = (!self.host_waits.waiting())
+            .then(|| self.effective_budgets().map(|budget| budget.deadline).min())
+            .flatten();
+        deadlines.into_iter().chain(self.next_timer).min()
     }
 
     /// The budget for JS outside a request's start: `call_timeout`, or less when an in-flight request's
@@ -696,11 +731,10 @@ impl JsRuntime {
             during: during.to_owned(),
         };
         match self
-            .in_flight
-            .values()
-            .min_by_key(|flight| flight.budget.deadline)
+            .effective_budgets()
+            .min_by_key(|budget| budget.deadline)
         {
-            Some(flight) if flight.budget.deadline < own.deadline => flight.budget.clone(),
+            Some(budget) if budget.deadline < own.deadline => budget,
             _ => own,
         }
     }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use exthost_protocol::error_code;
 use exthost_protocol::methods::{
     ActivateParams, ActivateResult, ChangedResult, IdParams, ListExtensionsResult, ReloadResult,
-    RestartHostParams, RestartHostResult,
+    RestartHostParams, RestartHostResult, TrustWorkspaceParams, TrustWorkspaceResult,
 };
 use exthost_protocol::methods::{
     ExtensionInfo, InstallParams, InstallResult, UninstallParams, UninstallResult, UpgradeParams,
@@ -162,6 +162,16 @@ pub(super) async fn handle_request(
             }
             let activated = lifecycle.fire(&event).await;
             to_value(ActivateResult { activated })
+        }
+        "exthost/trustWorkspace" => {
+            let TrustWorkspaceParams { uri } = params(raw)?;
+            let folder = crate::session::file_uri_to_path(&uri).ok_or_else(|| {
+                ResponseError::invalid_params(format!("uri must be a file: URI, not {uri}"))
+            })?;
+            lifecycle.trust_workspace(&folder).await.map_err(|error| {
+                ResponseError::internal(format!("cannot keep the answer: {error}"))
+            })?;
+            to_value(TrustWorkspaceResult { trusted: true })
         }
         "exthost/restartHost" => {
             let _: RestartHostParams = params(raw)?;
@@ -378,6 +388,8 @@ fn handle_initialized(lifecycle: &Arc<Lifecycle>) {
         lifecycle.pull_editor_settings().await;
         lifecycle.fire("*").await;
         lifecycle.fire("onStartupFinished").await;
+        // The workspace's own extensions wait for the user's trust (contract §12).
+        lifecycle.ask_trust().await;
     });
 }
 

@@ -236,3 +236,104 @@ async fn a_content_type_header_is_accepted() {
     assert!(matches!(response.payload, ResponsePayload::Result(_)));
     assert_eq!(host.shutdown().await, 0);
 }
+
+#[tokio::test]
+async fn deeply_nested_params_are_answered_to_the_request_s_own_id() {
+    let mut host = Host::spawn(HostOptions::default());
+    host.initialize(json!({})).await;
+    let nested = |levels: usize| format!("{}1{}", "[".repeat(levels), "]".repeat(levels));
+    // 200 levels used to be -32700 with `id: null`: now they are carried to the method (unknown here).
+    let body = format!(
+        r#"{{"jsonrpc":"2.0","id":41,"method":"nope/deep","params":{}}}"#,
+        nested(200)
+    );
+    host.send_raw(&encode_frame(body.as_bytes())).await;
+    let response = host.response(&Id::Number(41)).await;
+    assert_eq!(
+        error_code_of(&response.payload),
+        error_code::METHOD_NOT_FOUND
+    );
+    // Past the limit the request is refused, but answered to its id, naming the depth.
+    let body = format!(
+        r#"{{"jsonrpc":"2.0","method":"nope/deep","params":{},"id":"deep"}}"#,
+        nested(50_000)
+    );
+    host.send_raw(&encode_frame(body.as_bytes())).await;
+    let response = host.response(&Id::String("deep".to_owned())).await;
+    match response.payload {
+        ResponsePayload::Error(error) => {
+            assert_eq!(error.code, error_code::INVALID_REQUEST);
+            assert_eq!(
+                error.message,
+                "JSON nested 50001 levels deep; the limit is 1024"
+            );
+        }
+        ResponsePayload::Result(value) => panic!("expected an error, got {value}"),
+    }
+    assert_still_serving(&mut host).await;
+    assert_eq!(host.shutdown().await, 0);
+}
+
+#[tokio::test]
+async fn after_an_oversized_frame_the_next_message_is_read_not_swallowed() {
+    let mut host = Host::spawn(HostOptions::default());
+    host.initialize(json!({})).await;
+    // 100 MB announced, then a request at once: the host must not wait for (or drop) 100 MB first.
+    host.send_raw(b"Content-Length: 100000000\r\n\r\n").await;
+    let id = host.send_request("exthost/listExtensions", json!({})).await;
+    let refused = host.null_id_response().await;
+    assert_eq!(error_code_of(&refused.payload), error_code::PARSE_ERROR);
+    let response = host.response(&id).await;
+    assert!(
+        matches!(response.payload, ResponsePayload::Result(_)),
+        "{response:?}"
+    );
+    assert_eq!(host.shutdown().await, 0);
+}
+
+#[tokio::test]
+async fn a_duplicate_request_id_in_flight_is_refused_and_the_first_still_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    exthost_e2e::write_extension(
+        dir.path(),
+        "slow",
+        &json!({"id": "test.slow", "name": "slow", "version": "1.0.0", "main": "extension.js",
+                "activationEvents": ["onCommand:slow.wait"]}),
+        &[(
+            "extension.js",
+            "const vscode = require('vscode');\nexports.activate = (c) => { c.subscriptions.push(vscode.commands.registerCommand('slow.wait', () => new Promise((resolve) => setTimeout(() => resolve('done'), 1000)))); };\n",
+        )],
+    );
+    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
+    host.initialize(json!({})).await;
+    let id = Id::String("twice".to_owned());
+    let request = |command: &str| {
+        exthost_protocol::Message::Request(exthost_protocol::Request {
+            id: id.clone(),
+            method: "workspace/executeCommand".to_owned(),
+            params: Some(json!({"command": command})),
+        })
+    };
+    host.send(&request("slow.wait")).await;
+    host.send(&request("slow.wait")).await;
+    let first = host.response(&id).await;
+    match first.payload {
+        ResponsePayload::Error(error) => {
+            assert_eq!(error.code, error_code::INVALID_REQUEST);
+            assert_eq!(
+                error.message,
+                "a request with id twice is already in flight"
+            );
+        }
+        ResponsePayload::Result(value) => panic!("expected the duplicate refused, got {value}"),
+    }
+    let second = host.response(&id).await;
+    assert_eq!(second.payload, ResponsePayload::Result(json!("done")));
+    // Once answered, the id may be used again.
+    host.send(&request("slow.wait")).await;
+    assert_eq!(
+        host.response(&id).await.payload,
+        ResponsePayload::Result(json!("done"))
+    );
+    assert_eq!(host.shutdown().await, 0);
+}

@@ -342,3 +342,212 @@ async fn an_endless_loop_in_an_event_listener_fails_its_extension() {
     ping(&mut host).await;
     assert_eq!(host.shutdown().await, 0);
 }
+
+/// `levels` nested arrays around `1`, as the extension below builds them.
+fn nested(levels: usize) -> serde_json::Value {
+    (0..levels).fold(json!(1), |inner, _| json!([inner]))
+}
+
+/// How deep `value` nests arrays.
+fn depth_of(value: &serde_json::Value) -> usize {
+    let mut depth = 0;
+    let mut inner = value;
+    while let Some(items) = inner.as_array() {
+        inner = &items[0];
+        depth += 1;
+    }
+    depth
+}
+
+#[tokio::test]
+async fn a_deep_result_is_carried_whole_and_a_too_deep_one_is_an_error_saying_so() {
+    let dir = tempfile::tempdir().unwrap();
+    write_extension(
+        dir.path(),
+        "deep",
+        &json!({"id": "test.deep", "name": "deep", "version": "1.0.0", "main": "extension.js",
+                "activationEvents": ["onCommand:deep.make"]}),
+        &[(
+            "extension.js",
+            "const vscode = require('vscode');\nexports.activate = (c) => { c.subscriptions.push(vscode.commands.registerCommand('deep.make', (levels) => { let v = 1; for (let i = 0; i < levels; i++) v = [v]; return v; })); };\n",
+        )],
+    );
+    extensions(dir.path());
+    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
+    host.initialize(json!({})).await;
+    // 128 levels used to reach the editor as a successful `null`. The response's own object and its
+    // `result` member are two levels of the 1024 the host carries.
+    for levels in [127, 128, 129, 600, 1021] {
+        let result = host
+            .call(
+                "workspace/executeCommand",
+                json!({"command": "deep.make", "arguments": [levels]}),
+            )
+            .await;
+        assert_eq!(
+            depth_of(&result),
+            levels,
+            "{levels} levels arrive as {result}"
+        );
+        assert_eq!(result, nested(levels));
+    }
+    let error = error_of(
+        host.request(
+            "workspace/executeCommand",
+            json!({"command": "deep.make", "arguments": [1500]}),
+        )
+        .await
+        .payload,
+    );
+    assert_eq!(error.code, error_code::REQUEST_FAILED);
+    assert_eq!(
+        error.message,
+        "exthost: the extension's answer cannot be carried: JSON nested 1500 levels deep; the limit is 1024"
+    );
+    assert_eq!(host.extension("test.deep").await["state"], "enabled");
+    ping(&mut host).await;
+    assert_eq!(host.shutdown().await, 0);
+}
+
+#[tokio::test]
+async fn waiting_on_the_user_does_not_count_against_the_time_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    write_extension(
+        dir.path(),
+        "asker",
+        &json!({"id": "test.asker", "name": "asker", "version": "1.0.0", "main": "extension.js",
+                "activationEvents": ["onCommand:ask.run"], "limits": {"callTimeoutMs": 500}}),
+        &[(
+            "extension.js",
+            "const vscode = require('vscode');\nexports.activate = (c) => { c.subscriptions.push(vscode.commands.registerCommand('ask.run', async () => { const answer = await vscode.window.showInformationMessage('Proceed?', 'Yes', 'No'); return 'answered ' + answer; })); };\n",
+        )],
+    );
+    extensions(dir.path());
+    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
+    host.initialize(json!({})).await;
+    let asked = host
+        .send_request("workspace/executeCommand", json!({"command": "ask.run"}))
+        .await;
+    let (question, params) = host.server_request("window/showMessageRequest").await;
+    assert_eq!(params["message"], "Proceed?");
+    // The user takes 3 s: longer than the 500 ms limit and the host's grace beyond it.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    host.send(&exthost_protocol::Message::Response(
+        exthost_protocol::Response::ok(question, json!({"title": "Yes"})),
+    ))
+    .await;
+    let answer = host.response(&asked).await;
+    assert_eq!(
+        answer.payload,
+        ResponsePayload::Result(json!("answered Yes"))
+    );
+    assert_eq!(host.extension("test.asker").await["state"], "enabled");
+    ping(&mut host).await;
+    assert_eq!(host.shutdown().await, 0);
+}
+
+#[tokio::test]
+async fn only_the_extension_that_loops_fails_and_its_callers_catch_the_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let looping = |id: &str, folder: &str, body: &str, extra: serde_json::Value| {
+        let mut manifest = json!({"id": id, "name": folder, "version": "1.0.0", "main": "extension.js",
+                                  "limits": {"callTimeoutMs": 1000}});
+        if let (Some(manifest), Some(extra)) = (manifest.as_object_mut(), extra.as_object()) {
+            manifest.extend(extra.clone());
+        }
+        write_extension(dir.path(), folder, &manifest, &[("extension.js", body)]);
+    };
+    looping(
+        "test.spinner",
+        "spinner",
+        "const vscode = require('vscode');\nexports.activate = (c) => { c.subscriptions.push(vscode.commands.registerCommand('spinner.run', () => { for (;;) {} })); return { spin() { for (;;) {} } }; };\n",
+        json!({"activationEvents": ["onCommand:spinner.run"]}),
+    );
+    looping(
+        "test.spinlib",
+        "spinlib",
+        "exports.activate = () => ({ spin() { for (;;) {} } });\n",
+        json!({"activationEvents": []}),
+    );
+    // The callers' limits are shorter than the callees': waiting on them must not count.
+    let caller = "const vscode = require('vscode');\n\
+        exports.activate = (c) => { c.subscriptions.push(\n\
+          vscode.commands.registerCommand('caller.command', () => vscode.commands.executeCommand('spinner.run').then(() => 'no error', (error) => 'caught: ' + error.message)),\n\
+          vscode.commands.registerCommand('caller.export', async () => { try { await vscode.extensions.getExtension('test.spinlib').exports.spin(); return 'no error'; } catch (error) { return 'caught: ' + error.message; } }),\n\
+        ); };\n";
+    write_extension(
+        dir.path(),
+        "caller",
+        &json!({"id": "test.caller", "name": "caller", "version": "1.0.0", "main": "extension.js",
+                "activationEvents": ["onCommand:caller.command", "onCommand:caller.export"],
+                "dependencies": {"test.spinlib": "*"}, "limits": {"callTimeoutMs": 300}}),
+        &[("extension.js", caller)],
+    );
+    extensions(dir.path());
+    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
+    host.initialize(json!({})).await;
+    let result = host
+        .call(
+            "workspace/executeCommand",
+            json!({"command": "caller.command"}),
+        )
+        .await;
+    assert_eq!(
+        result,
+        json!("caught: time limit exceeded: command spinner.run ran longer than 1000 ms")
+    );
+    assert_eq!(host.extension("test.spinner").await["state"], "failed");
+    assert_eq!(host.extension("test.caller").await["state"], "enabled");
+    let result = host
+        .call(
+            "workspace/executeCommand",
+            json!({"command": "caller.export"}),
+        )
+        .await;
+    let message = result.as_str().unwrap_or_default();
+    assert!(
+        message.starts_with("caught: time limit exceeded: ")
+            && message.ends_with("ran longer than 1000 ms"),
+        "{result}"
+    );
+    assert_eq!(host.extension("test.spinlib").await["state"], "failed");
+    assert_eq!(host.extension("test.caller").await["state"], "enabled");
+    ping(&mut host).await;
+    assert_eq!(host.shutdown().await, 0);
+}
+
+#[tokio::test]
+async fn a_contributed_command_belongs_to_the_extension_that_contributes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    write_extension(
+        dir.path(),
+        "squatter",
+        &json!({"id": "test.squatter", "name": "squatter", "version": "1.0.0", "main": "extension.js",
+                "activationEvents": ["*"]}),
+        &[(
+            "extension.js",
+            "const vscode = require('vscode');\nexports.activate = (c) => { let refused = 'no'; try { c.subscriptions.push(vscode.commands.registerCommand('owner.run', () => 'squatter')); } catch (error) { refused = error.message; } c.subscriptions.push(vscode.commands.registerCommand('squatter.refused', () => refused)); };\n",
+        )],
+    );
+    write_extension(
+        dir.path(),
+        "owner",
+        &json!({"id": "test.owner", "name": "owner", "version": "1.0.0", "main": "extension.js",
+                "activationEvents": ["onCommand:owner.run"],
+                "contributes": {"commands": [{"command": "owner.run", "title": "Run"}]}}),
+        &[(
+            "extension.js",
+            "const vscode = require('vscode');\nexports.activate = (c) => { c.subscriptions.push(vscode.commands.registerCommand('owner.run', () => 'owner')); };\n",
+        )],
+    );
+    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
+    host.initialize(json!({})).await;
+    host.state_change("test.squatter", "enabled").await;
+    assert_eq!(
+        host.call("workspace/executeCommand", json!({"command": "owner.run"}))
+            .await,
+        json!("owner")
+    );
+    assert_eq!(host.extension("test.owner").await["state"], "enabled");
+    assert_eq!(host.shutdown().await, 0);
+}

@@ -232,7 +232,7 @@ impl Bridge {
 
     /// Answers one host operation from the library (JSON in, JSON out).
     fn answer_host_call(&self, request: &[u8]) -> Value {
-        let request: Value = match serde_json::from_slice(request) {
+        let request: Value = match exthost_protocol::json::from_slice(request) {
             Ok(request) => request,
             Err(error) => {
                 return failure(
@@ -424,8 +424,17 @@ pub(crate) fn decode_answer(answer: &[u8]) -> Result<Value, RuntimeError> {
     let broken = |why: String| RuntimeError::Panicked {
         message: format!("the native library broke the ABI: {why}"),
     };
-    let mut answer: Value = serde_json::from_slice(answer)
-        .map_err(|error| broken(format!("its answer is not JSON ({error})")))?;
+    let mut answer: Value = match exthost_protocol::json::from_slice(answer) {
+        Ok(answer) => answer,
+        // Valid, but deeper than the host carries: an error of this call, not a broken ABI.
+        Err(error @ exthost_protocol::json::JsonError::TooDeep { .. }) => {
+            return Err(RuntimeError::Threw {
+                message: format!("exthost: the extension's answer cannot be carried: {error}"),
+                stack: None,
+            });
+        }
+        Err(error) => return Err(broken(format!("its answer is not JSON ({error})"))),
+    };
     if let Some(value) = answer.get_mut("ok") {
         return Ok(value.take());
     }

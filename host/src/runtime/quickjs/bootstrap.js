@@ -261,10 +261,13 @@
       seen.push(current);
       try {
         if (Array.isArray(current)) {
-          return current.map((item, index) => {
-            const wired = walk(item, path.concat(String(index)));
-            return wired === undefined ? null : wired;
-          });
+          // A plain loop, not `map`: one JS frame per level of nesting, so deep values fit the stack.
+          const result = new Array(current.length);
+          for (let index = 0; index < current.length; index++) {
+            const wired = walk(current[index], path.concat(String(index)));
+            result[index] = wired === undefined ? null : wired;
+          }
+          return result;
         }
         const result = {};
         for (const key of wireKeys(current, markFunctions)) {

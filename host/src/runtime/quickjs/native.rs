@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::task::{Context as TaskContext, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
+use exthost_protocol::json;
 use rquickjs::context::EvalOptions;
 use rquickjs::{Ctx, Exception, Function, Object, TypedArray, Value};
 use serde_json::{Value as Json, json};
@@ -20,6 +21,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::resolve::{self, Resolved};
 use super::workspace_fs::WorkspaceFiles;
+use crate::editor::{LOG_BYTES_PER_SECOND, LOG_LINES_PER_SECOND, LogBudget};
 use crate::runtime::{HostCall, HostRequest, HostSender, LogLevel, RuntimeError};
 
 /// How long a blocking host operation may wait when no call deadline is armed (it always is in practice).
@@ -44,6 +46,9 @@ pub(crate) struct Shared {
     pub completions: mpsc::UnboundedSender<HostCompletion>,
     /// The workspace folders `vscode.workspace.fs` may read.
     pub workspace: WorkspaceFiles,
+    /// The most bytes one file read for the extension may have (its memory limit, at most
+    /// [`MAX_EXTENSION_FILE_BYTES`]).
+    pub read_cap: Cell<u64>,
     next_host_call: Cell<u64>,
 }
 
@@ -62,6 +67,7 @@ impl Shared {
             settled: RefCell::new(Vec::new()),
             completions,
             workspace: WorkspaceFiles::default(),
+            read_cap: Cell::new(MAX_EXTENSION_FILE_BYTES),
             next_host_call: Cell::new(1),
         }
     }
@@ -161,9 +167,23 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, shared: &Rc<Shared>) -> rquickjs::Res
     let native = Object::new(ctx.clone())?;
 
     let state = shared.clone();
+    let budget = RefCell::new(LogBudget::default());
     native.set(
         "log",
         Function::new(ctx.clone(), move |level: String, message: String| {
+            // A flood is dropped here, before it costs a copy and a place in the host's queue.
+            let Some(dropped) = budget.borrow_mut().admit(message.len()) else {
+                return;
+            };
+            if dropped > 0 {
+                state.notify(HostRequest::Log {
+                    level: LogLevel::Warn,
+                    message: format!(
+                        "exthost: {dropped} log lines dropped (more than {LOG_LINES_PER_SECOND} lines or {} KB a second)",
+                        LOG_BYTES_PER_SECOND / 1024.0
+                    ),
+                });
+            }
             let level = match level.as_str() {
                 "error" => LogLevel::Error,
                 "warn" => LogLevel::Warn,
@@ -275,7 +295,9 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, shared: &Rc<Shared>) -> rquickjs::Res
         Function::new(
             ctx.clone(),
             move |ctx: Ctx<'js>, path: String| -> rquickjs::Result<String> {
-                read_confined(&state.root, Path::new(&path))
+                // A file larger than the extension's heap could never be held: refused unread.
+                let cap = state.read_cap.get();
+                read_confined_capped(&state.root, Path::new(&path), cap)
                     .map_err(|message| throw(&ctx, &message))
             },
         )?,
@@ -408,21 +430,61 @@ pub(crate) fn machine_id() -> String {
         .collect()
 }
 
-/// Reads a UTF-8 file that must lie inside `root` (after resolving symbolic links).
+/// The most bytes of one file read for an extension (`require`, `import`), whatever its memory limit.
+pub(crate) const MAX_EXTENSION_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Where `path` leads: canonical when it exists; else its longest existing ancestor made canonical, with
+/// the rest appended and `..` applied. So "is it inside that folder?" gets the same answer whether the
+/// file exists or not.
+pub(crate) fn location(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let components: Vec<Component<'_>> = path.components().collect();
+    for split in (0..=components.len()).rev() {
+        let prefix: PathBuf = components[..split].iter().collect();
+        let base = match prefix.canonicalize() {
+            Ok(canonical) => canonical,
+            Err(_) if split > 0 => continue,
+            Err(_) => prefix,
+        };
+        let mut location = base;
+        for component in &components[split..] {
+            match component {
+                Component::ParentDir => {
+                    location.pop();
+                }
+                Component::CurDir => {}
+                other => location.push(other.as_os_str()),
+            }
+        }
+        return location;
+    }
+    path.to_path_buf()
+}
+
+/// Reads a UTF-8 file that must lie inside `root` (after resolving symbolic links), of at most
+/// [`MAX_EXTENSION_FILE_BYTES`].
 pub(crate) fn read_confined(root: &Path, path: &Path) -> Result<String, String> {
-    let canonical = path
-        .canonicalize()
-        .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
-    if !canonical.starts_with(root) {
+    read_confined_capped(root, path, MAX_EXTENSION_FILE_BYTES)
+}
+
+/// [`read_confined`] with a cap of `cap` bytes: only a regular file (never a FIFO or a device), refused
+/// before it is read when larger. A path outside `root` gets the same answer whether it exists or not.
+pub(crate) fn read_confined_capped(root: &Path, path: &Path, cap: u64) -> Result<String, String> {
+    let location = location(path);
+    if !location.starts_with(root) {
         return Err(format!(
             "cannot read {}: outside the extension's folder {}",
             path.display(),
             root.display()
         ));
     }
-    let bytes = std::fs::read(&canonical)
-        .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+    let bytes = crate::regular_file::read(&location, cap)
+        .map_err(|error| format!("cannot read {}: {}", path.display(), error.reason()))?;
+    // No second copy for the usual, valid text.
+    Ok(match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(error) => String::from_utf8_lossy(error.as_bytes()).into_owned(),
+    })
 }
 
 fn throw(ctx: &Ctx<'_>, message: &str) -> rquickjs::Error {
@@ -430,8 +492,19 @@ fn throw(ctx: &Ctx<'_>, message: &str) -> rquickjs::Error {
 }
 
 /// Maps what `bootstrap.js` reports through `native.settle` to a request's outcome.
+///
+/// A value that cannot be carried (nested deeper than [`json::MAX_DEPTH`]) is an error saying so, never
+/// a silent `null`.
 pub(crate) fn settlement(ok: bool, text: &str) -> Result<Json, RuntimeError> {
-    let value: Json = serde_json::from_str(text).unwrap_or(Json::Null);
+    let value: Json = match json::from_str(text) {
+        Ok(value) => value,
+        Err(error) => {
+            return Err(RuntimeError::Threw {
+                message: format!("exthost: the extension's answer cannot be carried: {error}"),
+                stack: None,
+            });
+        }
+    };
     if ok {
         return Ok(value);
     }
@@ -459,8 +532,7 @@ pub(crate) fn settlement(ok: bool, text: &str) -> Result<Json, RuntimeError> {
 
 /// Turns an operation named by `bootstrap.js` and its JSON payload into a [`HostRequest`].
 pub(crate) fn host_request(kind: &str, payload: &str) -> Result<HostRequest, String> {
-    let payload: Json =
-        serde_json::from_str(payload).map_err(|error| format!("{kind}: {error}"))?;
+    let payload: Json = json::from_str(payload).map_err(|error| format!("{kind}: {error}"))?;
     let text = |key: &str| {
         payload
             .get(key)

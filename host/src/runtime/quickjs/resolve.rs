@@ -122,6 +122,17 @@ pub(crate) fn resolve(
         || Path::new(specifier).is_absolute();
     if is_path {
         let candidate = normalize(&from_dir.join(specifier));
+        // Outside the folder, the same answer whether the file exists or not.
+        if !super::native::location(&candidate).starts_with(root) {
+            return Err(ResolveError::new(
+                specifier,
+                format!(
+                    "{} is outside the extension's folder {}",
+                    candidate.display(),
+                    root.display()
+                ),
+            ));
+        }
         let found = resolve_file_or_directory(&candidate, prefer_import).ok_or_else(|| {
             ResolveError::new(specifier, format!("cannot find {}", candidate.display()))
         })?;

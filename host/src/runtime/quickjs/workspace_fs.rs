@@ -38,6 +38,8 @@ const FILE_TYPE_SYMBOLIC_LINK: u64 = 64;
 #[derive(Debug, Default)]
 pub(crate) struct WorkspaceFiles {
     roots: RefCell<Vec<PathBuf>>,
+    /// The most bytes `readFile` returns: [`MAX_READ_BYTES`], or less (the extension's memory limit).
+    read_cap: std::cell::Cell<Option<u64>>,
 }
 
 /// A glob relative to a folder (`findFiles`' include, and its exclude when it has a base).
@@ -67,31 +69,35 @@ impl WorkspaceFiles {
         *self.roots.borrow_mut() = roots;
     }
 
-    /// `path`, canonical, when it lies inside a workspace folder.
+    /// Lowers the cap of `readFile` to `cap` bytes.
+    pub(crate) fn set_read_cap(&self, cap: u64) {
+        self.read_cap.set(Some(cap.min(MAX_READ_BYTES)));
+    }
+
+    /// `path`, canonical, when it lies inside a workspace folder. Outside them the answer is the same
+    /// whether the file exists or not (nothing is learnt about what lies outside).
     fn confine(&self, path: &Path) -> Result<PathBuf, String> {
-        let canonical = path
-            .canonicalize()
-            .map_err(|error| format!("FileNotFound: {}: {error}", path.display()))?;
-        if self
+        let location = super::native::location(path);
+        if !self
             .roots
             .borrow()
             .iter()
-            .any(|root| canonical.starts_with(root))
+            .any(|root| location.starts_with(root))
         {
-            Ok(canonical)
-        } else {
-            Err(format!(
+            return Err(format!(
                 "NoPermissions: {} is outside the workspace folders",
                 path.display()
-            ))
+            ));
         }
+        path.canonicalize()
+            .map_err(|error| format!("FileNotFound: {}: {error}", path.display()))
     }
 
     /// `FileStat` as JSON: `{type, ctime, mtime, size}` (times in milliseconds since the epoch).
     pub(crate) fn stat(&self, path: &Path) -> Result<Json, String> {
+        let canonical = self.confine(path)?;
         let link = std::fs::symlink_metadata(path)
             .map_err(|error| format!("FileNotFound: {}: {error}", path.display()))?;
-        let canonical = self.confine(path)?;
         let metadata = std::fs::metadata(&canonical)
             .map_err(|error| format!("FileNotFound: {}: {error}", path.display()))?;
         let millis = |time: std::io::Result<std::time::SystemTime>| {
@@ -119,15 +125,17 @@ impl WorkspaceFiles {
         if metadata.is_dir() {
             return Err(format!("FileIsADirectory: {}", path.display()));
         }
-        if metadata.len() > MAX_READ_BYTES {
+        let cap = self.read_cap.get().unwrap_or(MAX_READ_BYTES);
+        if metadata.len() > cap {
             return Err(format!(
                 "Unavailable: {} is larger than {} MB",
                 path.display(),
-                MAX_READ_BYTES / (1024 * 1024)
+                cap / (1024 * 1024)
             ));
         }
-        std::fs::read(&canonical)
-            .map_err(|error| format!("Unavailable: {}: {error}", path.display()))
+        // Only a regular file, capped (a FIFO would block, a device never ends).
+        crate::regular_file::read(&canonical, cap)
+            .map_err(|error| format!("Unavailable: {}: {}", path.display(), error.reason()))
     }
 
     /// `[[name, FileType]]` of a directory, sorted by name.

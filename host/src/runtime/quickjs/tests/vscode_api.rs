@@ -1583,3 +1583,73 @@ async function activate(context) {
         })
     );
 }
+
+#[tokio::test]
+async fn reads_outside_the_allowed_folders_answer_the_same_whether_the_file_exists_or_not() {
+    let workspace = tempfile::tempdir().expect("tempdir");
+    let root = workspace.path().canonicalize().expect("canonical");
+    let elsewhere = tempfile::tempdir().expect("tempdir");
+    let outside = elsewhere.path().canonicalize().expect("canonical");
+    write(&outside, "secret.js", "module.exports = 1;");
+    let script = format!(
+        r#"
+        const vscode = require('vscode');
+        const code = (promise) => promise.then(() => 'no error', (error) => error.code + ' ' + error.message);
+        const thrown = (load) => {{ try {{ load(); return 'no error'; }} catch (error) {{ return error.message; }} }};
+        exports.activate = async () => ({{
+            statExisting: await code(vscode.workspace.fs.stat(vscode.Uri.file({existing:?}))),
+            statMissing: await code(vscode.workspace.fs.stat(vscode.Uri.file({missing:?}))),
+            requireExisting: thrown(() => require({existing:?})),
+            requireMissing: thrown(() => require({missing:?})),
+        }});"#,
+        existing = outside.join("secret.js").display().to_string(),
+        missing = outside.join("absent.js").display().to_string(),
+    );
+    let snapshot = json!({ "workspaceFolders": [{ "uri": format!("file://{}", root.display()), "name": "ws", "index": 0 }] });
+    let harness = api_harness(&script, snapshot, package(json!({})));
+    let answers = harness.activate().await.expect("activate");
+    let same = |existing: &str, missing: &str| {
+        let existing = answers[existing].as_str().expect("text").to_owned();
+        let missing = answers[missing]
+            .as_str()
+            .expect("text")
+            .replace("absent.js", "secret.js");
+        assert_eq!(existing, missing, "{answers:#}");
+        existing
+    };
+    let stat = same("statExisting", "statMissing");
+    assert!(stat.starts_with("NoPermissions"), "{stat}");
+    let required = same("requireExisting", "requireMissing");
+    assert!(
+        required.contains("outside the extension's folder"),
+        "{required}"
+    );
+}
+
+#[tokio::test]
+async fn a_file_larger_than_the_memory_limit_is_refused_before_it_is_read() {
+    let limits = Limits {
+        memory_bytes: 16 * 1024 * 1024,
+        ..Limits::default()
+    };
+    let huge = format!("[\"{}\"]", "x".repeat(20 * 1024 * 1024));
+    let harness = Harness::with_host(
+        &[
+            (
+                "main.js",
+                "exports.activate = () => { try { require('./huge.json'); return 'loaded'; } catch (error) { return error.message; } };",
+            ),
+            ("huge.json", &huge),
+        ],
+        "main.js",
+        limits,
+        json!({ "name": "ext", "publisher": "test", "version": "1.0.0" }),
+        std::sync::Arc::new(|_: &HostRequest| Ok(Value::Null)),
+    );
+    let answer = harness.activate().await.expect("activate");
+    let message = answer.as_str().expect("a message");
+    assert!(
+        message.contains("huge.json") && message.contains("larger than 16 MB"),
+        "{message}"
+    );
+}

@@ -477,11 +477,11 @@ fn supervise(serve: &ServeArgs, log_file: Option<&std::path::Path>) -> anyhow::R
         .build()
         .context("cannot start the async runtime")?;
     let output = protocol_output().context("cannot set up stdout for the protocol")?;
-    let code = runtime.block_on(exthost::supervisor::run(
-        tokio::io::stdin(),
-        output,
-        options,
-    ));
+    let code = runtime.block_on(async {
+        // Installed before the first message is read: a signal at any time after start-up counts.
+        let stop = termination_signal().context("cannot listen for termination signals")?;
+        anyhow::Ok(exthost::supervisor::run_until(tokio::io::stdin(), output, options, stop).await)
+    })?;
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
     Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)))
 }

@@ -121,6 +121,18 @@ where
     R: AsyncRead + Unpin + Send + 'static,
     W: AsyncWrite + Unpin + Send + 'static,
 {
+    run_until(input, output, options, std::future::pending::<String>()).await
+}
+
+/// [`run`], until `stop` completes (a termination signal): then the workers are asked to stop as
+/// `shutdown` + `exit` would (each gets SIGTERM, so its extensions deactivate under their limit), and the
+/// exit code is 0.
+pub async fn run_until<R, W, S>(input: R, output: W, options: SupervisorOptions, stop: S) -> i32
+where
+    R: AsyncRead + Unpin + Send + 'static,
+    W: AsyncWrite + Unpin + Send + 'static,
+    S: std::future::Future<Output = String>,
+{
     let (editor, mut queue) = mpsc::unbounded_channel::<Bytes>();
     let writer = tokio::spawn(async move {
         let mut framed = FramedWrite::new(output, ContentLengthCodec::new());
@@ -167,8 +179,22 @@ where
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut exit_seen = false;
+    let mut stopped = false;
+    let stop = std::pin::pin!(stop);
+    let mut stop = stop;
     loop {
         tokio::select! {
+            reason = &mut stop => {
+                tracing::info!(%reason, "stopping the workers as shutdown then exit would");
+                stopped = true;
+                if let Some(worker) = supervisor.current.as_ref() {
+                    worker.terminate();
+                }
+                for worker in &supervisor.retiring {
+                    worker.terminate();
+                }
+                break;
+            }
             frame = frames.next() => match frame {
                 Some(Ok(Ok(body))) => {
                     if supervisor.on_editor_frame(body) {
@@ -196,12 +222,15 @@ where
             _ = tick.tick() => supervisor.on_tick(),
         }
     }
-    // The session is over: let the worker stop its extensions (it got `exit`, or its input closes now).
-    if let Some(worker) = supervisor.current.as_mut() {
-        worker.close_input();
-    }
-    for worker in &mut supervisor.retiring {
-        worker.close_input();
+    // The session is over: let the worker stop its extensions (it got `exit` or SIGTERM, or its input
+    // closes now).
+    if !stopped {
+        if let Some(worker) = supervisor.current.as_mut() {
+            worker.close_input();
+        }
+        for worker in &mut supervisor.retiring {
+            worker.close_input();
+        }
     }
     let deadline = tokio::time::Instant::now() + STOP_GRACE;
     while supervisor.current.is_some() || !supervisor.retiring.is_empty() {
@@ -231,7 +260,7 @@ where
         }
     }
     let _ = std::fs::remove_dir_all(&supervisor.marks_folder);
-    let code = if exit_seen && supervisor.shut_down {
+    let code = if stopped || (exit_seen && supervisor.shut_down) {
         0
     } else {
         1

@@ -172,6 +172,17 @@ impl Worker {
         self.input = None;
     }
 
+    /// Asks the process to stop (SIGTERM): it ends its session as `shutdown` + `exit` would.
+    pub fn terminate(&self) {
+        #[cfg(unix)]
+        if let Some(pid) = self.pid.and_then(|pid| libc::pid_t::try_from(pid).ok()) {
+            // SAFETY: `kill` has no memory effects; the pid is our own child's, still waited for.
+            unsafe {
+                libc::kill(pid, libc::SIGTERM);
+            }
+        }
+    }
+
     /// Kills the process (SIGKILL).
     pub fn kill(&mut self) {
         if let Some(kill) = self.kill.take() {

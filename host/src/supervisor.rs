@@ -11,6 +11,7 @@
 //! ([`marks`]): an extension found running at two crashes is quarantined. A ping every second finds a
 //! worker whose extension holds it.
 
+mod backlog;
 pub mod marks;
 mod worker;
 
@@ -84,7 +85,7 @@ enum Internal {
 /// The supervisor's state; one per editor session.
 struct Supervisor {
     options: SupervisorOptions,
-    editor: mpsc::UnboundedSender<Bytes>,
+    editor: backlog::EditorQueue,
     events: mpsc::UnboundedSender<WorkerEvent>,
     record: SessionState,
     /// Extensions the current worker reported `enabled` (re-enabled in a successor).
@@ -133,11 +134,14 @@ where
     W: AsyncWrite + Unpin + Send + 'static,
     S: std::future::Future<Output = String>,
 {
-    let (editor, mut queue) = mpsc::unbounded_channel::<Bytes>();
+    let (editor, mut queue, backlog) = backlog::EditorQueue::new();
     let writer = tokio::spawn(async move {
         let mut framed = FramedWrite::new(output, ContentLengthCodec::new());
         while let Some(body) = queue.recv().await {
-            if let Err(error) = framed.send(body).await {
+            let length = body.len();
+            let sent = framed.send(body).await;
+            backlog.written(length);
+            if let Err(error) = sent {
                 tracing::error!(%error, "cannot write to the editor; stopping the writer");
                 break;
             }
@@ -349,6 +353,7 @@ impl Supervisor {
             generation,
             marks,
             self.events.clone(),
+            self.editor.backlog().clone(),
         ) {
             Ok(worker) => {
                 tracing::info!(generation, pid = ?worker.pid, "worker started");
@@ -1008,6 +1013,14 @@ impl Supervisor {
             return;
         };
         if !worker.initialized || worker.killed_because.is_some() {
+            return;
+        }
+        if self.editor.backlog().is_full() {
+            // The editor is not reading: the worker's answers wait behind it (the supervisor reads
+            // nothing more from it meanwhile), which is no sign of a stalled worker.
+            if let Some(worker) = self.current.as_mut() {
+                worker.ping = None;
+            }
             return;
         }
         let ping_age = worker.ping.as_ref().map(|(_, sent)| sent.elapsed());

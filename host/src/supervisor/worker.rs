@@ -74,6 +74,7 @@ impl Worker {
         generation: u64,
         marks: PathBuf,
         events: mpsc::UnboundedSender<WorkerEvent>,
+        editor_backlog: std::sync::Arc<super::backlog::Backlog>,
     ) -> std::io::Result<Self> {
         // A fresh, empty marks file: nothing runs yet.
         std::fs::write(&marks, b"")?;
@@ -108,7 +109,13 @@ impl Worker {
         let frames = events.clone();
         let reader = tokio::spawn(async move {
             let mut stream = FramedRead::new(stdout, ContentLengthCodec::new());
-            while let Some(frame) = stream.next().await {
+            loop {
+                // While the editor is behind, read nothing more: the worker's own outbox then holds
+                // what it says, by its rules (see `backlog.rs`).
+                editor_backlog.wait_for_room().await;
+                let Some(frame) = stream.next().await else {
+                    break;
+                };
                 match frame {
                     Ok(Ok(body)) => {
                         if frames

@@ -11,7 +11,7 @@ use bytes::Bytes;
 use tokio::sync::{Notify, mpsc};
 
 /// Bytes queued for the editor beyond which the supervisor stops reading its workers' output.
-pub const EDITOR_BACKLOG_LIMIT: usize = 4 * 1024 * 1024;
+pub const EDITOR_BACKLOG_LIMIT: usize = 1024 * 1024;
 
 /// The count of queued bytes, shared by the queue, the writer and the workers' readers.
 #[derive(Debug, Default)]

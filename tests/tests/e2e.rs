@@ -17,6 +17,7 @@ mod e2e {
     pub mod packaging;
     pub mod parallel_restart;
     pub mod protocol;
+    pub mod real_world;
     pub mod resilience;
     pub mod signals;
     pub mod supervisor;

@@ -563,6 +563,8 @@ shim.internal.onSnapshot((snapshot) => {
 shim.internal.onEvent('documentOpened', (payload, fresh) => {
   if (!payload || typeof payload.uri !== 'string') return;
   const { document, isNew } = addDocument(payload);
+  // As in VS Code, the editor's tab exists before the document's open event fires.
+  shim.internal.tabOpened(document);
   if (isNew || fresh) opened.fire(document);
   shim.internal.documentOpened(document);
 });
@@ -591,6 +593,7 @@ shim.internal.onEvent('documentClosed', (payload) => {
   if (!document) return;
   closed.fire(document);
   shim.internal.documentClosed(document);
+  shim.internal.tabClosed(document);
 });
 
 shim.internal.onEvent('documentSaved', (payload) => {
@@ -604,6 +607,8 @@ shim.internal.onEvent('documentSaved', (payload) => {
 // Set by 36_editors.js.
 shim.internal.documentOpened = () => {};
 shim.internal.documentClosed = () => {};
+shim.internal.tabOpened = () => {};
+shim.internal.tabClosed = () => {};
 
 shim.TextDocument = TextDocument;
 shim.TextLine = TextLine;

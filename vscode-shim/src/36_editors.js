@@ -305,7 +305,64 @@ const windowObject = {};
 Object.defineProperties(windowObject, Object.getOwnPropertyDescriptors(shim.internal.windowMembers));
 Object.defineProperties(windowObject, Object.getOwnPropertyDescriptors(editorMembers));
 
-// Terminals, notebooks and tabs never exist here: their lists are empty and their events never fire; creating
+// Tabs: one tab group (view column 1) holding a text tab for each document the editor has open (the
+// snapshot's documents and each `documentOpened`; a document an extension opens itself has no tab), as
+// VS Code shows an editor's open files. vscode-languageclient pulls diagnostics only for documents in a tab.
+const tabs = new Map();
+const tabsChanged = new EventEmitter();
+const tabGroupsChanged = new EventEmitter();
+const tabGroup = {
+  isActive: true,
+  viewColumn: 1,
+  get activeTab() {
+    const key = activeEditor && shim.documents.keyOf(activeEditor.document.uri);
+    return key === undefined ? undefined : tabs.get(key);
+  },
+  get tabs() {
+    shim.internal.ensureSession();
+    return Object.freeze(Array.from(tabs.values()));
+  },
+};
+
+function tabFor(document) {
+  const tab = {
+    label: document.uri.path.split('/').pop(),
+    group: tabGroup,
+    input: new shim.TabInputText(document.uri),
+    get isActive() { return tabGroup.activeTab === tab; },
+    get isDirty() { return document.isDirty; },
+    isPinned: false,
+    isPreview: false,
+  };
+  return Object.freeze(tab);
+}
+
+function openTab(document) {
+  const key = shim.documents.keyOf(document.uri);
+  if (tabs.has(key)) return;
+  const tab = tabFor(document);
+  tabs.set(key, tab);
+  tabsChanged.fire(Object.freeze({ opened: Object.freeze([tab]), closed: Object.freeze([]), changed: Object.freeze([]) }));
+}
+
+shim.internal.tabOpened = openTab;
+
+shim.internal.tabClosed = (document) => {
+  const key = shim.documents.keyOf(document.uri);
+  const tab = tabs.get(key);
+  if (!tab) return;
+  tabs.delete(key);
+  tabsChanged.fire(Object.freeze({ opened: Object.freeze([]), closed: Object.freeze([tab]), changed: Object.freeze([]) }));
+};
+
+shim.internal.onSnapshot((snapshot) => {
+  for (const data of Array.isArray(snapshot.documents) ? snapshot.documents : []) {
+    const document = data && typeof data.uri === 'string' ? shim.documents.get(data.uri) : undefined;
+    if (document) openTab(document);
+  }
+});
+
+// Terminals and notebooks never exist here: their lists are empty and their events never fire; creating
 // one throws by name.
 const never = () => new shim.EventEmitter().event;
 Object.defineProperties(windowObject, Object.getOwnPropertyDescriptors({
@@ -314,10 +371,16 @@ Object.defineProperties(windowObject, Object.getOwnPropertyDescriptors({
   get terminals() { return []; },
   get visibleNotebookEditors() { return []; },
   tabGroups: Object.freeze({
-    all: Object.freeze([]),
-    activeTabGroup: Object.freeze({ isActive: true, viewColumn: 1, activeTab: undefined, tabs: Object.freeze([]) }),
-    onDidChangeTabGroups: never(),
-    onDidChangeTabs: never(),
+    get all() {
+      shim.internal.ensureSession();
+      return Object.freeze([tabGroup]);
+    },
+    get activeTabGroup() {
+      shim.internal.ensureSession();
+      return tabGroup;
+    },
+    onDidChangeTabGroups: tabGroupsChanged.event,
+    onDidChangeTabs: tabsChanged.event,
     close: () => Promise.resolve(false),
   }),
   onDidChangeActiveNotebookEditor: never(),

@@ -440,6 +440,7 @@ impl DenoProcess {
                 "extensionPath": root,
                 "packageJSON": spec.package_json,
                 "development": spec.development,
+                "vscodeVersion": crate::config::VSCODE_API_VERSION,
             },
             "syncPipe": sync_path,
             "vscodeModule": vscode_module,

@@ -131,7 +131,8 @@ async fn a_vscode_extension_runs_in_deno_with_node_modules_intl_and_its_own_file
                .filter((segment) => segment.isWordLike).map((segment) => segment.segment);\n\
              return { own, same: own === viaPromises, eol: os.EOL, decoded: new util.TextDecoder().decode(new Uint8Array([104, 105])),\n\
                baseEqual: collator.compare('resume', 'Résumé'), sorted: ['b', 'a', 'C'].sort(collator.compare), words,\n\
-               formatted: util.format('%s=%d', 'x', 42), extensionPath: vscode.extensions.getExtension('test.nodey').extensionPath };",
+               formatted: util.format('%s=%d', 'x', 42), extensionPath: vscode.extensions.getExtension('test.nodey').extensionPath,\n\
+               version: vscode.version };",
         ),
     );
     std::fs::write(root.join("data.txt"), "own data\n").unwrap();
@@ -145,7 +146,8 @@ async fn a_vscode_extension_runs_in_deno_with_node_modules_intl_and_its_own_file
         facts,
         json!({"own": "own data\n", "same": true, "eol": "\n", "decoded": "hi", "baseEqual": 0,
                "sorted": ["a", "b", "C"], "words": ["Hello", "big", "world"], "formatted": "x=42",
-               "extensionPath": root.canonicalize().unwrap().display().to_string()})
+               "extensionPath": root.canonicalize().unwrap().display().to_string(),
+               "version": exthost::config::VSCODE_API_VERSION})
     );
     ping(&mut host).await;
     assert_eq!(host.shutdown().await, 0);

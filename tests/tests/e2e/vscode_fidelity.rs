@@ -2,7 +2,8 @@
 //! written as bundlers and `tsc` emit them (CommonJS, `require("vscode")`, `(0, vscode_1.fn)(…)` calls)
 //! with VS Code `package.json` manifests. Completion providers ranked by selector score as VS Code ranks
 //! them, hovers merged, a current `engines.vscode` accepted with missing members failing by name when
-//! called, answers converted to what a narrow client takes, and the built-in language definitions.
+//! called, answers converted to what a narrow client takes, the built-in language definitions, and the
+//! editor's open documents as tabs.
 
 use exthost_e2e::{Host, HostOptions, isolated_command};
 use exthost_protocol::ResponsePayload;
@@ -681,4 +682,59 @@ async fn call_and_type_hierarchy_items_go_back_to_their_provider() {
         .await;
     assert_eq!(stranger, Value::Null);
     assert_eq!(host.shutdown().await, 0);
+}
+
+#[tokio::test]
+async fn tab_groups_hold_the_documents_the_editor_has_open() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    vscode_extension(
+        dir.path(),
+        "tabs",
+        json!({"activationEvents": ["onCommand:tabs.list"],
+               "contributes": {"commands": [{"command": "tabs.list", "title": "List tabs"}]}}),
+        &tsc_bundle(
+            r#"  const events = [];
+  context.subscriptions.push(vscode.window.tabGroups.onDidChangeTabs((event) => {
+    events.push({ opened: event.opened.map((tab) => tab.input.uri.toString()), closed: event.closed.map((tab) => tab.input.uri.toString()) });
+  }));
+  // vscode-languageclient's rule: a document is visible when a tab shows it, known before its open event.
+  context.subscriptions.push(vscode.workspace.onDidOpenTextDocument((document) => {
+    events.push({ openEvent: document.uri.toString(), inTab: vscode.window.tabGroups.all.some((group) =>
+      group.tabs.some((tab) => tab.input instanceof vscode.TabInputText && tab.input.uri.toString() === document.uri.toString())) });
+  }));
+  context.subscriptions.push(vscode.commands.registerCommand("tabs.list", async () => {
+    await vscode.workspace.openTextDocument({ content: "not in a tab", language: "plaintext" });
+    const groups = vscode.window.tabGroups.all;
+    return { groups: groups.length, column: groups[0].viewColumn, labels: groups[0].tabs.map((tab) => tab.label),
+      uris: groups[0].tabs.map((tab) => tab.input.uri.toString()), events: events.splice(0) };
+  }));"#,
+        ),
+    );
+    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
+    host.initialize(json!({})).await;
+    open(&mut host, "file:///work/one.txt", "plaintext", "one").await;
+    let list = || json!({"command": "tabs.list", "arguments": []});
+    let first = host.call("workspace/executeCommand", list()).await;
+    assert_eq!(
+        first,
+        json!({"groups": 1, "column": 1, "labels": ["one.txt"], "uris": ["file:///work/one.txt"],
+               "events": [{"openEvent": "untitled:Untitled-1", "inTab": false}]}),
+        "the document open before activation has a tab; one an extension opens has none"
+    );
+    open(&mut host, "file:///work/two.txt", "plaintext", "two").await;
+    host.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": "file:///work/one.txt"}}),
+    )
+    .await;
+    let second = host.call("workspace/executeCommand", list()).await;
+    assert_eq!(
+        second,
+        json!({"groups": 1, "column": 1, "labels": ["two.txt"], "uris": ["file:///work/two.txt"], "events": [
+            {"opened": ["file:///work/two.txt"], "closed": []},
+            {"openEvent": "file:///work/two.txt", "inTab": true},
+            {"opened": [], "closed": ["file:///work/one.txt"]},
+            {"openEvent": "untitled:Untitled-2", "inTab": false},
+        ]})
+    );
 }

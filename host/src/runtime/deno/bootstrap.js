@@ -243,6 +243,8 @@ function startShim() {
     extensionPath: spec.extensionPath,
     packageJSON: spec.packageJSON,
     development: Boolean(spec.development),
+    // `vscode.version`, as in QuickJS: vscode-languageclient refuses to start without it.
+    vscodeVersion: spec.vscodeVersion,
     state: extensionState,
     notify: hostNotify,
     call: hostCall,

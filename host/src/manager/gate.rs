@@ -160,22 +160,25 @@ fn query_value(query: Option<&str>, name: &str) -> Option<String> {
 /// `{"source": "upload:ID"}`, 413 when too large, 400 when not a package's name.
 async fn receive_upload(uploads: std::sync::Arc<Uploads>, request: HttpRequest) -> HttpResponse {
     let name = query_value(request.uri().query(), "name").unwrap_or_default();
-    let (parts, body) = request.into_parts();
-    let bytes = match jsonrpsee::core::http_helpers::read_body(
-        &parts.headers,
-        body,
-        MAX_UPLOAD_BYTES,
-    )
-    .await
-    {
-        Ok((bytes, _)) => bytes,
-        Err(jsonrpsee::core::http_helpers::HttpError::TooLarge) => {
-            return answer(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "text/plain",
-                format!("a package may have at most {MAX_UPLOAD_BYTES} bytes\n"),
-            );
-        }
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    let too_large = || {
+        answer(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "text/plain",
+            format!("a package may have at most {MAX_UPLOAD_BYTES} bytes\n"),
+        )
+    };
+    if declared.is_some_and(|length| length > u64::from(MAX_UPLOAD_BYTES)) {
+        return too_large();
+    }
+    let limited = http_body_util::Limited::new(request.into_body(), MAX_UPLOAD_BYTES as usize);
+    let bytes = match http_body_util::BodyExt::collect(limited).await {
+        Ok(collected) => collected.to_bytes(),
+        Err(error) if error.is::<http_body_util::LengthLimitError>() => return too_large(),
         Err(error) => {
             return answer(
                 StatusCode::BAD_REQUEST,

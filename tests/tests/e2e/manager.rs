@@ -16,6 +16,7 @@ use tokio::net::TcpStream;
 const GOOD: &str = "test.good";
 const BAD: &str = "test.bad";
 const PKG: &str = "test.pkg";
+const BROKEN: &str = "test.broken";
 
 /// Two fixture extensions activated at start: `test.good` logs a line and contributes a command;
 /// `test.bad` throws from `activate`, so it is `failed` with a stack.
@@ -460,6 +461,11 @@ fn pack_extension(home: &Path, parent: &Path, version: &str, out: &Path) {
             ),
         )],
     );
+    pack_folder(home, &dir, out);
+}
+
+/// Packs the extension folder `dir` into `out` with the real `exthost pack`.
+fn pack_folder(home: &Path, dir: &Path, out: &Path) {
     let output = std::process::Command::new(exthost_e2e::binary())
         .arg("pack")
         .arg(&dir)
@@ -1270,6 +1276,60 @@ async fn the_panel_in_real_chromium_lists_disables_and_recovers_extensions() {
             json!(true),
         )
         .await;
+
+    // Error recovery for what the user installed: a failed one offers "Disable" and "Uninstall"; the
+    // latter removes it, and the editor is told.
+    let broken = write_extension(
+        sources.path(),
+        "broken",
+        &json!({"id": BROKEN, "name": "Broken Package", "version": "1.0.0", "main": "extension.js",
+                "activationEvents": ["onCommand:broken.run"],
+                "contributes": {"commands": [{"command": "broken.run", "title": "Run"}]}}),
+        &[(
+            "extension.js",
+            "exports.activate = () => { throw new Error('the broken package cannot start'); };\n",
+        )],
+    );
+    let broken_package = sources.path().join("broken.xpkg");
+    pack_folder(host.home.path(), &broken, &broken_package);
+    browser.choose_file("#install-file", &broken_package).await;
+    browser.click("#install-file-button").await;
+    browser
+        .wait_until(&state_of(BROKEN), json!("discovered"))
+        .await;
+    let failed = host
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "broken.run", "arguments": []}),
+        )
+        .await;
+    assert!(
+        matches!(failed.payload, exthost_protocol::ResponsePayload::Error(_)),
+        "{failed:?}"
+    );
+    browser.wait_until(&state_of(BROKEN), json!("failed")).await;
+    let recovery = browser
+        .run(&format!(
+            "return [...document.querySelectorAll('li[data-id=\"{BROKEN}\"] .error button')].map(b => b.textContent);"
+        ))
+        .await;
+    assert_eq!(
+        recovery,
+        json!(["Disable this extension", "Uninstall this extension"])
+    );
+    browser
+        .click(&format!(
+            "li[data-id=\"{BROKEN}\"] button[data-action=\"recover-uninstall\"]"
+        ))
+        .await;
+    browser
+        .wait_until(
+            &format!("return document.querySelector('li[data-id=\"{BROKEN}\"]') === null;"),
+            json!(true),
+        )
+        .await;
+    host.state_change(BROKEN, "unloaded").await;
+    assert_eq!(browser.run(banner).await, json!(true));
 
     browser.close().await;
     assert_eq!(host.shutdown().await, 0);

@@ -409,6 +409,7 @@ impl Lifecycle {
             id: change.id.clone(),
             state: change.state,
             error: change.error.clone().map(|message| ErrorInfo { message }),
+            restart_required: change.restart_required,
         };
         self.editor.notify(
             "exthost/extensionStateChanged",

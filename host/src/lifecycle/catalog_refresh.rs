@@ -122,20 +122,24 @@ impl Lifecycle {
 }
 
 /// What a new discovery changed, as state changes to announce: an extension that appeared (its state), one
-/// that went away (`unloaded`: uninstalled and not running, so no longer listed) and one whose state
-/// changed. Shadowed folders are not announced (the id's own record stands for them).
+/// that went away (`unloaded`: uninstalled and not running, so no longer listed), one whose state changed
+/// and one that now waits for a restart (`restartRequired`). Shadowed folders are not announced (the id's
+/// own record stands for them).
 fn catalog_changes(old: &Registry, new: &Registry) -> Vec<StateChange> {
     let mut changes = Vec::new();
     for id in new.ids() {
         let Some(record) = new.get(id) else {
             continue;
         };
-        let before = old.get(id).map(|previous| previous.state);
-        if before != Some(record.state) {
+        let before = old
+            .get(id)
+            .map(|previous| (previous.state, previous.restart_required));
+        if before != Some((record.state, record.restart_required)) {
             changes.push(StateChange {
                 id: id.to_owned(),
                 state: record.state,
                 error: record.error.clone(),
+                restart_required: record.restart_required,
             });
         }
     }
@@ -145,6 +149,7 @@ fn catalog_changes(old: &Registry, new: &Registry) -> Vec<StateChange> {
                 id: id.to_owned(),
                 state: ExtensionState::Unloaded,
                 error: None,
+                restart_required: false,
             });
         }
     }

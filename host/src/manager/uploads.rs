@@ -116,10 +116,10 @@ impl Uploads {
             .iter()
             .find(|(_, kept)| kept.display().to_string() == path)
             .map(|(id, _)| id.clone());
-        if let Some(path) = found.and_then(|id| files.remove(&id)) {
-            if let Err(error) = std::fs::remove_file(&path) {
-                tracing::warn!(path = %path.display(), %error, "cannot remove an uploaded package");
-            }
+        if let Some(path) = found.and_then(|id| files.remove(&id))
+            && let Err(error) = std::fs::remove_file(&path)
+        {
+            tracing::warn!(path = %path.display(), %error, "cannot remove an uploaded package");
         }
     }
 }

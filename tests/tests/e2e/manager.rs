@@ -468,7 +468,7 @@ fn pack_extension(home: &Path, parent: &Path, version: &str, out: &Path) {
 fn pack_folder(home: &Path, dir: &Path, out: &Path) {
     let output = std::process::Command::new(exthost_e2e::binary())
         .arg("pack")
-        .arg(&dir)
+        .arg(dir)
         .arg("--out")
         .arg(out)
         .env("EXTHOST_HOME", home)
@@ -674,6 +674,35 @@ async fn packages_install_and_uninstall_through_the_endpoint_and_the_editor_hear
         )
         .await;
     assert_eq!(version, "1.0.0");
+    // Nothing newer yet: the answer is empty, not an error.
+    let (_, answer) = post_rpc(&authority, &rpc, None, "exthost/upgrade", json!({})).await;
+    assert_eq!(answer["result"], json!({"upgraded": []}), "{answer}");
+    // The recorded source now holds 2.0.0: upgraded beside it; the running 1.0.0 (no hot reload)
+    // waits for a restart.
+    pack_extension(host.home.path(), sources.path(), "2.0.0", &package);
+    let (_, answer) = post_rpc(
+        &authority,
+        &rpc,
+        None,
+        "exthost/upgrade",
+        json!({"id": PKG}),
+    )
+    .await;
+    let upgraded = &answer["result"]["upgraded"];
+    assert_eq!(upgraded[0]["version"], "2.0.0", "{answer}");
+    assert_eq!(upgraded[0]["restartRequired"], true, "{answer}");
+    // The editor is told that it waits.
+    let waiting = host
+        .notification("exthost/extensionStateChanged", |params| {
+            params["id"] == PKG && params["restartRequired"] == true
+        })
+        .await;
+    assert_eq!(waiting["state"], "enabled", "{waiting}");
+    assert!(
+        listed(&authority, &rpc)
+            .await
+            .contains(&(PKG.to_owned(), true))
+    );
     let (_, answer) = post_rpc(
         &authority,
         &rpc,
@@ -689,9 +718,6 @@ async fn packages_install_and_uninstall_through_the_endpoint_and_the_editor_hear
             .contains(&(PKG.to_owned(), true))
     );
     assert_eq!(host.extension(PKG).await["restartRequired"], true);
-    // Nothing to upgrade: the answer is empty, not an error.
-    let (_, answer) = post_rpc(&authority, &rpc, None, "exthost/upgrade", json!({})).await;
-    assert_eq!(answer["result"], json!({"upgraded": []}), "{answer}");
     let (_, answer) = post_rpc(&authority, &rpc, None, "exthost/restartHost", json!({})).await;
     assert_eq!(answer["result"], json!({"restarted": true}), "{answer}");
     assert!(

@@ -73,6 +73,13 @@ const ACTIONS = [
     offered: (entry) => entry.info.state === 'enabled' && entry.details && entry.details.supportsHotReload,
   },
   {
+    name: 'upgrade',
+    label: 'Upgrade',
+    method: 'exthost/upgrade',
+    // The newest version its recorded source offers (npm: within the recorded range).
+    offered: (entry) => entry.info.source === 'user' && !entry.info.restartRequired,
+  },
+  {
     name: 'uninstall',
     label: 'Uninstall',
     method: 'exthost/uninstall',
@@ -96,7 +103,8 @@ async function runAction(id, action) {
   setStatus(`${action.label} ${id}…`);
   try {
     const result = await call(action.method, { id });
-    const changed = result.changed || result.reloaded || result.uninstalled || [];
+    const changed = result.changed || result.reloaded || result.uninstalled
+      || (result.upgraded && result.upgraded.map((info) => `${info.id} ${info.version}`)) || [];
     setStatus(`${action.label} ${id}: done${changed.length ? ` (${changed.join(', ')})` : ' (nothing changed)'}.`);
   } catch (error) {
     setStatus(`${action.label} ${id} failed: ${error.message}`);
@@ -205,6 +213,7 @@ function onEvent(event) {
     if (entry && event.state !== 'unloaded') {
       entry.info.state = event.state;
       if (event.error) entry.info.error = event.error; else delete entry.info.error;
+      if (event.restartRequired) entry.info.restartRequired = true;
       render();
       loadDetails(event.id);
     } else {

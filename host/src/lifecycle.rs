@@ -329,6 +329,11 @@ impl Lifecycle {
             .expect("invariant: the lifecycle lock is never poisoned (no panics while held)")
     }
 
+    /// The connection to the editor, for what is told to it outside a request (warnings, logs).
+    pub fn editor(&self) -> &EditorHandle {
+        &self.editor
+    }
+
     /// Every later state change, host restart and extension log line (what the editor is told, as events).
     pub fn subscribe_events(&self) -> tokio::sync::broadcast::Receiver<ManagerEvent> {
         self.events.subscribe()
@@ -404,6 +409,7 @@ impl Lifecycle {
             id: change.id.clone(),
             state: change.state,
             error: change.error.clone().map(|message| ErrorInfo { message }),
+            restart_required: change.restart_required,
         };
         self.editor.notify(
             "exthost/extensionStateChanged",

@@ -12,6 +12,7 @@
 
 mod gate;
 mod methods;
+mod uploads;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -125,7 +126,13 @@ pub fn start(
     listener.set_nonblocking(true).map_err(bind_error)?;
     let address = listener.local_addr().map_err(bind_error)?;
     let token = new_token();
-    let gate = gate::GateLayer::new(token.clone(), address.port(), requested.ip().is_loopback());
+    let uploads = Arc::new(uploads::Uploads::new());
+    let gate = gate::GateLayer::new(
+        token.clone(),
+        address.port(),
+        requested.ip().is_loopback(),
+        Arc::clone(&uploads),
+    );
     let config = ServerConfig::builder()
         .max_request_body_size(MAX_REQUEST_BYTES)
         .max_response_body_size(MAX_RESPONSE_BYTES)
@@ -137,7 +144,7 @@ pub fn start(
         .set_http_middleware(tower::ServiceBuilder::new().layer(gate))
         .build_from_tcp(listener)
         .map_err(bind_error)?;
-    let module = methods::module(Arc::clone(lifecycle))
+    let module = methods::module(Arc::clone(lifecycle), uploads)
         .map_err(|error| ManagerError::Register(error.to_string()))?;
     let handle = server.start(module);
     let host = display_host(address);

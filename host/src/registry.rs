@@ -119,6 +119,8 @@ pub struct StateChange {
     pub state: ExtensionState,
     /// The error, when the new state is `failed`.
     pub error: Option<String>,
+    /// The change waits for a host restart.
+    pub restart_required: bool,
 }
 
 /// Why the registry refused a change.
@@ -218,6 +220,7 @@ impl Registry {
             id: id.to_owned(),
             state: to,
             error: record.error.clone(),
+            restart_required: record.restart_required,
         }))
     }
 

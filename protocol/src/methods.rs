@@ -329,6 +329,10 @@ pub struct ExtensionStateChangedParams {
     /// Why it failed, when the new state is `failed`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorInfo>,
+    /// Its change waits for a host restart (as `ExtensionInfo.restartRequired`): an upgrade or uninstall
+    /// left a running extension that cannot hot-reload on its old code. Sent only when `true`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub restart_required: bool,
 }
 
 /// Params of `exthost/hostRestarted`.
@@ -1170,6 +1174,7 @@ mod tests {
             id: "a".into(),
             state: ExtensionState::Disabled,
             error: None,
+            restart_required: false,
         };
         assert_eq!(
             serde_json::to_value(changed).unwrap(),

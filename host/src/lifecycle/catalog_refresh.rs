@@ -7,7 +7,7 @@ use std::sync::Arc;
 use exthost_protocol::methods::{ExtensionInfo, ExtensionState};
 
 use super::{Lifecycle, load_catalog, load_settings, resolve_records};
-use crate::registry::{ExtensionRecord, Registry};
+use crate::registry::{ExtensionRecord, Registry, StateChange};
 
 impl Lifecycle {
     /// Discovers again after the user folder changed and merges the result: new extensions become
@@ -94,10 +94,15 @@ impl Lifecycle {
             records.extend(extra);
             let resolution = resolve_records(&mut records);
             let registry = Registry::new(records);
+            let changes = catalog_changes(old, &registry);
             let settings = load_settings(&self.config, &registry, &state.session);
             state.settings = settings;
             state.registry = registry;
             state.resolution = resolution;
+            // The editor and the manager hear of what appeared, went away or changed state.
+            for change in &changes {
+                self.publish(change);
+            }
             to_reload
         };
         let mut reloaded = Vec::new();
@@ -114,4 +119,39 @@ impl Lifecycle {
     pub fn extension_info(&self, id: &str) -> Option<ExtensionInfo> {
         self.lock().registry.get(id).map(ExtensionRecord::info)
     }
+}
+
+/// What a new discovery changed, as state changes to announce: an extension that appeared (its state), one
+/// that went away (`unloaded`: uninstalled and not running, so no longer listed), one whose state changed
+/// and one that now waits for a restart (`restartRequired`). Shadowed folders are not announced (the id's
+/// own record stands for them).
+fn catalog_changes(old: &Registry, new: &Registry) -> Vec<StateChange> {
+    let mut changes = Vec::new();
+    for id in new.ids() {
+        let Some(record) = new.get(id) else {
+            continue;
+        };
+        let before = old
+            .get(id)
+            .map(|previous| (previous.state, previous.restart_required));
+        if before != Some((record.state, record.restart_required)) {
+            changes.push(StateChange {
+                id: id.to_owned(),
+                state: record.state,
+                error: record.error.clone(),
+                restart_required: record.restart_required,
+            });
+        }
+    }
+    for id in old.ids() {
+        if new.get(id).is_none() {
+            changes.push(StateChange {
+                id: id.to_owned(),
+                state: ExtensionState::Unloaded,
+                error: None,
+                restart_required: false,
+            });
+        }
+    }
+    changes
 }

@@ -2,6 +2,10 @@
 //! `/rpc` (the WebSocket upgrade, or a JSON-RPC POST) only with the right token, from the page's own
 //! origin, addressed to this host.
 //!
+//! `POST /upload?token=…&name=FILE.xpkg` (same checks as `/rpc`) keeps the body, at most
+//! [`MAX_UPLOAD_BYTES`], as an uploaded package and answers `{"source": "upload:ID"}` to pass to
+//! `exthost/install`.
+//!
 //! Answers: no or wrong token → 401; a foreign `Origin` or, on a loopback bind, a foreign `Host` → 403;
 //! any other path → 404. No CORS headers are ever sent, so no other web page can read an answer.
 
@@ -15,6 +19,8 @@ use jsonrpsee::server::{HttpBody, HttpRequest, HttpResponse};
 use subtle::ConstantTimeEq;
 use tower::{Layer, Service};
 
+use super::uploads::{MAX_UPLOAD_BYTES, Uploads};
+
 /// The page, its style and its script: our own plain files, embedded in the binary.
 const PAGE_HTML: &str = include_str!("panel/index.html");
 const PAGE_CSS: &str = include_str!("panel/panel.css");
@@ -26,15 +32,18 @@ pub struct GateLayer {
     token: std::sync::Arc<str>,
     port: u16,
     loopback: bool,
+    uploads: std::sync::Arc<Uploads>,
 }
 
 impl GateLayer {
-    /// A gate for `token` on `port`; `loopback` binds also check the `Host` header.
-    pub fn new(token: String, port: u16, loopback: bool) -> Self {
+    /// A gate for `token` on `port`; `loopback` binds also check the `Host` header. Uploaded packages
+    /// go to `uploads`.
+    pub fn new(token: String, port: u16, loopback: bool, uploads: std::sync::Arc<Uploads>) -> Self {
         Self {
             token: token.into(),
             port,
             loopback,
+            uploads,
         }
     }
 }
@@ -64,6 +73,8 @@ enum Decision {
     Answer(StatusCode, &'static str, &'static str),
     /// Pass it on to the JSON-RPC service.
     Forward,
+    /// Keep its body as an uploaded package.
+    Upload,
 }
 
 impl GateLayer {
@@ -120,7 +131,7 @@ impl GateLayer {
                     Decision::Answer(StatusCode::OK, "text/html; charset=utf-8", PAGE_HTML)
                 }
             }
-            (_, "/rpc") => {
+            (_, "/rpc") | (&Method::POST, "/upload") => {
                 let Some(host) = self.allowed_host(host) else {
                     return forbidden;
                 };
@@ -129,6 +140,7 @@ impl GateLayer {
                 }
                 match origin {
                     Some(origin) if origin != format!("http://{host}") => forbidden,
+                    _ if path == "/upload" => Decision::Upload,
                     _ => Decision::Forward,
                 }
             }
@@ -137,9 +149,70 @@ impl GateLayer {
     }
 }
 
+/// The value of `name` in a query string, percent-decoded.
+fn query_value(query: Option<&str>, name: &str) -> Option<String> {
+    url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.into_owned())
+}
+
+/// Reads an upload's body (at most [`MAX_UPLOAD_BYTES`]) and keeps it: 200 with
+/// `{"source": "upload:ID"}`, 413 when too large, 400 when not a package's name.
+async fn receive_upload(uploads: std::sync::Arc<Uploads>, request: HttpRequest) -> HttpResponse {
+    let name = query_value(request.uri().query(), "name").unwrap_or_default();
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    let too_large = || {
+        answer(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "text/plain",
+            format!("a package may have at most {MAX_UPLOAD_BYTES} bytes\n"),
+        )
+    };
+    if declared.is_some_and(|length| length > u64::from(MAX_UPLOAD_BYTES)) {
+        return too_large();
+    }
+    let limited = http_body_util::Limited::new(request.into_body(), MAX_UPLOAD_BYTES as usize);
+    let bytes = match http_body_util::BodyExt::collect(limited).await {
+        Ok(collected) => collected.to_bytes(),
+        Err(error) if error.is::<http_body_util::LengthLimitError>() => return too_large(),
+        Err(error) => {
+            return answer(
+                StatusCode::BAD_REQUEST,
+                "text/plain",
+                format!("cannot read the upload: {error}\n"),
+            );
+        }
+    };
+    let kept = tokio::task::spawn_blocking(move || uploads.keep(&name, &bytes)).await;
+    match kept {
+        Ok(Ok(source)) => answer(
+            StatusCode::OK,
+            "application/json",
+            serde_json::json!({"source": source}).to_string(),
+        ),
+        Ok(Err(error @ super::uploads::UploadError::NotAPackage { .. })) => {
+            answer(StatusCode::BAD_REQUEST, "text/plain", format!("{error}\n"))
+        }
+        Ok(Err(error)) => answer(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "text/plain",
+            format!("{error}\n"),
+        ),
+        Err(error) => answer(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "text/plain",
+            format!("the upload stopped: {error}\n"),
+        ),
+    }
+}
+
 /// A response with the headers every answer of ours carries.
-fn answer(status: StatusCode, content_type: &'static str, body: &'static str) -> HttpResponse {
-    let mut response = HttpResponse::new(HttpBody::from(body));
+fn answer(status: StatusCode, content_type: &'static str, body: impl Into<String>) -> HttpResponse {
+    let mut response = HttpResponse::new(HttpBody::from(body.into()));
     *response.status_mut() = status;
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -196,6 +269,10 @@ where
                 let future = self.inner.call(request);
                 Box::pin(async move { future.await.map_err(Into::into) })
             }
+            Decision::Upload => {
+                let uploads = std::sync::Arc::clone(&self.layer.uploads);
+                Box::pin(async move { Ok(receive_upload(uploads, request).await) })
+            }
             Decision::Answer(status, content_type, body) => {
                 if status != StatusCode::OK {
                     tracing::warn!(
@@ -217,13 +294,13 @@ mod tests {
     use super::*;
 
     fn gate() -> GateLayer {
-        GateLayer::new("secret".into(), 4000, true)
+        GateLayer::new("secret".into(), 4000, true, std::sync::Arc::default())
     }
 
     fn status(decision: Decision) -> Option<StatusCode> {
         match decision {
             Decision::Answer(status, ..) => Some(status),
-            Decision::Forward => None,
+            Decision::Forward | Decision::Upload => None,
         }
     }
 
@@ -258,6 +335,45 @@ mod tests {
         assert_eq!(
             rpc(Some("token=secret"), Some("null")),
             Some(StatusCode::FORBIDDEN)
+        );
+    }
+
+    #[test]
+    fn uploads_need_the_token_the_pages_origin_and_a_post() {
+        let gate = gate();
+        let host = Some("127.0.0.1:4000");
+        let upload = |method, query, origin| gate.decide(method, "/upload", query, host, origin);
+        assert_eq!(
+            upload(&Method::POST, Some("token=secret&name=a.xpkg"), None),
+            Decision::Upload
+        );
+        assert_eq!(
+            upload(
+                &Method::POST,
+                Some("token=secret"),
+                Some("http://127.0.0.1:4000")
+            ),
+            Decision::Upload
+        );
+        assert_eq!(
+            status(upload(&Method::POST, Some("name=a.xpkg"), None)),
+            Some(StatusCode::UNAUTHORIZED)
+        );
+        assert_eq!(
+            status(upload(
+                &Method::POST,
+                Some("token=secret"),
+                Some("http://evil.example")
+            )),
+            Some(StatusCode::FORBIDDEN)
+        );
+        assert_eq!(
+            status(upload(&Method::GET, Some("token=secret"), None)),
+            Some(StatusCode::NOT_FOUND)
+        );
+        assert_eq!(
+            query_value(Some("token=t&name=my%20ext.xpkg"), "name").as_deref(),
+            Some("my ext.xpkg")
         );
     }
 

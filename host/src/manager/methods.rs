@@ -7,15 +7,17 @@ use std::sync::{Arc, Mutex};
 
 use exthost_protocol::methods::{
     ChangedResult, CommandInfo, Disable, Enable, Event, ExtensionDetails, ExtensionDetailsResult,
-    ExtensionErrorDetails, ExtensionInfo, ExtensionLog, ExtensionLogResult, IdParams,
-    ListExtensions, ListExtensionsResult, LogLine, ManagerEvent, Reload, ReloadResult, RestartHost,
-    RestartHostResult, RpcNotification, RpcRequest, Subscribe, Unsubscribe,
+    ExtensionErrorDetails, ExtensionInfo, ExtensionLog, ExtensionLogResult, IdParams, Install,
+    InstallParams, ListExtensions, ListExtensionsResult, LogLine, ManagerEvent, Reload,
+    ReloadResult, RestartHost, RestartHostResult, RpcNotification, RpcRequest, Subscribe,
+    Uninstall, UninstallParams, Unsubscribe, Upgrade, UpgradeParams,
 };
 use exthost_protocol::{ResponseError, error_code};
 use jsonrpsee::server::{RpcModule, SubscriptionMessage};
 use jsonrpsee::types::{ErrorObjectOwned, Params};
 use tokio::sync::broadcast;
 
+use super::uploads::Uploads;
 use crate::config::manifest_context;
 use crate::lifecycle::{Lifecycle, LifecycleError};
 
@@ -26,6 +28,7 @@ const LOG_LINES_KEPT: usize = 500;
 pub struct ManagerContext {
     lifecycle: Arc<Lifecycle>,
     logs: Arc<LogStore>,
+    uploads: Arc<Uploads>,
 }
 
 /// The most recent log lines of each extension, collected from the lifecycle's events since the endpoint
@@ -81,6 +84,17 @@ fn rpc_error(error: ResponseError) -> ErrorObjectOwned {
 /// The same mapping of lifecycle errors to codes as the editor's handlers.
 fn lifecycle_error(error: LifecycleError) -> ErrorObjectOwned {
     rpc_error(crate::server::handlers::lifecycle_error(error))
+}
+
+/// The params of a package method, or -32602 naming what is wrong.
+fn parse_params<T: serde::de::DeserializeOwned>(
+    params: &Params<'_>,
+) -> Result<T, ErrorObjectOwned> {
+    params.parse::<T>().map_err(|error| {
+        rpc_error(ResponseError::invalid_params(format!(
+            "invalid params: {error}"
+        )))
+    })
 }
 
 fn parse_id(params: &Params<'_>) -> Result<String, ErrorObjectOwned> {
@@ -150,13 +164,19 @@ fn error_details(info: &ExtensionInfo) -> Option<ExtensionErrorDetails> {
     })
 }
 
-/// The module the endpoint serves, on `lifecycle`. Starts collecting log lines at once.
+/// The module the endpoint serves, on `lifecycle`; `exthost/install` also takes the packages in
+/// `uploads` (`upload:ID`). Starts collecting log lines at once.
 pub fn module(
     lifecycle: Arc<Lifecycle>,
+    uploads: Arc<Uploads>,
 ) -> Result<RpcModule<ManagerContext>, jsonrpsee::core::RegisterMethodError> {
     let logs = Arc::new(LogStore::default());
     tokio::spawn(Arc::clone(&logs).collect(lifecycle.subscribe_events()));
-    let mut module = RpcModule::new(ManagerContext { lifecycle, logs });
+    let mut module = RpcModule::new(ManagerContext {
+        lifecycle,
+        logs,
+        uploads,
+    });
 
     module.register_method(ListExtensions::METHOD, |_, context, _| {
         Ok::<_, ErrorObjectOwned>(ListExtensionsResult {
@@ -191,6 +211,51 @@ pub fn module(
         let lifecycle = Arc::clone(&context.lifecycle);
         to_completion(async move { lifecycle.restart("requested from the manager").await }).await?;
         Ok::<_, ErrorObjectOwned>(RestartHostResult { restarted: true })
+    })?;
+    // Packages (contract §9): the editor's own code, so the catalogue is discovered again and the editor
+    // hears of every extension that appeared, went away or changed state.
+    module.register_async_method(Install::METHOD, |params, context, _| async move {
+        let install: InstallParams = parse_params(&params)?;
+        let source = context.uploads.resolve(&install.source);
+        let lifecycle = Arc::clone(&context.lifecycle);
+        let uploads = Arc::clone(&context.uploads);
+        let outcome = to_completion(async move {
+            let outcome = crate::server::handlers::install_package(
+                &lifecycle,
+                InstallParams {
+                    source: source.clone(),
+                    ..install
+                },
+                None,
+            )
+            .await;
+            uploads.forget(&source);
+            outcome
+        })
+        .await?;
+        outcome.map_err(rpc_error)
+    })?;
+    module.register_async_method(Uninstall::METHOD, |params, context, _| async move {
+        let uninstall: UninstallParams = parse_params(&params)?;
+        let lifecycle = Arc::clone(&context.lifecycle);
+        to_completion(async move {
+            crate::server::handlers::uninstall_package(&lifecycle, uninstall).await
+        })
+        .await?
+        .map_err(rpc_error)
+    })?;
+    module.register_async_method(Upgrade::METHOD, |params, context, _| async move {
+        let upgrade: UpgradeParams = if params.as_str().is_some() {
+            parse_params(&params)?
+        } else {
+            UpgradeParams::default()
+        };
+        let lifecycle = Arc::clone(&context.lifecycle);
+        to_completion(async move {
+            crate::server::handlers::upgrade_packages(&lifecycle, upgrade, None).await
+        })
+        .await?
+        .map_err(rpc_error)
     })?;
     module.register_async_method(ExtensionDetails::METHOD, |params, context, _| async move {
         let id = parse_id(&params)?;

@@ -517,6 +517,86 @@ fn installed_info(
     Some(info)
 }
 
+/// Installs `params.source` (contract §9) and picks the result up at once: the catalogue is discovered
+/// again (the editor and the manager hear of every state that changed) and warnings go to the editor's
+/// log. Used by the editor's `exthost/install` and the manager's.
+pub(crate) async fn install_package(
+    lifecycle: &Arc<Lifecycle>,
+    params: InstallParams,
+    progress: Option<crate::package::npm::ProgressSink>,
+) -> Result<InstallResult, ResponseError> {
+    let InstallParams {
+        source,
+        force,
+        registry,
+    } = params;
+    let options = crate::package::InstallOptions {
+        force,
+        registry,
+        progress,
+    };
+    let installed = package_work(move || crate::package::install(&source, &options)).await?;
+    for warning in &installed.warnings {
+        lifecycle
+            .editor()
+            .notify("window/logMessage", json!({"type": 2, "message": warning}));
+    }
+    lifecycle.refresh_catalog().await;
+    let info = installed_info(lifecycle, &installed.id, &installed.folder).ok_or_else(|| {
+        ResponseError::internal(format!(
+            "{} was installed but is not discovered",
+            installed.id
+        ))
+    })?;
+    Ok(InstallResult { installed: info })
+}
+
+/// Uninstalls `params.id` (contract §9) and discovers again. Used by the editor and the manager.
+pub(crate) async fn uninstall_package(
+    lifecycle: &Arc<Lifecycle>,
+    params: UninstallParams,
+) -> Result<UninstallResult, ResponseError> {
+    let UninstallParams { id, force } = params;
+    let target = id.clone();
+    package_work(move || crate::package::uninstall(&target, force)).await?;
+    lifecycle.refresh_catalog().await;
+    Ok(UninstallResult {
+        uninstalled: vec![id],
+    })
+}
+
+/// Upgrades `params.id` (or every installed extension) within its recorded range and discovers again
+/// when anything changed. Used by the editor and the manager.
+pub(crate) async fn upgrade_packages(
+    lifecycle: &Arc<Lifecycle>,
+    params: UpgradeParams,
+    progress: Option<crate::package::npm::ProgressSink>,
+) -> Result<UpgradeResult, ResponseError> {
+    let UpgradeParams { id } = params;
+    let options = crate::package::InstallOptions {
+        force: false,
+        registry: None,
+        progress,
+    };
+    let upgraded: Vec<crate::package::Installed> =
+        package_work(move || crate::package::upgrade(id.as_deref(), &options))
+            .await?
+            .into_iter()
+            .filter_map(|outcome| match outcome {
+                crate::package::install::UpgradeOutcome::Upgraded(installed) => Some(*installed),
+                crate::package::install::UpgradeOutcome::UpToDate { .. } => None,
+            })
+            .collect();
+    if !upgraded.is_empty() {
+        lifecycle.refresh_catalog().await;
+    }
+    let upgraded = upgraded
+        .iter()
+        .filter_map(|installed| installed_info(lifecycle, &installed.id, &installed.folder))
+        .collect();
+    Ok(UpgradeResult { upgraded })
+}
+
 async fn handle_package_request(
     server: &Arc<Server>,
     lifecycle: &Arc<Lifecycle>,
@@ -525,100 +605,40 @@ async fn handle_package_request(
 ) -> Result<Value, ResponseError> {
     match method {
         "exthost/install" => {
-            let InstallParams {
-                source,
-                force,
-                registry,
-            } = params(raw.clone())?;
-            let progress = PackageProgress::begin(
-                server,
-                lifecycle,
-                raw.as_ref(),
-                format!("Installing {source}"),
-            )
-            .await;
-            let options = crate::package::InstallOptions {
-                force,
-                registry,
-                progress: progress.sink(),
-            };
-            let outcome = package_work(move || crate::package::install(&source, &options)).await;
+            let install: InstallParams = params(raw.clone())?;
+            let title = format!("Installing {}", install.source);
+            let progress = PackageProgress::begin(server, lifecycle, raw.as_ref(), title).await;
+            let outcome = install_package(lifecycle, install, progress.sink()).await;
             progress.end(match &outcome {
                 Ok(_) => "installed",
                 Err(error) => &error.message,
             });
-            let installed = outcome?;
-            for warning in &installed.warnings {
-                server
-                    .editor
-                    .notify("window/logMessage", json!({"type": 2, "message": warning}));
-            }
-            lifecycle.refresh_catalog().await;
-            let info =
-                installed_info(lifecycle, &installed.id, &installed.folder).ok_or_else(|| {
-                    ResponseError::internal(format!(
-                        "{} was installed but is not discovered",
-                        installed.id
-                    ))
-                })?;
-            to_value(InstallResult { installed: info })
+            to_value(outcome?)
         }
         "exthost/uninstall" => {
-            let UninstallParams { id, force } = params(raw.clone())?;
-            let progress = PackageProgress::begin(
-                server,
-                lifecycle,
-                raw.as_ref(),
-                format!("Uninstalling {id}"),
-            )
-            .await;
-            let target = id.clone();
-            let outcome = package_work(move || crate::package::uninstall(&target, force)).await;
+            let uninstall: UninstallParams = params(raw.clone())?;
+            let title = format!("Uninstalling {}", uninstall.id);
+            let progress = PackageProgress::begin(server, lifecycle, raw.as_ref(), title).await;
+            let outcome = uninstall_package(lifecycle, uninstall).await;
             progress.end(match &outcome {
                 Ok(_) => "uninstalled",
                 Err(error) => &error.message,
             });
-            outcome?;
-            lifecycle.refresh_catalog().await;
-            to_value(UninstallResult {
-                uninstalled: vec![id],
-            })
+            to_value(outcome?)
         }
         "exthost/upgrade" => {
-            let UpgradeParams { id } = params(raw.clone())?;
-            let title = match &id {
+            let upgrade: UpgradeParams = params(raw.clone())?;
+            let title = match &upgrade.id {
                 Some(id) => format!("Upgrading {id}"),
                 None => "Upgrading extensions".to_owned(),
             };
             let progress = PackageProgress::begin(server, lifecycle, raw.as_ref(), title).await;
-            let options = crate::package::InstallOptions {
-                force: false,
-                registry: None,
-                progress: progress.sink(),
-            };
-            let outcome =
-                package_work(move || crate::package::upgrade(id.as_deref(), &options)).await;
+            let outcome = upgrade_packages(lifecycle, upgrade, progress.sink()).await;
             progress.end(match &outcome {
                 Ok(_) => "done",
                 Err(error) => &error.message,
             });
-            let upgraded: Vec<crate::package::Installed> = outcome?
-                .into_iter()
-                .filter_map(|outcome| match outcome {
-                    crate::package::install::UpgradeOutcome::Upgraded(installed) => {
-                        Some(*installed)
-                    }
-                    crate::package::install::UpgradeOutcome::UpToDate { .. } => None,
-                })
-                .collect();
-            if !upgraded.is_empty() {
-                lifecycle.refresh_catalog().await;
-            }
-            let upgraded = upgraded
-                .iter()
-                .filter_map(|installed| installed_info(lifecycle, &installed.id, &installed.folder))
-                .collect();
-            to_value(UpgradeResult { upgraded })
+            to_value(outcome?)
         }
         _ => Err(ResponseError::method_not_found(method)),
     }

@@ -15,6 +15,8 @@ use tokio::net::TcpStream;
 
 const GOOD: &str = "test.good";
 const BAD: &str = "test.bad";
+const PKG: &str = "test.pkg";
+const BROKEN: &str = "test.broken";
 
 /// Two fixture extensions activated at start: `test.good` logs a line and contributes a command;
 /// `test.bad` throws from `activate`, so it is `failed` with a stack.
@@ -441,6 +443,292 @@ async fn the_editor_can_disable_an_extension_whose_code_failed_but_not_a_broken_
     assert_eq!(host.shutdown().await, 0);
 }
 
+/// A package extension `test.pkg` at `version`, packed with the real `exthost pack` into `out`.
+fn pack_extension(home: &Path, parent: &Path, version: &str, out: &Path) {
+    let dir = write_extension(
+        parent,
+        &format!("pkg-{version}"),
+        &json!({"id": PKG, "name": "Packaged", "version": version, "main": "extension.js",
+                "activationEvents": ["onCommand:pkg.version"],
+                "contributes": {"commands": [{"command": "pkg.version", "title": "Version"}]}}),
+        &[(
+            "extension.js",
+            &format!(
+                "const vscode = require('vscode');\n\
+                 exports.activate = (context) => {{\n\
+                   context.subscriptions.push(vscode.commands.registerCommand('pkg.version', () => '{version}'));\n\
+                 }};\n"
+            ),
+        )],
+    );
+    pack_folder(home, &dir, out);
+}
+
+/// Packs the extension folder `dir` into `out` with the real `exthost pack`.
+fn pack_folder(home: &Path, dir: &Path, out: &Path) {
+    let output = std::process::Command::new(exthost_e2e::binary())
+        .arg("pack")
+        .arg(dir)
+        .arg("--out")
+        .arg(out)
+        .env("EXTHOST_HOME", home)
+        .output()
+        .expect("run exthost pack");
+    assert!(output.status.success(), "{output:?}");
+}
+
+/// `package` with `extension.js` replaced and its `CHECKSUMS` left as they were.
+fn tampered(package: &[u8]) -> Vec<u8> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(package)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for index in 0..archive.len() {
+        let mut entry = archive.by_index(index).unwrap();
+        let name = entry.name().unwrap().into_owned();
+        let mut content = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut content).unwrap();
+        if name == "extension.js" {
+            content = b"exports.activate = () => { /* not what was signed */ };".to_vec();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut out, &content).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
+
+/// Uploads `bytes` as `name` with `POST /upload`; answers the status and the parsed answer.
+async fn upload(authority: &str, token: &str, name: &str, bytes: &[u8]) -> (u16, Value) {
+    let head = format!(
+        "POST /upload?token={token}&name={name} HTTP/1.1\r\nContent-Type: application/octet-stream"
+    );
+    let (status, _, body) = http(authority, &head, bytes).await;
+    let answer = serde_json::from_slice(&body)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()));
+    (status, answer)
+}
+
+/// Every file under `root` (relative path, content), to see that a refusal wrote nothing.
+fn files_under(root: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut found = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let content = std::fs::read(&path).unwrap_or_default();
+                found.push((path.strip_prefix(root).unwrap().to_path_buf(), content));
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// The ids the endpoint lists (without shadowed folders), with their `restartRequired`.
+async fn listed(authority: &str, rpc: &str) -> Vec<(String, bool)> {
+    let (status, answer) =
+        post_rpc(authority, rpc, None, "exthost/listExtensions", json!({})).await;
+    assert_eq!(status, 200, "{answer}");
+    answer["result"]["extensions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|info| info.get("shadowedBy").is_none())
+        .map(|info| {
+            (
+                info["id"].as_str().unwrap().to_owned(),
+                info["restartRequired"] == true,
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn packages_install_and_uninstall_through_the_endpoint_and_the_editor_hears_of_it() {
+    let (mut host, _dir, url) = host_with_manager().await;
+    let (authority, token) = split_url(&url);
+    let rpc = format!("/rpc?token={token}");
+    let sources = tempfile::tempdir().unwrap();
+    let package = sources.path().join("pkg-1.0.0.xpkg");
+    pack_extension(host.home.path(), sources.path(), "1.0.0", &package);
+    let bytes = std::fs::read(&package).unwrap();
+
+    // An upload needs the token and a package's name.
+    let (status, _) = upload(&authority, "wrong", "pkg.xpkg", &bytes).await;
+    assert_eq!(status, 401);
+    let (status, _) = upload(&authority, &token, "notes.txt", &bytes).await;
+    assert_eq!(status, 400);
+
+    // Uploaded, then installed through the endpoint: listed, and the editor is told.
+    let (status, uploaded) = upload(&authority, &token, "pkg-1.0.0.xpkg", &bytes).await;
+    assert_eq!(status, 200, "{uploaded}");
+    let source = uploaded["source"].as_str().unwrap().to_owned();
+    assert!(source.starts_with("upload:"), "{source}");
+    let (status, answer) = post_rpc(
+        &authority,
+        &rpc,
+        None,
+        "exthost/install",
+        json!({"source": source}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let installed = &answer["result"]["installed"];
+    assert_eq!(installed["id"], PKG, "{answer}");
+    assert_eq!(installed["version"], "1.0.0");
+    assert_eq!(installed["source"], "user");
+    assert_eq!(installed["state"], "discovered");
+    host.state_change(PKG, "discovered").await;
+    assert!(
+        listed(&authority, &rpc)
+            .await
+            .contains(&(PKG.to_owned(), false))
+    );
+    assert_eq!(host.extension(PKG).await["version"], "1.0.0");
+    // The uploaded file is gone once installed: the same source cannot be installed twice.
+    let (_, again) = post_rpc(
+        &authority,
+        &rpc,
+        None,
+        "exthost/install",
+        json!({"source": source}),
+    )
+    .await;
+    assert!(again.get("error").is_some(), "{again}");
+
+    // A refused install (a tampered package) answers the reason and changes nothing.
+    let installed_files = files_under(&host.home.path().join("extensions"));
+    assert!(!installed_files.is_empty());
+    let listed_before = listed(&authority, &rpc).await;
+    let (status, uploaded) = upload(&authority, &token, "bad.xpkg", &tampered(&bytes)).await;
+    assert_eq!(status, 200);
+    let (status, refused) = post_rpc(
+        &authority,
+        &rpc,
+        None,
+        "exthost/install",
+        json!({"source": uploaded["source"], "force": true}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let error = &refused["error"];
+    assert_eq!(
+        error["code"],
+        exthost_protocol::error_code::REQUEST_FAILED,
+        "{refused}"
+    );
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("checksum: extension.js"),
+        "{refused}"
+    );
+    assert_eq!(error["data"]["reason"], "checksum");
+    assert!(
+        files_under(&host.home.path().join("extensions")) == installed_files,
+        "nothing written"
+    );
+    assert_eq!(listed(&authority, &rpc).await, listed_before);
+    assert_eq!(host.extension(PKG).await["version"], "1.0.0");
+
+    // Uninstalled while not running: gone from the list, and the editor is told.
+    let (status, answer) = post_rpc(
+        &authority,
+        &rpc,
+        None,
+        "exthost/uninstall",
+        json!({"id": PKG}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(answer["result"], json!({"uninstalled": [PKG]}));
+    host.state_change(PKG, "unloaded").await;
+    assert!(
+        !listed(&authority, &rpc)
+            .await
+            .iter()
+            .any(|(id, _)| id == PKG)
+    );
+
+    // Installed again from its path, run, then uninstalled: it keeps running until a restart, marked.
+    let (_, answer) = post_rpc(
+        &authority,
+        &rpc,
+        None,
+        "exthost/install",
+        json!({"source": package.display().to_string()}),
+    )
+    .await;
+    assert_eq!(answer["result"]["installed"]["id"], PKG, "{answer}");
+    host.state_change(PKG, "discovered").await;
+    let version = host
+        .call(
+            "workspace/executeCommand",
+            json!({"command": "pkg.version", "arguments": []}),
+        )
+        .await;
+    assert_eq!(version, "1.0.0");
+    // Nothing newer yet: the answer is empty, not an error.
+    let (_, answer) = post_rpc(&authority, &rpc, None, "exthost/upgrade", json!({})).await;
+    assert_eq!(answer["result"], json!({"upgraded": []}), "{answer}");
+    // The recorded source now holds 2.0.0: upgraded beside it; the running 1.0.0 (no hot reload)
+    // waits for a restart.
+    pack_extension(host.home.path(), sources.path(), "2.0.0", &package);
+    let (_, answer) = post_rpc(
+        &authority,
+        &rpc,
+        None,
+        "exthost/upgrade",
+        json!({"id": PKG}),
+    )
+    .await;
+    let upgraded = &answer["result"]["upgraded"];
+    assert_eq!(upgraded[0]["version"], "2.0.0", "{answer}");
+    assert_eq!(upgraded[0]["restartRequired"], true, "{answer}");
+    // The editor is told that it waits.
+    let waiting = host
+        .notification("exthost/extensionStateChanged", |params| {
+            params["id"] == PKG && params["restartRequired"] == true
+        })
+        .await;
+    assert_eq!(waiting["state"], "enabled", "{waiting}");
+    assert!(
+        listed(&authority, &rpc)
+            .await
+            .contains(&(PKG.to_owned(), true))
+    );
+    let (_, answer) = post_rpc(
+        &authority,
+        &rpc,
+        None,
+        "exthost/uninstall",
+        json!({"id": PKG}),
+    )
+    .await;
+    assert_eq!(answer["result"], json!({"uninstalled": [PKG]}), "{answer}");
+    assert!(
+        listed(&authority, &rpc)
+            .await
+            .contains(&(PKG.to_owned(), true))
+    );
+    assert_eq!(host.extension(PKG).await["restartRequired"], true);
+    let (_, answer) = post_rpc(&authority, &rpc, None, "exthost/restartHost", json!({})).await;
+    assert_eq!(answer["result"], json!({"restarted": true}), "{answer}");
+    assert!(
+        !listed(&authority, &rpc)
+            .await
+            .iter()
+            .any(|(id, _)| id == PKG)
+    );
+    assert_eq!(host.shutdown().await, 0);
+}
+
 #[tokio::test]
 async fn initialization_options_can_ask_for_the_manager() {
     let mut host = Host::spawn(HostOptions::default());
@@ -671,6 +959,29 @@ impl Browser {
             .to_owned();
         self.command("POST", &format!("/element/{element}/click"), json!({}))
             .await;
+    }
+
+    /// Chooses `file` in the file input at `selector` (as a user picking it in the dialog).
+    async fn choose_file(&self, selector: &str, file: &Path) {
+        let found = self
+            .command(
+                "POST",
+                "/element",
+                json!({"using": "css selector", "value": selector}),
+            )
+            .await;
+        let element = found["element-6066-11e4-a52e-4f735466cecf"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no element {selector}: {found}"))
+            .to_owned();
+        self.command("POST", &format!("/element/{element}/clear"), json!({}))
+            .await;
+        self.command(
+            "POST",
+            &format!("/element/{element}/value"),
+            json!({"text": file.display().to_string()}),
+        )
+        .await;
     }
 
     /// Presses and releases one key (a WebDriver key code such as [`TAB`]), as a user would.
@@ -913,6 +1224,138 @@ async fn the_panel_in_real_chromium_lists_disables_and_recovers_extensions() {
     // A change made by the editor reaches the page live.
     host.call("exthost/enable", json!({"id": GOOD})).await;
     browser.wait_until(&state_of(GOOD), json!("enabled")).await;
+
+    // Install from a package file: the page shows "installing…", then the refusal's reason (a tampered
+    // package), and nothing is listed.
+    let sources = tempfile::tempdir().unwrap();
+    let package = sources.path().join("pkg-1.0.0.xpkg");
+    pack_extension(host.home.path(), sources.path(), "1.0.0", &package);
+    let bad = sources.path().join("bad.xpkg");
+    std::fs::write(&bad, tampered(&std::fs::read(&package).unwrap())).unwrap();
+    browser
+        .run(
+            "const status = document.getElementById('install-status'); window.installTexts = [];
+             new MutationObserver(() => window.installTexts.push(status.textContent))
+               .observe(status, {childList: true, characterData: true, subtree: true});
+             return null;",
+        )
+        .await;
+    browser.choose_file("#install-file", &bad).await;
+    browser.click("#install-file-button").await;
+    let outcome = "return document.getElementById('install-status').dataset.outcome || null;";
+    browser.wait_until(outcome, json!("refused")).await;
+    let texts = browser.run("return window.installTexts;").await;
+    assert_eq!(texts[0], "Installing bad.xpkg…", "{texts}");
+    let refusal = browser
+        .run("return document.getElementById('install-status').textContent;")
+        .await;
+    assert!(
+        refusal
+            .as_str()
+            .unwrap()
+            .contains("Not installed: checksum: extension.js"),
+        "{refusal}"
+    );
+    let count = "return document.querySelectorAll('li.extension').length;";
+    assert_eq!(browser.run(count).await, json!(2));
+
+    // The good package installs: listed in the page, and the editor is told.
+    browser.choose_file("#install-file", &package).await;
+    browser.click("#install-file-button").await;
+    browser.wait_until(outcome, json!("done")).await;
+    host.state_change(PKG, "discovered").await;
+    browser
+        .wait_until(&state_of(PKG), json!("discovered"))
+        .await;
+    let source =
+        format!("return document.querySelector('li[data-id=\"{PKG}\"] .source').textContent;");
+    assert_eq!(browser.run(&source).await, json!("user"));
+
+    // Running, then uninstalled with its button: no hot reload, so it keeps running and the restart
+    // banner shows; "Restart now" takes it away.
+    let version = host
+        .call(
+            "workspace/executeCommand",
+            json!({"command": "pkg.version", "arguments": []}),
+        )
+        .await;
+    assert_eq!(version, "1.0.0");
+    browser.wait_until(&state_of(PKG), json!("enabled")).await;
+    let banner = "return document.getElementById('restart-banner').hidden;";
+    assert_eq!(browser.run(banner).await, json!(true));
+    browser
+        .click(&format!(
+            "li[data-id=\"{PKG}\"] button[data-action=\"uninstall\"]"
+        ))
+        .await;
+    browser.wait_until(banner, json!(false)).await;
+    let text = browser
+        .run("return document.getElementById('restart-banner-text').textContent;")
+        .await;
+    assert!(text.as_str().unwrap().contains(PKG), "{text}");
+    assert_eq!(host.extension(PKG).await["restartRequired"], true);
+    browser.click("#restart-now").await;
+    browser.wait_until(banner, json!(true)).await;
+    browser
+        .wait_until(
+            &format!("return document.querySelector('li[data-id=\"{PKG}\"]') === null;"),
+            json!(true),
+        )
+        .await;
+
+    // Error recovery for what the user installed: a failed one offers "Disable" and "Uninstall"; the
+    // latter removes it, and the editor is told.
+    let broken = write_extension(
+        sources.path(),
+        "broken",
+        &json!({"id": BROKEN, "name": "Broken Package", "version": "1.0.0", "main": "extension.js",
+                "activationEvents": ["onCommand:broken.run"],
+                "contributes": {"commands": [{"command": "broken.run", "title": "Run"}]}}),
+        &[(
+            "extension.js",
+            "exports.activate = () => { throw new Error('the broken package cannot start'); };\n",
+        )],
+    );
+    let broken_package = sources.path().join("broken.xpkg");
+    pack_folder(host.home.path(), &broken, &broken_package);
+    browser.choose_file("#install-file", &broken_package).await;
+    browser.click("#install-file-button").await;
+    browser
+        .wait_until(&state_of(BROKEN), json!("discovered"))
+        .await;
+    let failed = host
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "broken.run", "arguments": []}),
+        )
+        .await;
+    assert!(
+        matches!(failed.payload, exthost_protocol::ResponsePayload::Error(_)),
+        "{failed:?}"
+    );
+    browser.wait_until(&state_of(BROKEN), json!("failed")).await;
+    let recovery = browser
+        .run(&format!(
+            "return [...document.querySelectorAll('li[data-id=\"{BROKEN}\"] .error button')].map(b => b.textContent);"
+        ))
+        .await;
+    assert_eq!(
+        recovery,
+        json!(["Disable this extension", "Uninstall this extension"])
+    );
+    browser
+        .click(&format!(
+            "li[data-id=\"{BROKEN}\"] button[data-action=\"recover-uninstall\"]"
+        ))
+        .await;
+    browser
+        .wait_until(
+            &format!("return document.querySelector('li[data-id=\"{BROKEN}\"]') === null;"),
+            json!(true),
+        )
+        .await;
+    host.state_change(BROKEN, "unloaded").await;
+    assert_eq!(browser.run(banner).await, json!(true));
 
     browser.close().await;
     assert_eq!(host.shutdown().await, 0);

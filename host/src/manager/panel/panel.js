@@ -19,7 +19,15 @@ const elements = {
   banner: document.getElementById('restart-banner'),
   bannerText: document.getElementById('restart-banner-text'),
   restartNow: document.getElementById('restart-now'),
+  npmForm: document.getElementById('install-npm-form'),
+  npmName: document.getElementById('install-npm'),
+  fileForm: document.getElementById('install-file-form'),
+  file: document.getElementById('install-file'),
+  installStatus: document.getElementById('install-status'),
 };
+
+/** The largest package the host accepts as an upload (its MAX_UPLOAD_BYTES). */
+const MAX_UPLOAD_BYTES = 64 * 1024 * 1024;
 
 function setStatus(text) {
   elements.status.textContent = text;
@@ -39,8 +47,8 @@ function call(method, params) {
 }
 
 /**
- * The per-extension actions: when each is offered and which method it calls. Adding one (install,
- * uninstall, upgrade once packaging lands) is one entry here and one method on the host.
+ * The per-extension actions: when each is offered and which method it calls. Adding one is one entry
+ * here and one method on the host.
  */
 const ACTIONS = [
   {
@@ -64,10 +72,28 @@ const ACTIONS = [
     method: 'exthost/reload',
     offered: (entry) => entry.info.state === 'enabled' && entry.details && entry.details.supportsHotReload,
   },
+  {
+    name: 'upgrade',
+    label: 'Upgrade',
+    method: 'exthost/upgrade',
+    // The newest version its recorded source offers (npm: within the recorded range).
+    offered: (entry) => entry.info.source === 'user' && !entry.info.restartRequired,
+  },
+  {
+    name: 'uninstall',
+    label: 'Uninstall',
+    method: 'exthost/uninstall',
+    // Only what the user installed (contract §9: `$EXTHOST_HOME/extensions`, source `user`) can be
+    // uninstalled; a running one keeps running until the host restarts.
+    offered: (entry) => entry.info.source === 'user' && !entry.info.restartRequired,
+  },
 ];
 
-/** What a failed extension's error box offers: [action name, button text] (uninstall joins with packaging). */
-const RECOVERY = [['disable', 'Disable this extension']];
+/**
+ * What a failed (or quarantined) extension's error box offers: [action name, button text]. Uninstall
+ * only for what the user installed.
+ */
+const RECOVERY = [['disable', 'Disable this extension'], ['uninstall', 'Uninstall this extension']];
 
 async function runAction(id, action) {
   const entry = extensions.get(id);
@@ -77,7 +103,8 @@ async function runAction(id, action) {
   setStatus(`${action.label} ${id}…`);
   try {
     const result = await call(action.method, { id });
-    const changed = result.changed || result.reloaded || [];
+    const changed = result.changed || result.reloaded || result.uninstalled
+      || (result.upgraded && result.upgraded.map((info) => `${info.id} ${info.version}`)) || [];
     setStatus(`${action.label} ${id}: done${changed.length ? ` (${changed.join(', ')})` : ' (nothing changed)'}.`);
   } catch (error) {
     setStatus(`${action.label} ${id} failed: ${error.message}`);
@@ -85,6 +112,43 @@ async function runAction(id, action) {
     entry.busy = false;
     await refreshList();
   }
+}
+
+function setInstallStatus(text, outcome) {
+  elements.installStatus.textContent = text;
+  elements.installStatus.dataset.outcome = outcome;
+}
+
+/** Installs `source` (asking for it first with `prepare`, e.g. an upload): "installing…", then the result or the reason of the refusal. */
+async function install(label, prepare) {
+  const buttons = [...document.querySelectorAll('#install button')];
+  for (const button of buttons) button.disabled = true;
+  setInstallStatus(`Installing ${label}…`, 'busy');
+  try {
+    const source = await prepare();
+    const result = await call('exthost/install', { source });
+    const info = result.installed;
+    setInstallStatus(`Installed ${info.name || info.id} ${info.version} (${info.id})${info.restartRequired ? ': it takes effect when the host restarts' : ''}.`, 'done');
+  } catch (error) {
+    setInstallStatus(`Not installed: ${error.message}`, 'refused');
+  } finally {
+    for (const button of buttons) button.disabled = false;
+    await refreshList();
+  }
+}
+
+/** Sends the chosen package file to the host (`POST /upload`); answers its `upload:ID` source. */
+async function uploadFile(file) {
+  if (file.size > MAX_UPLOAD_BYTES) {
+    throw new Error(`${file.name} is larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MiB`);
+  }
+  const response = await fetch(`/upload?token=${encodeURIComponent(token)}&name=${encodeURIComponent(file.name)}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/octet-stream' },
+    body: file,
+  });
+  if (!response.ok) throw new Error((await response.text()).trim() || `the upload was refused (${response.status})`);
+  return (await response.json()).source;
 }
 
 async function restartHost() {
@@ -146,11 +210,15 @@ async function refreshList() {
 function onEvent(event) {
   if (event.kind === 'extensionStateChanged') {
     const entry = extensions.get(event.id);
-    if (entry) {
+    if (entry && event.state !== 'unloaded') {
       entry.info.state = event.state;
       if (event.error) entry.info.error = event.error; else delete entry.info.error;
+      if (event.restartRequired) entry.info.restartRequired = true;
       render();
       loadDetails(event.id);
+    } else {
+      // Installed, uninstalled or changed elsewhere (the editor, the command line): read the list again.
+      refreshList();
     }
   } else if (event.kind === 'hostRestarted') {
     setStatus(`The host restarted (${event.reason}).`);
@@ -221,7 +289,7 @@ function renderEntry(entry) {
   const error = info.state === 'failed' && info.error ? element('div', { class: 'error', role: 'alert' },
     element('p', { class: 'error-message', text: details && details.error ? details.error.message : info.error.message.split('\n')[0] }),
     details && details.error && details.error.stack ? element('pre', { class: 'error-stack', text: details.error.stack }) : null,
-    element('div', { class: 'actions' }, ...RECOVERY.map(([name, text]) => {
+    element('div', { class: 'actions' }, ...RECOVERY.filter(([name]) => name !== 'uninstall' || info.source === 'user').map(([name, text]) => {
       const action = ACTIONS.find((candidate) => candidate.name === name);
       return element('button', {
         type: 'button', class: 'danger', 'data-action': `recover-${name}`, 'aria-label': `${action.label} ${label} (it failed)`,
@@ -310,6 +378,17 @@ function connect() {
 }
 
 elements.filter.addEventListener('input', render);
+elements.npmForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const source = elements.npmName.value.trim();
+  install(source, async () => source);
+});
+elements.fileForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const file = elements.file.files[0];
+  if (!file) return;
+  install(file.name, () => uploadFile(file));
+});
 elements.restart.addEventListener('click', restartHost);
 elements.restartNow.addEventListener('click', restartHost);
 connect();

@@ -3,7 +3,7 @@
 // workspace/executeCommand, text document sync, textDocument/hover, exthost/restartHost,
 // exthost/extensionStateChanged) and loads the suite's generated extensions (`exthost.json` + `main`) in
 // this one Node process, as VS Code's Node extension host does, with a `vscode` module of its own that has
-// just what those extensions use.
+// just what those extensions use; their console becomes `window/logMessage`.
 //
 // Usage: node peer.js --extensions-dir DIR
 'use strict';
@@ -22,6 +22,13 @@ const connection = rpc.createMessageConnection(
   new rpc.StreamMessageReader(process.stdin),
   new rpc.StreamMessageWriter(process.stdout),
 );
+
+// An extension's console goes to the editor as `window/logMessage` (as exthost's does; stdout carries
+// frames only). Nothing bounds it: vscode-jsonrpc queues every message until the pipe takes it.
+const util = require('util');
+for (const [method, type] of [['error', 1], ['warn', 2], ['info', 3], ['log', 3], ['debug', 4]]) {
+  console[method] = (...args) => { connection.sendNotification('window/logMessage', { type, message: util.format(...args) }); };
+}
 
 // ------------------------------------------------------------------ the `vscode` module
 

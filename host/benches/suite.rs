@@ -2,8 +2,13 @@
 //! extension host on `vscode-jsonrpc` loading the same generated extensions in one Node process), driven by
 //! one client over the same pipes in one run; prints each figure with its median, spread and ratio.
 //! `-- --quick` runs a short version (seconds), as `.ci/run` does; `-- --no-peer` measures exthost alone.
+//! The log-flood figures (a stalled reader's memory cost, latency under a flood) are in `suite/flood.rs`;
+//! `-- --flood-only` runs just them.
 //! Method and latest figures: docs/performance.md.
 #![allow(clippy::print_stdout, reason = "a benchmark prints its figures")]
+
+#[path = "suite/flood.rs"]
+mod flood;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -639,11 +644,44 @@ fn main() {
     let folders = folders();
     let mut figures = Figures::default();
     let started = Instant::now();
-    measure(Kind::Exthost, &sizes, &folders, &mut figures);
-    if peer {
+    // `-- --flood-only`: just the log-flood section.
+    let flood_only = arguments.iter().any(|argument| argument == "--flood-only");
+    if !flood_only {
+        measure(Kind::Exthost, &sizes, &folders, &mut figures);
+    }
+    if peer && !flood_only {
         measure(Kind::Node, &sizes, &folders, &mut figures);
     }
-    for _ in 0..sizes.rounds {
+    let flood_sizes = if quick {
+        flood::FloodSizes {
+            stall: Duration::from_secs(1),
+            window: Duration::from_secs(1),
+        }
+    } else {
+        flood::FloodSizes {
+            stall: Duration::from_secs(3),
+            window: Duration::from_secs(3),
+        }
+    };
+    let flood_folder = tempfile::tempdir().expect("temp folder");
+    flood::write_extensions(flood_folder.path());
+    flood::measure(
+        Kind::Exthost,
+        flood_folder.path(),
+        &flood_sizes,
+        sizes.rounds,
+        &mut figures,
+    );
+    if peer {
+        flood::measure(
+            Kind::Node,
+            flood_folder.path(),
+            &flood_sizes,
+            sizes.rounds,
+            &mut figures,
+        );
+    }
+    for _ in 0..if flood_only { 0 } else { sizes.rounds } {
         let (median, p99, _) = round_trips(Kind::Cat, &folders.empty, sizes.calls, false);
         figures.add("client floor (cat), round trip median (µs)", "cat", median);
         figures.add("client floor (cat), round trip p99 (µs)", "cat", p99);

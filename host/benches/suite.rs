@@ -228,19 +228,29 @@ const ECHO: &str = "const vscode = require('vscode');\nexports.activate = (c) =>
 
 const HOVER: &str = "const vscode = require('vscode');\nlet changes = 0;\nexports.activate = (c) => {\n  c.subscriptions.push(vscode.workspace.onDidChangeTextDocument(() => { changes++; }));\n  c.subscriptions.push(vscode.languages.registerHoverProvider('plaintext', { provideHover(document, position) { return new vscode.Hover('{index}: ' + document.lineAt(position.line).text + ' ' + changes); } }));\n};\n";
 
-/// Sum over a process's threads of a number read from each `/proc/<pid>/task/<tid>/<file>`.
-fn sum_over_threads(pid: u32, file: &str, read: impl Fn(&str) -> u64) -> u64 {
+/// Sum over a process's threads, and those of every process below it (`exthost serve` is a supervisor
+/// with a worker process), of a number read from each `/proc/<pid>/task/<tid>/<file>`.
+fn sum_over_threads(pid: u32, file: &str, read: impl Fn(&str) -> u64 + Copy) -> u64 {
     let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
         return 0;
     };
-    tasks
-        .flatten()
-        .filter_map(|task| std::fs::read_to_string(task.path().join(file)).ok())
-        .map(|text| read(&text))
-        .sum()
+    let mut total = 0;
+    for task in tasks.flatten() {
+        if let Ok(text) = std::fs::read_to_string(task.path().join(file)) {
+            total += read(&text);
+        }
+        if let Ok(children) = std::fs::read_to_string(task.path().join("children")) {
+            total += children
+                .split_whitespace()
+                .filter_map(|child| child.parse().ok())
+                .map(|child| sum_over_threads(child, file, read))
+                .sum::<u64>();
+        }
+    }
+    total
 }
 
-/// Nanoseconds on a CPU, over the process's live threads (`schedstat`).
+/// Nanoseconds on a CPU, over the live threads of the process and its descendants (`schedstat`).
 fn cpu_nanos(pid: u32) -> u64 {
     sum_over_threads(pid, "schedstat", |text| {
         text.split_whitespace()
@@ -257,7 +267,7 @@ fn status_field(text: &str, name: &str) -> u64 {
         .unwrap_or(0)
 }
 
-/// Context switches (voluntary and not), over the process's live threads.
+/// Context switches (voluntary and not), over the live threads of the process and its descendants.
 fn context_switches(pid: u32) -> u64 {
     sum_over_threads(pid, "status", |text| {
         status_field(text, "voluntary_ctxt_switches:")
@@ -336,7 +346,7 @@ fn cold_start(kind: Kind, dir: &Path) -> (f64, u64) {
     client.notify("initialized", json!({}));
     // The idle process's memory, for the per-extension figure.
     std::thread::sleep(Duration::from_millis(200));
-    let resident = resident_kib(client.pid());
+    let resident = flood::tree_resident_kib(client.pid());
     client.stop();
     (elapsed, resident)
 }
@@ -407,7 +417,7 @@ fn star_activation(kind: Kind, dir: &Path, count: usize) -> (f64, u64) {
     client.wait_enabled(count);
     let elapsed = started.elapsed().as_secs_f64() * 1e3;
     std::thread::sleep(Duration::from_millis(300));
-    let resident = resident_kib(client.pid());
+    let resident = flood::tree_resident_kib(client.pid());
     client.stop();
     (elapsed, resident)
 }

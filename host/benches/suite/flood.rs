@@ -58,7 +58,7 @@ pub(super) fn write_extensions(folder: &Path) {
 
 /// `VmRSS` of `pid` and of all its descendants (`/proc/<pid>/task/*/children`), in KiB: for exthost the
 /// supervisor and its worker.
-fn tree_resident_kib(pid: u32) -> u64 {
+pub fn tree_resident_kib(pid: u32) -> u64 {
     let mut total = resident_kib(pid);
     let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
         return total;

@@ -280,7 +280,12 @@ fn body_of(message: &Message) -> Bytes {
 
 impl Supervisor {
     fn to_editor(&self, message: &Message) {
-        let _ = self.editor.send(body_of(message));
+        let body = body_of(message);
+        let _ = if matches!(message, Message::Response(_)) {
+            self.editor.send_response(body)
+        } else {
+            self.editor.send(body)
+        };
     }
 
     fn notify_editor(&self, method: &str, params: Value) {
@@ -743,7 +748,7 @@ impl Supervisor {
             Message::Response(response) => {
                 let Some(id) = response.id.clone() else {
                     if current {
-                        let _ = self.editor.send(body);
+                        let _ = self.editor.send_response(body);
                     }
                     return;
                 };
@@ -758,11 +763,11 @@ impl Supervisor {
                     Some(request) if request.generation == generation => {
                         let request = self.in_flight.remove(&id).expect("found above");
                         self.record_answer(&request, &response);
-                        let _ = self.editor.send(body);
+                        let _ = self.editor.send_response(body);
                     }
                     // An answer to a message the supervisor could not read (an invalid request).
                     None if current => {
-                        let _ = self.editor.send(body);
+                        let _ = self.editor.send_response(body);
                     }
                     _ => tracing::debug!(%id, generation, "answer nobody waits for; dropped"),
                 }

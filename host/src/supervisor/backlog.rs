@@ -49,34 +49,77 @@ impl Backlog {
     }
 }
 
-/// The supervisor's queue of message bodies for the editor's writer, counting what it holds.
+/// The supervisor's queue of message bodies for the editor's writer, counting what it holds. Responses
+/// have a lane of their own that the writer always empties first (as the worker's `Outbox` does), so an
+/// answer never waits behind queued notifications once the editor reads again.
 #[derive(Debug, Clone)]
 pub struct EditorQueue {
-    sender: mpsc::UnboundedSender<Bytes>,
+    responses: mpsc::UnboundedSender<Bytes>,
+    others: mpsc::UnboundedSender<Bytes>,
     backlog: Arc<Backlog>,
+}
+
+/// The writer's end of an [`EditorQueue`].
+#[derive(Debug)]
+pub struct EditorQueueReceiver {
+    responses: mpsc::UnboundedReceiver<Bytes>,
+    others: mpsc::UnboundedReceiver<Bytes>,
+}
+
+impl EditorQueueReceiver {
+    /// The next body to write: a queued response first, else the oldest other message; `None` once
+    /// every sender is gone and both lanes are empty.
+    pub async fn recv(&mut self) -> Option<Bytes> {
+        if let Ok(body) = self.responses.try_recv() {
+            return Some(body);
+        }
+        tokio::select! {
+            biased;
+            Some(body) = self.responses.recv() => Some(body),
+            Some(body) = self.others.recv() => Some(body),
+            else => None,
+        }
+    }
 }
 
 impl EditorQueue {
     /// A queue and the receiving end the writer drains (calling [`Backlog::written`] after each write).
-    pub fn new() -> (Self, mpsc::UnboundedReceiver<Bytes>, Arc<Backlog>) {
-        let (sender, receiver) = mpsc::unbounded_channel();
+    pub fn new() -> (Self, EditorQueueReceiver, Arc<Backlog>) {
+        let (responses, response_receiver) = mpsc::unbounded_channel();
+        let (others, other_receiver) = mpsc::unbounded_channel();
         let backlog = Arc::new(Backlog::default());
         (
             Self {
-                sender,
+                responses,
+                others,
                 backlog: backlog.clone(),
             },
-            receiver,
+            EditorQueueReceiver {
+                responses: response_receiver,
+                others: other_receiver,
+            },
             backlog,
         )
     }
 
-    /// Queues one message body for the editor.
+    /// Queues one message body (a request or notification) for the editor, in order.
     pub fn send(&self, body: Bytes) -> Result<(), mpsc::error::SendError<Bytes>> {
+        self.queue(&self.others, body)
+    }
+
+    /// Queues one response for the editor, ahead of what [`EditorQueue::send`] queued.
+    pub fn send_response(&self, body: Bytes) -> Result<(), mpsc::error::SendError<Bytes>> {
+        self.queue(&self.responses, body)
+    }
+
+    fn queue(
+        &self,
+        lane: &mpsc::UnboundedSender<Bytes>,
+        body: Bytes,
+    ) -> Result<(), mpsc::error::SendError<Bytes>> {
         let length = body.len();
         self.backlog.bytes.fetch_add(length, Ordering::AcqRel);
-        self.sender
-            .send(body)
+        lane.send(body)
             .inspect_err(|_| self.backlog.written(length))
     }
 
@@ -89,6 +132,17 @@ impl EditorQueue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn responses_are_written_before_what_was_queued_earlier() {
+        let (queue, mut receiver, _backlog) = EditorQueue::new();
+        queue.send(Bytes::from_static(b"log 1")).unwrap();
+        queue.send(Bytes::from_static(b"log 2")).unwrap();
+        queue.send_response(Bytes::from_static(b"answer")).unwrap();
+        assert_eq!(receiver.recv().await.unwrap(), "answer");
+        assert_eq!(receiver.recv().await.unwrap(), "log 1");
+        assert_eq!(receiver.recv().await.unwrap(), "log 2");
+    }
 
     #[tokio::test]
     async fn a_reader_waits_while_the_editor_is_behind_and_goes_on_once_it_drains() {

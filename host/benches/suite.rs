@@ -108,6 +108,11 @@ impl Client {
     }
 
     fn read(&mut self) -> Value {
+        serde_json::from_slice(&self.read_body()).expect("JSON")
+    }
+
+    /// One frame's body from the host, unparsed.
+    fn read_body(&mut self) -> Vec<u8> {
         let mut length = 0;
         loop {
             let mut line = String::new();
@@ -123,7 +128,7 @@ impl Client {
         }
         let mut body = vec![0; length];
         self.stdout.read_exact(&mut body).expect("read a body");
-        serde_json::from_slice(&body).expect("JSON")
+        body
     }
 
     fn send_request(&mut self, method: &str, params: Value) -> i64 {

@@ -3,7 +3,6 @@
 //! extension answers once the reader resumes), then reads normally (the witness's command latency, and how
 //! many log bytes reach the client).
 
-use std::io::{BufRead, Read};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -77,33 +76,13 @@ pub fn tree_resident_kib(pid: u32) -> u64 {
     total
 }
 
-/// One frame's body from the host, unparsed.
-fn read_body(client: &mut Client) -> Vec<u8> {
-    let mut length = 0;
-    loop {
-        let mut line = String::new();
-        client.stdout.read_line(&mut line).expect("read a header");
-        assert!(!line.is_empty(), "the host closed its output");
-        let line = line.trim_end();
-        if line.is_empty() {
-            break;
-        }
-        if let Some(value) = line.strip_prefix("Content-Length:") {
-            length = value.trim().parse().expect("a length");
-        }
-    }
-    let mut body = vec![0; length];
-    client.stdout.read_exact(&mut body).expect("read a body");
-    body
-}
-
 /// Reads until the answer to `id`; answers its result, how many log notifications came before it and
 /// their bytes. Other messages are read and dropped (never kept: a flood would fill the client).
 fn answer(client: &mut Client, id: i64) -> (Value, usize, usize) {
     let mut logs = 0;
     let mut bytes = 0;
     loop {
-        let body = read_body(client);
+        let body = client.read_body();
         let message: Value = serde_json::from_slice(&body).expect("JSON");
         if message["id"] == id && message.get("method").is_none() {
             assert!(

@@ -107,6 +107,12 @@ impl Outbox {
         }
     }
 
+    /// The next batch if one is queued, without waiting (for tests that read what would be written).
+    #[cfg(test)]
+    pub(crate) fn try_take_batch(&self) -> Option<Bytes> {
+        self.take_batch()
+    }
+
     fn take_batch(&self) -> Option<Bytes> {
         let mut lanes = self.lanes();
         let mut batch = BytesMut::new();

@@ -5,15 +5,16 @@
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::{Lifecycle, LifecycleState, call_with_grace};
 use crate::bridge::{
-    DEFAULT_TRIGGER_CHARACTERS, PROVIDER_METHODS, Provider, ProviderAnswer, RESOLVE_METHODS,
+    PROVIDER_METHODS, Provider, ProviderAnswer, RESOLVE_METHODS,
     asks_by_group, has_items, is_hierarchy_follow_up, merge, provider_method, registered_method,
     unwrap_route, wrap_hierarchy_routes, wrap_route,
 };
-use crate::client_capabilities::{ClientCapabilities, POSITION_ENCODING};
+use crate::client_capabilities::ClientCapabilities;
+use crate::to_proto;
 use crate::runtime::{RuntimeHandle, RuntimeRequest};
 
 /// Cancels the tokens of provider calls still running when the request is dropped (the editor sent
@@ -48,34 +49,16 @@ impl Lifecycle {
         })
     }
 
-    /// The `ServerCapabilities` entries for language features: every feature the editor cannot register
-    /// dynamically is advertised statically (extensions register providers only once they run, after
-    /// `initialize`); the others are announced as providers appear.
-    pub fn provider_capabilities(&self) -> serde_json::Map<String, Value> {
+    /// The language features to advertise statically in `initialize` (their provider methods): every
+    /// feature the editor cannot register dynamically (extensions register providers only once they run,
+    /// after `initialize`); the others are announced as providers appear.
+    pub fn static_features(&self) -> Vec<&'static str> {
         let state = self.lock();
-        let mut capabilities = serde_json::Map::new();
-        capabilities.insert("positionEncoding".to_owned(), json!(POSITION_ENCODING));
-        for provider in PROVIDER_METHODS {
-            if self.dynamic_registration(&state, provider.method) {
-                continue;
-            }
-            let value = match provider.method {
-                "textDocument/completion" => {
-                    json!({"triggerCharacters": DEFAULT_TRIGGER_CHARACTERS, "resolveProvider": true})
-                }
-                "textDocument/codeLens" => json!({"resolveProvider": true}),
-                "textDocument/signatureHelp" => json!({"triggerCharacters": ["(", ","]}),
-                "textDocument/documentLink" => json!({"resolveProvider": true}),
-                "textDocument/codeAction" => json!({"resolveProvider": true}),
-                "textDocument/rename" => json!({"prepareProvider": true}),
-                // A semantic tokens legend, and on-type formatting's trigger characters, are only known
-                // once a provider registers: dynamic registration only.
-                "textDocument/semanticTokens/full" | "textDocument/onTypeFormatting" => continue,
-                _ => json!(true),
-            };
-            capabilities.insert(provider.server_capability.to_owned(), value);
-        }
-        capabilities
+        PROVIDER_METHODS
+            .iter()
+            .filter(|provider| !self.dynamic_registration(&state, provider.method))
+            .map(|provider| provider.method)
+            .collect()
     }
 
     /// `languages.register*Provider`: records the provider and, when the editor supports it, registers
@@ -98,23 +81,22 @@ impl Lifecycle {
             selector: selector.clone(),
             options: options.clone(),
         };
-        let dynamic = {
-            let mut state = self.lock();
-            state.providers.add(provider.clone());
-            self.dynamic_registration(&state, method)
-        };
-        if dynamic {
-            let editor = self.editor.clone();
-            let registration = json!({"registrations": [{
-                "id": provider.registration_id(),
-                "method": method,
-                "registerOptions": provider.register_options(),
-            }]});
+        let mut state = self.lock();
+        state.providers.add(provider.clone());
+        if self.dynamic_registration(&state, method) {
+            // Queued while the lock is held, so registrations and unregistrations reach the editor in the
+            // order the providers changed (a reloaded extension reuses registration ids).
+            let answer = self.editor.start_request(
+                to_proto::method::REGISTER_CAPABILITY,
+                to_proto::register_capability(
+                    provider.registration_id(),
+                    method,
+                    provider.register_options(),
+                ),
+            );
+            drop(state);
             tokio::spawn(async move {
-                if let Err(error) = editor
-                    .request("client/registerCapability", registration)
-                    .await
-                {
+                if let Err(error) = answer.await {
                     tracing::warn!(?error, "client/registerCapability failed");
                 }
             });
@@ -130,20 +112,23 @@ impl Lifecycle {
         }
     }
 
+    /// Tells the editor that `providers` are gone (those it registered dynamically). Called with the lock
+    /// held, so the request is queued in order with the registrations.
     fn unregister_dynamically(&self, state: &LifecycleState, providers: &[Provider]) {
-        let unregisterations: Vec<Value> = providers
+        let unregistrations: Vec<(String, String)> = providers
             .iter()
             .filter(|p| self.dynamic_registration(state, &p.method))
-            .map(|p| json!({"id": p.registration_id(), "method": p.method}))
+            .map(|p| (p.registration_id(), p.method.clone()))
             .collect();
-        if unregisterations.is_empty() {
+        if unregistrations.is_empty() {
             return;
         }
-        let editor = self.editor.clone();
-        // LSP spells the field `unregisterations`.
-        let params = json!({"unregisterations": unregisterations});
+        let answer = self.editor.start_request(
+            to_proto::method::UNREGISTER_CAPABILITY,
+            to_proto::unregister_capability(unregistrations),
+        );
         tokio::spawn(async move {
-            if let Err(error) = editor.request("client/unregisterCapability", params).await {
+            if let Err(error) = answer.await {
                 tracing::warn!(?error, "client/unregisterCapability failed");
             }
         });
@@ -156,8 +141,8 @@ impl Lifecycle {
         self.unregister_dynamically(state, &providers);
         for (uri, diagnostics) in state.diagnostics.clear_extension(id) {
             self.editor.notify(
-                "textDocument/publishDiagnostics",
-                json!({"uri": uri, "diagnostics": diagnostics}),
+                to_proto::method::PUBLISH_DIAGNOSTICS,
+                to_proto::publish_diagnostics(&uri, &diagnostics, None),
             );
         }
     }
@@ -176,12 +161,10 @@ impl Lifecycle {
             let version = state.session.documents.get(uri).map(|d| d.version);
             (union, version)
         };
-        let mut params = json!({"uri": uri, "diagnostics": union});
-        if let Some(version) = version {
-            params["version"] = json!(version);
-        }
-        self.editor
-            .notify("textDocument/publishDiagnostics", params);
+        self.editor.notify(
+            to_proto::method::PUBLISH_DIAGNOSTICS,
+            to_proto::publish_diagnostics(uri, &union, version),
+        );
     }
 
     /// Answers a language feature request (`textDocument/hover`, …) from every matching provider, in
@@ -328,14 +311,11 @@ impl Lifecycle {
                 .unwrap_or_default(),
             None => String::new(),
         };
-        let mut params = json!({"textDocument": {"uri": uri}});
-        if let Some(position) = arguments.get(1) {
-            params["position"] =
-                json!({"line": position["line"], "character": position["character"]});
-        }
-        if method == "textDocument/references" {
-            params["context"] = json!({"includeDeclaration": true});
-        }
+        let params = to_proto::document_position_params(
+            &uri,
+            arguments.get(1),
+            method == "textDocument/references",
+        );
         self.provide(method, params).await
     }
 

@@ -20,7 +20,8 @@ use serde_json::{Value, json};
 use super::{Phase, Server};
 use crate::bridge::{RESOLVE_METHODS, provider_method};
 use crate::config::HOST_VERSION;
-use crate::documents::ContentChange;
+use crate::to_proto::{self, ProgressStep, ProgressToken};
+use ls_types::TextDocumentContentChangeEvent;
 use crate::lifecycle::{Lifecycle, LifecycleError};
 use crate::session::{OpenDocument, SessionState};
 use crate::workspace_scan::{ScanBudget, matching_patterns};
@@ -111,21 +112,13 @@ impl Server {
             }
         }
         let commands = lifecycle.contributed_commands();
-        let mut capabilities = lifecycle.provider_capabilities();
+        let capabilities = crate::to_proto::server_capabilities(lifecycle.static_features(), commands);
         let _ = self.lifecycle.set(lifecycle);
         self.set_phase(Phase::Running);
-        let fixed = json!({
-            "textDocumentSync": {"openClose": true, "change": 2, "save": {"includeText": false}},
-            "executeCommandProvider": {"commands": commands},
-            "workspace": {"workspaceFolders": {"supported": true, "changeNotifications": true}},
-        });
-        if let Value::Object(fixed) = fixed {
-            capabilities.extend(fixed);
-        }
-        Ok(json!({
-            "capabilities": capabilities,
-            "serverInfo": {"name": "exthost", "version": HOST_VERSION},
-        }))
+        Ok(crate::to_proto::initialize_result(
+            capabilities,
+            HOST_VERSION,
+        ))
     }
 }
 
@@ -362,7 +355,7 @@ struct VersionedDocument {
 #[serde(rename_all = "camelCase")]
 struct DidChangeParams {
     text_document: VersionedDocument,
-    content_changes: Vec<ContentChange>,
+    content_changes: Vec<TextDocumentContentChangeEvent>,
 }
 
 /// `initialized`: checks `workspaceContains:` patterns, fires `*`, then `onStartupFinished` once every
@@ -415,7 +408,7 @@ async fn package_work<T: Send + 'static>(
 /// or the editor declared `window.workDoneProgress` (the host then creates a token).
 struct PackageProgress {
     editor: crate::editor::EditorHandle,
-    token: Option<Value>,
+    token: Option<ProgressToken>,
 }
 
 static NEXT_PACKAGE_TOKEN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
@@ -428,7 +421,9 @@ impl PackageProgress {
         title: String,
     ) -> Self {
         let editor = server.editor.clone();
-        let mut token = raw.and_then(|params| params.get("workDoneToken")).cloned();
+        let mut token = raw
+            .and_then(|params| params.get("workDoneToken"))
+            .and_then(|token| serde_json::from_value::<ProgressToken>(token.clone()).ok());
         let supported = lifecycle.with_session(|session| {
             session
                 .initialize_params
@@ -438,12 +433,15 @@ impl PackageProgress {
                 .unwrap_or(false)
         });
         if token.is_none() && supported {
-            let created = json!(format!(
+            let created = ProgressToken::String(format!(
                 "exthost/package/{}",
                 NEXT_PACKAGE_TOKEN.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
             ));
             match editor
-                .request("window/workDoneProgress/create", json!({"token": created}))
+                .request(
+                    to_proto::method::WORK_DONE_PROGRESS_CREATE,
+                    to_proto::work_done_progress_create(&created),
+                )
                 .await
             {
                 Ok(_) => token = Some(created),
@@ -454,8 +452,8 @@ impl PackageProgress {
         }
         if let Some(token) = &token {
             editor.notify(
-                "$/progress",
-                json!({"token": token, "value": {"kind": "begin", "title": title, "cancellable": false}}),
+                to_proto::method::PROGRESS,
+                to_proto::progress(token, ProgressStep::Begin { title }),
             );
         }
         PackageProgress { editor, token }
@@ -467,22 +465,25 @@ impl PackageProgress {
         let editor = self.editor.clone();
         Some(Arc::new(
             move |event: &crate::package::npm::ProgressEvent| {
-                let value = match event {
-                    crate::package::npm::ProgressEvent::Step(text) => {
-                        json!({"kind": "report", "message": text})
-                    }
+                let step = match event {
+                    crate::package::npm::ProgressEvent::Step(text) => ProgressStep::Report {
+                        message: text.clone(),
+                        percentage: None,
+                    },
                     crate::package::npm::ProgressEvent::Download { done, total } => {
                         match total.filter(|total| *total > 0) {
-                            Some(total) => json!({"kind": "report",
-                                "message": format!("downloaded {done} of {total} bytes"),
-                                "percentage": done.saturating_mul(100) / total}),
-                            None => {
-                                json!({"kind": "report", "message": format!("downloaded {done} bytes")})
-                            }
+                            Some(total) => ProgressStep::Report {
+                                message: format!("downloaded {done} of {total} bytes"),
+                                percentage: u32::try_from(done.saturating_mul(100) / total).ok(),
+                            },
+                            None => ProgressStep::Report {
+                                message: format!("downloaded {done} bytes"),
+                                percentage: None,
+                            },
                         }
                     }
                 };
-                editor.notify("$/progress", json!({"token": token, "value": value}));
+                editor.notify(to_proto::method::PROGRESS, to_proto::progress(&token, step));
             },
         ))
     }
@@ -490,8 +491,13 @@ impl PackageProgress {
     fn end(&self, message: &str) {
         if let Some(token) = &self.token {
             self.editor.notify(
-                "$/progress",
-                json!({"token": token, "value": {"kind": "end", "message": message}}),
+                to_proto::method::PROGRESS,
+                to_proto::progress(
+                    token,
+                    ProgressStep::End {
+                        message: message.to_owned(),
+                    },
+                ),
             );
         }
     }
@@ -539,7 +545,10 @@ pub(crate) async fn install_package(
     for warning in &installed.warnings {
         lifecycle
             .editor()
-            .notify("window/logMessage", json!({"type": 2, "message": warning}));
+            .notify(
+                to_proto::method::LOG_MESSAGE,
+                to_proto::log_message(to_proto::MessageType::WARNING, warning.clone()),
+            );
     }
     lifecycle.refresh_catalog().await;
     let info = installed_info(lifecycle, &installed.id, &installed.folder).ok_or_else(|| {

@@ -295,7 +295,7 @@ impl EditorHandle {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use tokio_util::codec::Decoder;
 
@@ -384,8 +384,8 @@ mod tests {
     fn requests_reach_the_outbox_in_the_order_they_were_started() {
         let outbox = Arc::new(Outbox::default());
         let editor = EditorHandle::new(Arc::clone(&outbox));
-        let _first = editor.start_request("client/registerCapability", Value::from(1));
-        let _second = editor.start_request("client/unregisterCapability", Value::from(2));
+        let _first = editor.start_request("client/registerCapability", serde_json::json!([1]));
+        let _second = editor.start_request("client/unregisterCapability", serde_json::json!([2]));
         let methods: Vec<_> = queued_requests(&outbox)
             .into_iter()
             .map(|request| request.method)

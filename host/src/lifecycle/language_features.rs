@@ -434,3 +434,85 @@ impl Lifecycle {
             .unwrap_or(self.config.limits.call_timeout)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::config::HostConfig;
+    use crate::editor::{EditorHandle, Outbox};
+    use crate::runtime::quickjs::QuickJsEngine;
+    use crate::session::SessionState;
+
+    /// On a runtime worker — where the host's call loop runs — a task spawned last runs first (tokio's
+    /// LIFO slot): registrations sent from spawned tasks reached the editor out of order.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+    async fn registrations_reach_the_editor_in_the_order_providers_change() {
+        let folder = tempfile::tempdir().expect("temporary folder");
+        let outbox = Arc::new(Outbox::default());
+        let config = HostConfig {
+            extensions_dirs: vec![folder.path().to_path_buf()],
+            ..HostConfig::default()
+        };
+        let session = SessionState {
+            initialize_params: Some(json!({"capabilities": {"textDocument": {"hover": {"dynamicRegistration": true}}}})),
+            ..SessionState::default()
+        };
+        let lifecycle = Lifecycle::start(
+            config,
+            Arc::new(QuickJsEngine::new()),
+            EditorHandle::new(Arc::clone(&outbox)),
+            session,
+        );
+        let changing = Arc::clone(&lifecycle);
+        tokio::spawn(async move {
+            for handle in 1..=3 {
+                changing
+                    .register_provider(
+                        "test.x",
+                        handle,
+                        "textDocument/hover",
+                        &json!("plaintext"),
+                        &json!({}),
+                    )
+                    .expect("hover has a bridge");
+                changing.unregister_provider("test.x", handle);
+            }
+        })
+        .await
+        .expect("the changes ran");
+        let mut seen = Vec::new();
+        let started = Instant::now();
+        while seen.len() < 6 && started.elapsed() < Duration::from_secs(5) {
+            for request in crate::editor::tests::queued_requests(&outbox) {
+                let params = request.params.unwrap_or(Value::Null);
+                let change = match request.method.as_str() {
+                    "client/registerCapability" => {
+                        format!("+{}", params["registrations"][0]["id"].as_str().unwrap_or("?"))
+                    }
+                    _ => format!(
+                        "-{}",
+                        params["unregisterations"][0]["id"].as_str().unwrap_or("?")
+                    ),
+                };
+                seen.push(change);
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(
+            seen,
+            [
+                "+test.x/1",
+                "-test.x/1",
+                "+test.x/2",
+                "-test.x/2",
+                "+test.x/3",
+                "-test.x/3"
+            ]
+        );
+        lifecycle.stop_all().await;
+    }
+}

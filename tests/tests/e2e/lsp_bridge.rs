@@ -280,11 +280,8 @@ async fn a_relative_pattern_selector_keeps_its_base() {
                 json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 1}}),
             )
             .await;
-        let value = if hover.is_null() {
-            Value::Null
-        } else {
-            hover["contents"]["value"].clone()
-        };
+        // This editor announced no markdown: the contents come as a plain string.
+        let value = hover.get("contents").cloned().unwrap_or(Value::Null);
         assert_eq!(value, expected, "{uri}: {hover:#}");
     }
     assert_eq!(host.shutdown().await, 0);

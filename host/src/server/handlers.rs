@@ -5,18 +5,19 @@ use std::sync::Arc;
 
 use exthost_protocol::error_code;
 use exthost_protocol::methods::{
-    ActivateParams, ActivateResult, ChangedResult, IdParams, ListExtensionsResult, ReloadResult,
-    RestartHostParams, RestartHostResult, TrustWorkspaceParams, TrustWorkspaceResult,
+    Activate, ActivateParams, ActivateResult, ChangedResult, Disable, Enable, IdParams,
+    ListExtensions, ListExtensionsParams, ListExtensionsResult, Reload, ReloadResult, RestartHost,
+    RestartHostParams, RestartHostResult, TrustWorkspace, TrustWorkspaceParams, TrustWorkspaceResult,
 };
 use exthost_protocol::methods::{
-    ExtensionInfo, InstallParams, InstallResult, UninstallParams, UninstallResult, UpgradeParams,
-    UpgradeResult,
+    ExtensionInfo, Install, InstallParams, InstallResult, Uninstall, UninstallParams,
+    UninstallResult, Upgrade, UpgradeParams, UpgradeResult,
 };
 use exthost_protocol::{Notification, ResponseError};
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+use super::dispatch::{Call, Dispatched, RequestDispatcher, parse as params};
 use super::{Phase, Server};
 use crate::bridge::{RESOLVE_METHODS, provider_method};
 use crate::config::HOST_VERSION;
@@ -26,15 +27,6 @@ use crate::lifecycle::{Lifecycle, LifecycleError};
 use crate::session::{OpenDocument, SessionState};
 use crate::workspace_scan::{ScanBudget, matching_patterns};
 
-/// Parses params into `T`; absent params read as `null`. A mismatch is -32602 naming what is wrong.
-fn params<T: DeserializeOwned>(params: Option<Value>) -> Result<T, ResponseError> {
-    serde_json::from_value(params.unwrap_or(Value::Null))
-        .map_err(|error| ResponseError::invalid_params(format!("invalid params: {error}")))
-}
-
-fn to_value<T: serde::Serialize>(value: T) -> Result<Value, ResponseError> {
-    serde_json::to_value(value).map_err(|error| ResponseError::internal(error.to_string()))
-}
 
 /// Params of a request about one document: `textDocument.uri` is required.
 fn document_params(raw: Option<Value>) -> Result<Value, ResponseError> {
@@ -78,7 +70,7 @@ pub(crate) fn lifecycle_error(error: LifecycleError) -> ResponseError {
 }
 
 impl Server {
-    fn lifecycle(&self) -> Result<&Arc<Lifecycle>, ResponseError> {
+    pub(super) fn lifecycle(&self) -> Result<&Arc<Lifecycle>, ResponseError> {
         self.lifecycle
             .get()
             .ok_or_else(ResponseError::not_initialized)
@@ -122,59 +114,90 @@ impl Server {
     }
 }
 
-/// Runs one request (after `initialize`, before `shutdown`).
-pub(super) async fn handle_request(
+/// Matches a request (after `initialize`, before `shutdown`) to its handler: every `exthost/*` method of
+/// the catalogue and `workspace/executeCommand` typed, the language features by name.
+pub(super) fn dispatch(server: &Arc<Server>, method: &str, raw: Option<Value>) -> Dispatched {
+    RequestDispatcher::new(server, method, raw)
+        .on::<ListExtensions, _, _>(list_extensions)
+        .on::<Enable, _, _>(enable)
+        .on::<Disable, _, _>(disable)
+        .on::<Reload, _, _>(reload)
+        .on::<Activate, _, _>(activate)
+        .on::<TrustWorkspace, _, _>(trust_workspace)
+        .on::<RestartHost, _, _>(restart_host)
+        .on::<Install, _, _>(install)
+        .on::<Uninstall, _, _>(uninstall)
+        .on::<Upgrade, _, _>(upgrade)
+        .on_lsp::<ls_types::request::ExecuteCommand, _, _>(execute_command)
+        .finish(|server, method, raw| async move { language_feature(&server, &method, raw).await })
+}
+
+async fn list_extensions(
+    call: Call,
+    _: ListExtensionsParams,
+) -> Result<ListExtensionsResult, ResponseError> {
+    Ok(ListExtensionsResult {
+        extensions: call.lifecycle.list(),
+    })
+}
+
+async fn enable(call: Call, IdParams { id }: IdParams) -> Result<ChangedResult, ResponseError> {
+    let changed = call.lifecycle.enable(&id).await.map_err(lifecycle_error)?;
+    Ok(ChangedResult { changed })
+}
+
+async fn disable(call: Call, IdParams { id }: IdParams) -> Result<ChangedResult, ResponseError> {
+    let changed = call.lifecycle.disable(&id).await.map_err(lifecycle_error)?;
+    Ok(ChangedResult { changed })
+}
+
+async fn reload(call: Call, IdParams { id }: IdParams) -> Result<ReloadResult, ResponseError> {
+    let reloaded = call.lifecycle.reload(&id).await.map_err(lifecycle_error)?;
+    Ok(ReloadResult { reloaded })
+}
+
+async fn activate(
+    call: Call,
+    ActivateParams { event }: ActivateParams,
+) -> Result<ActivateResult, ResponseError> {
+    if event.trim().is_empty() {
+        return Err(ResponseError::invalid_params("event must not be empty"));
+    }
+    let activated = call.lifecycle.fire(&event).await;
+    Ok(ActivateResult { activated })
+}
+
+async fn trust_workspace(
+    call: Call,
+    TrustWorkspaceParams { uri }: TrustWorkspaceParams,
+) -> Result<TrustWorkspaceResult, ResponseError> {
+    let folder = crate::session::file_uri_to_path(&uri).ok_or_else(|| {
+        ResponseError::invalid_params(format!("uri must be a file: URI, not {uri}"))
+    })?;
+    call.lifecycle
+        .trust_workspace(&folder)
+        .await
+        .map_err(|error| ResponseError::internal(format!("cannot keep the answer: {error}")))?;
+    Ok(TrustWorkspaceResult { trusted: true })
+}
+
+async fn restart_host(
+    call: Call,
+    _: RestartHostParams,
+) -> Result<RestartHostResult, ResponseError> {
+    call.lifecycle.restart("requested by the editor").await;
+    Ok(RestartHostResult { restarted: true })
+}
+
+/// The language features the bridge forwards (`textDocument/*`, `workspace/symbol`, the resolve
+/// methods), by name; anything else is -32601.
+async fn language_feature(
     server: &Arc<Server>,
     method: &str,
     raw: Option<Value>,
 ) -> Result<Value, ResponseError> {
     let lifecycle = server.lifecycle()?;
     match method {
-        "exthost/listExtensions" => to_value(ListExtensionsResult {
-            extensions: lifecycle.list(),
-        }),
-        "exthost/enable" => {
-            let IdParams { id } = params(raw)?;
-            let changed = lifecycle.enable(&id).await.map_err(lifecycle_error)?;
-            to_value(ChangedResult { changed })
-        }
-        "exthost/disable" => {
-            let IdParams { id } = params(raw)?;
-            let changed = lifecycle.disable(&id).await.map_err(lifecycle_error)?;
-            to_value(ChangedResult { changed })
-        }
-        "exthost/reload" => {
-            let IdParams { id } = params(raw)?;
-            let reloaded = lifecycle.reload(&id).await.map_err(lifecycle_error)?;
-            to_value(ReloadResult { reloaded })
-        }
-        "exthost/activate" => {
-            let ActivateParams { event } = params(raw)?;
-            if event.trim().is_empty() {
-                return Err(ResponseError::invalid_params("event must not be empty"));
-            }
-            let activated = lifecycle.fire(&event).await;
-            to_value(ActivateResult { activated })
-        }
-        "exthost/trustWorkspace" => {
-            let TrustWorkspaceParams { uri } = params(raw)?;
-            let folder = crate::session::file_uri_to_path(&uri).ok_or_else(|| {
-                ResponseError::invalid_params(format!("uri must be a file: URI, not {uri}"))
-            })?;
-            lifecycle.trust_workspace(&folder).await.map_err(|error| {
-                ResponseError::internal(format!("cannot keep the answer: {error}"))
-            })?;
-            to_value(TrustWorkspaceResult { trusted: true })
-        }
-        "exthost/restartHost" => {
-            let _: RestartHostParams = params(raw)?;
-            lifecycle.restart("requested by the editor").await;
-            to_value(RestartHostResult { restarted: true })
-        }
-        "exthost/install" | "exthost/uninstall" | "exthost/upgrade" => {
-            handle_package_request(server, lifecycle, method, raw).await
-        }
-        "workspace/executeCommand" => handle_execute_command(lifecycle, params(raw)?).await,
         "textDocument/prepareRename" => {
             let params = document_params(raw)?;
             Ok(lifecycle.prepare_rename(params).await)
@@ -200,21 +223,15 @@ pub(super) async fn handle_request(
     }
 }
 
-/// LSP `ExecuteCommandParams`.
-#[derive(Debug, Deserialize)]
-struct ExecuteCommandParams {
-    command: String,
-    #[serde(default)]
-    arguments: Vec<Value>,
-}
-
-async fn handle_execute_command(
-    lifecycle: &Arc<Lifecycle>,
-    params: ExecuteCommandParams,
-) -> Result<Value, ResponseError> {
-    lifecycle
+/// `workspace/executeCommand` (LSP's `ExecuteCommandParams`; the result is the command's).
+async fn execute_command(
+    call: Call,
+    params: ls_types::ExecuteCommandParams,
+) -> Result<Option<Value>, ResponseError> {
+    call.lifecycle
         .execute_command(&params.command, params.arguments)
         .await
+        .map(Some)
         .map_err(lifecycle_error)
 }
 
@@ -414,17 +431,13 @@ struct PackageProgress {
 static NEXT_PACKAGE_TOKEN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 impl PackageProgress {
-    async fn begin(
-        server: &Arc<Server>,
-        lifecycle: &Arc<Lifecycle>,
-        raw: Option<&Value>,
-        title: String,
-    ) -> Self {
-        let editor = server.editor.clone();
-        let mut token = raw
-            .and_then(|params| params.get("workDoneToken"))
-            .and_then(|token| serde_json::from_value::<ProgressToken>(token.clone()).ok());
-        let supported = lifecycle.with_session(|session| {
+    async fn begin(call: &Call, title: String) -> Self {
+        let editor = call.server.editor.clone();
+        let mut token = call
+            .work_done_token
+            .clone()
+            .and_then(|token| serde_json::from_value::<ProgressToken>(token).ok());
+        let supported = call.lifecycle.with_session(|session| {
             session
                 .initialize_params
                 .as_ref()
@@ -606,49 +619,44 @@ pub(crate) async fn upgrade_packages(
     Ok(UpgradeResult { upgraded })
 }
 
-async fn handle_package_request(
-    server: &Arc<Server>,
-    lifecycle: &Arc<Lifecycle>,
-    method: &str,
-    raw: Option<Value>,
-) -> Result<Value, ResponseError> {
-    match method {
-        "exthost/install" => {
-            let install: InstallParams = params(raw.clone())?;
-            let title = format!("Installing {}", install.source);
-            let progress = PackageProgress::begin(server, lifecycle, raw.as_ref(), title).await;
-            let outcome = install_package(lifecycle, install, progress.sink()).await;
-            progress.end(match &outcome {
-                Ok(_) => "installed",
-                Err(error) => &error.message,
-            });
-            to_value(outcome?)
-        }
-        "exthost/uninstall" => {
-            let uninstall: UninstallParams = params(raw.clone())?;
-            let title = format!("Uninstalling {}", uninstall.id);
-            let progress = PackageProgress::begin(server, lifecycle, raw.as_ref(), title).await;
-            let outcome = uninstall_package(lifecycle, uninstall).await;
-            progress.end(match &outcome {
-                Ok(_) => "uninstalled",
-                Err(error) => &error.message,
-            });
-            to_value(outcome?)
-        }
-        "exthost/upgrade" => {
-            let upgrade: UpgradeParams = params(raw.clone())?;
-            let title = match &upgrade.id {
-                Some(id) => format!("Upgrading {id}"),
-                None => "Upgrading extensions".to_owned(),
-            };
-            let progress = PackageProgress::begin(server, lifecycle, raw.as_ref(), title).await;
-            let outcome = upgrade_packages(lifecycle, upgrade, progress.sink()).await;
-            progress.end(match &outcome {
-                Ok(_) => "done",
-                Err(error) => &error.message,
-            });
-            to_value(outcome?)
-        }
-        _ => Err(ResponseError::method_not_found(method)),
-    }
+/// `exthost/install`, with work done progress.
+async fn install(call: Call, install: InstallParams) -> Result<InstallResult, ResponseError> {
+    let title = format!("Installing {}", install.source);
+    let progress = PackageProgress::begin(&call, title).await;
+    let outcome = install_package(&call.lifecycle, install, progress.sink()).await;
+    progress.end(match &outcome {
+        Ok(_) => "installed",
+        Err(error) => &error.message,
+    });
+    outcome
+}
+
+/// `exthost/uninstall`, with work done progress.
+async fn uninstall(
+    call: Call,
+    uninstall: UninstallParams,
+) -> Result<UninstallResult, ResponseError> {
+    let title = format!("Uninstalling {}", uninstall.id);
+    let progress = PackageProgress::begin(&call, title).await;
+    let outcome = uninstall_package(&call.lifecycle, uninstall).await;
+    progress.end(match &outcome {
+        Ok(_) => "uninstalled",
+        Err(error) => &error.message,
+    });
+    outcome
+}
+
+/// `exthost/upgrade`, with work done progress.
+async fn upgrade(call: Call, upgrade: UpgradeParams) -> Result<UpgradeResult, ResponseError> {
+    let title = match &upgrade.id {
+        Some(id) => format!("Upgrading {id}"),
+        None => "Upgrading extensions".to_owned(),
+    };
+    let progress = PackageProgress::begin(&call, title).await;
+    let outcome = upgrade_packages(&call.lifecycle, upgrade, progress.sink()).await;
+    progress.end(match &outcome {
+        Ok(_) => "done",
+        Err(error) => &error.message,
+    });
+    outcome
 }

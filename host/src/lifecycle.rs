@@ -29,6 +29,7 @@ mod activation;
 mod catalog;
 mod catalog_refresh;
 mod commands;
+mod engines;
 mod host_calls;
 mod language_features;
 mod management;
@@ -37,6 +38,7 @@ mod workspace;
 
 pub use catalog::load_catalog;
 use catalog::load_settings;
+pub use engines::Engines;
 use host_calls::serve_host_calls;
 
 use crate::bridge::{DiagnosticsStore, Providers};
@@ -45,9 +47,7 @@ use crate::editor::EditorHandle;
 use crate::graph::Resolution;
 use crate::manifest::Manifest;
 use crate::registry::{Registry, StateChange};
-use crate::runtime::deno::DenoEngine;
-use crate::runtime::native::NativeEngine;
-use crate::runtime::{Engine, HostSender, RuntimeError, RuntimeHandle, RuntimeRequest};
+use crate::runtime::{HostSender, RuntimeError, RuntimeHandle, RuntimeRequest};
 use crate::session::SessionState;
 use crate::settings::Settings;
 
@@ -156,12 +156,8 @@ struct LifecycleState {
 /// The owner of every extension's lifecycle. Shared as `Arc<Lifecycle>`.
 pub struct Lifecycle {
     config: HostConfig,
-    /// The engine for JavaScript extensions.
-    engine: Arc<dyn Engine>,
-    /// The engine for native (Rust cdylib) extensions.
-    native: NativeEngine,
-    /// The Deno engine (for extensions that ask for it, and VS Code extensions when Deno is available).
-    deno: DenoEngine,
+    /// The engines extensions run in (injected: the real ones, or a test's).
+    engines: Engines,
     editor: EditorHandle,
     host_calls: HostSender,
     state: Mutex<LifecycleState>,
@@ -178,7 +174,7 @@ impl std::fmt::Debug for Lifecycle {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         formatter
             .debug_struct("Lifecycle")
-            .field("engine", &self.engine.name())
+            .field("engines", &self.engines)
             .finish_non_exhaustive()
     }
 }
@@ -188,7 +184,7 @@ impl Lifecycle {
     /// to the host. Must be called inside a tokio runtime.
     pub fn start(
         config: HostConfig,
-        engine: Arc<dyn Engine>,
+        engines: impl Into<Engines>,
         editor: EditorHandle,
         session: SessionState,
     ) -> Arc<Self> {
@@ -205,9 +201,7 @@ impl Lifecycle {
         let (host_calls, calls) = mpsc::unbounded_channel();
         let lifecycle = Arc::new(Self {
             config,
-            engine,
-            native: NativeEngine::new(),
-            deno: DenoEngine::new(),
+            engines: engines.into(),
             editor,
             host_calls,
             state: Mutex::new(LifecycleState {

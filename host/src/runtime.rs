@@ -9,7 +9,7 @@ pub mod deno;
 pub mod native;
 pub mod quickjs;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -488,10 +488,33 @@ pub fn report_panic(host: &HostSender, extension_id: String, panic: &(dyn std::a
     });
 }
 
+/// Resolves `main` as Node does: the path itself, else with `.js`, else `index.js` inside it.
+pub fn resolve_node_entry(folder: &Path, main: &str) -> PathBuf {
+    let direct = folder.join(main);
+    let with_js = folder.join(format!("{main}.js"));
+    let index = direct.join("index.js");
+    [direct.clone(), with_js, index]
+        .into_iter()
+        .find(|candidate| candidate.is_file())
+        .unwrap_or(direct)
+}
+
 /// A way to run extension code. The lifecycle holds engines as `dyn Engine` and never sees what is inside.
 pub trait Engine: Send + Sync {
     /// A short name for logs and docs (`quickjs`, `deno`, `native`).
     fn name(&self) -> &'static str;
+
+    /// The file an extension in `folder` whose manifest names `main` starts from (the `entry` of its
+    /// [`LaunchSpec`]), or `None` when there is no code for this engine to run. JavaScript engines
+    /// resolve `main` as Node does ([`resolve_node_entry`]).
+    fn resolve_entry(&self, folder: &Path, main: Option<&str>) -> Option<PathBuf> {
+        main.map(|main| resolve_node_entry(folder, main))
+    }
+
+    /// Whether the engine can run extensions on this machine (Deno: a `deno` executable was found).
+    fn is_available(&self) -> bool {
+        true
+    }
 
     /// Starts a fresh, isolated runtime for one extension. Nothing of the extension runs until the first
     /// [`RuntimeRequest::Activate`]. `host` is where the extension's own requests go.

@@ -1,7 +1,6 @@
 //! Activation: one shared activation per extension (dependencies first), the engine that runs it, and
 //! activation events.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use exthost_protocol::methods::{ExtensionSource, ExtensionState};
@@ -214,13 +213,10 @@ impl Lifecycle {
 
     pub(super) fn launch_spec(&self, manifest: &Manifest) -> Option<LaunchSpec> {
         let folder = manifest.file.parent()?.to_path_buf();
-        let entry = if let Some(main) = &manifest.main {
-            resolve_entry(&folder, main)
-        } else if manifest.native.is_some() {
-            folder.clone()
-        } else {
-            return None;
-        };
+        // The engine knows where its code starts; `None`: nothing to run (a contribution-only extension).
+        let entry = self
+            .engine_for(manifest)
+            .resolve_entry(&folder, manifest.main.as_deref())?;
         Some(LaunchSpec {
             extension_id: manifest.id.clone(),
             extension_path: folder,
@@ -242,15 +238,13 @@ impl Lifecycle {
             })
     }
 
+    /// The engine that runs `manifest`'s code.
     pub(super) fn engine_for(&self, manifest: &Manifest) -> &dyn Engine {
         if manifest.is_native() {
-            return &self.native;
+            return self.engines.native.as_ref();
         }
         let chosen = self.js_engine_for(&self.lock().session, manifest);
-        match chosen {
-            JsEngine::Deno => &self.deno,
-            JsEngine::QuickJs => self.engine.as_ref(),
-        }
+        self.engines.javascript(chosen).as_ref()
     }
 
     /// Which engine runs a JS extension: the host setting `jsEngine` (`initializationOptions.jsEngine`,
@@ -269,7 +263,7 @@ impl Lifecycle {
         if let Some(engine) = manifest.engine {
             return engine;
         }
-        if manifest.kind == ManifestKind::VsCode && self.deno.is_available() {
+        if manifest.kind == ManifestKind::VsCode && self.engines.deno.is_available() {
             JsEngine::Deno
         } else {
             JsEngine::QuickJs
@@ -346,20 +340,4 @@ impl Lifecycle {
             })
             .collect()
     }
-}
-
-/// Resolves `main` as Node does: the path itself, else with `.js`, else `index.js` inside it.
-pub(super) fn resolve_entry(folder: &std::path::Path, main: &str) -> PathBuf {
-    let direct = folder.join(main);
-    let candidates = [
-        direct.clone(),
-        direct.with_extension("js"),
-        direct.join("index.js"),
-    ];
-    let with_js = folder.join(format!("{main}.js"));
-    std::iter::once(direct.clone())
-        .chain(std::iter::once(with_js))
-        .chain(candidates.into_iter().skip(2))
-        .find(|candidate| candidate.is_file())
-        .unwrap_or(direct)
 }

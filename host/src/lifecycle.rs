@@ -23,7 +23,6 @@ use exthost_protocol::methods::{
 };
 use futures::future::{BoxFuture, Shared};
 use serde_json::{Value, json};
-use tokio::sync::mpsc;
 
 mod activation;
 mod catalog;
@@ -39,7 +38,7 @@ mod workspace;
 pub use catalog::load_catalog;
 use catalog::load_settings;
 pub use engines::Engines;
-use host_calls::serve_host_calls;
+use host_calls::CallLoop;
 
 use crate::bridge::{DiagnosticsStore, Providers};
 use crate::config::HostConfig;
@@ -47,7 +46,7 @@ use crate::editor::EditorHandle;
 use crate::graph::Resolution;
 use crate::manifest::Manifest;
 use crate::registry::{Registry, StateChange};
-use crate::runtime::{HostSender, RuntimeError, RuntimeHandle, RuntimeRequest};
+use crate::runtime::{RuntimeError, RuntimeGeneration, RuntimeHandle, RuntimeRequest};
 use crate::session::SessionState;
 use crate::settings::Settings;
 
@@ -124,6 +123,8 @@ struct Running {
     runtime: Option<RuntimeHandle>,
     /// The (copied) value `activate` returned.
     exports: Value,
+    /// The generation of `runtime` (`None` without one): only its host calls count as this extension's.
+    generation: Option<RuntimeGeneration>,
 }
 
 type ActivationFuture = Shared<BoxFuture<'static, Result<Value, LifecycleError>>>;
@@ -159,8 +160,11 @@ pub struct Lifecycle {
     /// The engines extensions run in (injected: the real ones, or a test's).
     engines: Engines,
     editor: EditorHandle,
-    host_calls: HostSender,
     state: Mutex<LifecycleState>,
+    /// The generation the next launched runtime gets.
+    next_generation: std::sync::atomic::AtomicU64,
+    /// The call loop of every runtime whose calls may still arrive (see `host_calls`).
+    call_loops: Mutex<Vec<CallLoop>>,
     management: tokio::sync::Mutex<()>,
     /// Cancellation token ids for provider calls.
     next_token: std::sync::atomic::AtomicU64,
@@ -180,8 +184,8 @@ impl std::fmt::Debug for Lifecycle {
 }
 
 impl Lifecycle {
-    /// Creates the lifecycle: discovers extensions for the session and starts serving extensions' calls
-    /// to the host. Must be called inside a tokio runtime.
+    /// Creates the lifecycle: discovers extensions for the session; each runtime launched later has its
+    /// calls to the host served by a loop of its own. Must be called inside a tokio runtime.
     pub fn start(
         config: HostConfig,
         engines: impl Into<Engines>,
@@ -198,12 +202,12 @@ impl Lifecycle {
         }
         let (registry, resolution) = load_catalog(&config, &session);
         let settings = load_settings(&config, &registry, &session);
-        let (host_calls, calls) = mpsc::unbounded_channel();
-        let lifecycle = Arc::new(Self {
+        Arc::new(Self {
             config,
             engines: engines.into(),
             editor,
-            host_calls,
+            next_generation: std::sync::atomic::AtomicU64::new(1),
+            call_loops: Mutex::new(Vec::new()),
             state: Mutex::new(LifecycleState {
                 registry,
                 resolution,
@@ -219,9 +223,7 @@ impl Lifecycle {
             next_token: std::sync::atomic::AtomicU64::new(1),
             dev_watcher: Mutex::new(None),
             events: tokio::sync::broadcast::channel(EVENT_BACKLOG).0,
-        });
-        tokio::spawn(serve_host_calls(Arc::downgrade(&lifecycle), calls));
-        lifecycle
+        })
     }
 
     fn lock(&self) -> MutexGuard<'_, LifecycleState> {
@@ -319,6 +321,14 @@ impl Lifecycle {
         let _ = self
             .events
             .send(ManagerEvent::ExtensionStateChanged(params));
+    }
+
+    /// Whether `generation` is the generation of `id`'s current runtime (calls from any other are stale).
+    fn is_current(state: &LifecycleState, id: &str, generation: RuntimeGeneration) -> bool {
+        state
+            .running
+            .get(id)
+            .is_some_and(|running| running.generation == Some(generation))
     }
 
     /// Marks `id` failed, stops its runtime and forgets what it registered; tells the editor.

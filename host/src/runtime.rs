@@ -341,6 +341,31 @@ pub enum HostRequest {
     },
 }
 
+/// Which start of a runtime something belongs to. The lifecycle gives every runtime it launches a new
+/// generation and serves each runtime's [`HostCall`]s on a channel of its own, so it knows the generation
+/// of every call: a late report from a runtime that was stopped or replaced (a crash, a registration) is
+/// told apart from the current runtime's, and ignored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RuntimeGeneration(u64);
+
+impl RuntimeGeneration {
+    /// The generation numbered `number` (the lifecycle counts from 1).
+    pub fn new(number: u64) -> Self {
+        Self(number)
+    }
+
+    /// Its number.
+    pub fn number(self) -> u64 {
+        self.0
+    }
+}
+
+impl std::fmt::Display for RuntimeGeneration {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(formatter, "{}", self.0)
+    }
+}
+
 /// A [`HostRequest`] from one extension, with where to send the answer (`None` for fire-and-forget).
 #[derive(Debug)]
 pub struct HostCall {

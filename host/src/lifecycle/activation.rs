@@ -128,15 +128,17 @@ impl Lifecycle {
                 Running {
                     runtime: None,
                     exports: Value::Null,
+                    generation: None,
                 },
             );
             self.transition(&mut state, id, ExtensionState::Enabled, None);
             return Ok(Value::Null);
         };
         let activate_limit = spec.limits.activate_timeout;
+        let generation = self.new_generation();
         let runtime = self
             .engine_for(&manifest)
-            .launch(spec, self.host_calls.clone());
+            .launch(spec, self.serve_runtime_calls(generation));
         let runtime = match runtime {
             Ok(runtime) => runtime,
             Err(error) => {
@@ -152,6 +154,7 @@ impl Lifecycle {
             Running {
                 runtime: Some(runtime.clone()),
                 exports: Value::Null,
+                generation: Some(generation),
             },
         );
         match call_with_grace(

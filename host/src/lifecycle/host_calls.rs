@@ -8,24 +8,78 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 use super::{Lifecycle, call_with_grace};
-use crate::runtime::{HostCall, HostRequest, LogLevel, RuntimeRequest};
+use crate::runtime::{
+    HostCall, HostRequest, HostSender, LogLevel, RuntimeGeneration, RuntimeRequest,
+};
+
+/// The loop serving one runtime's calls (see [`Lifecycle::serve_runtime_calls`]).
+pub(super) struct CallLoop {
+    /// The runtime's channel to the host, without keeping it open (the runtime holds it).
+    pub(super) sender: mpsc::WeakUnboundedSender<HostCall>,
+    /// The loop; it ends once the runtime has gone and its last calls are served.
+    pub(super) task: tokio::task::JoinHandle<()>,
+}
 
 impl Lifecycle {
+    /// A new runtime generation, never given before.
+    pub(super) fn new_generation(&self) -> RuntimeGeneration {
+        RuntimeGeneration::new(
+            self.next_generation
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        )
+    }
+
+    /// The loops serving runtimes' calls.
+    pub(super) fn call_loops(&self) -> std::sync::MutexGuard<'_, Vec<CallLoop>> {
+        self.call_loops
+            .lock()
+            .expect("invariant: the call-loop lock is never poisoned")
+    }
+
+    /// Starts serving the calls of the runtime about to be launched as `generation`, and answers the
+    /// channel it sends them on: every call that arrives there is that generation's.
+    pub(super) fn serve_runtime_calls(self: &Arc<Self>, generation: RuntimeGeneration) -> HostSender {
+        let (sender, calls) = mpsc::unbounded_channel();
+        let task = tokio::spawn(serve_host_calls(Arc::downgrade(self), generation, calls));
+        let mut loops = self.call_loops();
+        loops.retain(|call_loop| !call_loop.task.is_finished());
+        loops.push(CallLoop {
+            sender: sender.downgrade(),
+            task,
+        });
+        sender
+    }
+
     /// Answers the calls that need no waiting, at once and in arrival order (registrations must be in
     /// place before the extension's next step); hands back the others.
-    pub(super) fn handle_immediate(self: &Arc<Self>, call: HostCall) -> Option<HostCall> {
+    pub(super) fn handle_immediate(
+        self: &Arc<Self>,
+        generation: RuntimeGeneration,
+        call: HostCall,
+    ) -> Option<HostCall> {
         let from = call.from.as_str();
-        tracing::trace!(%from, request = ?call.request, "host call");
+        tracing::trace!(%from, %generation, request = ?call.request, "host call");
         let registers = matches!(
             call.request,
             HostRequest::RegisterCommand { .. }
                 | HostRequest::RegisterProvider { .. }
                 | HostRequest::SetDiagnostics { .. }
         );
-        if registers && !self.lock().running.contains_key(from) {
-            // A late call from a runtime that was stopped (or replaced) registers nothing.
+        let unregisters = matches!(
+            call.request,
+            HostRequest::UnregisterCommand { .. } | HostRequest::UnregisterProvider { .. }
+        );
+        if (registers || unregisters) && !Self::is_current(&self.lock(), from, generation) {
+            // A late call from a runtime that was stopped (or replaced) registers nothing, and takes
+            // nothing away from the runtime that replaced it.
+            tracing::debug!(%from, %generation, request = ?call.request, "call from a stale runtime ignored");
             if let Some(reply) = call.reply {
-                let _ = reply.send(Err(format!("extension {from} is not running")));
+                let answer = if registers {
+                    Err(format!("extension {from} is not running"))
+                } else {
+                    Ok(Value::Null)
+                };
+                let _ = reply.send(answer);
             }
             return None;
         }
@@ -120,7 +174,11 @@ impl Lifecycle {
     }
 
     /// Handles a call that may wait (on another extension, or on the editor).
-    pub(super) async fn handle_host_call(self: &Arc<Self>, call: HostCall) {
+    pub(super) async fn handle_host_call(
+        self: &Arc<Self>,
+        generation: RuntimeGeneration,
+        call: HostCall,
+    ) {
         let from = call.from;
         // Time waiting on the host (the editor, the user, another extension) is not the caller's running
         // time: its call limits pause meanwhile.
@@ -145,7 +203,12 @@ impl Lifecycle {
                 arguments,
             } => self.call_export(&id, path, arguments).await,
             HostRequest::Crashed { error } => {
-                self.fail(&from, error.to_string());
+                if Self::is_current(&self.lock(), &from, generation) {
+                    self.fail(&from, error.to_string());
+                } else {
+                    // A runtime that was stopped or replaced: the extension's current one is fine.
+                    tracing::debug!(%from, %generation, %error, "crash of a stale runtime ignored");
+                }
                 Ok(Value::Null)
             }
             HostRequest::EditorRequest { method, params } => {
@@ -261,18 +324,20 @@ impl Lifecycle {
     }
 }
 
-/// Serves extensions' calls until the lifecycle is dropped; each call runs as its own task so a slow one
-/// (an `executeCommand` into another extension) blocks no other.
-pub(super) async fn serve_host_calls(
+/// Serves one runtime's calls (all of `generation`) until the runtime has gone or the lifecycle is
+/// dropped; each call that may wait runs as its own task so a slow one (an `executeCommand` into another
+/// extension) blocks no other.
+async fn serve_host_calls(
     lifecycle: std::sync::Weak<Lifecycle>,
+    generation: RuntimeGeneration,
     mut calls: mpsc::UnboundedReceiver<HostCall>,
 ) {
     while let Some(call) = calls.recv().await {
         let Some(lifecycle) = lifecycle.upgrade() else {
             break;
         };
-        if let Some(call) = lifecycle.handle_immediate(call) {
-            tokio::spawn(async move { lifecycle.handle_host_call(call).await });
+        if let Some(call) = lifecycle.handle_immediate(generation, call) {
+            tokio::spawn(async move { lifecycle.handle_host_call(generation, call).await });
         }
     }
 }

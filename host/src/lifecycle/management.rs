@@ -269,17 +269,36 @@ impl Lifecycle {
 
     /// Waits until every call extensions sent before now has been handled (a `console.log` or a setting
     /// written just before `deactivate` returned travels on the call channel, not with the answer): a
-    /// marker sent down the same channel is answered in arrival order, after them.
+    /// marker sent down each runtime's channel is answered in arrival order, after them; the loop of a
+    /// runtime that has gone is awaited to its end.
     pub(super) async fn drain_host_calls(&self) {
-        let (reply, answered) = tokio::sync::oneshot::channel();
-        let marker = HostCall {
-            from: String::new(),
-            request: HostRequest::GetCommands,
-            reply: Some(reply),
-        };
-        if self.host_calls.send(marker).is_ok() {
-            let _ = tokio::time::timeout(std::time::Duration::from_secs(2), answered).await;
+        let loops = std::mem::take(&mut *self.call_loops());
+        let mut markers = Vec::new();
+        let mut ending = Vec::new();
+        let mut kept = Vec::new();
+        for call_loop in loops {
+            match call_loop.sender.upgrade() {
+                Some(sender) => {
+                    let (reply, answered) = tokio::sync::oneshot::channel();
+                    let marker = HostCall {
+                        from: String::new(),
+                        request: HostRequest::GetCommands,
+                        reply: Some(reply),
+                    };
+                    if sender.send(marker).is_ok() {
+                        markers.push(answered);
+                    }
+                    kept.push(call_loop);
+                }
+                None => ending.push(call_loop.task),
+            }
         }
+        let drained = async {
+            futures::future::join_all(markers).await;
+            futures::future::join_all(ending).await;
+        };
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(2), drained).await;
+        self.call_loops().extend(kept);
     }
 
     /// `exthost/restartHost`, in process: stops every extension, discovers again from disk, replays the

@@ -461,9 +461,10 @@ mod tests {
             initialize_params: Some(json!({"capabilities": {"textDocument": {"hover": {"dynamicRegistration": true}}}})),
             ..SessionState::default()
         };
+        let engine: Arc<dyn crate::runtime::Engine> = Arc::new(QuickJsEngine::new());
         let lifecycle = Lifecycle::start(
             config,
-            Arc::new(QuickJsEngine::new()),
+            engine,
             EditorHandle::new(Arc::clone(&outbox)),
             session,
         );

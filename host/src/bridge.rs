@@ -423,7 +423,11 @@ pub fn lsp_document_selector(selector: &Value) -> Value {
         match entry {
             Value::String(language) if language == "*" => return Value::Null,
             Value::String(language) => {
-                filters.push(to_proto::document_filter(Some(language.clone()), None, None));
+                filters.push(to_proto::document_filter(
+                    Some(language.clone()),
+                    None,
+                    None,
+                ));
             }
             Value::Object(filter) => {
                 let text = |key: &str| filter.get(key).and_then(Value::as_str).map(str::to_owned);

@@ -112,7 +112,10 @@ impl ClientCapabilities {
         let Some(object) = item.as_object_mut() else {
             return;
         };
-        if !self.snippets && object.get("insertTextFormat") == Some(&to_proto::insert_text_format(InsertTextFormat::SNIPPET)) {
+        if !self.snippets
+            && object.get("insertTextFormat")
+                == Some(&to_proto::insert_text_format(InsertTextFormat::SNIPPET))
+        {
             if let Some(Value::String(text)) = object.get_mut("insertText") {
                 *text = snippet_to_text(text);
             }

@@ -320,7 +320,11 @@ pub(crate) mod tests {
         let wait = editor.start_request("client/registerCapability", Value::Null);
         assert_eq!(editor.pending_requests(), 1);
         drop(wait);
-        assert_eq!(editor.pending_requests(), 0, "the entry went with its waiter");
+        assert_eq!(
+            editor.pending_requests(),
+            0,
+            "the entry went with its waiter"
+        );
 
         // A task aborted while it waits (a cancelled request) also takes its entry along.
         let waiting = editor.clone();
@@ -349,7 +353,10 @@ pub(crate) mod tests {
             .await;
         let error = answer.expect_err("no answer came");
         assert_eq!(error.code, exthost_protocol::error_code::REQUEST_FAILED);
-        assert!(error.message.contains("workspace/configuration"), "{error:?}");
+        assert!(
+            error.message.contains("workspace/configuration"),
+            "{error:?}"
+        );
         assert_eq!(editor.pending_requests(), 0);
         assert_eq!(
             answer_deadline("workspace/configuration"),

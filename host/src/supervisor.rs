@@ -32,10 +32,10 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::mpsc;
 use tokio_util::codec::{FramedRead, FramedWrite};
 
-use crate::to_proto;
-use ls_types::TextDocumentContentChangeEvent;
 use crate::session::{OpenDocument, SessionState};
 use crate::state_store::StateStore;
+use crate::to_proto;
+use ls_types::TextDocumentContentChangeEvent;
 use worker::{Worker, WorkerEvent};
 
 /// The private request the supervisor pings a worker with; the worker's reader loop answers it at once.
@@ -656,8 +656,9 @@ impl Supervisor {
             }
             "textDocument/didChange" => {
                 let uri = params.pointer("/textDocument/uri").and_then(Value::as_str);
-                let changes =
-                    serde_json::from_value::<Vec<TextDocumentContentChangeEvent>>(params["contentChanges"].clone());
+                let changes = serde_json::from_value::<Vec<TextDocumentContentChangeEvent>>(
+                    params["contentChanges"].clone(),
+                );
                 if let (Some(uri), Ok(changes)) = (uri, changes)
                     && let Some(document) = self.record.documents.get_mut(uri)
                 {

@@ -379,11 +379,7 @@ pub fn content_changes(changes: &[lsp::TextDocumentContentChangeEvent]) -> Value
 /// `vscode.execute*Provider` commands): the document, the position given as a VS Code `Position`
 /// (`{line, character}`, passed on as given), and for references the context VS Code sends
 /// (declarations included).
-pub fn document_position_params(
-    uri: &str,
-    position: Option<&Value>,
-    references: bool,
-) -> Value {
+pub fn document_position_params(uri: &str, position: Option<&Value>, references: bool) -> Value {
     #[derive(Serialize)]
     struct TextDocumentIdentifier<'a> {
         uri: &'a str,
@@ -534,10 +530,7 @@ mod tests {
             capabilities["workspace"],
             json!({"workspaceFolders": {"supported": true, "changeNotifications": true}})
         );
-        assert_eq!(
-            capabilities["completionProvider"]["resolveProvider"],
-            true
-        );
+        assert_eq!(capabilities["completionProvider"]["resolveProvider"], true);
         assert_eq!(
             capabilities["renameProvider"],
             json!({"prepareProvider": true})

@@ -8,10 +8,10 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 use super::{Lifecycle, call_with_grace};
-use crate::to_proto;
 use crate::runtime::{
     HostCall, HostRequest, HostSender, LogLevel, RuntimeGeneration, RuntimeRequest,
 };
+use crate::to_proto;
 
 /// The loop serving one runtime's calls (see [`Lifecycle::serve_runtime_calls`]).
 pub(super) struct CallLoop {
@@ -39,7 +39,10 @@ impl Lifecycle {
 
     /// Starts serving the calls of the runtime about to be launched as `generation`, and answers the
     /// channel it sends them on: every call that arrives there is that generation's.
-    pub(super) fn serve_runtime_calls(self: &Arc<Self>, generation: RuntimeGeneration) -> HostSender {
+    pub(super) fn serve_runtime_calls(
+        self: &Arc<Self>,
+        generation: RuntimeGeneration,
+    ) -> HostSender {
         let (sender, calls) = mpsc::unbounded_channel();
         let task = tokio::spawn(serve_host_calls(Arc::downgrade(self), generation, calls));
         let mut loops = self.call_loops();

@@ -9,13 +9,13 @@ use serde_json::Value;
 
 use super::{Lifecycle, LifecycleState, call_with_grace};
 use crate::bridge::{
-    PROVIDER_METHODS, Provider, ProviderAnswer, RESOLVE_METHODS,
-    asks_by_group, has_items, is_hierarchy_follow_up, merge, provider_method, registered_method,
-    unwrap_route, wrap_hierarchy_routes, wrap_route,
+    PROVIDER_METHODS, Provider, ProviderAnswer, RESOLVE_METHODS, asks_by_group, has_items,
+    is_hierarchy_follow_up, merge, provider_method, registered_method, unwrap_route,
+    wrap_hierarchy_routes, wrap_route,
 };
 use crate::client_capabilities::ClientCapabilities;
-use crate::to_proto;
 use crate::runtime::{RuntimeHandle, RuntimeRequest};
+use crate::to_proto;
 
 /// Cancels the tokens of provider calls still running when the request is dropped (the editor sent
 /// `$/cancelRequest`, so the server aborted the request's task).
@@ -458,7 +458,9 @@ mod tests {
             ..HostConfig::default()
         };
         let session = SessionState {
-            initialize_params: Some(json!({"capabilities": {"textDocument": {"hover": {"dynamicRegistration": true}}}})),
+            initialize_params: Some(
+                json!({"capabilities": {"textDocument": {"hover": {"dynamicRegistration": true}}}}),
+            ),
             ..SessionState::default()
         };
         let engine: Arc<dyn crate::runtime::Engine> = Arc::new(QuickJsEngine::new());
@@ -492,7 +494,10 @@ mod tests {
                 let params = request.params.unwrap_or(Value::Null);
                 let change = match request.method.as_str() {
                     "client/registerCapability" => {
-                        format!("+{}", params["registrations"][0]["id"].as_str().unwrap_or("?"))
+                        format!(
+                            "+{}",
+                            params["registrations"][0]["id"].as_str().unwrap_or("?")
+                        )
                     }
                     _ => format!(
                         "-{}",

@@ -7,11 +7,11 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use super::Lifecycle;
-use ls_types::TextDocumentContentChangeEvent;
 use crate::runtime::{RuntimeRequest, SessionEvent};
 use crate::session::OpenDocument;
 use crate::settings::{SettingTarget, contributed_sections};
 use crate::to_proto;
+use ls_types::TextDocumentContentChangeEvent;
 
 /// Notifications extension code may send to the editor (contract: docs/protocol.md).
 pub const EDITOR_NOTIFICATIONS: &[&str] = &[
@@ -97,7 +97,9 @@ impl Lifecycle {
         };
         self.broadcast(SessionEvent::DOCUMENT_OPENED, payload);
         if becomes_active {
-            self.set_active_editor(Some(json!({"uri": uri, "selections": [to_proto::zero_range()]})));
+            self.set_active_editor(Some(
+                json!({"uri": uri, "selections": [to_proto::zero_range()]}),
+            ));
         }
         // Started now, so a request that follows the didOpen sees the activations under way.
         let begun = self.begin_event(&format!("onLanguage:{language}"));
@@ -109,7 +111,12 @@ impl Lifecycle {
     /// `textDocument/didChange`: applies the changes and sends them (not the whole text) to running
     /// extensions, which apply them to their own model of the document: a change costs the same whatever
     /// the document's size.
-    pub fn document_changed(&self, uri: &str, version: i64, changes: Vec<TextDocumentContentChangeEvent>) {
+    pub fn document_changed(
+        &self,
+        uri: &str,
+        version: i64,
+        changes: Vec<TextDocumentContentChangeEvent>,
+    ) {
         {
             let mut state = self.lock();
             let Some(document) = state.session.documents.get_mut(uri) else {
@@ -352,5 +359,3 @@ fn folder_name(session: &crate::session::SessionState, path: &std::path::Path) -
         )
     })
 }
-
-

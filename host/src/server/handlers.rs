@@ -7,7 +7,8 @@ use exthost_protocol::error_code;
 use exthost_protocol::methods::{
     Activate, ActivateParams, ActivateResult, ChangedResult, Disable, Enable, IdParams,
     ListExtensions, ListExtensionsParams, ListExtensionsResult, Reload, ReloadResult, RestartHost,
-    RestartHostParams, RestartHostResult, TrustWorkspace, TrustWorkspaceParams, TrustWorkspaceResult,
+    RestartHostParams, RestartHostResult, TrustWorkspace, TrustWorkspaceParams,
+    TrustWorkspaceResult,
 };
 use exthost_protocol::methods::{
     ExtensionInfo, Install, InstallParams, InstallResult, Uninstall, UninstallParams,
@@ -21,12 +22,11 @@ use super::dispatch::{Call, Dispatched, RequestDispatcher, parse as params};
 use super::{Phase, Server};
 use crate::bridge::{RESOLVE_METHODS, provider_method};
 use crate::config::HOST_VERSION;
-use crate::to_proto::{self, ProgressStep, ProgressToken};
-use ls_types::TextDocumentContentChangeEvent;
 use crate::lifecycle::{Lifecycle, LifecycleError};
 use crate::session::{OpenDocument, SessionState};
+use crate::to_proto::{self, ProgressStep, ProgressToken};
 use crate::workspace_scan::{ScanBudget, matching_patterns};
-
+use ls_types::TextDocumentContentChangeEvent;
 
 /// Params of a request about one document: `textDocument.uri` is required.
 fn document_params(raw: Option<Value>) -> Result<Value, ResponseError> {
@@ -104,7 +104,8 @@ impl Server {
             }
         }
         let commands = lifecycle.contributed_commands();
-        let capabilities = crate::to_proto::server_capabilities(lifecycle.static_features(), commands);
+        let capabilities =
+            crate::to_proto::server_capabilities(lifecycle.static_features(), commands);
         let _ = self.lifecycle.set(lifecycle);
         self.set_phase(Phase::Running);
         Ok(crate::to_proto::initialize_result(
@@ -556,12 +557,10 @@ pub(crate) async fn install_package(
     };
     let installed = package_work(move || crate::package::install(&source, &options)).await?;
     for warning in &installed.warnings {
-        lifecycle
-            .editor()
-            .notify(
-                to_proto::method::LOG_MESSAGE,
-                to_proto::log_message(to_proto::MessageType::WARNING, warning.clone()),
-            );
+        lifecycle.editor().notify(
+            to_proto::method::LOG_MESSAGE,
+            to_proto::log_message(to_proto::MessageType::WARNING, warning.clone()),
+        );
     }
     lifecycle.refresh_catalog().await;
     let info = installed_info(lifecycle, &installed.id, &installed.folder).ok_or_else(|| {

@@ -296,10 +296,7 @@ async fn an_editor_that_never_answers_configuration_still_gets_its_startup_exten
         &json!({"id": "test.configured", "name": "configured", "version": "1.0.0", "main": "extension.js",
                 "activationEvents": ["*"],
                 "contributes": {"configuration": {"properties": {"configured.level": {"type": "number", "default": 1}}}}}),
-        &[(
-            "extension.js",
-            "exports.activate = () => {};\n",
-        )],
+        &[("extension.js", "exports.activate = () => {};\n")],
     );
     extension(
         dir.path(),

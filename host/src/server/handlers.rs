@@ -26,7 +26,7 @@ use crate::lifecycle::{Lifecycle, LifecycleError};
 use crate::session::{OpenDocument, SessionState};
 use crate::to_proto::{self, ProgressStep, ProgressToken};
 use crate::workspace_scan::{ScanBudget, matching_patterns};
-use ls_types::TextDocumentContentChangeEvent;
+use ls_types as lsp;
 
 /// Params of a request about one document: `textDocument.uri` is required.
 fn document_params(raw: Option<Value>) -> Result<Value, ResponseError> {
@@ -251,22 +251,28 @@ pub(super) async fn handle_notification(server: &Arc<Server>, notification: Noti
             Ok(())
         }
         "$/cancelRequest" => params::<CancelParams>(raw).map(|p| server.cancel(p.id)),
-        "textDocument/didOpen" => {
-            params(raw).map(|p: DidOpenParams| lifecycle.document_opened(p.text_document))
-        }
-        "textDocument/didChange" => params(raw).map(|p: DidChangeParams| {
+        "textDocument/didOpen" => params(raw).map(|p: lsp::DidOpenTextDocumentParams| {
+            let document = p.text_document;
+            lifecycle.document_opened(OpenDocument {
+                uri: document.uri.as_str().to_owned(),
+                language_id: document.language_id,
+                version: document.version.into(),
+                text: crate::documents::DocumentText::new(&document.text),
+            })
+        }),
+        "textDocument/didChange" => params(raw).map(|p: lsp::DidChangeTextDocumentParams| {
             lifecycle.document_changed(
-                &p.text_document.uri,
-                p.text_document.version,
+                p.text_document.uri.as_str(),
+                p.text_document.version.into(),
                 p.content_changes,
             )
         }),
-        "textDocument/didClose" => {
-            params(raw).map(|p: DocumentParams| lifecycle.document_closed(&p.text_document.uri))
-        }
-        "textDocument/didSave" => {
-            params(raw).map(|p: DocumentParams| lifecycle.document_saved(&p.text_document.uri))
-        }
+        "textDocument/didClose" => params(raw).map(|p: lsp::DidCloseTextDocumentParams| {
+            lifecycle.document_closed(p.text_document.uri.as_str())
+        }),
+        "textDocument/didSave" => params(raw).map(|p: lsp::DidSaveTextDocumentParams| {
+            lifecycle.document_saved(p.text_document.uri.as_str())
+        }),
         "workspace/didChangeConfiguration" => params(raw).map(|p: ConfigurationParams| {
             if p.settings.is_object() {
                 lifecycle.editor_settings_changed("", p.settings);
@@ -276,9 +282,17 @@ pub(super) async fn handle_notification(server: &Arc<Server>, notification: Noti
                 tokio::spawn(async move { lifecycle.pull_editor_settings().await });
             }
         }),
-        "workspace/didChangeWorkspaceFolders" => params(raw).map(|p: FoldersParams| {
-            lifecycle.workspace_folders_changed(p.event.added, p.event.removed)
-        }),
+        "workspace/didChangeWorkspaceFolders" => {
+            params(raw).map(|p: lsp::DidChangeWorkspaceFoldersParams| {
+                let values = |folders: Vec<lsp::WorkspaceFolder>| -> Vec<Value> {
+                    folders
+                        .iter()
+                        .filter_map(|folder| serde_json::to_value(folder).ok())
+                        .collect()
+                };
+                lifecycle.workspace_folders_changed(values(p.event.added), values(p.event.removed))
+            })
+        }
         "exthost/didChangeActiveEditor" => params(raw).map(|p: ActiveEditorParams| {
             lifecycle.active_editor_reported(p.uri.map(
                 |uri| json!({"uri": uri, "selections": p.selections.unwrap_or_else(|| json!([]))}),
@@ -288,9 +302,9 @@ pub(super) async fn handle_notification(server: &Arc<Server>, notification: Noti
             params(raw).map(|p: SelectionParams| lifecycle.selection_changed(&p.uri, p.selections))
         }
         "window/workDoneProgress/cancel" => {
-            params(raw).map(|p: ProgressCancelParams| match p.token {
-                Value::String(token) => lifecycle.cancel_progress(&token),
-                other => lifecycle.cancel_progress(&other.to_string()),
+            params(raw).map(|p: lsp::WorkDoneProgressCancelParams| match p.token {
+                lsp::NumberOrString::String(token) => lifecycle.cancel_progress(&token),
+                lsp::NumberOrString::Number(token) => lifecycle.cancel_progress(&token.to_string()),
             })
         }
         _ => {
@@ -303,23 +317,12 @@ pub(super) async fn handle_notification(server: &Arc<Server>, notification: Noti
     }
 }
 
+/// `workspace/didChangeConfiguration`'s params: a missing `settings` is read as `null` (the editor expects
+/// the host to pull them), where `ls-types`' `DidChangeConfigurationParams` requires it.
 #[derive(Debug, Deserialize)]
 struct ConfigurationParams {
     #[serde(default)]
     settings: Value,
-}
-
-#[derive(Debug, Deserialize)]
-struct FoldersChange {
-    #[serde(default)]
-    added: Vec<Value>,
-    #[serde(default)]
-    removed: Vec<Value>,
-}
-
-#[derive(Debug, Deserialize)]
-struct FoldersParams {
-    event: FoldersChange,
 }
 
 /// `exthost/didChangeActiveEditor`: `uri` null means no editor is active.
@@ -336,44 +339,11 @@ struct SelectionParams {
     selections: Value,
 }
 
-#[derive(Debug, Deserialize)]
-struct ProgressCancelParams {
-    token: Value,
-}
-
+/// `$/cancelRequest`'s params: the id as a JSON-RPC id (any number or string), where `ls-types`'
+/// `CancelParams` takes only 32-bit numbers.
 #[derive(Debug, Deserialize)]
 struct CancelParams {
     id: exthost_protocol::Id,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct DidOpenParams {
-    text_document: OpenDocument,
-}
-
-#[derive(Debug, Deserialize)]
-struct DocumentUri {
-    uri: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct DocumentParams {
-    text_document: DocumentUri,
-}
-
-#[derive(Debug, Deserialize)]
-struct VersionedDocument {
-    uri: String,
-    version: i64,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct DidChangeParams {
-    text_document: VersionedDocument,
-    content_changes: Vec<TextDocumentContentChangeEvent>,
 }
 
 /// `initialized`: checks `workspaceContains:` patterns, fires `*`, then `onStartupFinished` once every

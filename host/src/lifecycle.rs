@@ -33,6 +33,8 @@ mod host_calls;
 mod language_features;
 mod management;
 mod session_sync;
+#[cfg(test)]
+mod tests;
 mod workspace;
 
 pub use catalog::load_catalog;
@@ -107,6 +109,12 @@ pub enum LifecycleError {
         /// Its extension.
         id: String,
     },
+    /// The activation was cancelled: the host restarted while it was under way.
+    #[error("the activation of extension {id} was cancelled: the host restarted")]
+    Cancelled {
+        /// The extension.
+        id: String,
+    },
     /// The extension's code failed in this call (it threw, or broke a limit).
     #[error("{error}")]
     Runtime {
@@ -129,6 +137,13 @@ struct Running {
 
 type ActivationFuture = Shared<BoxFuture<'static, Result<Value, LifecycleError>>>;
 
+/// An activation under way, shared by every trigger that waits for it.
+struct Activation {
+    future: ActivationFuture,
+    /// Cancels it (`exthost/restartHost` replaces the registry it would write its result to).
+    abort: futures::future::AbortHandle,
+}
+
 /// An activation that was asked for: already done, or under way.
 pub(super) enum Begun {
     /// The extension is enabled; its exports.
@@ -142,7 +157,7 @@ struct LifecycleState {
     registry: Registry,
     resolution: Resolution,
     running: HashMap<String, Running>,
-    activations: HashMap<String, ActivationFuture>,
+    activations: HashMap<String, Activation>,
     /// command id → the extension that registered it.
     commands: BTreeMap<String, String>,
     /// Language feature providers extensions registered.

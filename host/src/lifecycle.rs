@@ -176,6 +176,8 @@ pub struct Lifecycle {
     engines: Engines,
     editor: EditorHandle,
     state: Mutex<LifecycleState>,
+    /// Held while a setting is set and its file written: files are written in order, outside `state`.
+    settings_writes: Mutex<()>,
     /// The generation the next launched runtime gets.
     next_generation: std::sync::atomic::AtomicU64,
     /// The call loop of every runtime whose calls may still arrive (see `host_calls`).
@@ -221,6 +223,7 @@ impl Lifecycle {
             config,
             engines: engines.into(),
             editor,
+            settings_writes: Mutex::new(()),
             next_generation: std::sync::atomic::AtomicU64::new(1),
             call_loops: Mutex::new(Vec::new()),
             state: Mutex::new(LifecycleState {
@@ -241,10 +244,14 @@ impl Lifecycle {
         })
     }
 
-    fn lock(&self) -> MutexGuard<'_, LifecycleState> {
-        self.state
+    fn lock(&self) -> StateGuard<'_> {
+        let guard = self
+            .state
             .lock()
-            .expect("invariant: the lifecycle lock is never poisoned (no panics while held)")
+            .expect("invariant: the lifecycle lock is never poisoned (no panics while held)");
+        #[cfg(test)]
+        lock_discipline::HELD.with(|held| held.set(held.get() + 1));
+        StateGuard(guard)
     }
 
     /// The connection to the editor, for what is told to it outside a request (warnings, logs).
@@ -383,6 +390,42 @@ impl Lifecycle {
     }
 }
 
+/// The lifecycle's lock, held: never across an `await`, and never around disk I/O (see
+/// [`disk_access`]).
+struct StateGuard<'a>(MutexGuard<'a, LifecycleState>);
+
+impl std::ops::Deref for StateGuard<'_> {
+    type Target = LifecycleState;
+
+    fn deref(&self) -> &LifecycleState {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for StateGuard<'_> {
+    fn deref_mut(&mut self) -> &mut LifecycleState {
+        &mut self.0
+    }
+}
+
+#[cfg(test)]
+impl Drop for StateGuard<'_> {
+    fn drop(&mut self) {
+        lock_discipline::HELD.with(|held| held.set(held.get() - 1));
+    }
+}
+
+/// Marks a disk read or write the lifecycle makes (`what`): it must not happen under the lifecycle's
+/// lock, which every request and host call takes. Tests record each one made under it.
+fn disk_access(what: &'static str) {
+    #[cfg(test)]
+    if lock_discipline::HELD.with(std::cell::Cell::get) > 0 {
+        lock_discipline::UNDER_LOCK.with(|seen| seen.borrow_mut().push(what));
+    }
+    #[cfg(not(test))]
+    let _ = what;
+}
+
 /// Sends `request` and waits at most the runtime's own limit plus a grace period: a runtime that does not
 /// answer by then (its thread is wedged) is treated as having broken the limit.
 async fn call_with_grace(
@@ -415,5 +458,18 @@ async fn call_with_grace(
                 });
             }
         }
+    }
+}
+
+/// The lock discipline as tests see it: the lifecycle locks this thread holds, and the disk accesses it
+/// made while holding one (a `StateGuard` cannot leave its thread, so per thread is exact).
+#[cfg(test)]
+mod lock_discipline {
+    thread_local! {
+        /// How many lifecycle locks this thread holds.
+        pub static HELD: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+        /// The disk accesses made under the lock.
+        pub static UNDER_LOCK: std::cell::RefCell<Vec<&'static str>> =
+            const { std::cell::RefCell::new(Vec::new()) };
     }
 }

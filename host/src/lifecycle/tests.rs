@@ -54,8 +54,12 @@ fn fixture(extensions: &[Declared<'_>], scripts: Vec<(&str, Script)>) -> Fixture
     for (id, script) in scripts {
         engine.script(id, script);
     }
+    // A workspace of its own, so settings written with target 2 land in the temporary folder.
+    let workspace = folder.path().join("workspace");
+    std::fs::create_dir_all(&workspace).expect("workspace folder");
     let config = HostConfig {
         dev_paths,
+        workspace: Some(workspace),
         ..HostConfig::default()
     };
     let lifecycle = Lifecycle::start(
@@ -368,5 +372,36 @@ async fn a_slow_unrelated_activation_does_not_stall_a_hover() {
     assert!(
         answer.to_string().contains("test.hover"),
         "the hover provider answered: {answer}"
+    );
+}
+
+#[tokio::test]
+async fn no_disk_access_under_the_lifecycle_lock() {
+    let fixture = fixture(&[("test.disk", &["onCommand:disk.go"], &[])], Vec::new());
+    let lifecycle = &fixture.lifecycle;
+    lifecycle.activate("test.disk").await.expect("activates");
+    // A reload re-reads the manifest; a setting written by the extension writes the workspace file.
+    lifecycle.reload("test.disk").await.expect("reloads");
+    let runtime = fixture.engine.launches_of("test.disk").remove(1);
+    let update = HostRequest::UpdateSetting {
+        key: "disk.value".to_owned(),
+        value: json!(7),
+        target: 2,
+    };
+    assert_eq!(
+        ask(&runtime.host, "test.disk", update).await,
+        Ok(Value::Null)
+    );
+    let written = fixture
+        ._folder
+        .path()
+        .join("workspace/.exthost/settings.json");
+    let text = std::fs::read_to_string(&written).expect("the workspace settings file is written");
+    assert!(text.contains("\"disk.value\": 7"), "{text}");
+    let under_lock = super::lock_discipline::UNDER_LOCK.with(|seen| seen.borrow().clone());
+    assert_eq!(
+        under_lock,
+        Vec::<&str>::new(),
+        "disk accesses made under the lock"
     );
 }

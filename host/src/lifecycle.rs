@@ -185,8 +185,6 @@ pub struct Lifecycle {
     management: tokio::sync::Mutex<()>,
     /// Cancellation token ids for provider calls.
     next_token: std::sync::atomic::AtomicU64,
-    /// The watcher of `--dev` folders, kept alive as long as the lifecycle.
-    dev_watcher: Mutex<Option<crate::dev_watch::DevWatcher>>,
     /// State changes, restarts and log lines, for the manager endpoint (besides the editor's notifications).
     events: tokio::sync::broadcast::Sender<ManagerEvent>,
 }
@@ -239,7 +237,6 @@ impl Lifecycle {
             }),
             management: tokio::sync::Mutex::new(()),
             next_token: std::sync::atomic::AtomicU64::new(1),
-            dev_watcher: Mutex::new(None),
             events: tokio::sync::broadcast::channel(EVENT_BACKLOG).0,
         })
     }

@@ -224,14 +224,6 @@ impl Lifecycle {
         Ok(reloaded)
     }
 
-    /// Keeps the `--dev` folder watcher alive as long as this lifecycle.
-    pub fn keep_watcher(&self, watcher: Option<crate::dev_watch::DevWatcher>) {
-        *self
-            .dev_watcher
-            .lock()
-            .expect("invariant: the watcher lock is never poisoned") = watcher;
-    }
-
     /// Stops every running extension (dependents first) — on shutdown and before a restart. Extensions
     /// stop concurrently in waves: one stops once every running extension that depends on it has.
     pub async fn stop_all(self: &Arc<Self>) {

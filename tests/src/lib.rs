@@ -1,20 +1,13 @@
 //! Shared helpers for the end-to-end tests: spawn the real `exthost` binary and speak framed JSON-RPC to
 //! it over real pipes, with timeouts instead of sleeps.
 
-use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
-use exthost_protocol::{
-    ContentLengthCodec, Id, Message, Notification, Request, Response, ResponsePayload, encode_frame,
-};
-use futures::StreamExt;
+use exthost_protocol::{Client, ClientError, Id, Message, Response, ResponsePayload};
 use serde_json::{Value, json};
-use tokio::io::AsyncWriteExt;
 use tokio::process::{Child, ChildStdin, Command};
-use tokio::sync::mpsc;
-use tokio_util::codec::FramedRead;
 
 /// How long any single wait in a test may take before the test fails.
 pub const TIMEOUT: Duration = Duration::from_secs(20);
@@ -106,14 +99,10 @@ pub fn isolated_command(home: &Path, builtin: Option<&Path>) -> Command {
     command
 }
 
-/// A running host under test.
+/// A running host under test: the shared JSON-RPC [`Client`] on its stdin and stdout, and the process.
 pub struct Host {
     child: Child,
-    stdin: Option<ChildStdin>,
-    incoming: mpsc::UnboundedReceiver<Message>,
-    /// Messages received while waiting for something else, in arrival order.
-    backlog: VecDeque<Message>,
-    next_id: i64,
+    client: Client<ChildStdin>,
     /// The isolated home folder (kept alive as long as the host).
     pub home: tempfile::TempDir,
     /// The host's log file.
@@ -189,61 +178,50 @@ impl Host {
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
         let mut child = command.spawn().expect("spawn exthost");
-        let stdin = child.stdin.take();
+        let stdin = child.stdin.take().expect("piped stdin");
         let stdout = child.stdout.take().expect("piped stdout");
-        let (sender, incoming) = mpsc::unbounded_channel();
-        tokio::spawn(async move {
-            let mut frames = FramedRead::new(stdout, ContentLengthCodec::new());
-            while let Some(frame) = frames.next().await {
-                let body = match frame {
-                    Ok(Ok(body)) => body,
-                    other => panic!("the host wrote a bad frame to stdout: {other:?}"),
-                };
-                let message = Message::from_slice(&body).unwrap_or_else(|error| {
-                    panic!(
-                        "the host wrote invalid JSON-RPC: {error:?}: {}",
-                        String::from_utf8_lossy(&body)
-                    )
-                });
-                if sender.send(message).is_err() {
-                    break;
-                }
-            }
-        });
         Self {
             child,
-            stdin,
-            incoming,
-            backlog: VecDeque::new(),
-            next_id: 1,
+            client: Client::new(stdout, stdin).with_timeout(TIMEOUT),
             home,
             log_file,
         }
     }
 
+    /// What a failed send or wait means for the test: it fails, with the host's log.
+    fn fail(&self, error: ClientError) -> ! {
+        match error {
+            ClientError::Closed => panic!("the host closed stdout; log:\n{}", self.log()),
+            ClientError::Timeout(_) => panic!(
+                "no message from the host within {TIMEOUT:?}; log:\n{}",
+                self.log()
+            ),
+            ClientError::OutputClosed => panic!("stdin is open"),
+            ClientError::Write(error) => panic!("write to host: {error}"),
+            other => panic!("{other}; log:\n{}", self.log()),
+        }
+    }
+
     /// Writes raw bytes to the host's stdin.
     pub async fn send_raw(&mut self, bytes: &[u8]) {
-        let stdin = self.stdin.as_mut().expect("stdin is open");
-        stdin.write_all(bytes).await.expect("write to host");
-        stdin.flush().await.expect("flush to host");
+        if let Err(error) = self.client.send_raw(bytes).await {
+            self.fail(error);
+        }
     }
 
     /// Frames and sends one message.
     pub async fn send(&mut self, message: &Message) {
-        self.send_raw(&encode_frame(&message.to_vec())).await;
+        if let Err(error) = self.client.send(message).await {
+            self.fail(error);
+        }
     }
 
     /// Sends a request and answers its id (without waiting).
     pub async fn send_request(&mut self, method: &str, params: Value) -> Id {
-        let id = Id::Number(self.next_id);
-        self.next_id += 1;
-        let request = Request {
-            id: id.clone(),
-            method: method.to_owned(),
-            params: Some(params),
-        };
-        self.send(&Message::Request(request)).await;
-        id
+        match self.client.send_request(method, params).await {
+            Ok(id) => id,
+            Err(error) => self.fail(error),
+        }
     }
 
     /// Sends a request and waits for its response.
@@ -262,11 +240,9 @@ impl Host {
 
     /// Sends a notification.
     pub async fn notify(&mut self, method: &str, params: Value) {
-        let notification = Notification {
-            method: method.to_owned(),
-            params: Some(params),
-        };
-        self.send(&Message::Notification(notification)).await;
+        if let Err(error) = self.client.notify(method, params).await {
+            self.fail(error);
+        }
     }
 
     /// `initialize` (with `params` merged over a default that announces what VS Code takes: snippets,
@@ -282,29 +258,11 @@ impl Host {
         result
     }
 
-    async fn receive(&mut self) -> Message {
-        match tokio::time::timeout(TIMEOUT, self.incoming.recv()).await {
-            Ok(Some(message)) => message,
-            Ok(None) => panic!("the host closed stdout; log:\n{}", self.log()),
-            Err(_) => panic!(
-                "no message from the host within {TIMEOUT:?}; log:\n{}",
-                self.log()
-            ),
-        }
-    }
-
     /// Waits for the message `select` accepts; others are kept for later waits.
-    pub async fn wait_for<T>(&mut self, mut select: impl FnMut(&Message) -> Option<T>) -> T {
-        if let Some(index) = self.backlog.iter().position(|m| select(m).is_some()) {
-            let message = self.backlog.remove(index).expect("index is in range");
-            return select(&message).expect("selected above");
-        }
-        loop {
-            let message = self.receive().await;
-            if let Some(found) = select(&message) {
-                return found;
-            }
-            self.backlog.push_back(message);
+    pub async fn wait_for<T>(&mut self, select: impl FnMut(&Message) -> Option<T>) -> T {
+        match self.client.wait_for(select).await {
+            Ok(found) => found,
+            Err(error) => self.fail(error),
         }
     }
 
@@ -365,7 +323,7 @@ impl Host {
 
     /// Every message received so far and not yet consumed.
     pub fn backlog(&self) -> impl Iterator<Item = &Message> {
-        self.backlog.iter()
+        self.client.backlog()
     }
 
     /// The `exthost/listExtensions` entry for `id`.
@@ -387,7 +345,7 @@ impl Host {
 
     /// Closes stdin (end of input).
     pub fn close_stdin(&mut self) {
-        self.stdin = None;
+        self.client.close();
     }
 
     /// `shutdown`, `exit`, and the exit code.

@@ -173,16 +173,9 @@ impl std::fmt::Debug for Lifecycle {
     }
 }
 
-/// Discovers the extensions for `config` and `session`, resolves their dependencies and returns the
+/// Discovers the extensions for `config` (with `initializationOptions` merged in) and `session`, resolves their dependencies and returns the
 /// registry with every problem already recorded as a `failed` state.
 pub fn load_catalog(config: &HostConfig, session: &SessionState) -> (Registry, Resolution) {
-    let mut config = config.clone();
-    config
-        .extensions_dirs
-        .extend(session.initialization_paths("extensionsDirs"));
-    config
-        .dev_paths
-        .extend(session.initialization_paths("devPaths"));
     let roots = config.discovery_roots(&session.workspace_folders());
     let mut records = discovery::discover(&roots, &manifest_context());
     let resolution = resolve_records(&mut records);
@@ -285,14 +278,7 @@ impl Lifecycle {
         editor: EditorHandle,
         session: SessionState,
     ) -> Arc<Self> {
-        let mut config = config;
-        if let Some(limits) = session
-            .initialize_params
-            .as_ref()
-            .and_then(|params| params.pointer("/initializationOptions/limits"))
-        {
-            config.apply_limit_overrides(limits);
-        }
+        let config = config.with_initialization(&session.initialization_options());
         let (registry, resolution) = load_catalog(&config, &session);
         let settings = load_settings(&config, &registry, &session);
         let (host_calls, calls) = mpsc::unbounded_channel();
@@ -356,11 +342,7 @@ impl Lifecycle {
                     .and_then(|r| r.manifest.clone())
                 && manifest.is_js()
             {
-                info.engine = Some(
-                    self.js_engine_for(&state.session, &manifest)
-                        .name()
-                        .to_owned(),
-                );
+                info.engine = Some(self.js_engine_for(&manifest).name().to_owned());
             }
         }
         infos
@@ -684,7 +666,7 @@ impl Lifecycle {
         if manifest.is_native() {
             return &self.native;
         }
-        let chosen = self.js_engine_for(&self.lock().session, manifest);
+        let chosen = self.js_engine_for(manifest);
         match chosen {
             JsEngine::Deno => &self.deno,
             JsEngine::QuickJs => self.engine.as_ref(),
@@ -692,16 +674,10 @@ impl Lifecycle {
     }
 
     /// Which engine runs a JS extension: the host setting `jsEngine` (`initializationOptions.jsEngine`,
-    /// else `serve --js-engine`) when given; else the manifest's `engine`; else Deno for a VS Code
+    /// else `serve --js-engine`, merged in the configuration) when given; else the manifest's `engine`; else Deno for a VS Code
     /// `package.json` extension when Deno is available (they are written for Node), QuickJS otherwise.
-    fn js_engine_for(&self, session: &SessionState, manifest: &Manifest) -> JsEngine {
-        let setting = session
-            .initialize_params
-            .as_ref()
-            .and_then(|params| params.pointer("/initializationOptions/jsEngine"))
-            .and_then(Value::as_str)
-            .and_then(JsEngine::from_name);
-        if let Some(engine) = setting.or(self.config.js_engine) {
+    fn js_engine_for(&self, manifest: &Manifest) -> JsEngine {
+        if let Some(engine) = self.config.js_engine {
             return engine;
         }
         if let Some(engine) = manifest.engine {

@@ -1,6 +1,8 @@
 //! Shared helpers for the end-to-end tests: spawn the real `exthost` binary and speak framed JSON-RPC to
 //! it over real pipes, with timeouts instead of sleeps.
 
+pub mod neovim;
+
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;

@@ -152,6 +152,14 @@ impl Host {
         Self::spawn_in(options, None, &[])
     }
 
+    /// Starts `exthost serve --extensions-dir DIR…` for `dirs` and initialises it ([`Host::initialize`]
+    /// with the default params): the setup most tests begin with.
+    pub async fn start(dirs: &[&Path]) -> Self {
+        let mut host = Self::spawn(HostOptions::with_dirs(dirs));
+        host.initialize(json!({})).await;
+        host
+    }
+
     /// Starts `exthost serve` with `options` and the environment variables `env` set for it.
     pub fn spawn_with_env(options: HostOptions, env: &[(&str, &Path)]) -> Self {
         Self::spawn_in(options, None, env)
@@ -190,8 +198,12 @@ impl Host {
         }
     }
 
-    /// What a failed send or wait means for the test: it fails, with the host's log.
-    fn fail(&self, error: ClientError) -> ! {
+    /// The outcome of a send or a wait; a failure fails the test, with the host's log.
+    fn or_fail<T>(&self, outcome: Result<T, ClientError>) -> T {
+        let error = match outcome {
+            Ok(value) => return value,
+            Err(error) => error,
+        };
         match error {
             ClientError::Closed => panic!("the host closed stdout; log:\n{}", self.log()),
             ClientError::Timeout(_) => panic!(
@@ -206,24 +218,20 @@ impl Host {
 
     /// Writes raw bytes to the host's stdin.
     pub async fn send_raw(&mut self, bytes: &[u8]) {
-        if let Err(error) = self.client.send_raw(bytes).await {
-            self.fail(error);
-        }
+        let sent = self.client.send_raw(bytes).await;
+        self.or_fail(sent);
     }
 
     /// Frames and sends one message.
     pub async fn send(&mut self, message: &Message) {
-        if let Err(error) = self.client.send(message).await {
-            self.fail(error);
-        }
+        let sent = self.client.send(message).await;
+        self.or_fail(sent);
     }
 
     /// Sends a request and answers its id (without waiting).
     pub async fn send_request(&mut self, method: &str, params: Value) -> Id {
-        match self.client.send_request(method, params).await {
-            Ok(id) => id,
-            Err(error) => self.fail(error),
-        }
+        let sent = self.client.send_request(method, params).await;
+        self.or_fail(sent)
     }
 
     /// Sends a request and waits for its response.
@@ -242,9 +250,17 @@ impl Host {
 
     /// Sends a notification.
     pub async fn notify(&mut self, method: &str, params: Value) {
-        if let Err(error) = self.client.notify(method, params).await {
-            self.fail(error);
-        }
+        let sent = self.client.notify(method, params).await;
+        self.or_fail(sent);
+    }
+
+    /// `textDocument/didOpen` of `uri` at version 1 with `language` and `text`.
+    pub async fn open_document(&mut self, uri: &str, language: &str, text: &str) {
+        self.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": language, "version": 1, "text": text}}),
+        )
+        .await;
     }
 
     /// `initialize` (with `params` merged over a default that announces what VS Code takes: snippets,
@@ -262,21 +278,14 @@ impl Host {
 
     /// Waits for the message `select` accepts; others are kept for later waits.
     pub async fn wait_for<T>(&mut self, select: impl FnMut(&Message) -> Option<T>) -> T {
-        match self.client.wait_for(select).await {
-            Ok(found) => found,
-            Err(error) => self.fail(error),
-        }
+        let found = self.client.wait_for(select).await;
+        self.or_fail(found)
     }
 
     /// Waits for the response with `id`.
     pub async fn response(&mut self, id: &Id) -> Response {
-        self.wait_for(|message| match message {
-            Message::Response(response) if response.id.as_ref() == Some(id) => {
-                Some(response.clone())
-            }
-            _ => None,
-        })
-        .await
+        let found = self.client.response(id).await;
+        self.or_fail(found)
     }
 
     /// Waits for a response with `id: null` (the answer to a message whose id could not be read).
@@ -292,16 +301,10 @@ impl Host {
     pub async fn notification(
         &mut self,
         method: &str,
-        mut accept: impl FnMut(&Value) -> bool,
+        accept: impl FnMut(&Value) -> bool,
     ) -> Value {
-        self.wait_for(|message| match message {
-            Message::Notification(n) if n.method == method => {
-                let params = n.params.clone().unwrap_or(Value::Null);
-                accept(&params).then_some(params)
-            }
-            _ => None,
-        })
-        .await
+        let found = self.client.notification(method, accept).await;
+        self.or_fail(found)
     }
 
     /// Waits until `exthost/extensionStateChanged` reports `id` in `state`; answers the params.
@@ -314,13 +317,8 @@ impl Host {
 
     /// Waits for a server → client request of `method`; answers its id and params.
     pub async fn server_request(&mut self, method: &str) -> (Id, Value) {
-        self.wait_for(|message| match message {
-            Message::Request(r) if r.method == method => {
-                Some((r.id.clone(), r.params.clone().unwrap_or(Value::Null)))
-            }
-            _ => None,
-        })
-        .await
+        let found = self.client.server_request(method).await;
+        self.or_fail(found)
     }
 
     /// Every message received so far and not yet consumed.
@@ -397,4 +395,18 @@ pub fn write_extension(
         std::fs::write(file, text).expect("write file");
     }
     root
+}
+
+/// The witness extension `test.ok` in folder `ok`: its command `ok.ping` answers `pong` (activated by it).
+pub fn write_ping_extension(parent: &Path) -> PathBuf {
+    write_extension(
+        parent,
+        "ok",
+        &json!({"id": "test.ok", "name": "ok", "version": "1.0.0", "main": "extension.js",
+                "activationEvents": ["onCommand:ok.ping"]}),
+        &[(
+            "extension.js",
+            "const vscode = require('vscode');\nexports.activate = (c) => { c.subscriptions.push(vscode.commands.registerCommand('ok.ping', () => 'pong')); };\n",
+        )],
+    )
 }

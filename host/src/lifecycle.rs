@@ -207,14 +207,7 @@ impl Lifecycle {
         editor: EditorHandle,
         session: SessionState,
     ) -> Arc<Self> {
-        let mut config = config;
-        if let Some(limits) = session
-            .initialize_params
-            .as_ref()
-            .and_then(|params| params.pointer("/initializationOptions/limits"))
-        {
-            config.apply_limit_overrides(limits);
-        }
+        let config = config.with_initialization(&session.initialization_options());
         let (registry, resolution) = load_catalog(&config, &session);
         let settings = load_settings(&config, &registry, &session);
         Arc::new(Self {
@@ -278,11 +271,7 @@ impl Lifecycle {
                     .and_then(|r| r.manifest.clone())
                 && manifest.is_js()
             {
-                info.engine = Some(
-                    self.js_engine_for(&state.session, &manifest)
-                        .name()
-                        .to_owned(),
-                );
+                info.engine = Some(self.js_engine_for(&manifest).name().to_owned());
             }
         }
         infos

@@ -32,6 +32,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::mpsc;
 use tokio_util::codec::{FramedRead, FramedWrite};
 
+use crate::config::InitializationOptions;
 use crate::documents::ContentChange;
 use crate::session::{OpenDocument, SessionState};
 use crate::state_store::StateStore;
@@ -334,16 +335,11 @@ impl Supervisor {
 
     /// `initializationOptions.limits.unresponsiveMs`, else 10 s.
     fn unresponsive_limit(&self) -> Duration {
-        let ms = self
-            .record
-            .initialize_params
-            .as_ref()
-            .and_then(|params| {
-                params
-                    .pointer("/initializationOptions/limits/unresponsiveMs")?
-                    .as_u64()
-            })
-            .unwrap_or(DEFAULT_UNRESPONSIVE_MS);
+        let ms =
+            InitializationOptions::from_initialize_params(self.record.initialize_params.as_ref())
+                .limits
+                .unresponsive_ms
+                .unwrap_or(DEFAULT_UNRESPONSIVE_MS);
         Duration::from_millis(ms.max(1))
     }
 

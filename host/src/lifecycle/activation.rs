@@ -11,7 +11,6 @@ use serde_json::Value;
 use super::{Activation, Begun, Lifecycle, LifecycleError, Running, call_with_grace};
 use crate::manifest::{ActivationEvent, JsEngine, Manifest, ManifestKind};
 use crate::runtime::{Engine, LaunchSpec, RuntimeError, RuntimeRequest};
-use crate::session::SessionState;
 
 impl Lifecycle {
     /// Activates `id` (its dependencies first) and answers its exports. Concurrent calls share one
@@ -259,21 +258,15 @@ impl Lifecycle {
         if manifest.is_native() {
             return self.engines.native.as_ref();
         }
-        let chosen = self.js_engine_for(&self.lock().session, manifest);
+        let chosen = self.js_engine_for(manifest);
         self.engines.javascript(chosen).as_ref()
     }
 
     /// Which engine runs a JS extension: the host setting `jsEngine` (`initializationOptions.jsEngine`,
-    /// else `serve --js-engine`) when given; else the manifest's `engine`; else Deno for a VS Code
+    /// else `serve --js-engine`, merged in the configuration) when given; else the manifest's `engine`; else Deno for a VS Code
     /// `package.json` extension when Deno is available (they are written for Node), QuickJS otherwise.
-    pub(super) fn js_engine_for(&self, session: &SessionState, manifest: &Manifest) -> JsEngine {
-        let setting = session
-            .initialize_params
-            .as_ref()
-            .and_then(|params| params.pointer("/initializationOptions/jsEngine"))
-            .and_then(Value::as_str)
-            .and_then(JsEngine::from_name);
-        if let Some(engine) = setting.or(self.config.js_engine) {
+    pub(super) fn js_engine_for(&self, manifest: &Manifest) -> JsEngine {
+        if let Some(engine) = self.config.js_engine {
             return engine;
         }
         if let Some(engine) = manifest.engine {

@@ -15,16 +15,9 @@ use crate::registry::{ExtensionRecord, Registry};
 use crate::session::SessionState;
 use crate::settings::Settings;
 
-/// Discovers the extensions for `config` and `session`, resolves their dependencies and returns the
+/// Discovers the extensions for `config` (with `initializationOptions` merged in) and `session`, resolves their dependencies and returns the
 /// registry with every problem already recorded as a `failed` state.
 pub fn load_catalog(config: &HostConfig, session: &SessionState) -> (Registry, Resolution) {
-    let mut config = config.clone();
-    config
-        .extensions_dirs
-        .extend(session.initialization_paths("extensionsDirs"));
-    config
-        .dev_paths
-        .extend(session.initialization_paths("devPaths"));
     let roots = config.discovery_roots(&session.workspace_folders());
     let mut records = discovery::discover(&roots, &manifest_context());
     let resolution = resolve_records(&mut records);

@@ -138,20 +138,13 @@ async fn host_with(dir: &Path, extra: &[&str], init: Value) -> Host {
     host
 }
 
-async fn open_document(host: &mut Host, uri: &str, text: &str) {
-    host.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": uri, "languageId": "plaintext", "version": 1, "text": text}}),
-    )
-    .await;
-}
-
 #[tokio::test]
 async fn kill_9_of_the_worker_mid_request_answers_it_and_the_session_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     install_steady(dir.path());
     let mut host = host_with(dir.path(), &["--call-timeout-ms", "30000"], json!({})).await;
-    open_document(&mut host, "file:///tmp/notes.txt", "first line").await;
+    host.open_document("file:///tmp/notes.txt", "plaintext", "first line")
+        .await;
     host.notify(
         "textDocument/didChange",
         json!({"textDocument": {"uri": "file:///tmp/notes.txt", "version": 2},
@@ -202,7 +195,8 @@ async fn restart_host_keeps_states_and_open_documents_and_cancels_what_was_in_fl
     let dir = tempfile::tempdir().unwrap();
     install_steady(dir.path());
     let mut host = host_with(dir.path(), &["--call-timeout-ms", "30000"], json!({})).await;
-    open_document(&mut host, "file:///tmp/a.txt", "alpha").await;
+    host.open_document("file:///tmp/a.txt", "plaintext", "alpha")
+        .await;
     host.call("exthost/enable", json!({"id": "test.steady"}))
         .await;
     host.call("exthost/disable", json!({"id": "test.quiet"}))

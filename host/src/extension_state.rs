@@ -240,6 +240,17 @@ impl ExtensionStorage {
             .unwrap_or(Value::Null))
     }
 
+    /// `SecretStorage.keys`: the keys of `id`'s secrets.
+    pub fn secret_keys(&self, id: &str) -> Result<Value, String> {
+        safe_id(id)?;
+        Ok(Value::Array(
+            self.current(StateScope::Secrets, id, "")
+                .keys()
+                .map(|key| Value::String(key.clone()))
+                .collect(),
+        ))
+    }
+
     /// Queues one change of `id`'s `scope` file (`None` removes the key); `reply` gets `null` once it is
     /// on disk (or the write's error). Changes are written in the order they are queued.
     pub fn update(

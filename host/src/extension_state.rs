@@ -385,8 +385,7 @@ mod tests {
         update(&first, StateScope::Global, "count", Some(json!(3))).await;
         update(&first, StateScope::Global, "gone", Some(json!(true))).await;
         update(&first, StateScope::Global, "gone", None).await;
-        let text =
-            std::fs::read(home.path().join("state/global-state/a.b.json")).expect("written");
+        let text = std::fs::read(home.path().join("state/global-state/a.b.json")).expect("written");
         assert_eq!(
             serde_json::from_slice::<Value>(&text).expect("json"),
             json!({"count": 3})
@@ -425,8 +424,7 @@ mod tests {
         for answer in answers {
             answer.await.expect("answered").expect("written");
         }
-        let text =
-            std::fs::read(home.path().join("state/global-state/a.b.json")).expect("written");
+        let text = std::fs::read(home.path().join("state/global-state/a.b.json")).expect("written");
         assert_eq!(
             serde_json::from_slice::<Value>(&text).expect("json")["n"],
             199
@@ -437,7 +435,13 @@ mod tests {
     async fn secrets_are_private_and_workspaces_are_apart() {
         let home = tempfile::tempdir().expect("temp");
         let storage = storage(home.path());
-        update(&storage, StateScope::Secrets, "token", Some(json!("s3cret"))).await;
+        update(
+            &storage,
+            StateScope::Secrets,
+            "token",
+            Some(json!("s3cret")),
+        )
+        .await;
         assert_eq!(storage.secret("a.b", "token").expect("read"), "s3cret");
         #[cfg(unix)]
         {
@@ -519,9 +523,6 @@ mod tests {
             answer.await.expect("answered").expect("written");
         }
         let state = storage(home.path()).start_state("a.b", &[]).expect("state");
-        assert_eq!(
-            state["globalState"].as_object().expect("object").len(),
-            100
-        );
+        assert_eq!(state["globalState"].as_object().expect("object").len(), 100);
     }
 }

@@ -32,6 +32,7 @@ mod engines;
 mod host_calls;
 mod language_features;
 mod management;
+mod persisted_state;
 mod session_sync;
 mod workspace;
 
@@ -172,6 +173,8 @@ pub struct Lifecycle {
     dev_watcher: Mutex<Option<crate::dev_watch::DevWatcher>>,
     /// State changes, restarts and log lines, for the manager endpoint (besides the editor's notifications).
     events: tokio::sync::broadcast::Sender<ManagerEvent>,
+    /// Extensions' persisted state (Mementos, secrets, storage folders); `None` without a home.
+    extension_storage: Option<Arc<crate::extension_state::ExtensionStorage>>,
 }
 
 impl std::fmt::Debug for Lifecycle {
@@ -202,6 +205,7 @@ impl Lifecycle {
         }
         let (registry, resolution) = load_catalog(&config, &session);
         let settings = load_settings(&config, &registry, &session);
+        let extension_storage = persisted_state::storage_for_home(&editor);
         Arc::new(Self {
             config,
             engines: engines.into(),
@@ -223,6 +227,7 @@ impl Lifecycle {
             next_token: std::sync::atomic::AtomicU64::new(1),
             dev_watcher: Mutex::new(None),
             events: tokio::sync::broadcast::channel(EVENT_BACKLOG).0,
+            extension_storage,
         })
     }
 

@@ -319,13 +319,18 @@ impl PermissionContext {
                     .collect()
             })
             .unwrap_or_default();
-        let folders = crate::extension_state::StorageFolders::of(&storage_home(), extension_id, &workspace);
+        let folders =
+            crate::extension_state::StorageFolders::of(&storage_home(), extension_id, &workspace);
         Self {
             extension: root.to_path_buf(),
             extensions,
             workspace,
             storage: folders.global.clone(),
-            other_storage: folders.all().into_iter().filter(|folder| *folder != folders.global).collect(),
+            other_storage: folders
+                .all()
+                .into_iter()
+                .filter(|folder| *folder != folders.global)
+                .collect(),
         }
     }
 

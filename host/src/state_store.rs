@@ -182,13 +182,19 @@ impl StateStore {
 
     /// Writes `value` to `name` atomically: temp file in the same folder, fsync, rename, fsync the folder.
     /// `name` may name a file in a subfolder (`global/<id>.json`); the folder is created.
-    fn write_atomic(&self, name: &str, value: &Value, access: FileAccess) -> Result<(), StateError> {
+    fn write_atomic(
+        &self,
+        name: &str,
+        value: &Value,
+        access: FileAccess,
+    ) -> Result<(), StateError> {
         let path = self.path(name);
         let folder = path.parent().unwrap_or(&self.folder).to_path_buf();
         fs::create_dir_all(&folder).map_err(io_error(&folder))?;
-        let file_name = path
-            .file_name()
-            .map_or_else(|| "state".into(), |name| name.to_string_lossy().into_owned());
+        let file_name = path.file_name().map_or_else(
+            || "state".into(),
+            |name| name.to_string_lossy().into_owned(),
+        );
         let temp = folder.join(format!(".{file_name}.{}.tmp", std::process::id()));
         let mut bytes = serde_json::to_vec_pretty(value).unwrap_or_else(|_| b"null".to_vec());
         bytes.push(b'\n');

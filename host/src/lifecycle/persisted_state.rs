@@ -12,7 +12,9 @@ use crate::runtime::{HostCall, HostRequest};
 
 /// The store of `$EXTHOST_HOME` whose warnings (a corrupt file moved aside) go to the editor as
 /// `window/showMessage` Warnings; `None` without a home.
-pub(super) fn storage_for_home(editor: &crate::editor::EditorHandle) -> Option<Arc<ExtensionStorage>> {
+pub(super) fn storage_for_home(
+    editor: &crate::editor::EditorHandle,
+) -> Option<Arc<ExtensionStorage>> {
     let home = crate::config::home_dir()?;
     let editor = editor.clone();
     Some(ExtensionStorage::new(&home, move |warning| {
@@ -37,12 +39,10 @@ impl Lifecycle {
             return Value::Null;
         };
         let folders = self.state_folders();
-        storage
-            .start_state(from, &folders)
-            .unwrap_or_else(|error| {
-                tracing::warn!(extension = %from, %error, "no persisted state");
-                Value::Null
-            })
+        storage.start_state(from, &folders).unwrap_or_else(|error| {
+            tracing::warn!(extension = %from, %error, "no persisted state");
+            Value::Null
+        })
     }
 
     /// `UpdateState`, queued in arrival order (so an extension's writes reach the disk in the order it
@@ -69,7 +69,11 @@ impl Lifecycle {
     }
 
     /// `GetSecret` and `SecretKeys`: read on a blocking thread (the file is read under the state lock).
-    pub(super) async fn secret_call(&self, from: &str, request: HostRequest) -> Result<Value, String> {
+    pub(super) async fn secret_call(
+        &self,
+        from: &str,
+        request: HostRequest,
+    ) -> Result<Value, String> {
         let Some(storage) = self.extension_storage.clone() else {
             return Ok(match request {
                 HostRequest::SecretKeys => Value::Array(Vec::new()),

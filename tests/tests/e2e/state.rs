@@ -121,14 +121,32 @@ async fn state_survives_restarts(engine: Option<&str>, env: &[(&str, &Path)]) {
     let mut host = spawn_on_home(dir.path(), &home, env);
     host.initialize(workspace_init(workspace.path())).await;
     assert_eq!(
-        run(&mut host, "memo.set", json!(["answer", {"n": 42, "list": [1, "two", null]}])).await,
+        host.extension("test.memo").await["engine"],
+        engine.unwrap_or("quickjs")
+    );
+    assert_eq!(
+        run(
+            &mut host,
+            "memo.set",
+            json!(["answer", {"n": 42, "list": [1, "two", null]}])
+        )
+        .await,
         true
     );
     assert_eq!(run(&mut host, "memo.set", json!(["gone", 1])).await, true);
     assert_eq!(run(&mut host, "memo.set", json!(["gone"])).await, true);
-    assert_eq!(run(&mut host, "memo.setWorkspace", json!(["here", "w1"])).await, true);
-    assert_eq!(run(&mut host, "memo.secretStore", json!(["token", "s3cret"])).await, true);
-    assert_eq!(run(&mut host, "memo.secretChanges", json!([])).await, json!(["token"]));
+    assert_eq!(
+        run(&mut host, "memo.setWorkspace", json!(["here", "w1"])).await,
+        true
+    );
+    assert_eq!(
+        run(&mut host, "memo.secretStore", json!(["token", "s3cret"])).await,
+        true
+    );
+    assert_eq!(
+        run(&mut host, "memo.secretChanges", json!([])).await,
+        json!(["token"])
+    );
     let before = run(&mut host, "memo.read", json!([])).await;
 
     assert_eq!(
@@ -137,25 +155,39 @@ async fn state_survives_restarts(engine: Option<&str>, env: &[(&str, &Path)]) {
     );
     let after = run(&mut host, "memo.read", json!([])).await;
     assert_eq!(after, before, "the new worker starts from what was written");
-    assert_eq!(after["global"], json!({"answer": {"n": 42, "list": [1, "two", null]}}));
+    assert_eq!(
+        after["global"],
+        json!({"answer": {"n": 42, "list": [1, "two", null]}})
+    );
     assert_eq!(after["workspace"], json!({"here": "w1"}));
     assert_eq!(after["missing"], "default");
     assert_eq!(after["syncAccepted"], true);
-    assert_eq!(run(&mut host, "memo.secretGet", json!(["token"])).await, "s3cret");
-    assert_eq!(run(&mut host, "memo.secretGet", json!(["other"])).await, Value::Null);
+    assert_eq!(
+        run(&mut host, "memo.secretGet", json!(["token"])).await,
+        "s3cret"
+    );
+    assert_eq!(
+        run(&mut host, "memo.secretGet", json!(["other"])).await,
+        Value::Null
+    );
 
     // The folders exist, under the home, and globalStorage is the permissions' `${storage}`.
     let global = after["globalStorage"].as_str().expect("globalStorageUri");
     assert_eq!(Path::new(global), home.join("storage/test.memo"));
     for key in ["globalStorage", "storage", "log"] {
-        let folder = after[key].as_str().unwrap_or_else(|| panic!("{key}: {after}"));
+        let folder = after[key]
+            .as_str()
+            .unwrap_or_else(|| panic!("{key}: {after}"));
         assert!(Path::new(folder).is_dir(), "{key} {folder}");
         assert!(Path::new(folder).starts_with(&home), "{key} {folder}");
     }
     assert_eq!(run(&mut host, "memo.writeFiles", json!([])).await, true);
     for key in ["globalStorage", "storage", "log"] {
         let folder = Path::new(after[key].as_str().expect("a folder"));
-        assert_eq!(std::fs::read_to_string(folder.join("written.txt")).expect(key), "mine");
+        assert_eq!(
+            std::fs::read_to_string(folder.join("written.txt")).expect(key),
+            "mine"
+        );
     }
     assert_eq!(
         after["paths"],
@@ -166,11 +198,20 @@ async fn state_survives_restarts(engine: Option<&str>, env: &[(&str, &Path)]) {
     {
         use std::os::unix::fs::PermissionsExt;
         let secrets = home.join("state/secrets/test.memo.json");
-        let mode = std::fs::metadata(&secrets).expect("secrets file").permissions().mode();
+        let mode = std::fs::metadata(&secrets)
+            .expect("secrets file")
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
-    assert_eq!(run(&mut host, "memo.secretDelete", json!(["token"])).await, true);
-    assert_eq!(run(&mut host, "memo.secretGet", json!(["token"])).await, Value::Null);
+    assert_eq!(
+        run(&mut host, "memo.secretDelete", json!(["token"])).await,
+        true
+    );
+    assert_eq!(
+        run(&mut host, "memo.secretGet", json!(["token"])).await,
+        Value::Null
+    );
     assert_eq!(host.shutdown().await, 0);
 
     // Another workspace sees the global state but not the first workspace's.
@@ -225,7 +266,8 @@ async fn acked(host: &mut Host, at_least: u64) -> u64 {
 }
 
 #[tokio::test]
-async fn kill_9_of_the_whole_host_during_a_burst_of_global_state_updates_leaves_a_completed_write() {
+async fn kill_9_of_the_whole_host_during_a_burst_of_global_state_updates_leaves_a_completed_write()
+{
     let dir = tempfile::tempdir().unwrap();
     let home_folder = tempfile::tempdir().unwrap();
     let home = home_folder.path();
@@ -306,13 +348,25 @@ async fn two_hosts_on_one_home_writing_at_once_keep_both_hosts_keys() {
     run(&mut first, "memo.read", json!([])).await;
     run(&mut second, "memo.read", json!([])).await;
     let a = first
-        .send_request("workspace/executeCommand", execute("memo.many", json!(["first-", 200])))
+        .send_request(
+            "workspace/executeCommand",
+            execute("memo.many", json!(["first-", 200])),
+        )
         .await;
     let b = second
-        .send_request("workspace/executeCommand", execute("memo.many", json!(["second-", 200])))
+        .send_request(
+            "workspace/executeCommand",
+            execute("memo.many", json!(["second-", 200])),
+        )
         .await;
-    assert_eq!(first.response(&a).await.payload, exthost_protocol::ResponsePayload::Result(json!(200)));
-    assert_eq!(second.response(&b).await.payload, exthost_protocol::ResponsePayload::Result(json!(200)));
+    assert_eq!(
+        first.response(&a).await.payload,
+        exthost_protocol::ResponsePayload::Result(json!(200))
+    );
+    assert_eq!(
+        second.response(&b).await.payload,
+        exthost_protocol::ResponsePayload::Result(json!(200))
+    );
     let text = std::fs::read(home.join("state/global-state/test.memo.json")).expect("a file");
     let state: Value = serde_json::from_slice(&text).expect("valid JSON");
     let keys = state.as_object().expect("an object");
@@ -344,7 +398,9 @@ async fn persisted_enables_are_applied_on_the_next_start() {
     let mut first = spawn_on_home(dir.path(), home, &[]);
     first.initialize(json!({})).await;
     assert_eq!(first.extension("test.lazy").await["state"], "discovered");
-    first.call("exthost/enable", json!({"id": "test.lazy"})).await;
+    first
+        .call("exthost/enable", json!({"id": "test.lazy"}))
+        .await;
     assert_eq!(first.shutdown().await, 0);
 
     let mut second = spawn_on_home(dir.path(), home, &[]);

@@ -337,11 +337,17 @@ impl Supervisor {
     /// After the first worker's `initialized`: the enables earlier sessions persisted (not the quarantined
     /// ones), as a successor's replay would send them.
     fn apply_persisted_enables(&mut self) {
-        let (quarantined, _) = self
+        if self.record.enabled.is_empty() {
+            return;
+        }
+        let (quarantined, warning) = self
             .store
             .as_ref()
             .map(StateStore::quarantined)
             .unwrap_or_default();
+        if let Some(warning) = warning {
+            self.show_message(2, &warning);
+        }
         let enable: Vec<String> = self
             .record
             .enabled

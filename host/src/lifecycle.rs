@@ -32,6 +32,7 @@ mod engines;
 mod host_calls;
 mod language_features;
 mod management;
+mod persisted_state;
 mod session_sync;
 #[cfg(test)]
 mod tests;
@@ -187,6 +188,8 @@ pub struct Lifecycle {
     next_token: std::sync::atomic::AtomicU64,
     /// State changes, restarts and log lines, for the manager endpoint (besides the editor's notifications).
     events: tokio::sync::broadcast::Sender<ManagerEvent>,
+    /// Extensions' persisted state (Mementos, secrets, storage folders); `None` without a home.
+    extension_storage: Option<Arc<crate::extension_state::ExtensionStorage>>,
 }
 
 impl std::fmt::Debug for Lifecycle {
@@ -210,6 +213,7 @@ impl Lifecycle {
         let config = config.with_initialization(&session.initialization_options());
         let (registry, resolution) = load_catalog(&config, &session);
         let settings = load_settings(&config, &registry, &session);
+        let extension_storage = persisted_state::storage_for_home(&editor);
         Arc::new(Self {
             config,
             engines: engines.into(),
@@ -231,6 +235,7 @@ impl Lifecycle {
             management: tokio::sync::Mutex::new(()),
             next_token: std::sync::atomic::AtomicU64::new(1),
             events: tokio::sync::broadcast::channel(EVENT_BACKLOG).0,
+            extension_storage,
         })
     }
 

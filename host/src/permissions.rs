@@ -380,7 +380,7 @@ pub fn storage_folder(extension_id: &str) -> PathBuf {
 }
 
 /// The path of a `file:` URI (percent-decoded), or `None` for other schemes.
-fn file_uri_path(uri: &str) -> Option<PathBuf> {
+pub(crate) fn file_uri_path(uri: &str) -> Option<PathBuf> {
     let rest = uri.strip_prefix("file://")?;
     let bytes = rest.as_bytes();
     let mut decoded = Vec::with_capacity(bytes.len());

@@ -1,6 +1,7 @@
 // vscode.extensions and the Extension objects it hands out. Another extension's exports arrive as JSON;
 // its functions become proxies that call it through the host (CallExport). This extension's own entry
-// reads the live state. The folder of an extension handed out becomes readable through `workspace.fs`.
+// reads the live state. The folder of an extension handed out becomes readable through `workspace.fs` (the
+// engine learns it from the host's answer, see `workspace_fs.rs`).
 
 const ExtensionKind = Object.freeze({ UI: 1, Workspace: 2 });
 
@@ -59,7 +60,6 @@ const extensionChanges = new shim.EventEmitter();
 
 function describe(description) {
   if (description.id === host.id) return ownExtension;
-  shim.internal.allowExtensionFolder(description.extensionPath);
   return new Extension(description);
 }
 

@@ -31,7 +31,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::quickjs::native::{host_request, machine_id, settlement};
 use super::quickjs::resolve::is_es_module;
-use super::quickjs::workspace_fs::WorkspaceFiles;
+use super::quickjs::workspace_fs::{BoundarySource, WorkspaceFiles};
 use super::{
     Engine, HostCall, HostRequest, HostSender, LaunchSpec, LogLevel, RuntimeEnvelope, RuntimeError,
     RuntimeHandle, RuntimeRequest,
@@ -424,7 +424,7 @@ impl DenoProcess {
             in_flight: HashMap::new(),
             next_request: 1,
             last_activity: Instant::now(),
-            workspace: WorkspaceFiles::default(),
+            workspace: WorkspaceFiles::new(root.clone()),
             name: ["displayName", "name"]
                 .iter()
                 .find_map(|key| spec.package_json.get(key).and_then(Json::as_str))
@@ -625,6 +625,7 @@ impl DenoProcess {
                 "cancel".to_owned(),
             ),
             RuntimeRequest::Event { name, payload } => {
+                self.workspace.learn_from_event(&name, &payload);
                 let during = format!("event {name}");
                 (
                     "event",
@@ -825,15 +826,6 @@ impl DenoProcess {
         };
         let local = match kind {
             "machineId" => Some(Ok(Json::String(machine_id()))),
-            "fs.setRoots" => {
-                let paths: Vec<PathBuf> = payload
-                    .get("paths")
-                    .cloned()
-                    .and_then(|paths| serde_json::from_value(paths).ok())
-                    .unwrap_or_default();
-                self.workspace.set_roots(&paths);
-                Some(Ok(Json::Null))
-            }
             "fs.stat" => Some(self.workspace.stat(&path())),
             "fs.readFile" => Some(
                 self.workspace
@@ -866,13 +858,20 @@ impl DenoProcess {
                 },
             ),
         };
+        let boundary = BoundarySource::of(&request);
         match tokio::time::timeout_at(
             deadline.into(),
             ask(&self.host, &self.extension_id, request),
         )
         .await
         {
-            Ok(outcome) => Ok(outcome),
+            Ok(outcome) => {
+                // The host's own answer, before the child sees it, is what bounds `workspace.fs`.
+                if let (Some(source), Ok(value)) = (boundary, &outcome) {
+                    self.workspace.learn_from_answer(source, value);
+                }
+                Ok(outcome)
+            }
             Err(_) => {
                 let _ = self.child.start_kill();
                 Err(error)

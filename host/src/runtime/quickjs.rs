@@ -181,6 +181,23 @@ const JS_STACK_BYTES: usize = 2 * 1024 * 1024;
 /// starve the host).
 const MAX_TIMERS_PER_TURN: usize = 64;
 
+/// The longest wait for a timer: JS clamps delays to 2^31 - 1 ms (about 24.8 days).
+const MAX_TIMER_WAIT: Duration = Duration::from_millis(2_147_483_647);
+
+/// How long to wait for the next timer, from the delay in milliseconds the bootstrap reports: none when
+/// it is negative (no timer) or not a number, at most [`MAX_TIMER_WAIT`] (so `Infinity` or `1e300` is
+/// never turned into a `Duration` that cannot exist).
+fn timer_wait(delay_ms: f64) -> Option<Duration> {
+    if delay_ms.is_nan() || delay_ms < 0.0 {
+        return None;
+    }
+    Some(
+        Duration::try_from_secs_f64(delay_ms / 1000.0)
+            .unwrap_or(MAX_TIMER_WAIT)
+            .min(MAX_TIMER_WAIT),
+    )
+}
+
 /// The QuickJS engine ([`Engine::name`] `"quickjs"`).
 #[derive(Debug, Default, Clone, Copy)]
 pub struct QuickJsEngine;
@@ -555,6 +572,7 @@ impl JsRuntime {
                 "cancel".to_owned(),
             ),
             RuntimeRequest::Event { name, payload } => {
+                self.shared.workspace.learn_from_event(&name, &payload);
                 let during = format!("event {name}");
                 let payload = json!({ "name": name, "payload": payload });
                 ("event", payload, limits.call_timeout, during)
@@ -639,8 +657,7 @@ impl JsRuntime {
                 entry(ctx, "nextTimerDelay")?.call::<_, f64>(())
             })?
             .unwrap_or(-1.0);
-        self.next_timer =
-            (delay >= 0.0).then(|| Instant::now() + Duration::from_secs_f64(delay / 1000.0));
+        self.next_timer = timer_wait(delay).map(|wait| Instant::now() + wait);
         Ok(())
     }
 

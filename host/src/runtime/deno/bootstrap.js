@@ -258,7 +258,6 @@ function startShim() {
     machineId: () => hostCallSync('machineId', null),
     // Read-only access to the workspace folders, answered by the host (the same checks as QuickJS's).
     fs: {
-      setRoots: (paths) => hostCallSync('fs.setRoots', { paths }),
       stat: (path) => hostCallSync('fs.stat', { path }),
       readFile: (path) => base64Bytes(hostCallSync('fs.readFile', { path })),
       readDirectory: (path) => hostCallSync('fs.readDirectory', { path }),

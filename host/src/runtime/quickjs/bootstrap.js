@@ -3,7 +3,7 @@
 //
 // Evaluated once per extension as a function expression and called with:
 //   native    — Rust functions (log, settle, hostNotify, hostCall, hostCallSync, resolve, readFile, compile, now,
-//               machineId, and the workspace file access: setWorkspaceRoots, fsStat, fsReadFile,
+//               machineId, and the workspace file access: fsStat, fsReadFile,
 //               fsReadDirectory, findFiles)
 //   specJson  — {id, extensionPath, packageJSON, development, vscodeVersion}
 //   shimFiles — the files of vscode-shim/src, then the Node modules of quickjs/node/, in order, each compiled as `(function (shim, host) {…})` under
@@ -568,9 +568,8 @@
     machineId: () => native.machineId(),
     // Node's light built-ins (`node/*.js`, see `node.rs`).
     node: native.node,
-    // Read-only access to the workspace folders the host named (the native side enforces the bounds).
+    // Read-only access to the folders the host named (kept and enforced by the native side, from the host's answers).
     fs: {
-      setRoots: (paths) => native.setWorkspaceRoots(JSON.stringify(paths)),
       stat: (path) => JSON.parse(native.fsStat(path)),
       readFile: (path) => native.fsReadFile(path),
       readDirectory: (path) => JSON.parse(native.fsReadDirectory(path)),

@@ -189,3 +189,22 @@ async fn an_overwritten_math_max_neither_stops_the_runtime_nor_its_timers() {
         assert!(harness.handle.is_running(), "Math.max returning {value}");
     }
 }
+
+/// Whatever delay JS reports, Rust turns it into a wait that exists (or none), never a panic.
+#[test]
+fn any_reported_timer_delay_becomes_a_bounded_wait_or_none() {
+    use crate::runtime::quickjs::{MAX_TIMER_WAIT, timer_wait};
+    for (delay, expected) in [
+        (0.0, Some(Duration::ZERO)),
+        (1500.0, Some(Duration::from_millis(1500))),
+        (f64::INFINITY, Some(MAX_TIMER_WAIT)),
+        (1e300, Some(MAX_TIMER_WAIT)),
+        (1e12, Some(MAX_TIMER_WAIT)),
+        (f64::MAX, Some(MAX_TIMER_WAIT)),
+        (-1.0, None),
+        (f64::NEG_INFINITY, None),
+        (f64::NAN, None),
+    ] {
+        assert_eq!(timer_wait(delay), expected, "{delay}");
+    }
+}

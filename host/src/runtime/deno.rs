@@ -31,6 +31,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::quickjs::native::{host_request, machine_id, settlement};
 use super::quickjs::resolve::is_es_module;
+use super::js_files::{CORE_FILES, SHIM_FILES};
 use super::quickjs::workspace_fs::{BoundarySource, WorkspaceFiles};
 use super::{
     Engine, HostCall, HostRequest, HostSender, LaunchSpec, LogLevel, RuntimeEnvelope, RuntimeError,
@@ -41,7 +42,7 @@ use crate::permissions::{ENVIRONMENT_KEPT, PermissionContext, Permissions};
 /// The start of every line the bootstrap writes for the host.
 const MARK: &str = "\u{1e}exthost:";
 
-/// The Deno-side bootstrap, followed at run time by the shim files.
+/// The Deno-side transport glue: after the bootstrap core ([`CORE_FILES`]), followed by the shim files.
 const BOOTSTRAP: &str = include_str!("deno/bootstrap.js");
 
 /// How many lines of the child's stderr are kept to explain its death.
@@ -162,8 +163,16 @@ fn bootstrap_file() -> Result<&'static Path, RuntimeError> {
     static FILE: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     FILE.get_or_init(|| {
         use std::hash::{Hash, Hasher};
-        let mut source = String::from(BOOTSTRAP);
-        for (name, text) in super::quickjs::SHIM_FILES {
+        // The core both engines run, each module a strict function of the object they share (as in
+        // QuickJS), then this engine's glue, then the shim.
+        let mut source = String::from("const exthostCore = {};\n");
+        for (name, text) in CORE_FILES {
+            source.push_str(&format!(
+                "// exthost:{name}\n(function (core) {{'use strict';{text}\n}})(exthostCore);\n"
+            ));
+        }
+        source.push_str(BOOTSTRAP);
+        for (name, text) in SHIM_FILES {
             source.push_str(&format!(
                 "\n// exthost:vscode-shim/src/{name}\nSHIM_FILES.push(function (shim, host) {{{text}\n}});\n"
             ));

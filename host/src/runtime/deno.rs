@@ -165,13 +165,17 @@ fn bootstrap_file() -> Result<&'static Path, RuntimeError> {
         use std::hash::{Hash, Hasher};
         // The core both engines run, each module a strict function of the object they share (as in
         // QuickJS), then this engine's glue, then the shim.
-        let mut source = String::from("const exthostCore = {};\n");
+        // The glue runs in a function of its own, so that its names (primordials named as globals) are
+        // not the module's.
+        let mut source = String::from("const exthostCore = {};\nconst SHIM_FILES = [];\n");
         for (name, text) in CORE_FILES {
             source.push_str(&format!(
                 "// exthost:{name}\n(function (core) {{'use strict';{text}\n}})(exthostCore);\n"
             ));
         }
-        source.push_str(BOOTSTRAP);
+        source.push_str(&format!(
+            "// exthost:deno/bootstrap.js\n(function () {{{BOOTSTRAP}\n}})();\n"
+        ));
         for (name, text) in SHIM_FILES {
             source.push_str(&format!(
                 "\n// exthost:vscode-shim/src/{name}\nSHIM_FILES.push(function (shim, host) {{{text}\n}});\n"

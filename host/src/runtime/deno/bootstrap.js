@@ -2,7 +2,8 @@
 // sloppy like the QuickJS prelude) that `deno run` starts. Before it, `deno.rs` puts the bootstrap core
 // both engines run (`runtime/bootstrap/*.js`: primordials, the wire format, the host's requests, the
 // shim's start), each called with `exthostCore`; after it, the shim files as
-// `SHIM_FILES.push(function (shim, host) {…})`. This file speaks newline-delimited JSON with the host
+// `SHIM_FILES.push(function (shim, host) {…})` (`exthostCore` and `SHIM_FILES` are declared by `deno.rs`;
+// this file runs in a function of its own). This file speaks newline-delimited JSON with the host
 // over the process's own stdin/stdout (never the editor's), gives extensions `require('vscode')` from the
 // same shim source the QuickJS engine runs, and offers the shim the same host operations as QuickJS.
 //
@@ -27,7 +28,6 @@ const {
   ArrayPrototypeJoin, RegExpPrototypeTest, Promise, SafeMap, String, Error, ReflectApply, SetPrototypeHas,
   Uint8Array,
 } = core.primordials;
-const SHIM_FILES = [];
 const MARK = '\u001eexthost:';
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

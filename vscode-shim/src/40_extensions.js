@@ -3,6 +3,8 @@
 // reads the live state. The folder of an extension handed out becomes readable through `workspace.fs` (the
 // engine learns it from the host's answer, see `workspace_fs.rs`).
 
+const { PromisePrototypeThen } = host.primordials;
+
 const ExtensionKind = Object.freeze({ UI: 1, Workspace: 2 });
 
 class Extension {
@@ -25,7 +27,7 @@ class Extension {
   }
 
   activate() {
-    return host.call('activateExtension', { id: this.id }).then((exports) => {
+    return PromisePrototypeThen(host.call('activateExtension', { id: this.id }), (exports) => {
       this._isActive = true;
       this._exports = host.fromWire(exports, this.id);
       return this._exports;

@@ -724,3 +724,46 @@ async fn overwritten_builtins_do_not_widen_the_workspace_read_boundary_in_deno()
     assert!(widened.is_empty(), "{widened:#?}");
     assert_eq!(host.shutdown().await, 0);
 }
+
+#[tokio::test]
+async fn overwritten_builtins_do_not_change_what_the_host_receives_from_deno() {
+    let Some(deno) = deno() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let overwrites = "Promise.prototype.then = function () { return this; };\n\
+        Object.keys = () => [];\n\
+        JSON.stringify = () => '\"forged\"';\n\
+        JSON.parse = () => 'forged';\n\
+        Array.prototype.map = () => ['forged'];\n\
+        Array.isArray = () => false;\n\
+        Math.max = () => Infinity;\n\
+        Reflect.apply = () => 'forged';\n\
+        Map.prototype.get = () => undefined;\n";
+    let source = format!(
+        "const vscode = require('vscode');\n\
+         exports.activate = (context) => {{\n\
+           context.subscriptions.push(vscode.commands.registerCommand('forge.answer', (first, second) =>\n\
+             ({{ first, second, list: [1, [2, 'three']] }})));\n\
+           context.subscriptions.push(vscode.commands.registerCommand('forge.overwrite', () => {{\n{overwrites}  return 'overwritten'; }}));\n\
+         }};\n"
+    );
+    write_extension(
+        dir.path(),
+        "forge",
+        &json!({"id": "test.forge", "name": "forge", "version": "1.0.0", "main": "extension.js",
+                "engine": "deno", "activationEvents": ["onCommand:forge.overwrite"]}),
+        &[("extension.js", &source)],
+    );
+    bystander(dir.path());
+    let mut host = spawn(&[dir.path()], Some(&deno));
+    host.initialize(json!({})).await;
+    assert_eq!(
+        run(&mut host, "forge.overwrite", json!([])).await,
+        Ok(json!("overwritten"))
+    );
+    assert_eq!(
+        run(&mut host, "forge.answer", json!(["a", {"b": [2]}])).await,
+        Ok(json!({"first": "a", "second": {"b": [2]}, "list": [1, [2, "three"]]}))
+    );
+    ping(&mut host).await;
+    assert_eq!(host.shutdown().await, 0);
+}

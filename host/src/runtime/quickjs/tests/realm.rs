@@ -208,3 +208,55 @@ fn any_reported_timer_delay_becomes_a_bounded_wait_or_none() {
         assert_eq!(timer_wait(delay), expected, "{delay}");
     }
 }
+
+/// Builtins an extension overwrites once it runs: what the host receives (exports, a command's answer,
+/// another extension's exports through the host, logs) stays what the extension's values are.
+const DISPATCH_OVERWRITES: &str = "
+    Promise.prototype.then = function () { return this; };
+    Object.keys = () => [];
+    JSON.stringify = () => '\"forged\"';
+    JSON.parse = () => 'forged';
+    Array.prototype.map = () => ['forged'];
+    Array.prototype.push = () => 0;
+    Array.isArray = () => false;
+    Math.max = () => Infinity;
+    Function.prototype.call = function () { return 'forged'; };
+    Function.prototype.apply = function () { return 'forged'; };
+    Reflect.apply = () => 'forged';
+    Map.prototype.get = () => undefined;
+";
+
+#[tokio::test]
+async fn overwritten_builtins_do_not_change_what_the_host_receives() {
+    let script = format!(
+        "const vscode = require('vscode');
+         exports.activate = () => {{
+             vscode.commands.registerCommand('t.answer', (first, second) => ({{ first, second, list: [1, [2, 'three']] }}));
+             vscode.commands.registerCommand('t.other', async () => {{
+                 const other = vscode.extensions.getExtension('other.ext');
+                 return await other.activate();
+             }});
+             {DISPATCH_OVERWRITES}
+             console.log('logged', {{ a: 1 }});
+             return {{ answer: 42, nested: {{ list: [1, 'two', null] }}, run() {{}} }};
+         }};"
+    );
+    let mut harness = Harness::new(&[("main.js", &script)], "main.js");
+    assert_eq!(
+        harness.activate().await.expect("activate"),
+        json!({ "answer": 42, "nested": { "list": [1, "two", null] }, "run": { "$exthostFunction": ["run"] } })
+    );
+    harness.expect_log("logged { a: 1 }").await;
+    assert_eq!(
+        harness
+            .command("t.answer", vec![json!("a"), json!({ "b": [2] })])
+            .await
+            .expect("answer"),
+        json!({ "first": "a", "second": { "b": [2] }, "list": [1, [2, "three"]] })
+    );
+    assert_eq!(
+        harness.command("t.other", vec![]).await.expect("other"),
+        json!({ "version": 2 })
+    );
+    assert!(harness.handle.is_running());
+}

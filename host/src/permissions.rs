@@ -394,7 +394,7 @@ fn storage_home() -> PathBuf {
 }
 
 /// The path of a `file:` URI (percent-decoded), or `None` for other schemes.
-fn file_uri_path(uri: &str) -> Option<PathBuf> {
+pub(crate) fn file_uri_path(uri: &str) -> Option<PathBuf> {
     let rest = uri.strip_prefix("file://")?;
     let bytes = rest.as_bytes();
     let mut decoded = Vec::with_capacity(bytes.len());

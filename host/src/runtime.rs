@@ -6,6 +6,7 @@
 //! Every runtime runs on a thread of its own, so a runaway extension blocks nobody else.
 
 pub mod deno;
+pub(crate) mod js_files;
 pub mod native;
 pub mod quickjs;
 

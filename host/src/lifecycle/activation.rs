@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use exthost_protocol::methods::{ExtensionSource, ExtensionState};
 use futures::FutureExt;
-use futures::future::BoxFuture;
+use futures::future::{AbortHandle, Abortable, BoxFuture};
 use serde_json::Value;
 
-use super::{Begun, Lifecycle, LifecycleError, Running, call_with_grace};
+use super::{Activation, Begun, Lifecycle, LifecycleError, Running, call_with_grace};
 use crate::manifest::{ActivationEvent, JsEngine, Manifest, ManifestKind};
 use crate::runtime::{Engine, LaunchSpec, RuntimeError, RuntimeRequest};
 
@@ -68,14 +68,27 @@ impl Lifecycle {
             _ => {}
         }
         if let Some(activation) = state.activations.get(id) {
-            return Ok(Begun::Pending(activation.clone()));
+            return Ok(Begun::Pending(activation.future.clone()));
         }
         let this = Arc::clone(self);
         let owned = id.to_owned();
-        let activation = async move { this.run_activation(owned).await }
-            .boxed()
-            .shared();
-        state.activations.insert(id.to_owned(), activation.clone());
+        let cancelled = id.to_owned();
+        let (abort, registration) = AbortHandle::new_pair();
+        // Aborted (by a restart), it stops where it waits and writes nothing more: its runtime is dropped.
+        let activation = Abortable::new(
+            async move { this.run_activation(owned).await },
+            registration,
+        )
+        .map(move |outcome| outcome.unwrap_or(Err(LifecycleError::Cancelled { id: cancelled })))
+        .boxed()
+        .shared();
+        state.activations.insert(
+            id.to_owned(),
+            Activation {
+                future: activation.clone(),
+                abort,
+            },
+        );
         // Poll it once in the background so it makes progress even if every trigger stops waiting.
         tokio::spawn(activation.clone());
         Ok(Begun::Pending(activation))

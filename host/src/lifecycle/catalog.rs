@@ -141,12 +141,18 @@ impl Lifecycle {
 
     /// Re-reads `id`'s manifest from its folder (for hot reload); a broken new manifest fails it.
     pub(super) fn reread_manifest(&self, id: &str) -> Result<(), LifecycleError> {
-        let mut state = self.lock();
-        let Some(record) = state.registry.get(id) else {
-            return Err(LifecycleError::UnknownExtension { id: id.to_owned() });
+        let (source, path) = {
+            let state = self.lock();
+            let Some(record) = state.registry.get(id) else {
+                return Err(LifecycleError::UnknownExtension { id: id.to_owned() });
+            };
+            (record.source, record.path.clone())
         };
-        let fresh =
-            discovery::read_extension(record.source, &record.path.clone(), &manifest_context());
+        // The disk is read outside the lock (management operations are serialised, so nobody else
+        // replaces this manifest meanwhile).
+        super::disk_access("read a manifest");
+        let fresh = discovery::read_extension(source, &path, &manifest_context());
+        let mut state = self.lock();
         let problem = match fresh.manifest {
             Some(manifest) if manifest.id == id => {
                 state.registry.replace_manifest(id, manifest);

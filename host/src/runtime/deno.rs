@@ -29,9 +29,9 @@ use serde_json::{Value as Json, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::sync::{mpsc, oneshot};
 
+use super::js_files::{CORE_FILES, SHIM_FILES};
 use super::quickjs::native::{host_request, machine_id, settlement};
 use super::quickjs::resolve::is_es_module;
-use super::js_files::{CORE_FILES, SHIM_FILES};
 use super::quickjs::workspace_fs::{BoundarySource, WorkspaceFiles};
 use super::{
     Engine, HostCall, HostRequest, HostSender, LaunchSpec, LogLevel, RuntimeEnvelope, RuntimeError,

@@ -50,15 +50,14 @@ use serde_json::{Value as Json, json};
 use tokio::sync::{mpsc, oneshot};
 
 use self::bytecode::Prelude;
-use super::js_files::{CORE_FILES, NODE_FILES, QUICKJS_BOOTSTRAP_FILES, SHIM_FILES};
 use self::memory::{LimitedAllocator, MemoryGuard};
 use self::modules::{ModuleLoader, ModuleResolver, entry};
 use self::native::{HostCompletion, Shared};
+use super::js_files::{CORE_FILES, NODE_FILES, QUICKJS_BOOTSTRAP_FILES, SHIM_FILES};
 use super::{
     Engine, HostRequest, HostSender, HostWaitClock, LaunchSpec, Limits, LogLevel, RuntimeEnvelope,
     RuntimeError, RuntimeHandle, RuntimeRequest,
 };
-
 
 /// The bootstrap modules, in load order: the core both engines run (primordials, the wire format, the
 /// host's requests, the shim's start), then QuickJS's own (console, timers, host calls, `require`, `path`,

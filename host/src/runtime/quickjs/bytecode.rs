@@ -32,7 +32,10 @@ impl Prelude {
     /// Compiles every `(file name, source)` of the bootstrap (strict, wrapped in `(function (core) {…})`,
     /// as `exthost:<file name>`) and of the shim (sloppy, wrapped in `(function (shim, host) {…})`, as
     /// `exthost:vscode-shim/src/<file name>`). The error names the file that does not compile.
-    pub(crate) fn compile(bootstrap: &[(&str, &str)], shim: &[(&str, &str)]) -> Result<Self, String> {
+    pub(crate) fn compile(
+        bootstrap: &[(&str, &str)],
+        shim: &[(&str, &str)],
+    ) -> Result<Self, String> {
         let runtime = Runtime::new().map_err(|error| error.to_string())?;
         let context = Context::full(&runtime).map_err(|error| error.to_string())?;
         context.with(|ctx| {
@@ -211,8 +214,8 @@ mod tests {
 
     #[test]
     fn a_compile_error_names_the_file() {
-        let error = Prelude::compile(&[], &[("10_broken.js", "let = ;")])
-            .expect_err("does not compile");
+        let error =
+            Prelude::compile(&[], &[("10_broken.js", "let = ;")]).expect_err("does not compile");
         assert!(
             error.starts_with("exthost:vscode-shim/src/10_broken.js: "),
             "{error}"

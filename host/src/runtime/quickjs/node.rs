@@ -16,7 +16,6 @@ use serde_json::{Value as Json, json};
 use super::native::Shared;
 use crate::permissions::{ENVIRONMENT_KEPT, PermissionContext, Permissions, denial_message};
 
-
 /// The roots an extension may read and write, canonical; empty until [`NodeFiles::configure`].
 #[derive(Debug, Default)]
 struct NodeFiles {

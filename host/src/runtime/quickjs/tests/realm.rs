@@ -116,8 +116,7 @@ async fn the_read_boundary_follows_the_host_s_folder_events_and_extension_descri
         other = other_root.join("package.json").display().to_string(),
     );
     let root_uri = format!("file://{}", root.display());
-    let snapshot =
-        json!({ "workspaceFolders": [{ "uri": root_uri, "name": "ws", "index": 0 }] });
+    let snapshot = json!({ "workspaceFolders": [{ "uri": root_uri, "name": "ws", "index": 0 }] });
     let other_path = other_root.display().to_string();
     let harness = Harness::with_host(
         &[("main.js", &script)],

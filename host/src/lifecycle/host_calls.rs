@@ -38,7 +38,10 @@ impl Lifecycle {
 
     /// Starts serving the calls of the runtime about to be launched as `generation`, and answers the
     /// channel it sends them on: every call that arrives there is that generation's.
-    pub(super) fn serve_runtime_calls(self: &Arc<Self>, generation: RuntimeGeneration) -> HostSender {
+    pub(super) fn serve_runtime_calls(
+        self: &Arc<Self>,
+        generation: RuntimeGeneration,
+    ) -> HostSender {
         let (sender, calls) = mpsc::unbounded_channel();
         let task = tokio::spawn(serve_host_calls(Arc::downgrade(self), generation, calls));
         let mut loops = self.call_loops();
@@ -57,6 +60,8 @@ impl Lifecycle {
         generation: RuntimeGeneration,
         call: HostCall,
     ) -> Option<HostCall> {
+        // State updates are queued here, in arrival order, and answered once on disk.
+        let call = self.handle_state_update(call)?;
         let from = call.from.as_str();
         tracing::trace!(%from, %generation, request = ?call.request, "host call");
         let registers = matches!(
@@ -140,7 +145,11 @@ impl Lifecycle {
                 self.log(from, *level, message);
                 Ok(Value::Null)
             }
-            HostRequest::Snapshot => Ok(self.snapshot()),
+            HostRequest::Snapshot => {
+                let mut snapshot = self.snapshot();
+                snapshot["extensionState"] = self.extension_state_snapshot(from);
+                Ok(snapshot)
+            }
             HostRequest::RegisterProvider {
                 handle,
                 method,
@@ -213,6 +222,9 @@ impl Lifecycle {
             }
             HostRequest::EditorRequest { method, params } => {
                 self.editor_request(&from, &method, params).await
+            }
+            request @ (HostRequest::GetSecret { .. } | HostRequest::SecretKeys) => {
+                self.secret_call(&from, request).await
             }
             other => Err(format!("exthost: {other:?} is answered without waiting")),
         };

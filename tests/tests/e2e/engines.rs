@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 /// The pinned Deno the tests are written against (`.ci/run` installs the same).
 const DENO_INSTALL: &str = "npm install @deno/linux-x64-glibc@2.9.6";
 
-fn deno() -> Option<PathBuf> {
+pub(crate) fn deno() -> Option<PathBuf> {
     external_program("deno", Some("EXTHOST_DENO"), DENO_INSTALL)
 }
 

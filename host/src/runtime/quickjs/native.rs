@@ -611,6 +611,20 @@ pub(crate) fn host_request(kind: &str, payload: &str) -> Result<HostRequest, Str
             method: text("method")?,
             params: payload.get("params").cloned().unwrap_or(Json::Null),
         },
+        "stateUpdate" => HostRequest::UpdateState {
+            scope: payload
+                .get("scope")
+                .and_then(Json::as_str)
+                .and_then(crate::extension_state::StateScope::from_name)
+                .ok_or_else(|| {
+                    format!("{kind}: `scope` must be \"global\", \"workspace\" or \"secrets\"")
+                })?,
+            key: text("key")?,
+            value: (payload.get("delete").and_then(Json::as_bool) != Some(true))
+                .then(|| payload.get("value").cloned().unwrap_or(Json::Null)),
+        },
+        "secretGet" => HostRequest::GetSecret { key: text("key")? },
+        "secretKeys" => HostRequest::SecretKeys,
         other => return Err(format!("exthost: unknown host operation {other}")),
     })
 }

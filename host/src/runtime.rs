@@ -351,6 +351,11 @@ pub enum HostRequest {
         /// The new JSON value; `None` removes the key.
         value: Option<Value>,
     },
+    /// What the extension's `ExtensionContext` starts from: `{globalState, workspaceState,
+    /// globalStoragePath, storagePath, logPath}` (see `extension_state.rs`), or `null` without a home.
+    /// Answered at once (the shim asks synchronously when it creates the context; the storage folders
+    /// are created).
+    ExtensionState,
     /// `SecretStorage.get`: the secret stored under `key`, or `null`.
     GetSecret {
         /// The key.

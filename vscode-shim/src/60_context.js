@@ -1,13 +1,13 @@
 // The ExtensionContext given to activate(): subscriptions, paths, the persisted Mementos (`globalState`,
 // `workspaceState`) and secrets, the storage folders, and a no-op environment variable collection.
 //
-// The Mementos start from the host's snapshot (`extensionState`: what is on disk under $EXTHOST_HOME), so
-// `get` is synchronous; `update` changes the value at once and answers a promise that resolves once the
+// The Mementos start from what is on disk under $EXTHOST_HOME (host operation `extensionState`, asked
+// synchronously when the context is created), so `get` is synchronous; `update` changes the value at once and answers a promise that resolves once the
 // host has written it to disk (host operation `stateUpdate`). Secrets are read from the host each time.
 
 const { ExtensionMode } = shim;
 
-// `{globalState, workspaceState, globalStoragePath, storagePath, logPath}` from the snapshot (null when
+// `{globalState, workspaceState, globalStoragePath, storagePath, logPath}` from the host (null when
 // the host keeps no state: then the Mementos live in memory only).
 let extensionState = null;
 
@@ -57,14 +57,14 @@ class SecretStorage {
   }
 
   get(key) {
-    shim.internal.ensureSession();
+    ensureState();
     key = String(key);
     if (extensionState === null) return Promise.resolve(this._memory.get(key));
     return host.call('secretGet', { key }).then((value) => (typeof value === 'string' ? value : undefined));
   }
 
   store(key, value) {
-    shim.internal.ensureSession();
+    ensureState();
     key = String(key);
     value = String(value);
     if (extensionState === null) {
@@ -78,7 +78,7 @@ class SecretStorage {
   }
 
   delete(key) {
-    shim.internal.ensureSession();
+    ensureState();
     key = String(key);
     if (extensionState === null) {
       if (this._memory.delete(key)) this._changed.fire({ key });
@@ -90,7 +90,7 @@ class SecretStorage {
   }
 
   keys() {
-    shim.internal.ensureSession();
+    ensureState();
     if (extensionState === null) return Promise.resolve(Array.from(this._memory.keys()));
     return host.call('secretKeys', {}).then((keys) => (Array.isArray(keys) ? keys : []));
   }
@@ -120,19 +120,29 @@ const workspaceState = new Memento('workspace');
 const secrets = new SecretStorage();
 const environmentVariableCollection = new EnvironmentVariableCollection();
 
-shim.internal.onSnapshot((snapshot) => {
-  const state = snapshot.extensionState;
+// Asked once, when the context is created (host operation `extensionState`, synchronous and small: the
+// session snapshot, which may hold large documents, is not loaded for it).
+let stateLoaded = false;
+function ensureState() {
+  if (stateLoaded) return;
+  stateLoaded = true;
+  let state = null;
+  try {
+    state = host.callSync('extensionState', null);
+  } catch (error) {
+    host.log('warn', 'exthost: no persisted state from the host: ' + (error && error.message));
+  }
   if (state === null || typeof state !== 'object') return;
   extensionState = state;
   globalState._load(state.globalState);
   workspaceState._load(state.workspaceState);
-});
+}
 
 const folderUri = (path) => (typeof path === 'string' ? shim.Uri.file(path) : undefined);
 const folderPath = (path) => (typeof path === 'string' ? path : undefined);
 
 shim.internal.createContext = () => {
-  shim.internal.ensureSession();
+  ensureState();
   const state = extensionState || {};
   return {
     subscriptions: [],

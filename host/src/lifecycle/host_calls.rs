@@ -146,11 +146,8 @@ impl Lifecycle {
                 self.log(from, *level, message);
                 Ok(Value::Null)
             }
-            HostRequest::Snapshot => {
-                let mut snapshot = self.snapshot();
-                snapshot["extensionState"] = self.extension_state_snapshot(from);
-                Ok(snapshot)
-            }
+            HostRequest::Snapshot => Ok(self.snapshot()),
+            HostRequest::ExtensionState => Ok(self.extension_state_snapshot(from)),
             HostRequest::RegisterProvider {
                 handle,
                 method,

@@ -1,5 +1,5 @@
-//! Extensions' persisted state as host operations (contract §8): the part of a runtime's snapshot that
-//! holds its `globalState`, `workspaceState` and storage folders, `Memento.update` and the secrets.
+//! Extensions' persisted state as host operations (contract §8): what an `ExtensionContext` starts from
+//! (its `globalState`, `workspaceState` and storage folders), `Memento.update` and the secrets.
 //! The files and their writes are `crate::extension_state`'s.
 
 use std::sync::Arc;
@@ -35,7 +35,7 @@ impl Lifecycle {
         self.workspace_folders_locked(&state.session)
     }
 
-    /// `extensionState` of `from`'s snapshot: `{globalState, workspaceState, globalStoragePath,
+    /// `ExtensionState` for `from`: `{globalState, workspaceState, globalStoragePath,
     /// storagePath, logPath}` (`null` without a home: the shim then keeps its state in memory).
     pub(super) fn extension_state_snapshot(&self, from: &str) -> Value {
         let Some(storage) = &self.extension_storage else {

@@ -623,6 +623,7 @@ pub(crate) fn host_request(kind: &str, payload: &str) -> Result<HostRequest, Str
             value: (payload.get("delete").and_then(Json::as_bool) != Some(true))
                 .then(|| payload.get("value").cloned().unwrap_or(Json::Null)),
         },
+        "extensionState" => HostRequest::ExtensionState,
         "secretGet" => HostRequest::GetSecret { key: text("key")? },
         "secretKeys" => HostRequest::SecretKeys,
         other => return Err(format!("exthost: unknown host operation {other}")),

@@ -3,6 +3,8 @@
 //! name and the fields apart (`hostCall("registerCommand", {command})`), which [`HostOperation::from_kind`]
 //! joins. Either way this enum is the only parser of operations in host and SDK.
 
+use std::path::PathBuf;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -129,6 +131,41 @@ pub enum HostOperation {
         #[serde(default)]
         message: String,
     },
+    /// `vscode.env.machineId` (answered by the engine itself).
+    MachineId,
+    /// The workspace folders `vscode.workspace.fs` may read (answered by the engine itself).
+    #[serde(rename = "fs.setRoots")]
+    FsSetRoots {
+        /// The folders.
+        #[serde(default)]
+        paths: Vec<PathBuf>,
+    },
+    /// `workspace.fs.stat` inside the workspace folders (answered by the engine itself).
+    #[serde(rename = "fs.stat")]
+    FsStat {
+        /// The path.
+        path: PathBuf,
+    },
+    /// `workspace.fs.readFile` inside the workspace folders (answered by the engine itself).
+    #[serde(rename = "fs.readFile")]
+    FsReadFile {
+        /// The path.
+        path: PathBuf,
+    },
+    /// `workspace.fs.readDirectory` inside the workspace folders (answered by the engine itself).
+    #[serde(rename = "fs.readDirectory")]
+    FsReadDirectory {
+        /// The path.
+        path: PathBuf,
+    },
+    /// `workspace.findFiles` inside the workspace folders (answered by the engine itself):
+    /// `{include: [{base, pattern}], exclude, maxResults}`.
+    #[serde(rename = "fs.findFiles")]
+    FsFindFiles {
+        /// The query, as the shim sends it.
+        #[serde(flatten)]
+        query: Map<String, Value>,
+    },
     /// A log line: goes to tracing and to the editor as `window/logMessage`. Fire-and-forget.
     Log {
         /// Severity (an unknown name is `info`).
@@ -146,7 +183,7 @@ fn info_message() -> u8 {
 
 impl HostOperation {
     /// The name (`op`) of every operation, as on the wire.
-    pub const NAMES: [&'static str; 18] = [
+    pub const NAMES: [&'static str; 24] = [
         "registerCommand",
         "unregisterCommand",
         "executeCommand",
@@ -164,6 +201,12 @@ impl HostOperation {
         "editorNotify",
         "editorRequest",
         "showMessage",
+        "machineId",
+        "fs.setRoots",
+        "fs.stat",
+        "fs.readFile",
+        "fs.readDirectory",
+        "fs.findFiles",
         "log",
     ];
 
@@ -419,6 +462,40 @@ mod tests {
                 HostOperation::ShowMessage {
                     message_type: 1,
                     message: "no".to_owned(),
+                },
+            ),
+            (json!({"op": "machineId"}), HostOperation::MachineId),
+            (
+                json!({"op": "fs.setRoots", "paths": ["/w"]}),
+                HostOperation::FsSetRoots {
+                    paths: vec![PathBuf::from("/w")],
+                },
+            ),
+            (
+                json!({"op": "fs.stat", "path": "/w/a"}),
+                HostOperation::FsStat {
+                    path: PathBuf::from("/w/a"),
+                },
+            ),
+            (
+                json!({"op": "fs.readFile", "path": "/w/a"}),
+                HostOperation::FsReadFile {
+                    path: PathBuf::from("/w/a"),
+                },
+            ),
+            (
+                json!({"op": "fs.readDirectory", "path": "/w"}),
+                HostOperation::FsReadDirectory {
+                    path: PathBuf::from("/w"),
+                },
+            ),
+            (
+                json!({"op": "fs.findFiles", "include": [{"base": "/w", "pattern": "*.rs"}], "maxResults": 5}),
+                HostOperation::FsFindFiles {
+                    query: json!({"include": [{"base": "/w", "pattern": "*.rs"}], "maxResults": 5})
+                        .as_object()
+                        .cloned()
+                        .unwrap(),
                 },
             ),
             (

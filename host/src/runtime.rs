@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use exthost_abi::{HostCallError, HostCallErrorKind, HostOperation};
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
@@ -210,18 +211,9 @@ impl RuntimeError {
     }
 }
 
-/// Severity of a log line written by extension code (`console.*`, output channels).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LogLevel {
-    /// `console.error`.
-    Error,
-    /// `console.warn`.
-    Warn,
-    /// `console.info` and `console.log`.
-    Info,
-    /// `console.debug` and `console.trace`.
-    Debug,
-}
+/// Severity of a log line written by extension code (`console.*`, output channels): `exthost-abi`'s, the
+/// one the SDK uses too.
+pub use exthost_abi::LogLevel;
 
 /// What extension code asks of the host. Answers are JSON values; errors are messages shown to JS as
 /// rejected promises / thrown `Error`s.
@@ -339,6 +331,81 @@ pub enum HostRequest {
         /// The text.
         message: String,
     },
+}
+
+impl TryFrom<HostOperation> for HostRequest {
+    /// An operation the engine answers itself (the workspace files, the machine id, native settings).
+    type Error = HostOperation;
+
+    /// What the lifecycle is asked for a parsed operation.
+    fn try_from(operation: HostOperation) -> Result<Self, HostOperation> {
+        Ok(match operation {
+            HostOperation::RegisterCommand { command } => Self::RegisterCommand { command },
+            HostOperation::UnregisterCommand { command } => Self::UnregisterCommand { command },
+            HostOperation::ExecuteCommand { command, arguments } => {
+                Self::ExecuteCommand { command, arguments }
+            }
+            HostOperation::GetCommands => Self::GetCommands,
+            HostOperation::GetExtension { id } => Self::GetExtension { id },
+            HostOperation::AllExtensions => Self::AllExtensions,
+            HostOperation::ActivateExtension { id } => Self::ActivateExtension { id },
+            HostOperation::CallExport {
+                id,
+                path,
+                arguments,
+            } => Self::CallExport {
+                id,
+                path,
+                arguments,
+            },
+            HostOperation::Snapshot => Self::Snapshot,
+            HostOperation::RegisterProvider {
+                handle,
+                method,
+                selector,
+                options,
+            } => Self::RegisterProvider {
+                handle,
+                method,
+                selector,
+                options,
+            },
+            HostOperation::UnregisterProvider { handle } => Self::UnregisterProvider { handle },
+            HostOperation::SetDiagnostics {
+                collection,
+                uri,
+                diagnostics,
+            } => Self::SetDiagnostics {
+                collection,
+                uri,
+                diagnostics,
+            },
+            HostOperation::UpdateSetting { key, value, target } => Self::UpdateSetting {
+                key,
+                value,
+                target: target.number(),
+            },
+            HostOperation::EditorNotify { method, params } => Self::EditorNotify { method, params },
+            HostOperation::EditorRequest { method, params } => {
+                Self::EditorRequest { method, params }
+            }
+            HostOperation::ShowMessage {
+                message_type,
+                message,
+            } => Self::EditorNotify {
+                method: "window/showMessage".to_owned(),
+                params: serde_json::json!({"type": message_type, "message": message}),
+            },
+            HostOperation::Log { level, message } => Self::Log { level, message },
+            local @ (HostOperation::Settings
+            | HostOperation::MachineId
+            | HostOperation::FsSetRoots { .. }
+            | HostOperation::FsStat { .. }
+            | HostOperation::FsReadFile { .. }
+            | HostOperation::FsReadDirectory { .. }
+            | HostOperation::FsFindFiles { .. }) => return Err(local),
+        })
+    }
 }
 
 /// A [`HostRequest`] from one extension, with where to send the answer (`None` for fire-and-forget).

@@ -333,12 +333,14 @@
     return JSON.parse(native.hostCallSync(kind, JSON.stringify(payload === undefined ? null : payload)));
   }
 
-  function hostReply(id, ok, text) {
+  // `answer`: the JSON text of the value, or (when !ok) an Error whose `code` is the host-call error's
+  // kind (`notFound`, `noPermissions`, `cancelled`, …), made by the host.
+  function hostReply(id, ok, answer) {
     const pending = pendingHostCalls.get(id);
     if (!pending) return;
     pendingHostCalls.delete(id);
-    if (ok) pending.resolve(JSON.parse(text));
-    else pending.reject(new Error(text));
+    if (ok) pending.resolve(JSON.parse(answer));
+    else pending.reject(answer);
   }
 
   // ---------------------------------------------------------------- modules (CommonJS)

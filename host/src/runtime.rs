@@ -441,7 +441,7 @@ pub struct HostCall {
     /// What it asks.
     pub request: HostRequest,
     /// Where the answer goes; `None` when the extension does not wait for one.
-    pub reply: Option<oneshot::Sender<Result<Value, String>>>,
+    pub reply: Option<oneshot::Sender<Result<Value, HostCallError>>>,
 }
 
 /// The channel through which runtimes reach the host.

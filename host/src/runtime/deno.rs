@@ -943,7 +943,7 @@ async fn ask(host: &HostSender, from: &str, request: HostRequest) -> Result<Json
     })
     .map_err(|_| HostCallError::unavailable("exthost: the host has gone away"))?;
     match answer.await {
-        Ok(outcome) => outcome.map_err(HostCallError::from),
+        Ok(outcome) => outcome,
         Err(_) => Err(HostCallError::unavailable(
             "exthost: the host dropped the request",
         )),

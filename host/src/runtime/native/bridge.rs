@@ -122,7 +122,7 @@ struct Bridge {
 /// What a blocking wait woke up for.
 enum Woken {
     /// The host answered the library's operation (or dropped the reply).
-    Answer(Result<Result<Value, String>, oneshot::error::RecvError>),
+    Answer(Result<Result<Value, HostCallError>, oneshot::error::RecvError>),
     /// A request for this extension arrived meanwhile (`None`: the handle is gone).
     Request(Option<RuntimeEnvelope>),
 }
@@ -300,9 +300,7 @@ impl Bridge {
             };
             match woken {
                 Woken::Answer(Ok(Ok(value))) => return json!({ "ok": value }),
-                Woken::Answer(Ok(Err(message))) => {
-                    return HostCallError::from(message).to_answer();
-                }
+                Woken::Answer(Ok(Err(error))) => return error.to_answer(),
                 Woken::Answer(Err(_)) => {
                     return HostCallError::unavailable("the host stopped before answering")
                         .to_answer();

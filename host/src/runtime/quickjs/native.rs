@@ -87,7 +87,7 @@ impl Shared {
     fn ask(
         &self,
         request: HostRequest,
-    ) -> Result<oneshot::Receiver<Result<Json, String>>, HostCallError> {
+    ) -> Result<oneshot::Receiver<Result<Json, HostCallError>>, HostCallError> {
         let (reply, answer) = oneshot::channel();
         self.host
             .send(HostCall {
@@ -235,7 +235,7 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, shared: &Rc<Shared>) -> rquickjs::Res
                 // Runs on this thread's current-thread tokio runtime while the event loop waits.
                 tokio::spawn(async move {
                     let outcome = match answer.await {
-                        Ok(outcome) => outcome.map_err(HostCallError::from),
+                        Ok(outcome) => outcome,
                         Err(_) => Err(HostCallError::unavailable(
                             "exthost: the host dropped the request",
                         )),
@@ -264,9 +264,7 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, shared: &Rc<Shared>) -> rquickjs::Res
                     .unwrap_or_else(|| Instant::now() + FALLBACK_HOST_WAIT);
                 match wait_blocking(answer, deadline) {
                     Some(Ok(Ok(value))) => Ok(value.to_string()),
-                    Some(Ok(Err(message))) => {
-                        Err(throw_host_error(&ctx, &HostCallError::from(message)))
-                    }
+                    Some(Ok(Err(error))) => Err(throw_host_error(&ctx, &error)),
                     Some(Err(_)) => Err(throw_host_error(
                         &ctx,
                         &HostCallError::unavailable("exthost: the host dropped the request"),

@@ -180,6 +180,9 @@ fn answer(request: &HostRequest) -> Result<Value, HostCallError> {
         HostRequest::GetExtension { id } if id == "guarded.ext" => Err(
             HostCallError::no_permissions("extension guarded.ext may not be described"),
         ),
+        HostRequest::GetExtension { id } if id == "cancelled.ext" => {
+            Err(HostCallError::cancelled("the question was withdrawn"))
+        }
         HostRequest::GetExtension { .. } => Ok(Value::Null),
         HostRequest::ActivateExtension { .. } => Ok(other_exports),
         HostRequest::CallExport {
@@ -1299,7 +1302,9 @@ async fn host_call_errors_reach_js_with_their_kind() {
                          () => 'no error', seen);
                      let guarded = 'no error';
                      try { vscode.extensions.getExtension('guarded.ext'); } catch (error) { guarded = seen(error); }
-                     return { missing, failed, guarded };
+                     let cancelled = 'no error';
+                     try { vscode.extensions.getExtension('cancelled.ext'); } catch (error) { cancelled = seen(error); }
+                     return { missing, failed, guarded, cancelled };
                  }));
              };",
         )],
@@ -1318,6 +1323,9 @@ async fn host_call_errors_reach_js_with_their_kind() {
             "failed": {"code": "failed", "name": "Error", "message": "remote failure", "isError": true},
             "guarded": {"code": "noPermissions", "name": "Error",
                         "message": "extension guarded.ext may not be described", "isError": true},
+            // As VS Code's CancellationError.
+            "cancelled": {"code": "cancelled", "name": "Canceled",
+                          "message": "the question was withdrawn", "isError": true},
         })
     );
 }

@@ -18,5 +18,5 @@ pub mod operation;
 pub mod request;
 
 pub use error::{HostCallError, HostCallErrorKind};
-pub use operation::{ConfigurationTarget, HostOperation, LogLevel};
+pub use operation::{ConfigurationTarget, HostOperation, LogLevel, StateScope};
 pub use request::ExtensionRequest;

@@ -133,13 +133,6 @@ pub enum HostOperation {
     },
     /// `vscode.env.machineId` (answered by the engine itself).
     MachineId,
-    /// The workspace folders `vscode.workspace.fs` may read (answered by the engine itself).
-    #[serde(rename = "fs.setRoots")]
-    FsSetRoots {
-        /// The folders.
-        #[serde(default)]
-        paths: Vec<PathBuf>,
-    },
     /// `workspace.fs.stat` inside the workspace folders (answered by the engine itself).
     #[serde(rename = "fs.stat")]
     FsStat {
@@ -166,6 +159,27 @@ pub enum HostOperation {
         #[serde(flatten)]
         query: Map<String, Value>,
     },
+    /// `Memento.update` / `SecretStorage.store` / `SecretStorage.delete`: change one key of the extension's
+    /// persisted state. Answered (`null`) once the change is on disk.
+    StateUpdate {
+        /// Which of the extension's key-value files.
+        scope: StateScope,
+        /// The key.
+        key: String,
+        /// The new value (ignored when `delete`).
+        #[serde(default)]
+        value: Value,
+        /// Remove the key instead.
+        #[serde(default, skip_serializing_if = "is_false")]
+        delete: bool,
+    },
+    /// `SecretStorage.get`: the secret stored under `key`, or `null`.
+    SecretGet {
+        /// The key.
+        key: String,
+    },
+    /// `SecretStorage.keys`: the keys of the extension's secrets.
+    SecretKeys,
     /// A log line: goes to tracing and to the editor as `window/logMessage`. Fire-and-forget.
     Log {
         /// Severity (an unknown name is `info`).
@@ -181,9 +195,25 @@ fn info_message() -> u8 {
     3
 }
 
+fn is_false(value: &bool) -> bool {
+    !*value
+}
+
+/// Which of an extension's key-value files [`HostOperation::StateUpdate`] changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StateScope {
+    /// `context.globalState`.
+    Global,
+    /// `context.workspaceState`.
+    Workspace,
+    /// `context.secrets`.
+    Secrets,
+}
+
 impl HostOperation {
     /// The name (`op`) of every operation, as on the wire.
-    pub const NAMES: [&'static str; 24] = [
+    pub const NAMES: [&'static str; 26] = [
         "registerCommand",
         "unregisterCommand",
         "executeCommand",
@@ -202,11 +232,13 @@ impl HostOperation {
         "editorRequest",
         "showMessage",
         "machineId",
-        "fs.setRoots",
         "fs.stat",
         "fs.readFile",
         "fs.readDirectory",
         "fs.findFiles",
+        "stateUpdate",
+        "secretGet",
+        "secretKeys",
         "log",
     ];
 
@@ -466,11 +498,21 @@ mod tests {
             ),
             (json!({"op": "machineId"}), HostOperation::MachineId),
             (
-                json!({"op": "fs.setRoots", "paths": ["/w"]}),
-                HostOperation::FsSetRoots {
-                    paths: vec![PathBuf::from("/w")],
+                json!({"op": "stateUpdate", "scope": "global", "key": "k", "value": [1]}),
+                HostOperation::StateUpdate {
+                    scope: StateScope::Global,
+                    key: "k".to_owned(),
+                    value: json!([1]),
+                    delete: false,
                 },
             ),
+            (
+                json!({"op": "secretGet", "key": "token"}),
+                HostOperation::SecretGet {
+                    key: "token".to_owned(),
+                },
+            ),
+            (json!({"op": "secretKeys"}), HostOperation::SecretKeys),
             (
                 json!({"op": "fs.stat", "path": "/w/a"}),
                 HostOperation::FsStat {

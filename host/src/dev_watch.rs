@@ -1,24 +1,22 @@
-//! Development mode (`--dev`): each development extension's folder is watched, and a change to its files
-//! reloads it (stopped with its dependents, re-read from disk, activated again).
+//! Development mode (`--dev`): each development extension's folder is watched, and every settled burst
+//! of changes is sent, as the set of folders that changed, on a channel. The watcher knows nothing of
+//! the lifecycle: the server owns it and the reload loop (`server::dev_reload`).
 //!
-//! Changes are debounced (a burst of writes reloads once). Version control data and build output are
+//! Changes are debounced (a burst of writes is sent once). Version control data and build output are
 //! ignored, except a rebuilt native library (a file ending in the platform's library suffix), so a
-//! `cargo build` of a native extension reloads it too.
+//! `cargo build` of a native extension counts too.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use notify::{RecursiveMode, Watcher};
 use tokio::sync::mpsc;
 
-use crate::lifecycle::Lifecycle;
-
 /// How long the watcher waits after a change for the burst of writes to end.
 const SETTLE: Duration = Duration::from_millis(200);
 
-/// Keeps the file watchers alive; dropping it stops watching.
+/// Keeps the file watchers alive; dropping it stops watching (and closes the channel of changes).
 pub struct DevWatcher {
     _watcher: notify::RecommendedWatcher,
 }
@@ -29,10 +27,14 @@ impl std::fmt::Debug for DevWatcher {
     }
 }
 
-/// Starts watching every development extension's folder. Must be called inside a tokio runtime. Answers
-/// `None` when there is nothing to watch.
-pub fn watch(lifecycle: &Arc<Lifecycle>) -> Result<Option<DevWatcher>, notify::Error> {
-    let folders = lifecycle.development_folders();
+/// The folders that changed in one settled burst of changes.
+pub type ChangedFolders = BTreeSet<PathBuf>;
+
+/// Starts watching `folders`. Must be called inside a tokio runtime. Answers the watcher (keep it alive)
+/// and the channel on which each settled burst of changes arrives; `None` when there is nothing to watch.
+pub fn watch(
+    folders: Vec<PathBuf>,
+) -> Result<Option<(DevWatcher, mpsc::UnboundedReceiver<ChangedFolders>)>, notify::Error> {
     if folders.is_empty() {
         return Ok(None);
     }
@@ -59,8 +61,9 @@ pub fn watch(lifecycle: &Arc<Lifecycle>) -> Result<Option<DevWatcher>, notify::E
             tracing::warn!(folder = %folder.display(), %error, "cannot watch this --dev folder; it will not reload on change");
         }
     }
-    tokio::spawn(reload_on_change(Arc::downgrade(lifecycle), changed));
-    Ok(Some(DevWatcher { _watcher: watcher }))
+    let (bursts, settled) = mpsc::unbounded_channel();
+    tokio::spawn(settle_bursts(changed, bursts));
+    Ok(Some((DevWatcher { _watcher: watcher }, settled)))
 }
 
 /// Whether a change at `path` (inside the extension `folder`) should reload the extension.
@@ -82,35 +85,25 @@ fn counts_as_change(folder: &Path, path: &Path) -> bool {
     }
 }
 
-/// Waits for changes, lets each burst settle, and reloads every extension whose folder changed.
-async fn reload_on_change(
-    lifecycle: Weak<Lifecycle>,
+/// Lets each burst of changes settle and sends the folders it touched, once.
+async fn settle_bursts(
     mut changed: mpsc::UnboundedReceiver<PathBuf>,
+    bursts: mpsc::UnboundedSender<ChangedFolders>,
 ) {
     while let Some(first) = changed.recv().await {
         let mut folders = BTreeSet::from([first]);
         // Collect the rest of the burst.
-        loop {
+        let open = loop {
             match tokio::time::timeout(SETTLE, changed.recv()).await {
                 Ok(Some(folder)) => {
                     folders.insert(folder);
                 }
-                Ok(None) => return,
-                Err(_) => break,
+                Ok(None) => break false,
+                Err(_) => break true,
             }
-        }
-        let Some(lifecycle) = lifecycle.upgrade() else {
-            return;
         };
-        for folder in folders {
-            let Some(id) = lifecycle.extension_at(&folder) else {
-                continue;
-            };
-            tracing::info!(%id, folder = %folder.display(), "development extension changed on disk; reloading");
-            match lifecycle.reload_from_disk(&id).await {
-                Ok(reloaded) => tracing::info!(?reloaded, "reloaded"),
-                Err(error) => tracing::warn!(%id, %error, "reload after a change failed"),
-            }
+        if bursts.send(folders).is_err() || !open {
+            return;
         }
     }
 }

@@ -6,6 +6,7 @@
 //! Every runtime runs on a thread of its own, so a runaway extension blocks nobody else.
 
 pub mod deno;
+pub(crate) mod js_files;
 pub mod native;
 pub mod quickjs;
 
@@ -331,6 +332,24 @@ pub enum HostRequest {
         /// The text.
         message: String,
     },
+    /// `Memento.update` / `SecretStorage.store` / `SecretStorage.delete`: change one key of the extension's
+    /// persisted state (`extension_state.rs`). Answered (`null`) once the change is on disk; changes are
+    /// written in the order they are sent.
+    UpdateState {
+        /// `globalState`, `workspaceState` or `secrets`.
+        scope: crate::extension_state::StateScope,
+        /// The key.
+        key: String,
+        /// The new JSON value; `None` removes the key.
+        value: Option<Value>,
+    },
+    /// `SecretStorage.get`: the secret stored under `key`, or `null`.
+    GetSecret {
+        /// The key.
+        key: String,
+    },
+    /// `SecretStorage.keys`: the keys of the extension's secrets.
+    SecretKeys,
 }
 
 impl TryFrom<HostOperation> for HostRequest {
@@ -397,9 +416,26 @@ impl TryFrom<HostOperation> for HostRequest {
                 params: serde_json::json!({"type": message_type, "message": message}),
             },
             HostOperation::Log { level, message } => Self::Log { level, message },
+            HostOperation::StateUpdate {
+                scope,
+                key,
+                value,
+                delete,
+            } => Self::UpdateState {
+                scope: match scope {
+                    exthost_abi::StateScope::Global => crate::extension_state::StateScope::Global,
+                    exthost_abi::StateScope::Workspace => {
+                        crate::extension_state::StateScope::Workspace
+                    }
+                    exthost_abi::StateScope::Secrets => crate::extension_state::StateScope::Secrets,
+                },
+                key,
+                value: (!delete).then_some(value),
+            },
+            HostOperation::SecretGet { key } => Self::GetSecret { key },
+            HostOperation::SecretKeys => Self::SecretKeys,
             local @ (HostOperation::Settings
             | HostOperation::MachineId
-            | HostOperation::FsSetRoots { .. }
             | HostOperation::FsStat { .. }
             | HostOperation::FsReadFile { .. }
             | HostOperation::FsReadDirectory { .. }

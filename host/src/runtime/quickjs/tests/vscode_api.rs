@@ -79,7 +79,7 @@ impl Harness {
         );
     }
 
-    async fn invoke(
+    pub(super) async fn invoke(
         &self,
         handle: u64,
         method: &str,

@@ -413,8 +413,7 @@ async fn persisted_enables_are_applied_on_the_next_start() {
 async fn an_explicit_restart_keeps_the_automatic_restart_history() {
     let dir = tempfile::tempdir().unwrap();
     install_memo(dir.path(), None);
-    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
-    host.initialize(json!({})).await;
+    let mut host = Host::start(&[dir.path()]).await;
     for _ in 0..3 {
         kill_9(worker_pid(&host).await);
         let restarted = host.notification("exthost/hostRestarted", |_| true).await;

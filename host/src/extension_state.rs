@@ -25,7 +25,7 @@ use tokio::sync::oneshot;
 use crate::state_store::{FileAccess, StateStore, ensure_root};
 
 /// Where an answer to a host operation goes.
-pub type Reply = oneshot::Sender<Result<Value, String>>;
+pub type Reply = oneshot::Sender<Result<Value, crate::runtime::HostCallError>>;
 
 /// Which of an extension's key-value files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -272,7 +272,7 @@ impl ExtensionStorage {
     ) {
         if let Err(error) = safe_id(id) {
             if let Some(reply) = reply {
-                let _ = reply.send(Err(error));
+                let _ = reply.send(Err(error.into()));
             }
             return;
         }
@@ -344,7 +344,9 @@ impl ExtensionStorage {
                 }
                 Err(error) => {
                     tracing::error!(%error, "cannot write an extension's state");
-                    Err(format!("exthost: cannot write the state: {error}"))
+                    Err(crate::runtime::HostCallError::failed(format!(
+                        "exthost: cannot write the state: {error}"
+                    )))
                 }
             };
             for pending in batch {

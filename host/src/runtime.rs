@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use exthost_abi::{HostCallError, HostCallErrorKind, HostOperation};
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
@@ -211,18 +212,9 @@ impl RuntimeError {
     }
 }
 
-/// Severity of a log line written by extension code (`console.*`, output channels).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LogLevel {
-    /// `console.error`.
-    Error,
-    /// `console.warn`.
-    Warn,
-    /// `console.info` and `console.log`.
-    Info,
-    /// `console.debug` and `console.trace`.
-    Debug,
-}
+/// Severity of a log line written by extension code (`console.*`, output channels): `exthost-abi`'s, the
+/// one the SDK uses too.
+pub use exthost_abi::LogLevel;
 
 /// What extension code asks of the host. Answers are JSON values; errors are messages shown to JS as
 /// rejected promises / thrown `Error`s.
@@ -365,6 +357,99 @@ pub enum HostRequest {
     SecretKeys,
 }
 
+impl TryFrom<HostOperation> for HostRequest {
+    /// An operation the engine answers itself (the workspace files, the machine id, native settings).
+    type Error = HostOperation;
+
+    /// What the lifecycle is asked for a parsed operation.
+    fn try_from(operation: HostOperation) -> Result<Self, HostOperation> {
+        Ok(match operation {
+            HostOperation::RegisterCommand { command } => Self::RegisterCommand { command },
+            HostOperation::UnregisterCommand { command } => Self::UnregisterCommand { command },
+            HostOperation::ExecuteCommand { command, arguments } => {
+                Self::ExecuteCommand { command, arguments }
+            }
+            HostOperation::GetCommands => Self::GetCommands,
+            HostOperation::GetExtension { id } => Self::GetExtension { id },
+            HostOperation::AllExtensions => Self::AllExtensions,
+            HostOperation::ActivateExtension { id } => Self::ActivateExtension { id },
+            HostOperation::CallExport {
+                id,
+                path,
+                arguments,
+            } => Self::CallExport {
+                id,
+                path,
+                arguments,
+            },
+            HostOperation::Snapshot => Self::Snapshot,
+            HostOperation::RegisterProvider {
+                handle,
+                method,
+                selector,
+                options,
+            } => Self::RegisterProvider {
+                handle,
+                method,
+                selector,
+                options,
+            },
+            HostOperation::UnregisterProvider { handle } => Self::UnregisterProvider { handle },
+            HostOperation::SetDiagnostics {
+                collection,
+                uri,
+                diagnostics,
+            } => Self::SetDiagnostics {
+                collection,
+                uri,
+                diagnostics,
+            },
+            HostOperation::UpdateSetting { key, value, target } => Self::UpdateSetting {
+                key,
+                value,
+                target: target.number(),
+            },
+            HostOperation::EditorNotify { method, params } => Self::EditorNotify { method, params },
+            HostOperation::EditorRequest { method, params } => {
+                Self::EditorRequest { method, params }
+            }
+            HostOperation::ShowMessage {
+                message_type,
+                message,
+            } => Self::EditorNotify {
+                method: "window/showMessage".to_owned(),
+                params: serde_json::json!({"type": message_type, "message": message}),
+            },
+            HostOperation::Log { level, message } => Self::Log { level, message },
+            HostOperation::StateUpdate {
+                scope,
+                key,
+                value,
+                delete,
+            } => Self::UpdateState {
+                scope: match scope {
+                    exthost_abi::StateScope::Global => crate::extension_state::StateScope::Global,
+                    exthost_abi::StateScope::Workspace => {
+                        crate::extension_state::StateScope::Workspace
+                    }
+                    exthost_abi::StateScope::Secrets => crate::extension_state::StateScope::Secrets,
+                },
+                key,
+                value: (!delete).then_some(value),
+            },
+            HostOperation::SecretGet { key } => Self::GetSecret { key },
+            HostOperation::SecretKeys => Self::SecretKeys,
+            HostOperation::ExtensionState => Self::ExtensionState,
+            local @ (HostOperation::Settings
+            | HostOperation::MachineId
+            | HostOperation::FsStat { .. }
+            | HostOperation::FsReadFile { .. }
+            | HostOperation::FsReadDirectory { .. }
+            | HostOperation::FsFindFiles { .. }) => return Err(local),
+        })
+    }
+}
+
 /// Which start of a runtime something belongs to. The lifecycle gives every runtime it launches a new
 /// generation and serves each runtime's [`HostCall`]s on a channel of its own, so it knows the generation
 /// of every call: a late report from a runtime that was stopped or replaced (a crash, a registration) is
@@ -398,7 +483,7 @@ pub struct HostCall {
     /// What it asks.
     pub request: HostRequest,
     /// Where the answer goes; `None` when the extension does not wait for one.
-    pub reply: Option<oneshot::Sender<Result<Value, String>>>,
+    pub reply: Option<oneshot::Sender<Result<Value, HostCallError>>>,
 }
 
 /// The channel through which runtimes reach the host.

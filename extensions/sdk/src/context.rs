@@ -7,6 +7,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
+use exthost_abi::HostOperation;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
@@ -164,11 +165,9 @@ impl Context {
             .commands
             .borrow_mut()
             .insert(command.clone(), Rc::new(handler));
-        match self
-            .registry
-            .host
-            .request(&json!({"op": "registerCommand", "command": command}))
-        {
+        match self.registry.host.request(&HostOperation::RegisterCommand {
+            command: command.clone(),
+        }) {
             Ok(_) => Ok(()),
             Err(error) => {
                 let mut commands = self.registry.commands.borrow_mut();
@@ -187,7 +186,9 @@ impl Context {
         drop(removed);
         self.registry
             .host
-            .request(&json!({"op": "unregisterCommand", "command": command}))
+            .request(&HostOperation::UnregisterCommand {
+                command: command.to_owned(),
+            })
             .map(drop)
     }
 
@@ -287,13 +288,12 @@ impl Context {
             handler: Rc::new(handler),
         };
         self.registry.providers.borrow_mut().insert(id, provider);
-        let request = json!({
-            "op": "registerProvider",
-            "provider": id,
-            "method": method,
-            "selector": selector.to_json(),
-            "options": options,
-        });
+        let request = HostOperation::RegisterProvider {
+            handle: id,
+            method: method.to_owned(),
+            selector: selector.to_json(),
+            options,
+        };
         match self.registry.host.request(&request) {
             Ok(_) => Ok(()),
             Err(error) => {

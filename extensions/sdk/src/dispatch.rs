@@ -10,6 +10,8 @@ use std::sync::Once;
 
 use serde_json::{Value, json};
 
+use exthost_abi::ExtensionRequest;
+
 use crate::Extension;
 use crate::context::{Call, Context, Registry};
 use crate::host::Host;
@@ -44,7 +46,7 @@ where
         }
     }
 
-    fn activate(&self, request: &Value) -> Value {
+    fn activate(&self, extension_id: String, extension_path: PathBuf, development: bool) -> Value {
         let Ok(mut slot) = self.extension.try_borrow_mut() else {
             return failure(
                 "threw",
@@ -64,12 +66,9 @@ where
         drop(factory);
         let mut context = Context::new(
             Rc::clone(&self.registry),
-            request["extensionId"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
-            PathBuf::from(request["extensionPath"].as_str().unwrap_or_default()),
-            request["development"].as_bool().unwrap_or(false),
+            extension_id,
+            extension_path,
+            development,
         );
         match guarded(|| extension.activate(&mut context)) {
             Ok(Ok(())) => {
@@ -118,7 +117,7 @@ where
         dropped.and(cleared)
     }
 
-    fn run_handler(&self, name: &str, request: &Value, functions: bool) -> Value {
+    fn run_handler(&self, name: &str, arguments: &[Value], functions: bool) -> Value {
         let table = if functions {
             &self.registry.functions
         } else {
@@ -139,21 +138,13 @@ where
                 }})
             };
         };
-        let arguments = match &request["arguments"] {
-            Value::Array(arguments) => arguments.as_slice(),
-            _ => &[],
-        };
         let call = Call::new(name, arguments, &self.registry.host);
         answer(guarded(|| handler(&call)))
     }
 
-    fn call_export(&self, request: &Value) -> Value {
-        let path: Vec<&str> = request["path"]
-            .as_array()
-            .map(|path| path.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default();
-        match path.as_slice() {
-            [name] => self.run_handler(name, request, true),
+    fn call_export(&self, path: &[String], arguments: &[Value]) -> Value {
+        match path {
+            [name] => self.run_handler(name, arguments, true),
             _ => failure(
                 "threw",
                 &format!(
@@ -168,9 +159,7 @@ where
         }
     }
 
-    fn invoke_provider(&self, request: &Value) -> Value {
-        let provider_id = request["provider"].as_u64().unwrap_or(0);
-        let method = request["method"].as_str().unwrap_or_default();
+    fn invoke_provider(&self, provider_id: u64, method: &str, params: &Value) -> Value {
         let provider = self.registry.providers.borrow().get(&provider_id).cloned();
         let Some(provider) = provider else {
             return failure("threw", &format!("no provider {provider_id} is registered"));
@@ -189,8 +178,7 @@ where
                 ),
             );
         }
-        let request =
-            ProviderRequest::new(&provider.method, &request["params"], &self.registry.host);
+        let request = ProviderRequest::new(&provider.method, params, &self.registry.host);
         answer(guarded(|| (provider.handler)(&request)))
     }
 }
@@ -201,28 +189,34 @@ where
     F: FnMut() -> E,
 {
     fn handle(&self, request: &[u8]) -> Value {
-        let request: Value = match serde_json::from_slice(request) {
+        let request: ExtensionRequest = match serde_json::from_slice(request) {
             Ok(request) => request,
             Err(error) => {
                 return failure(
                     "invalidRequest",
-                    &format!("the request is not JSON: {error}"),
+                    &format!("the request is not one this extension knows: {error}"),
                 );
             }
         };
-        match request["op"].as_str() {
-            Some("activate") => self.activate(&request),
-            Some("deactivate") => self.deactivate(),
-            Some("executeCommand") => {
-                let command = request["command"].as_str().unwrap_or_default();
-                self.run_handler(command, &request, false)
+        match request {
+            ExtensionRequest::Activate {
+                extension_id,
+                extension_path,
+                development,
+            } => self.activate(extension_id, extension_path, development),
+            ExtensionRequest::Deactivate => self.deactivate(),
+            ExtensionRequest::ExecuteCommand { command, arguments } => {
+                self.run_handler(&command, &arguments, false)
             }
-            Some("callExport") => self.call_export(&request),
-            Some("invokeProvider") => self.invoke_provider(&request),
-            other => failure(
-                "invalidRequest",
-                &format!("unknown operation {}", other.unwrap_or("(none)")),
-            ),
+            ExtensionRequest::CallExport { path, arguments } => self.call_export(&path, &arguments),
+            ExtensionRequest::InvokeProvider {
+                provider,
+                method,
+                params,
+            } => self.invoke_provider(provider, &method, &params),
+            // Nothing to interrupt (a native call runs to its end) and no event API yet: `null`, as the
+            // host itself answers them.
+            ExtensionRequest::Cancel { .. } | ExtensionRequest::Event { .. } => ok(Value::Null),
         }
     }
 

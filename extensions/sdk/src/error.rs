@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use exthost_abi::HostCallErrorKind;
+
 /// Why something did not work. Command handlers return it to fail a command (the editor sees the message);
 /// [`Host`](crate::Host) operations return it when the host refuses or does not support them.
 ///
@@ -25,6 +27,8 @@ pub enum Error {
     Host {
         /// The operation (`executeCommand`, `registerCommand`, …).
         operation: String,
+        /// What kind of failure the host reported (`notFound`, `noPermissions`, `failed`, …).
+        kind: HostCallErrorKind,
         /// The host's message.
         message: String,
     },
@@ -46,6 +50,15 @@ impl Error {
         Self::Message(message.into())
     }
 
+    /// The kind of a failure the host reported ([`Error::Host`]), `None` for any other error.
+    pub fn host_error_kind(&self) -> Option<HostCallErrorKind> {
+        match self {
+            Self::Host { kind, .. } => Some(*kind),
+            Self::Unsupported { .. } => Some(HostCallErrorKind::Unsupported),
+            _ => None,
+        }
+    }
+
     /// Whether this is [`Error::Unsupported`]: the host does not offer the operation yet.
     pub fn is_unsupported(&self) -> bool {
         matches!(self, Self::Unsupported { .. })
@@ -57,7 +70,9 @@ impl fmt::Display for Error {
         match self {
             Self::Message(message) => formatter.write_str(message),
             Self::Argument { index, reason } => write!(formatter, "argument {index}: {reason}"),
-            Self::Host { operation, message } => write!(formatter, "{operation} failed: {message}"),
+            Self::Host {
+                operation, message, ..
+            } => write!(formatter, "{operation} failed: {message}"),
             Self::Unsupported { operation, message } => {
                 write!(
                     formatter,
@@ -111,6 +126,7 @@ mod tests {
             (
                 Error::Host {
                     operation: "executeCommand".to_owned(),
+                    kind: HostCallErrorKind::NotFound,
                     message: "command not found: x".to_owned(),
                 },
                 "executeCommand failed: command not found: x",

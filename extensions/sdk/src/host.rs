@@ -5,46 +5,15 @@ use std::cell::Cell;
 use std::fmt;
 use std::rc::Rc;
 
-use serde_json::{Map, Value, json};
+use exthost_abi::{HostCallError, HostCallErrorKind, HostOperation};
+use serde_json::{Map, Value};
 
 use crate::abi::HostVTable;
 use crate::error::{Error, Result};
 
 /// Severity of a log line sent with [`Host::log`]; the editor receives it as LSP `window/logMessage`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum LogLevel {
-    /// An error (`window/logMessage` type 1).
-    Error,
-    /// A warning (type 2).
-    Warn,
-    /// Information (type 3).
-    Info,
-    /// Detail for debugging (type 4).
-    Debug,
-}
-
-impl LogLevel {
-    /// The name used on the wire (`"error"`, `"warn"`, `"info"`, `"debug"`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Error => "error",
-            Self::Warn => "warn",
-            Self::Info => "info",
-            Self::Debug => "debug",
-        }
-    }
-
-    /// The level named `name` on the wire, if any.
-    pub fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "error" => Some(Self::Error),
-            "warn" => Some(Self::Warn),
-            "info" => Some(Self::Info),
-            "debug" => Some(Self::Debug),
-            _ => None,
-        }
-    }
-}
+/// (`exthost-abi`'s definition, which the host uses too.)
+pub use exthost_abi::LogLevel;
 
 /// Kind of a message shown to the user with [`Host::show_message`] (LSP `window/showMessage`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -113,9 +82,9 @@ impl Host {
         self.link.vtable.set(std::ptr::null());
     }
 
-    /// Sends one operation (`{"op": …}`) to the host and decodes its answer.
-    pub(crate) fn request(&self, request: &Value) -> Result<Value> {
-        let operation = request["op"].as_str().unwrap_or("unknown").to_owned();
+    /// Sends one operation to the host and decodes its answer.
+    pub(crate) fn request(&self, request: &HostOperation) -> Result<Value> {
+        let operation = request.name();
         let vtable = self.link.vtable.get();
         if vtable.is_null() {
             return Err(Error::Detached);
@@ -131,7 +100,7 @@ impl Host {
             (vtable.free_buffer)(buffer);
             answer
         };
-        decode_answer(&operation, &answer)
+        decode_answer(operation, &answer)
     }
 
     /// Runs a command by id — one of this extension's, another native extension's or a JavaScript
@@ -146,32 +115,39 @@ impl Host {
     /// # }
     /// ```
     pub fn execute_command(&self, command: &str, arguments: Vec<Value>) -> Result<Value> {
-        self.request(&json!({"op": "executeCommand", "command": command, "arguments": arguments}))
+        self.request(&HostOperation::ExecuteCommand {
+            command: command.to_owned(),
+            arguments,
+        })
     }
 
     /// Every command id registered with the host right now (all extensions).
     pub fn commands(&self) -> Result<Vec<String>> {
-        let commands = self.request(&json!({"op": "getCommands"}))?;
+        let commands = self.request(&HostOperation::GetCommands)?;
         Ok(serde_json::from_value(commands)?)
     }
 
     /// Describes the extension `id` — `{id, extensionPath, isActive, packageJSON, exports}` — or answers
     /// `None` when no such extension exists. Does not activate it.
     pub fn extension(&self, id: &str) -> Result<Option<Value>> {
-        let description = self.request(&json!({"op": "getExtension", "id": id}))?;
+        let description = self.request(&HostOperation::GetExtension { id: id.to_owned() })?;
         Ok((!description.is_null()).then_some(description))
     }
 
     /// Activates the extension `id` (its dependencies first) and answers its exports.
     pub fn activate_extension(&self, id: &str) -> Result<Value> {
-        self.request(&json!({"op": "activateExtension", "id": id}))
+        self.request(&HostOperation::ActivateExtension { id: id.to_owned() })
     }
 
     /// Calls the function at `path` in the exports of extension `id` (a JavaScript extension's
     /// `exports.api.greet` is `&["api", "greet"]`; a native extension's
     /// [`Context::export_function`](crate::Context::export_function) `"greet"` is `&["greet"]`).
     pub fn call_export(&self, id: &str, path: &[&str], arguments: Vec<Value>) -> Result<Value> {
-        self.request(&json!({"op": "callExport", "id": id, "path": path, "arguments": arguments}))
+        self.request(&HostOperation::CallExport {
+            id: id.to_owned(),
+            path: path.iter().map(|&key| key.to_owned()).collect(),
+            arguments,
+        })
     }
 
     /// Writes a log line: the host logs it and sends it to the editor as `window/logMessage`, prefixed
@@ -179,7 +155,7 @@ impl Host {
     pub fn log(&self, level: LogLevel, message: impl Into<String>) {
         let message: String = message.into();
         // Logging is fire-and-forget: a detached handle has nowhere to write to.
-        let _ = self.request(&json!({"op": "log", "level": level.as_str(), "message": message}));
+        let _ = self.request(&HostOperation::Log { level, message });
     }
 
     /// [`Host::log`] at [`LogLevel::Error`].
@@ -205,8 +181,11 @@ impl Host {
     /// Shows a message to the user (LSP `window/showMessage`).
     pub fn show_message(&self, level: MessageLevel, message: impl Into<String>) -> Result<()> {
         let message: String = message.into();
-        self.request(&json!({"op": "showMessage", "type": level.lsp_type(), "message": message}))
-            .map(drop)
+        self.request(&HostOperation::ShowMessage {
+            message_type: level.lsp_type(),
+            message,
+        })
+        .map(drop)
     }
 
     /// Reads configuration as `workspace.getConfiguration(section)` does for JavaScript extensions: the
@@ -222,7 +201,7 @@ impl Host {
     /// # }
     /// ```
     pub fn configuration(&self, section: &str) -> Result<Value> {
-        let settings = self.request(&json!({"op": "settings"}))?;
+        let settings = self.request(&HostOperation::Settings)?;
         Ok(match settings {
             Value::Object(settings) => section_of(&settings, section),
             _ => Value::Object(Map::new()),
@@ -266,34 +245,42 @@ pub(crate) fn section_of(settings: &Map<String, Value>, section: &str) -> Value 
     Value::Object(nested)
 }
 
-/// Decodes the host's answer to `operation`: `{"ok": value}` or `{"error": {"kind", "message"}}`.
+/// Decodes the host's answer to `operation`: `{"ok": value}` or `{"error": {"kind", "message"}}`
+/// ([`HostCallError`]).
 fn decode_answer(operation: &str, answer: &[u8]) -> Result<Value> {
-    let host_error = |message: String| Error::Host {
+    let host_error = |error: HostCallError| Error::Host {
         operation: operation.to_owned(),
-        message,
+        kind: error.kind,
+        message: error.message,
     };
-    let mut answer: Value = serde_json::from_slice(answer)
-        .map_err(|error| host_error(format!("the host answered invalid JSON: {error}")))?;
+    let mut answer: Value = serde_json::from_slice(answer).map_err(|error| {
+        host_error(HostCallError::failed(format!(
+            "the host answered invalid JSON: {error}"
+        )))
+    })?;
     if let Some(value) = answer.get_mut("ok") {
         return Ok(value.take());
     }
-    let error = &answer["error"];
-    let message = error["message"]
-        .as_str()
-        .or_else(|| error.as_str())
-        .unwrap_or("the host answered neither ok nor error")
-        .to_owned();
-    if error["kind"] == "unsupported" {
+    let error = match answer.get_mut("error").map(Value::take) {
+        Some(Value::String(message)) => HostCallError::failed(message),
+        Some(error) => serde_json::from_value(error).unwrap_or_else(|error| {
+            HostCallError::failed(format!("the host answered an unreadable error: {error}"))
+        }),
+        None => HostCallError::failed("the host answered neither ok nor error"),
+    };
+    if error.kind == HostCallErrorKind::Unsupported {
         return Err(Error::Unsupported {
             operation: operation.to_owned(),
-            message,
+            message: error.message,
         });
     }
-    Err(host_error(message))
+    Err(host_error(error))
 }
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[test]
@@ -307,6 +294,7 @@ mod tests {
             ),
             Err(Error::Host {
                 operation: "executeCommand".to_owned(),
+                kind: HostCallErrorKind::Failed,
                 message: "boom".to_owned()
             })
         );
@@ -316,6 +304,14 @@ mod tests {
                 br#"{"error": {"kind": "unsupported", "message": "later"}}"#
             )
             .is_err_and(|error| error.is_unsupported())
+        );
+        assert_eq!(
+            decode_answer(
+                "executeCommand",
+                br#"{"error": {"kind": "notFound", "message": "command not found: a.b"}}"#
+            )
+            .map_err(|error| error.host_error_kind()),
+            Err(Some(HostCallErrorKind::NotFound))
         );
         assert!(matches!(
             decode_answer("x", b"not json"),
@@ -353,18 +349,5 @@ mod tests {
             section_of(settings, "")["wordsmith"],
             json!({"enabled": false})
         );
-    }
-
-    #[test]
-    fn log_levels_round_trip_their_names() {
-        for level in [
-            LogLevel::Error,
-            LogLevel::Warn,
-            LogLevel::Info,
-            LogLevel::Debug,
-        ] {
-            assert_eq!(LogLevel::from_name(level.as_str()), Some(level));
-        }
-        assert_eq!(LogLevel::from_name("loud"), None);
     }
 }

@@ -29,6 +29,7 @@ use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 
+use exthost_abi::{ExtensionRequest, HostCallError, HostOperation};
 use serde_json::{Map, Value, json};
 
 use crate::Extension;
@@ -171,22 +172,27 @@ impl TestHost {
                 .expect("invariant: TestHost activates its extension once")
         }));
         *self.state.instance.borrow_mut() = Some(instance);
-        self.send(&json!({
-            "op": "activate",
-            "extensionId": "test.extension",
-            "extensionPath": std::env::current_dir().unwrap_or_default(),
-            "development": true,
-        }))
+        self.send(&ExtensionRequest::Activate {
+            extension_id: "test.extension".to_owned(),
+            extension_path: std::env::current_dir().unwrap_or_default(),
+            development: true,
+        })
     }
 
     /// Executes `command` (one the extension registered, or a fake) as the editor would.
     pub fn execute_command(&self, command: &str, arguments: Vec<Value>) -> Result<Value, Failure> {
-        self.send(&json!({"op": "executeCommand", "command": command, "arguments": arguments}))
+        self.send(&ExtensionRequest::ExecuteCommand {
+            command: command.to_owned(),
+            arguments,
+        })
     }
 
     /// Calls the function the extension exported as `name`.
     pub fn call_export(&self, name: &str, arguments: Vec<Value>) -> Result<Value, Failure> {
-        self.send(&json!({"op": "callExport", "path": [name], "arguments": arguments}))
+        self.send(&ExtensionRequest::CallExport {
+            path: vec![name.to_owned()],
+            arguments,
+        })
     }
 
     /// Asks every registered hover provider about `params` (LSP `TextDocumentPositionParams`); answers
@@ -220,12 +226,11 @@ impl TestHost {
             .collect();
         let mut answers = Vec::new();
         for provider in providers {
-            let answer = self.send(&json!({
-                "op": "invokeProvider",
-                "provider": provider,
-                "method": method,
-                "params": params,
-            }))?;
+            let answer = self.send(&ExtensionRequest::InvokeProvider {
+                provider,
+                method: method.to_owned(),
+                params: params.clone(),
+            })?;
             if !answer.is_null() {
                 answers.push(answer);
             }
@@ -235,7 +240,7 @@ impl TestHost {
 
     /// Deactivates the extension (its `deactivate`, then every registration is dropped).
     pub fn deactivate(&mut self) -> Result<(), Failure> {
-        let answer = self.send(&json!({"op": "deactivate"})).map(drop);
+        let answer = self.send(&ExtensionRequest::Deactivate).map(drop);
         self.state.registered.borrow_mut().clear();
         self.state.providers.borrow_mut().clear();
         answer
@@ -256,7 +261,7 @@ impl TestHost {
         self.state.messages.borrow().clone()
     }
 
-    fn send(&self, request: &Value) -> Result<Value, Failure> {
+    fn send(&self, request: &ExtensionRequest) -> Result<Value, Failure> {
         decode(self.state.dispatch(request))
     }
 }
@@ -272,10 +277,10 @@ impl Drop for TestHost {
 
 impl TestState {
     /// Sends a request into the extension; an answer of `{"error": …}` if none is activated.
-    fn dispatch(&self, request: &Value) -> Value {
+    fn dispatch(&self, request: &ExtensionRequest) -> Value {
         let instance = self.instance.borrow().clone();
         match instance {
-            Some(instance) => instance.handle(request.to_string().as_bytes()),
+            Some(instance) => instance.handle(request.to_json().to_string().as_bytes()),
             None => failure(
                 "invalidRequest",
                 "no extension is activated in this TestHost",
@@ -284,12 +289,10 @@ impl TestState {
     }
 
     /// Answers one host operation from the extension.
-    fn answer(&self, request: &Value) -> Value {
-        let text = |key: &str| request[key].as_str().unwrap_or_default().to_owned();
-        let failed = |message: String| json!({"error": {"kind": "failed", "message": message}});
-        match request["op"].as_str().unwrap_or_default() {
-            "registerCommand" => {
-                let command = text("command");
+    fn answer(&self, operation: HostOperation) -> Value {
+        let failed = |message: String| HostCallError::failed(message).to_answer();
+        match operation {
+            HostOperation::RegisterCommand { command } => {
                 if self.fakes.contains_key(&command) {
                     return failed(format!(
                         "command {command} is already registered by another extension"
@@ -301,21 +304,14 @@ impl TestState {
                 }
                 ok(Value::Null)
             }
-            "unregisterCommand" => {
-                let command = text("command");
+            HostOperation::UnregisterCommand { command } => {
                 self.registered.borrow_mut().retain(|c| *c != command);
                 ok(Value::Null)
             }
-            "executeCommand" => {
-                let command = text("command");
-                let arguments = match &request["arguments"] {
-                    Value::Array(arguments) => arguments.clone(),
-                    _ => Vec::new(),
-                };
+            HostOperation::ExecuteCommand { command, arguments } => {
                 if self.registered.borrow().contains(&command) {
-                    let answer = self.dispatch(
-                        &json!({"op": "executeCommand", "command": command, "arguments": arguments}),
-                    );
+                    let answer =
+                        self.dispatch(&ExtensionRequest::ExecuteCommand { command, arguments });
                     return match decode(answer) {
                         Ok(value) => ok(value),
                         Err(failure) => failed(failure.message),
@@ -326,53 +322,59 @@ impl TestState {
                         Ok(value) => ok(value),
                         Err(message) => failed(message),
                     },
-                    None => failed(format!("command not found: {command}")),
+                    None => HostCallError::not_found(format!("command not found: {command}"))
+                        .to_answer(),
                 }
             }
-            "getCommands" => {
+            HostOperation::GetCommands => {
                 let mut commands = self.registered.borrow().clone();
                 commands.extend(self.fakes.keys().cloned());
                 commands.sort();
                 ok(json!(commands))
             }
-            "log" => {
-                let level = request["level"]
-                    .as_str()
-                    .and_then(LogLevel::from_name)
-                    .unwrap_or(LogLevel::Info);
-                self.logs.borrow_mut().push((level, text("message")));
+            HostOperation::Log { level, message } => {
+                self.logs.borrow_mut().push((level, message));
                 ok(Value::Null)
             }
-            "showMessage" => {
-                let level = match request["type"].as_u64() {
-                    Some(1) => MessageLevel::Error,
-                    Some(2) => MessageLevel::Warning,
+            HostOperation::ShowMessage {
+                message_type,
+                message,
+            } => {
+                let level = match message_type {
+                    1 => MessageLevel::Error,
+                    2 => MessageLevel::Warning,
                     _ => MessageLevel::Info,
                 };
-                self.messages.borrow_mut().push((level, text("message")));
+                self.messages.borrow_mut().push((level, message));
                 ok(Value::Null)
             }
-            "settings" => ok(Value::Object(self.settings.clone())),
-            "registerProvider" => {
-                let provider = request["provider"].as_u64().unwrap_or(0);
+            HostOperation::Settings => ok(Value::Object(self.settings.clone())),
+            HostOperation::RegisterProvider {
+                handle,
+                method,
+                selector,
+                ..
+            } => {
                 self.providers
                     .borrow_mut()
-                    .insert(provider, (text("method"), request["selector"].clone()));
+                    .insert(handle, (method, selector));
                 ok(Value::Null)
             }
-            "unregisterProvider" => {
-                let provider = request["provider"].as_u64().unwrap_or(0);
-                self.providers.borrow_mut().remove(&provider);
+            HostOperation::UnregisterProvider { handle } => {
+                self.providers.borrow_mut().remove(&handle);
                 ok(Value::Null)
             }
-            "getExtension" => ok(Value::Null),
-            operation @ ("activateExtension" | "callExport") => failed(format!(
-                "{operation}: TestHost knows no other extension than the one under test"
+            HostOperation::GetExtension { .. } => ok(Value::Null),
+            operation @ (HostOperation::ActivateExtension { .. }
+            | HostOperation::CallExport { .. }) => failed(format!(
+                "{}: TestHost knows no other extension than the one under test",
+                operation.name()
             )),
-            operation => json!({"error": {
-                "kind": "unsupported",
-                "message": format!("TestHost does not know the operation {operation}"),
-            }}),
+            operation => HostCallError::unsupported(format!(
+                "TestHost does not know the operation {}",
+                operation.name()
+            ))
+            .to_answer(),
         }
     }
 }
@@ -408,9 +410,9 @@ unsafe extern "C" fn test_host_call(
         let state = unsafe { &*context.cast_const().cast::<TestState>() };
         // SAFETY: the SDK passes a pointer to `request_len` bytes it owns for the duration of the call.
         let bytes = unsafe { std::slice::from_raw_parts(request, request_len) };
-        match serde_json::from_slice::<Value>(bytes) {
-            Ok(request) => state.answer(&request),
-            Err(error) => failure("invalidRequest", &error.to_string()),
+        match HostOperation::from_slice(bytes) {
+            Ok(operation) => state.answer(operation),
+            Err(error) => error.to_answer(),
         }
     }))
     .unwrap_or_else(|_| failure("failed", "TestHost panicked"));

@@ -7,9 +7,11 @@ use exthost_protocol::methods::{ExtensionState, LogLine, ManagerEvent};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
+use super::LifecycleError;
 use super::{Lifecycle, call_with_grace};
 use crate::runtime::{
-    HostCall, HostRequest, HostSender, LogLevel, RuntimeGeneration, RuntimeRequest,
+    HostCall, HostCallError, HostRequest, HostSender, LogLevel, RuntimeError, RuntimeGeneration,
+    RuntimeRequest,
 };
 use crate::to_proto;
 
@@ -81,7 +83,9 @@ impl Lifecycle {
             tracing::debug!(%from, %generation, request = ?call.request, "call from a stale runtime ignored");
             if let Some(reply) = call.reply {
                 let answer = if registers {
-                    Err(format!("extension {from} is not running"))
+                    Err(HostCallError::unavailable(format!(
+                        "extension {from} is not running"
+                    )))
                 } else {
                     Ok(Value::Null)
                 };
@@ -114,13 +118,13 @@ impl Lifecycle {
                     && !contributors.iter().any(|id| id == from))
                 .then(|| contributors.join(", "));
                 match state.commands.get(command) {
-                    _ if taken_from.is_some() => Err(format!(
+                    _ if taken_from.is_some() => Err(HostCallError::failed(format!(
                         "command '{command}' is contributed by extension {}",
                         taken_from.unwrap_or_default()
-                    )),
-                    Some(owner) if owner != from => Err(format!(
+                    ))),
+                    Some(owner) if owner != from => Err(HostCallError::failed(format!(
                         "command '{command}' already exists (registered by extension {owner})"
-                    )),
+                    ))),
                     _ => {
                         state.commands.insert(command.clone(), from.to_owned());
                         Ok(Value::Null)
@@ -153,7 +157,9 @@ impl Lifecycle {
                 method,
                 selector,
                 options,
-            } => self.register_provider(from, *handle, method, selector, options),
+            } => self
+                .register_provider(from, *handle, method, selector, options)
+                .map_err(HostCallError::from),
             HostRequest::UnregisterProvider { handle } => {
                 self.unregister_provider(from, *handle);
                 Ok(Value::Null)
@@ -166,9 +172,9 @@ impl Lifecycle {
                 self.set_diagnostics(from, collection, uri, diagnostics.clone());
                 Ok(Value::Null)
             }
-            HostRequest::UpdateSetting { key, value, target } => {
-                self.update_setting(key, value.clone(), *target)
-            }
+            HostRequest::UpdateSetting { key, value, target } => self
+                .update_setting(key, value.clone(), *target)
+                .map_err(HostCallError::from),
             HostRequest::EditorNotify { method, params } => {
                 self.editor_notify(from, method, params.clone())
             }
@@ -200,10 +206,11 @@ impl Lifecycle {
             HostRequest::ExecuteCommand { command, arguments } => self
                 .execute_command(&command, arguments)
                 .await
-                .map_err(|error| error.to_string()),
-            HostRequest::ActivateExtension { id } => {
-                self.activate(&id).await.map_err(|error| error.to_string())
-            }
+                .map_err(|error| host_call_error(&error)),
+            HostRequest::ActivateExtension { id } => self
+                .activate(&id)
+                .await
+                .map_err(|error| host_call_error(&error)),
             HostRequest::CallExport {
                 id,
                 path,
@@ -224,7 +231,9 @@ impl Lifecycle {
             request @ (HostRequest::GetSecret { .. } | HostRequest::SecretKeys) => {
                 self.secret_call(&from, request).await
             }
-            other => Err(format!("exthost: {other:?} is answered without waiting")),
+            other => Err(HostCallError::failed(format!(
+                "exthost: {other:?} is answered without waiting"
+            ))),
         };
         if let Some(reply) = call.reply {
             let _ = reply.send(answer);
@@ -236,8 +245,10 @@ impl Lifecycle {
         id: &str,
         path: Vec<String>,
         arguments: Vec<Value>,
-    ) -> Result<Value, String> {
-        self.activate(id).await.map_err(|error| error.to_string())?;
+    ) -> Result<Value, HostCallError> {
+        self.activate(id)
+            .await
+            .map_err(|error| host_call_error(&error))?;
         let (runtime, limit) = {
             let state = self.lock();
             let runtime = state.running.get(id).and_then(|r| r.runtime.clone());
@@ -249,7 +260,9 @@ impl Lifecycle {
                 .unwrap_or(self.config.limits.call_timeout);
             (runtime, limit)
         };
-        let runtime = runtime.ok_or_else(|| format!("extension {id} has no code to call"))?;
+        let runtime = runtime.ok_or_else(|| {
+            HostCallError::not_found(format!("extension {id} has no code to call"))
+        })?;
         let during = format!("exports.{} of {id}", path.join("."));
         match call_with_grace(
             &runtime,
@@ -264,7 +277,7 @@ impl Lifecycle {
                 if error.is_fatal() {
                     self.fail(id, error.to_string());
                 }
-                Err(error.to_string())
+                Err(runtime_call_error(&error))
             }
         }
     }
@@ -334,6 +347,35 @@ impl Lifecycle {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |since| since.as_millis() as u64),
         }));
+    }
+}
+
+/// The host-call error an extension sees for a lifecycle failure: what does not exist is `notFound`, an
+/// extension that cannot run now `unavailable`, a broken time limit `timedOut`.
+pub(super) fn host_call_error(error: &LifecycleError) -> HostCallError {
+    let message = error.to_string();
+    match error {
+        LifecycleError::UnknownExtension { .. } | LifecycleError::CommandNotFound { .. } => {
+            HostCallError::not_found(message)
+        }
+        LifecycleError::Disabled { .. }
+        | LifecycleError::CommandDisabled { .. }
+        | LifecycleError::Failed { .. } => HostCallError::unavailable(message),
+        LifecycleError::Runtime { error, .. } => runtime_call_error(error),
+        _ => HostCallError::failed(message),
+    }
+}
+
+/// The host-call error an extension sees when a call into another extension's runtime failed.
+pub(super) fn runtime_call_error(error: &RuntimeError) -> HostCallError {
+    let message = error.to_string();
+    match error {
+        RuntimeError::TimeLimit { .. } => HostCallError::timed_out(message),
+        RuntimeError::UnknownCommand { .. } => HostCallError::not_found(message),
+        RuntimeError::Stopped | RuntimeError::EngineExited { .. } => {
+            HostCallError::unavailable(message)
+        }
+        _ => HostCallError::failed(message),
     }
 }
 

@@ -56,7 +56,9 @@ impl Lifecycle {
         };
         if scope == StateScope::Secrets && value.as_ref().is_some_and(|value| !value.is_string()) {
             if let Some(reply) = call.reply {
-                let _ = reply.send(Err("exthost: a secret must be a string".to_owned()));
+                let _ = reply.send(Err(crate::runtime::HostCallError::invalid_request(
+                    "exthost: a secret must be a string",
+                )));
             }
             return None;
         }
@@ -76,7 +78,7 @@ impl Lifecycle {
         &self,
         from: &str,
         request: HostRequest,
-    ) -> Result<Value, String> {
+    ) -> Result<Value, crate::runtime::HostCallError> {
         let Some(storage) = self.extension_storage.clone() else {
             return Ok(match request {
                 HostRequest::SecretKeys => Value::Array(Vec::new()),
@@ -90,6 +92,11 @@ impl Lifecycle {
             other => Err(format!("exthost: {other:?} is not a secrets operation")),
         })
         .await
-        .map_err(|error| format!("exthost: the secrets read failed: {error}"))?
+        .map_err(|error| {
+            crate::runtime::HostCallError::failed(format!(
+                "exthost: the secrets read failed: {error}"
+            ))
+        })?
+        .map_err(crate::runtime::HostCallError::from)
     }
 }

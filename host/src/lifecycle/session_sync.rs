@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use super::Lifecycle;
-use crate::runtime::{RuntimeRequest, SessionEvent};
+use crate::runtime::{HostCallError, RuntimeRequest, SessionEvent};
 use crate::session::OpenDocument;
 use crate::settings::{SettingTarget, contributed_sections};
 use crate::to_proto;
@@ -299,11 +299,11 @@ impl Lifecycle {
         from: &str,
         method: &str,
         params: Value,
-    ) -> Result<Value, String> {
+    ) -> Result<Value, HostCallError> {
         if !EDITOR_NOTIFICATIONS.contains(&method) {
-            return Err(format!(
+            return Err(HostCallError::no_permissions(format!(
                 "exthost: extensions may not send {method} to the editor"
-            ));
+            )));
         }
         tracing::debug!(extension = %from, %method, "notification to the editor");
         self.editor.notify(method, params);
@@ -316,18 +316,23 @@ impl Lifecycle {
         from: &str,
         method: &str,
         params: Value,
-    ) -> Result<Value, String> {
+    ) -> Result<Value, HostCallError> {
         if !EDITOR_REQUESTS.contains(&method) {
-            return Err(format!(
+            return Err(HostCallError::no_permissions(format!(
                 "exthost: extensions may not send {method} to the editor"
-            ));
+            )));
         }
         tracing::debug!(extension = %from, %method, "request to the editor");
         self.editor.request(method, params).await.map_err(|error| {
-            format!(
+            let message = format!(
                 "the editor answered {method} with error {}: {}",
                 error.code, error.message
-            )
+            );
+            if error.code == exthost_protocol::error_code::REQUEST_CANCELLED {
+                HostCallError::cancelled(message)
+            } else {
+                HostCallError::failed(message)
+            }
         })
     }
 

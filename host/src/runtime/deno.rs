@@ -34,8 +34,8 @@ use super::quickjs::native::{host_request, machine_id, settlement};
 use super::quickjs::resolve::is_es_module;
 use super::quickjs::workspace_fs::{BoundarySource, WorkspaceFiles};
 use super::{
-    Engine, HostCall, HostRequest, HostSender, LaunchSpec, LogLevel, RuntimeEnvelope, RuntimeError,
-    RuntimeHandle, RuntimeRequest,
+    Engine, HostCall, HostCallError, HostOperation, HostRequest, HostSender, LaunchSpec, LogLevel,
+    RuntimeEnvelope, RuntimeError, RuntimeHandle, RuntimeRequest,
 };
 use crate::permissions::{ENVIRONMENT_KEPT, PermissionContext, Permissions};
 
@@ -303,8 +303,8 @@ struct DenoProcess {
     to_child: mpsc::UnboundedSender<String>,
     sync_channel: tokio::net::unix::pipe::Sender,
     from_child: mpsc::UnboundedReceiver<Incoming>,
-    completions: mpsc::UnboundedReceiver<(u64, Result<Json, String>)>,
-    completions_sender: mpsc::UnboundedSender<(u64, Result<Json, String>)>,
+    completions: mpsc::UnboundedReceiver<(u64, Result<Json, HostCallError>)>,
+    completions_sender: mpsc::UnboundedSender<(u64, Result<Json, HostCallError>)>,
     stderr_tail: Arc<Mutex<VecDeque<String>>>,
     in_flight: HashMap<u64, InFlight>,
     next_request: u64,
@@ -517,7 +517,7 @@ impl DenoProcess {
                 Some((call, outcome)) = self.completions.recv() => {
                     let message = match outcome {
                         Ok(value) => json!({"type": "reply", "id": call, "ok": true, "value": value}),
-                        Err(error) => json!({"type": "reply", "id": call, "ok": false, "error": error}),
+                        Err(error) => json!({"type": "reply", "id": call, "ok": false, "error": error.message, "code": error.kind}),
                     };
                     self.send(&message);
                 }
@@ -752,17 +752,12 @@ impl DenoProcess {
                 }
             }
             "log" => {
-                let level = match text("level").as_str() {
-                    "error" => LogLevel::Error,
-                    "warn" => LogLevel::Warn,
-                    "debug" => LogLevel::Debug,
-                    _ => LogLevel::Info,
-                };
+                let level = LogLevel::from_name_or_info(&text("level"));
                 self.log(level, text("message"));
             }
             "notify" => match host_request(&text("kind"), &payload().to_string()) {
                 Ok(request) => self.notify(request),
-                Err(error) => self.log(LogLevel::Error, error),
+                Err(error) => self.log(LogLevel::Error, error.message),
             },
             "call" => {
                 let id = message.get("id").and_then(Json::as_u64).unwrap_or_default();
@@ -785,7 +780,7 @@ impl DenoProcess {
                 let outcome = self.call_sync(&text("kind"), payload()).await?;
                 let answer = match outcome {
                     Ok(value) => json!({"ok": true, "value": value}),
-                    Err(error) => json!({"ok": false, "error": error}),
+                    Err(error) => json!({"ok": false, "error": error.message, "code": error.kind}),
                 };
                 let line = format!("{answer}\n");
                 if let Err(error) = self.sync_channel.write_all(line.as_bytes()).await {
@@ -832,33 +827,35 @@ impl DenoProcess {
         &mut self,
         kind: &str,
         payload: Json,
-    ) -> Result<Result<Json, String>, RuntimeError> {
-        let path = || {
-            PathBuf::from(
-                payload
-                    .get("path")
-                    .and_then(Json::as_str)
-                    .unwrap_or_default(),
-            )
-        };
-        let local = match kind {
-            "machineId" => Some(Ok(Json::String(machine_id()))),
-            "fs.stat" => Some(self.workspace.stat(&path())),
-            "fs.readFile" => Some(
-                self.workspace
-                    .read(&path())
-                    .map(|bytes| Json::String(base64(&bytes))),
-            ),
-            "fs.readDirectory" => Some(self.workspace.read_directory(&path())),
-            "fs.findFiles" => Some(self.workspace.find_files(&payload.to_string())),
-            _ => None,
-        };
-        if let Some(outcome) = local {
-            return Ok(outcome);
-        }
-        let request = match host_request(kind, &payload.to_string()) {
-            Ok(request) => request,
+    ) -> Result<Result<Json, HostCallError>, RuntimeError> {
+        let operation = match parse_operation(kind, &payload) {
+            Ok(operation) => operation,
             Err(error) => return Ok(Err(error)),
+        };
+        let request = match HostRequest::try_from(operation) {
+            Ok(request) => request,
+            // What this engine answers itself: the machine id and the workspace files.
+            Err(local) => {
+                let outcome = match local {
+                    HostOperation::MachineId => Ok(Json::String(machine_id())),
+                    HostOperation::FsStat { path } => self.workspace.stat(&path),
+                    HostOperation::FsReadFile { path } => self
+                        .workspace
+                        .read(&path)
+                        .map(|bytes| Json::String(base64(&bytes))),
+                    HostOperation::FsReadDirectory { path } => self.workspace.read_directory(&path),
+                    HostOperation::FsFindFiles { query } => {
+                        self.workspace.find_files(&Json::Object(query).to_string())
+                    }
+                    other => {
+                        return Ok(Err(HostCallError::unsupported(format!(
+                            "exthost: {} is not a host operation in Deno",
+                            other.name()
+                        ))));
+                    }
+                };
+                return Ok(outcome.map_err(HostCallError::from));
+            }
         };
         let flight = self
             .in_flight
@@ -954,17 +951,28 @@ impl DenoProcess {
 }
 
 /// Sends a request to the host and waits for its answer.
-async fn ask(host: &HostSender, from: &str, request: HostRequest) -> Result<Json, String> {
+async fn ask(host: &HostSender, from: &str, request: HostRequest) -> Result<Json, HostCallError> {
     let (reply, answer) = oneshot::channel();
     host.send(HostCall {
         from: from.to_owned(),
         request,
         reply: Some(reply),
     })
-    .map_err(|_| "exthost: the host has gone away".to_owned())?;
-    answer
-        .await
-        .unwrap_or_else(|_| Err("exthost: the host dropped the request".to_owned()))
+    .map_err(|_| HostCallError::unavailable("exthost: the host has gone away"))?;
+    match answer.await {
+        Ok(outcome) => outcome,
+        Err(_) => Err(HostCallError::unavailable(
+            "exthost: the host dropped the request",
+        )),
+    }
+}
+
+/// Parses a synchronous operation of the bootstrap (its name and fields) with [`HostOperation`], within
+/// the host's depth limit.
+fn parse_operation(kind: &str, payload: &Json) -> Result<HostOperation, HostCallError> {
+    let payload = exthost_protocol::json::from_str(&payload.to_string())
+        .map_err(|error| HostCallError::invalid_request(format!("{kind}: {error}")))?;
+    HostOperation::from_kind(kind, payload)
 }
 
 async fn write_lines(

@@ -53,6 +53,7 @@ use self::bytecode::Prelude;
 use self::memory::{LimitedAllocator, MemoryGuard};
 use self::modules::{ModuleLoader, ModuleResolver, entry};
 use self::native::{HostCompletion, Shared};
+use super::HostCallError;
 use super::js_files::{CORE_FILES, NODE_FILES, QUICKJS_BOOTSTRAP_FILES, SHIM_FILES};
 use super::{
     Engine, HostRequest, HostSender, HostWaitClock, LaunchSpec, Limits, LogLevel, RuntimeEnvelope,
@@ -540,14 +541,22 @@ impl JsRuntime {
     }
 
     /// Hands the answer of an asynchronous host operation to JS.
-    fn deliver(&mut self, call: u64, outcome: Result<Json, String>) -> Result<(), RuntimeError> {
-        let (ok, text) = match outcome {
-            Ok(value) => (true, value.to_string()),
-            Err(message) => (false, message),
-        };
+    fn deliver(
+        &mut self,
+        call: u64,
+        outcome: Result<Json, HostCallError>,
+    ) -> Result<(), RuntimeError> {
         let budget = self.background_budget("a host reply");
         if let Err(error) = self.enter(&budget, move |ctx| {
-            entry(ctx, "hostReply")?.call::<_, ()>((call as f64, ok, text))
+            // A failure arrives as an `Error` carrying its kind in `code` (see `throw_host_error`).
+            let (ok, answer): (bool, Value<'_>) = match &outcome {
+                Ok(value) => (
+                    true,
+                    rquickjs::String::from_str(ctx.clone(), &value.to_string())?.into_value(),
+                ),
+                Err(error) => (false, native::host_error_value(ctx, error)?),
+            };
+            entry(ctx, "hostReply")?.call::<_, ()>((call as f64, ok, answer))
         })? {
             self.log(
                 LogLevel::Error,

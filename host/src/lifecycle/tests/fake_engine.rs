@@ -134,7 +134,11 @@ impl Engine for FakeEngine {
 }
 
 /// Asks the host something as extension `from` and waits for the answer.
-pub async fn ask(host: &HostSender, from: &str, request: HostRequest) -> Result<Value, String> {
+pub async fn ask(
+    host: &HostSender,
+    from: &str,
+    request: HostRequest,
+) -> Result<Value, crate::runtime::HostCallError> {
     let (reply, answer) = oneshot::channel();
     host.send(HostCall {
         from: from.to_owned(),
@@ -142,7 +146,9 @@ pub async fn ask(host: &HostSender, from: &str, request: HostRequest) -> Result<
         reply: Some(reply),
     })
     .map_err(|_| "the host has gone".to_owned())?;
-    answer.await.unwrap_or_else(|_| Err("no answer".to_owned()))
+    answer
+        .await
+        .unwrap_or_else(|_| Err(crate::runtime::HostCallError::unavailable("no answer")))
 }
 
 async fn run(
@@ -177,8 +183,8 @@ async fn activate(id: &str, script: &Script, host: &HostSender) -> Result<Value,
         };
         ask(host, id, request)
             .await
-            .map_err(|message| RuntimeError::Threw {
-                message,
+            .map_err(|error| RuntimeError::Threw {
+                message: error.message,
                 stack: None,
             })?;
     }
@@ -191,8 +197,8 @@ async fn activate(id: &str, script: &Script, host: &HostSender) -> Result<Value,
         };
         ask(host, id, request)
             .await
-            .map_err(|message| RuntimeError::Threw {
-                message,
+            .map_err(|error| RuntimeError::Threw {
+                message: error.message,
                 stack: None,
             })?;
     }

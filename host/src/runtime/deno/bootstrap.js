@@ -100,8 +100,19 @@ function hostCall(kind, payload) {
 function hostCallSync(kind, payload) {
   send({ type: 'callSync', kind, payload: payload === undefined ? null : payload });
   const answer = JSONParse(readSyncLine());
-  if (!answer.ok) throw new Error(answer.error);
+  if (!answer.ok) throw hostError(answer);
   return answer.value;
+}
+
+// A failed host operation: an Error whose `code` is the host-call error's kind (`notFound`,
+// `noPermissions`, `cancelled`, …); a cancellation is named `Canceled`, as VS Code's CancellationError.
+function hostError(answer) {
+  const error = new Error(answer.error);
+  if (answer.code) {
+    error.code = answer.code;
+    if (answer.code === 'cancelled') error.name = 'Canceled';
+  }
+  return error;
 }
 
 function hostReply(message) {
@@ -109,7 +120,7 @@ function hostReply(message) {
   if (!pending) return;
   pendingHostCalls.delete(message.id);
   if (message.ok) pending.resolve(message.value);
-  else pending.reject(new Error(message.error));
+  else pending.reject(hostError(message));
 }
 
 // ---------------------------------------------------------------- console and uncaught errors

@@ -7,14 +7,15 @@ use std::ffi::c_void;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 
+use exthost_abi::ExtensionRequest;
 use serde_json::{Value, json};
 use tokio::sync::{mpsc, oneshot};
 
 use super::abi::{ABI_VERSION, Buffer, HostVTable};
 use super::library::Functions;
 use crate::runtime::{
-    HostCall, HostRequest, HostSender, LaunchSpec, LogLevel, RuntimeEnvelope, RuntimeError,
-    RuntimeRequest,
+    HostCall, HostCallError, HostCallErrorKind, HostOperation, HostRequest, HostSender, LaunchSpec,
+    RuntimeEnvelope, RuntimeError, RuntimeRequest,
 };
 
 /// The body of a native extension's thread. A panic on the host's side of the thread (a host bug: the
@@ -121,12 +122,13 @@ struct Bridge {
 /// What a blocking wait woke up for.
 enum Woken {
     /// The host answered the library's operation (or dropped the reply).
-    Answer(Result<Result<Value, String>, oneshot::error::RecvError>),
+    Answer(Result<Result<Value, HostCallError>, oneshot::error::RecvError>),
     /// A request for this extension arrived meanwhile (`None`: the handle is gone).
     Request(Option<RuntimeEnvelope>),
 }
 
 /// How to answer one of the library's host operations.
+#[derive(Debug)]
 enum Operation {
     /// Send it and wait for the host's answer.
     Ask(HostRequest),
@@ -135,7 +137,7 @@ enum Operation {
     /// Send it without waiting (log lines).
     Tell(HostRequest),
     /// Answer at once (unsupported or malformed operations).
-    Answer(Value),
+    Refuse(HostCallError),
 }
 
 impl Bridge {
@@ -193,29 +195,34 @@ impl Bridge {
             RuntimeRequest::Cancel { .. } => return Ok(Value::Null),
             // Session events are not delivered to native extensions (yet): the SDK has no API for them.
             RuntimeRequest::Event { .. } => return Ok(Value::Null),
-            RuntimeRequest::Activate => json!({
-                "op": "activate",
-                "extensionId": self.extension_id,
-                "extensionPath": self.extension_path,
-                "development": self.development,
-            }),
-            RuntimeRequest::Deactivate => json!({"op": "deactivate"}),
+            RuntimeRequest::Activate => ExtensionRequest::Activate {
+                extension_id: self.extension_id.clone(),
+                extension_path: self.extension_path.clone(),
+                development: self.development,
+            },
+            RuntimeRequest::Deactivate => ExtensionRequest::Deactivate,
             RuntimeRequest::ExecuteCommand { command, arguments } => {
-                json!({"op": "executeCommand", "command": command, "arguments": arguments})
+                ExtensionRequest::ExecuteCommand {
+                    command: command.clone(),
+                    arguments: arguments.clone(),
+                }
             }
-            RuntimeRequest::CallExport { path, arguments } => {
-                json!({"op": "callExport", "path": path, "arguments": arguments})
-            }
+            RuntimeRequest::CallExport { path, arguments } => ExtensionRequest::CallExport {
+                path: path.clone(),
+                arguments: arguments.clone(),
+            },
             RuntimeRequest::InvokeProvider {
                 handle,
                 method,
                 params,
                 token: _,
-            } => {
-                json!({"op": "invokeProvider", "provider": handle, "method": method, "params": params})
-            }
+            } => ExtensionRequest::InvokeProvider {
+                provider: *handle,
+                method: method.clone(),
+                params: params.clone(),
+            },
         };
-        let bytes = payload.to_string().into_bytes();
+        let bytes = payload.to_json().to_string().into_bytes();
         // SAFETY: `call` and `free` have the ABI's signatures; the instance is alive (it is destroyed only
         // after the serving loop ends, on this thread); the request bytes outlive the call; the answer
         // buffer is read, then handed back to the library's own free function exactly once.
@@ -232,17 +239,18 @@ impl Bridge {
 
     /// Answers one host operation from the library (JSON in, JSON out).
     fn answer_host_call(&self, request: &[u8]) -> Value {
+        // The host's own depth limit first: a deeper operation is refused, never parsed recursively.
         let request: Value = match exthost_protocol::json::from_slice(request) {
             Ok(request) => request,
             Err(error) => {
-                return failure(
-                    "invalidRequest",
-                    &format!("the operation is not JSON: {error}"),
-                );
+                return HostCallError::invalid_request(format!(
+                    "the operation is not JSON: {error}"
+                ))
+                .to_answer();
             }
         };
-        match operation(&request) {
-            Operation::Answer(answer) => answer,
+        match operation(request) {
+            Operation::Refuse(error) => error.to_answer(),
             Operation::Tell(request) => {
                 let _ = self.host.send(HostCall {
                     from: self.extension_id.clone(),
@@ -272,7 +280,7 @@ impl Bridge {
             reply: Some(reply),
         });
         if sent.is_err() {
-            return failure("failed", "the host is shutting down");
+            return HostCallError::unavailable("the host is shutting down").to_answer();
         }
         loop {
             let woken = {
@@ -292,9 +300,10 @@ impl Bridge {
             };
             match woken {
                 Woken::Answer(Ok(Ok(value))) => return json!({ "ok": value }),
-                Woken::Answer(Ok(Err(message))) => return failure("failed", &message),
+                Woken::Answer(Ok(Err(error))) => return error.to_answer(),
                 Woken::Answer(Err(_)) => {
-                    return failure("failed", "the host stopped before answering");
+                    return HostCallError::unavailable("the host stopped before answering")
+                        .to_answer();
                 }
                 Woken::Request(Some((request, reply))) => self.handle(request, reply),
                 Woken::Request(None) => self.requests_open.set(false),
@@ -303,119 +312,46 @@ impl Bridge {
     }
 }
 
-/// `{"error": {"kind": kind, "message": message}}`.
-fn failure(kind: &str, message: &str) -> Value {
-    json!({"error": {"kind": kind, "message": message}})
-}
-
-/// Maps the library's JSON operation to what the host does with it.
-fn operation(request: &Value) -> Operation {
-    let text = |key: &str| request[key].as_str().map(str::to_owned);
-    let arguments = || match &request["arguments"] {
-        Value::Array(arguments) => arguments.clone(),
-        _ => Vec::new(),
-    };
-    let missing = |key: &str| {
-        Operation::Answer(failure(
-            "invalidRequest",
-            &format!("{} needs a string \"{key}\"", request["op"]),
-        ))
-    };
-    let Some(op) = request["op"].as_str() else {
-        return Operation::Answer(failure("invalidRequest", "the operation has no \"op\""));
-    };
-    match op {
-        "registerCommand" => match text("command") {
-            Some(command) => Operation::Ask(HostRequest::RegisterCommand { command }),
-            None => missing("command"),
-        },
-        "unregisterCommand" => match text("command") {
-            Some(command) => Operation::Ask(HostRequest::UnregisterCommand { command }),
-            None => missing("command"),
-        },
-        "executeCommand" => match text("command") {
-            Some(command) => Operation::Ask(HostRequest::ExecuteCommand {
-                command,
-                arguments: arguments(),
-            }),
-            None => missing("command"),
-        },
-        "getCommands" => Operation::Ask(HostRequest::GetCommands),
-        "getExtension" => match text("id") {
-            Some(id) => Operation::Ask(HostRequest::GetExtension { id }),
-            None => missing("id"),
-        },
-        "allExtensions" => Operation::Ask(HostRequest::AllExtensions),
-        "activateExtension" => match text("id") {
-            Some(id) => Operation::Ask(HostRequest::ActivateExtension { id }),
-            None => missing("id"),
-        },
-        "callExport" => match text("id") {
-            Some(id) => Operation::Ask(HostRequest::CallExport {
-                id,
-                path: request["path"]
-                    .as_array()
-                    .map(|path| {
-                        path.iter()
-                            .filter_map(Value::as_str)
-                            .map(str::to_owned)
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                arguments: arguments(),
-            }),
-            None => missing("id"),
-        },
-        "log" => {
-            let level = match request["level"].as_str() {
-                Some("error") => LogLevel::Error,
-                Some("warn") => LogLevel::Warn,
-                Some("debug") => LogLevel::Debug,
-                _ => LogLevel::Info,
-            };
-            Operation::Tell(HostRequest::Log {
-                level,
-                message: text("message").unwrap_or_default(),
-            })
+/// Maps the library's JSON operation ([`HostOperation`], the one parser) to what the host does with it.
+fn operation(request: Value) -> Operation {
+    let operation = match HostOperation::from_json(request) {
+        Ok(operation) => operation,
+        Err(mut error) => {
+            if error.kind == HostCallErrorKind::Unsupported {
+                error.message = format!("exthost {}: {}", env!("CARGO_PKG_VERSION"), error.message);
+            }
+            return Operation::Refuse(error);
         }
-        "showMessage" => Operation::Ask(HostRequest::EditorNotify {
-            method: "window/showMessage".to_owned(),
-            params: json!({
-                "type": request["type"].as_u64().unwrap_or(3),
-                "message": text("message").unwrap_or_default(),
-            }),
+    };
+    match operation {
+        HostOperation::Settings => Operation::AskFor(HostRequest::Snapshot, "settings"),
+        HostOperation::RegisterProvider {
+            handle,
+            method,
+            selector,
+            options,
+        } => Operation::Ask(HostRequest::RegisterProvider {
+            handle,
+            method,
+            selector,
+            // The SDK's registration options are an object; `{}` when it sent none.
+            options: if options.is_null() {
+                json!({})
+            } else {
+                options
+            },
         }),
-        "settings" => Operation::AskFor(HostRequest::Snapshot, "settings"),
-        "registerProvider" => match (request["provider"].as_u64(), text("method")) {
-            (Some(handle), Some(method)) => Operation::Ask(HostRequest::RegisterProvider {
-                handle,
-                method,
-                selector: request["selector"].clone(),
-                options: match &request["options"] {
-                    Value::Null => json!({}),
-                    options => options.clone(),
-                },
-            }),
-            _ => Operation::Answer(failure(
-                "invalidRequest",
-                "registerProvider needs a number \"provider\" and a string \"method\"",
-            )),
+        operation => match HostRequest::try_from(operation) {
+            Ok(request @ HostRequest::Log { .. }) => Operation::Tell(request),
+            Ok(request) => Operation::Ask(request),
+            // The workspace files and the machine id are the JavaScript shims' (a native library reads
+            // files itself).
+            Err(local) => Operation::Refuse(HostCallError::unsupported(format!(
+                "exthost {} does not offer the operation {} to native extensions",
+                env!("CARGO_PKG_VERSION"),
+                local.name()
+            ))),
         },
-        "unregisterProvider" => match request["provider"].as_u64() {
-            Some(handle) => Operation::Ask(HostRequest::UnregisterProvider { handle }),
-            None => Operation::Answer(failure(
-                "invalidRequest",
-                "unregisterProvider needs a number \"provider\"",
-            )),
-        },
-        // An operation from a newer SDK (or another library) that this host does not know.
-        other => Operation::Answer(failure(
-            "unsupported",
-            &format!(
-                "exthost {} does not know the operation {other}",
-                env!("CARGO_PKG_VERSION")
-            ),
-        )),
     }
 }
 
@@ -469,7 +405,7 @@ unsafe extern "C" fn host_call(
 ) -> Buffer {
     let answer = catch_unwind(AssertUnwindSafe(|| {
         if context.is_null() {
-            return failure("invalidRequest", "the host context is null");
+            return HostCallError::invalid_request("the host context is null").to_answer();
         }
         // SAFETY: `context` is the boxed `Bridge` of this instance, alive until after `destroy`; only shared
         // references are made, so re-entrant calls alias nothing mutably.
@@ -482,7 +418,7 @@ unsafe extern "C" fn host_call(
         };
         bridge.answer_host_call(request)
     }))
-    .unwrap_or_else(|_| failure("failed", "the host panicked while answering"));
+    .unwrap_or_else(|_| HostCallError::failed("the host panicked while answering").to_answer());
     Buffer::from_vec(answer.to_string().into_bytes())
 }
 
@@ -532,11 +468,11 @@ mod tests {
 
     #[test]
     fn operations_map_to_host_requests() {
-        let ask = |request: Value| match operation(&request) {
+        let ask = |request: Value| match operation(request) {
             Operation::Ask(request) | Operation::Tell(request) | Operation::AskFor(request, _) => {
                 request
             }
-            Operation::Answer(answer) => panic!("answered at once: {answer}"),
+            Operation::Refuse(error) => panic!("answered at once: {error:?}"),
         };
         assert_eq!(
             ask(json!({"op": "registerCommand", "command": "a.b"})),
@@ -559,13 +495,13 @@ mod tests {
                 arguments: vec![]
             }
         );
-        assert_eq!(
-            ask(json!({"op": "log", "level": "warn", "message": "careful"})),
-            HostRequest::Log {
-                level: LogLevel::Warn,
-                message: "careful".to_owned()
-            }
-        );
+        assert!(matches!(
+            operation(json!({"op": "log", "level": "warn", "message": "careful"})),
+            Operation::Tell(HostRequest::Log {
+                level: crate::runtime::LogLevel::Warn,
+                ..
+            })
+        ));
         assert_eq!(
             ask(json!({"op": "showMessage", "type": 1, "message": "no"})),
             HostRequest::EditorNotify {
@@ -573,7 +509,10 @@ mod tests {
                 params: json!({"type": 1, "message": "no"})
             }
         );
-        assert_eq!(ask(json!({"op": "settings"})), HostRequest::Snapshot);
+        assert!(matches!(
+            operation(json!({"op": "settings"})),
+            Operation::AskFor(HostRequest::Snapshot, "settings")
+        ));
         assert_eq!(
             ask(
                 json!({"op": "registerProvider", "provider": 3, "method": "textDocument/hover", "selector": [{"language": "rust"}]})
@@ -591,12 +530,15 @@ mod tests {
                 "invalidRequest",
             ),
             (json!({"op": "teleport"}), "unsupported"),
+            (json!({"op": "fs.stat", "path": "/etc"}), "unsupported"),
             (json!({"op": "registerCommand"}), "invalidRequest"),
             (json!({}), "invalidRequest"),
         ] {
-            match operation(&request) {
-                Operation::Answer(answer) => assert_eq!(answer["error"]["kind"], kind, "{request}"),
-                _ => panic!("{request} should be answered at once"),
+            match operation(request.clone()) {
+                Operation::Refuse(error) => {
+                    assert_eq!(error.to_answer()["error"]["kind"], kind, "{request}")
+                }
+                other => panic!("{request} should be answered at once, not {other:?}"),
             }
         }
     }

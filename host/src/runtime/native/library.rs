@@ -24,8 +24,7 @@ use libloading::Library;
 
 use super::abi::{
     ABI_VERSION, AbiVersionFunction, BufferFreeFunction, CallFunction, CreateFunction,
-    DestroyFunction, SYMBOL_ABI_VERSION, SYMBOL_BUFFER_FREE, SYMBOL_CALL, SYMBOL_CREATE,
-    SYMBOL_DESTROY,
+    DestroyFunction, symbols,
 };
 use crate::runtime::{LaunchSpec, RuntimeError};
 
@@ -271,14 +270,16 @@ fn open_copy(path: &Path) -> Result<&'static Library, String> {
 /// Checks the ABI version — before looking up anything else — then resolves the entry points.
 fn check_and_resolve(library: &'static Library) -> Result<Functions, String> {
     // SAFETY: the symbol is declared by the ABI as `extern "C" fn() -> u32`.
-    let version = unsafe { library.get::<AbiVersionFunction>(SYMBOL_ABI_VERSION) }.map_err(|_| {
-        format!(
-            "the library does not export {SYMBOL_ABI_VERSION}: it is not an exthost native extension \
-             (build it with exthost-sdk and `export_extension!`)"
-        )
-    })?;
-    // SAFETY: as above; the function takes nothing and answers a number.
-    let version = unsafe { version() };
+    let version =
+        unsafe { library.get::<AbiVersionFunction>(symbols::ABI_VERSION) }.map_err(|_| {
+            format!(
+                "the library does not export {}: it is not an exthost native extension \
+             (build it with exthost-sdk and `export_extension!`)",
+                symbols::ABI_VERSION
+            )
+        })?;
+    // The ABI declares the function safe to call: it takes nothing and answers a number.
+    let version = version();
     if version != ABI_VERSION {
         return Err(format!(
             "ABI version mismatch: the library exports {version}, this host speaks {ABI_VERSION}; \
@@ -293,10 +294,10 @@ fn check_and_resolve(library: &'static Library) -> Result<Functions, String> {
             .map_err(|_| format!("the library does not export {symbol}"))
     }
     Ok(Functions {
-        create: resolve(library, SYMBOL_CREATE)?,
-        call: resolve(library, SYMBOL_CALL)?,
-        free: resolve(library, SYMBOL_BUFFER_FREE)?,
-        destroy: resolve(library, SYMBOL_DESTROY)?,
+        create: resolve(library, symbols::CREATE)?,
+        call: resolve(library, symbols::CALL)?,
+        free: resolve(library, symbols::BUFFER_FREE)?,
+        destroy: resolve(library, symbols::DESTROY)?,
     })
 }
 

@@ -174,7 +174,7 @@ fn start(create: unsafe extern "C" fn(*const HostVTable) -> *mut c_void) -> Harn
                 other => Err(format!("unexpected {other:?}")),
             };
             if let Some(reply) = call.reply {
-                let _ = reply.send(answer);
+                let _ = reply.send(answer.map_err(crate::runtime::HostCallError::from));
             }
         }
     });

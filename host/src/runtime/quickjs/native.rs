@@ -22,13 +22,16 @@ use tokio::sync::{mpsc, oneshot};
 use super::resolve::{self, Resolved};
 use super::workspace_fs::{BoundarySource, WorkspaceFiles};
 use crate::editor::{LOG_BYTES_PER_SECOND, LOG_LINES_PER_SECOND, LogBudget};
-use crate::runtime::{HostCall, HostRequest, HostSender, LogLevel, RuntimeError};
+use crate::runtime::{
+    HostCall, HostCallError, HostCallErrorKind, HostOperation, HostRequest, HostSender, LogLevel,
+    RuntimeError,
+};
 
 /// How long a blocking host operation may wait when no call deadline is armed (it always is in practice).
 const FALLBACK_HOST_WAIT: Duration = Duration::from_secs(30);
 
 /// The answer to one asynchronous host operation, routed back to the event loop.
-pub(crate) type HostCompletion = (u64, Result<Json, String>);
+pub(crate) type HostCompletion = (u64, Result<Json, HostCallError>);
 
 /// State shared between the event loop and the native functions (all on the runtime's thread).
 pub(crate) struct Shared {
@@ -81,7 +84,10 @@ impl Shared {
         });
     }
 
-    fn ask(&self, request: HostRequest) -> Result<oneshot::Receiver<Result<Json, String>>, String> {
+    fn ask(
+        &self,
+        request: HostRequest,
+    ) -> Result<oneshot::Receiver<Result<Json, HostCallError>>, HostCallError> {
         let (reply, answer) = oneshot::channel();
         self.host
             .send(HostCall {
@@ -89,7 +95,7 @@ impl Shared {
                 request,
                 reply: Some(reply),
             })
-            .map_err(|_| "exthost: the host has gone away".to_owned())?;
+            .map_err(|_| HostCallError::unavailable("exthost: the host has gone away"))?;
         Ok(answer)
     }
 }
@@ -184,12 +190,7 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, shared: &Rc<Shared>) -> rquickjs::Res
                     ),
                 });
             }
-            let level = match level.as_str() {
-                "error" => LogLevel::Error,
-                "warn" => LogLevel::Warn,
-                "debug" => LogLevel::Debug,
-                _ => LogLevel::Info,
-            };
+            let level = LogLevel::from_name_or_info(&level);
             state.notify(HostRequest::Log { level, message });
         })?,
     )?;
@@ -209,8 +210,8 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, shared: &Rc<Shared>) -> rquickjs::Res
         Function::new(
             ctx.clone(),
             move |ctx: Ctx<'js>, kind: String, payload: String| -> rquickjs::Result<()> {
-                let request =
-                    host_request(&kind, &payload).map_err(|message| throw(&ctx, &message))?;
+                let request = host_request(&kind, &payload)
+                    .map_err(|error| throw_host_error(&ctx, &error))?;
                 state.notify(request);
                 Ok(())
             },
@@ -223,19 +224,22 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, shared: &Rc<Shared>) -> rquickjs::Res
         Function::new(
             ctx.clone(),
             move |ctx: Ctx<'js>, kind: String, payload: String| -> rquickjs::Result<f64> {
-                let request =
-                    host_request(&kind, &payload).map_err(|message| throw(&ctx, &message))?;
+                let request = host_request(&kind, &payload)
+                    .map_err(|error| throw_host_error(&ctx, &error))?;
                 let answer = state
                     .ask(request)
-                    .map_err(|message| throw(&ctx, &message))?;
+                    .map_err(|error| throw_host_error(&ctx, &error))?;
                 let id = state.next_host_call.get();
                 state.next_host_call.set(id + 1);
                 let completions = state.completions.clone();
                 // Runs on this thread's current-thread tokio runtime while the event loop waits.
                 tokio::spawn(async move {
-                    let outcome = answer.await.unwrap_or_else(|_| {
-                        Err("exthost: the host dropped the request".to_owned())
-                    });
+                    let outcome = match answer.await {
+                        Ok(outcome) => outcome,
+                        Err(_) => Err(HostCallError::unavailable(
+                            "exthost: the host dropped the request",
+                        )),
+                    };
                     let _ = completions.send((id, outcome));
                 });
                 Ok(id as f64)
@@ -249,12 +253,12 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, shared: &Rc<Shared>) -> rquickjs::Res
         Function::new(
             ctx.clone(),
             move |ctx: Ctx<'js>, kind: String, payload: String| -> rquickjs::Result<String> {
-                let request =
-                    host_request(&kind, &payload).map_err(|message| throw(&ctx, &message))?;
+                let request = host_request(&kind, &payload)
+                    .map_err(|error| throw_host_error(&ctx, &error))?;
                 let boundary = BoundarySource::of(&request);
                 let answer = state
                     .ask(request)
-                    .map_err(|message| throw(&ctx, &message))?;
+                    .map_err(|error| throw_host_error(&ctx, &error))?;
                 let deadline = state
                     .watchdog
                     .deadline()
@@ -267,14 +271,19 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, shared: &Rc<Shared>) -> rquickjs::Res
                         }
                         Ok(value.to_string())
                     }
-                    Some(Ok(Err(message))) => Err(throw(&ctx, &message)),
-                    Some(Err(_)) => Err(throw(&ctx, "exthost: the host dropped the request")),
+                    Some(Ok(Err(error))) => Err(throw_host_error(&ctx, &error)),
+                    Some(Err(_)) => Err(throw_host_error(
+                        &ctx,
+                        &HostCallError::unavailable("exthost: the host dropped the request"),
+                    )),
                     None => {
                         // The call's time is up while waiting: stop the JS that asked.
                         state.watchdog.trip();
-                        Err(throw(
+                        Err(throw_host_error(
                             &ctx,
-                            &format!("exthost: the host did not answer {kind} in time"),
+                            &HostCallError::timed_out(format!(
+                                "exthost: the host did not answer {kind} in time"
+                            )),
                         ))
                     }
                 }
@@ -523,111 +532,41 @@ pub(crate) fn settlement(ok: bool, text: &str) -> Result<Json, RuntimeError> {
     }
 }
 
-/// Turns an operation named by `bootstrap.js` and its JSON payload into a [`HostRequest`].
-pub(crate) fn host_request(kind: &str, payload: &str) -> Result<HostRequest, String> {
-    let payload: Json = json::from_str(payload).map_err(|error| format!("{kind}: {error}"))?;
-    let text = |key: &str| {
-        payload
-            .get(key)
-            .and_then(Json::as_str)
-            .map(str::to_owned)
-            .ok_or_else(|| format!("{kind}: `{key}` must be a string"))
-    };
-    let number = |key: &str| {
-        payload
-            .get(key)
-            .and_then(Json::as_u64)
-            .ok_or_else(|| format!("{kind}: `{key}` must be a non-negative integer"))
-    };
-    let arguments = || {
-        payload
-            .get("arguments")
-            .and_then(Json::as_array)
-            .cloned()
-            .unwrap_or_default()
-    };
-    Ok(match kind {
-        "registerCommand" => HostRequest::RegisterCommand {
-            command: text("command")?,
-        },
-        "unregisterCommand" => HostRequest::UnregisterCommand {
-            command: text("command")?,
-        },
-        "executeCommand" => HostRequest::ExecuteCommand {
-            command: text("command")?,
-            arguments: arguments(),
-        },
-        "getCommands" => HostRequest::GetCommands,
-        "getExtension" => HostRequest::GetExtension { id: text("id")? },
-        "allExtensions" => HostRequest::AllExtensions,
-        "activateExtension" => HostRequest::ActivateExtension { id: text("id")? },
-        "callExport" => HostRequest::CallExport {
-            id: text("id")?,
-            path: payload
-                .get("path")
-                .and_then(Json::as_array)
-                .map(|path| {
-                    path.iter()
-                        .map(|key| key.as_str().map_or_else(|| key.to_string(), str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default(),
-            arguments: arguments(),
-        },
-        "snapshot" => HostRequest::Snapshot,
-        "registerProvider" => HostRequest::RegisterProvider {
-            handle: number("handle")?,
-            method: text("method")?,
-            selector: payload.get("selector").cloned().unwrap_or(Json::Null),
-            options: payload.get("options").cloned().unwrap_or(Json::Null),
-        },
-        "unregisterProvider" => HostRequest::UnregisterProvider {
-            handle: number("handle")?,
-        },
-        "setDiagnostics" => HostRequest::SetDiagnostics {
-            collection: text("collection")?,
-            uri: text("uri")?,
-            diagnostics: payload
-                .get("diagnostics")
-                .and_then(Json::as_array)
-                .cloned()
-                .unwrap_or_default(),
-        },
-        "updateSetting" => HostRequest::UpdateSetting {
-            key: text("key")?,
-            value: payload.get("value").cloned().unwrap_or(Json::Null),
-            target: payload
-                .get("target")
-                .and_then(Json::as_u64)
-                .and_then(|target| u8::try_from(target).ok())
-                .filter(|target| (1..=3).contains(target))
-                .ok_or_else(|| format!("{kind}: `target` must be 1, 2 or 3"))?,
-        },
-        "editorNotify" => HostRequest::EditorNotify {
-            method: text("method")?,
-            params: payload.get("params").cloned().unwrap_or(Json::Null),
-        },
-        "editorRequest" => HostRequest::EditorRequest {
-            method: text("method")?,
-            params: payload.get("params").cloned().unwrap_or(Json::Null),
-        },
-        "stateUpdate" => HostRequest::UpdateState {
-            scope: payload
-                .get("scope")
-                .and_then(Json::as_str)
-                .and_then(crate::extension_state::StateScope::from_name)
-                .ok_or_else(|| {
-                    format!("{kind}: `scope` must be \"global\", \"workspace\" or \"secrets\"")
-                })?,
-            key: text("key")?,
-            value: (payload.get("delete").and_then(Json::as_bool) != Some(true))
-                .then(|| payload.get("value").cloned().unwrap_or(Json::Null)),
-        },
-        "extensionState" => HostRequest::ExtensionState,
-        "secretGet" => HostRequest::GetSecret { key: text("key")? },
-        "secretKeys" => HostRequest::SecretKeys,
-        other => return Err(format!("exthost: unknown host operation {other}")),
+/// Turns an operation named by `bootstrap.js` and its JSON payload into a [`HostRequest`], through
+/// [`HostOperation`] (the one parser). The operations a QuickJS runtime answers itself (the workspace
+/// files, the machine id) have functions of their own on `native`, so they are refused here.
+pub(crate) fn host_request(kind: &str, payload: &str) -> Result<HostRequest, HostCallError> {
+    // The host's own depth limit first: a deeper payload is refused, never parsed recursively.
+    let payload: Json = json::from_str(payload)
+        .map_err(|error| HostCallError::invalid_request(format!("{kind}: {error}")))?;
+    HostRequest::try_from(HostOperation::from_kind(kind, payload)?).map_err(|local| {
+        HostCallError::unsupported(format!(
+            "exthost: {} is not a host operation in QuickJS",
+            local.name()
+        ))
     })
+}
+
+/// Throws `error` into JS as an `Error` whose `code` is its kind (`notFound`, `noPermissions`, …) and, for
+/// a cancellation, whose `name` is `Canceled` (VS Code's `CancellationError`).
+pub(crate) fn throw_host_error(ctx: &Ctx<'_>, error: &HostCallError) -> rquickjs::Error {
+    match host_error_value(ctx, error) {
+        Ok(value) => ctx.throw(value),
+        Err(failure) => failure,
+    }
+}
+
+/// The JS `Error` for `error` (see [`throw_host_error`]).
+pub(crate) fn host_error_value<'js>(
+    ctx: &Ctx<'js>,
+    error: &HostCallError,
+) -> rquickjs::Result<Value<'js>> {
+    let exception = Exception::from_message(ctx.clone(), &error.message)?;
+    exception.as_object().set("code", error.kind.as_str())?;
+    if error.kind == HostCallErrorKind::Cancelled {
+        exception.as_object().set("name", "Canceled")?;
+    }
+    Ok(exception.into_value())
 }
 
 struct ThreadWaker(std::thread::Thread);

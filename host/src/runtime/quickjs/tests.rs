@@ -15,8 +15,8 @@ use tokio::sync::mpsc;
 
 use super::QuickJsEngine;
 use crate::runtime::{
-    Engine, HostCall, HostRequest, LaunchSpec, Limits, LogLevel, RuntimeError, RuntimeHandle,
-    RuntimeRequest,
+    Engine, HostCall, HostCallError, HostRequest, LaunchSpec, Limits, LogLevel, RuntimeError,
+    RuntimeHandle, RuntimeRequest,
 };
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -31,7 +31,7 @@ fn small_limits() -> Limits {
 }
 
 /// How the test host answers an extension's requests.
-type Answer = Arc<dyn Fn(&HostRequest) -> Result<Value, String> + Send + Sync>;
+type Answer = Arc<dyn Fn(&HostRequest) -> Result<Value, HostCallError> + Send + Sync>;
 
 /// One launched extension plus what it asked of the host.
 struct Harness {
@@ -168,7 +168,7 @@ impl Harness {
 }
 
 /// The test host: another extension `other.ext` with exports `{version: 2, greet: <function>}`.
-fn answer(request: &HostRequest) -> Result<Value, String> {
+fn answer(request: &HostRequest) -> Result<Value, HostCallError> {
     let other_exports = json!({ "version": 2, "greet": { "$exthostFunction": ["greet"] } });
     match request {
         HostRequest::GetExtension { id } if id == "other.ext" => Ok(json!({
@@ -178,6 +178,12 @@ fn answer(request: &HostRequest) -> Result<Value, String> {
             "packageJSON": { "name": "other" },
             "exports": null,
         })),
+        HostRequest::GetExtension { id } if id == "guarded.ext" => Err(
+            HostCallError::no_permissions("extension guarded.ext may not be described"),
+        ),
+        HostRequest::GetExtension { id } if id == "cancelled.ext" => {
+            Err(HostCallError::cancelled("the question was withdrawn"))
+        }
         HostRequest::GetExtension { .. } => Ok(Value::Null),
         HostRequest::ActivateExtension { .. } => Ok(other_exports),
         HostRequest::CallExport {
@@ -186,8 +192,12 @@ fn answer(request: &HostRequest) -> Result<Value, String> {
             arguments,
         } => Ok(json!({ "id": id, "path": path, "arguments": arguments })),
         HostRequest::ExecuteCommand { command, .. } if command == "remote.fail" => {
-            Err("remote failure".to_owned())
+            Err("remote failure".into())
         }
+        HostRequest::ExecuteCommand { command, .. } if command == "remote.missing" => Err(
+            HostCallError::not_found("command not found: remote.missing"),
+        ),
+
         HostRequest::ExecuteCommand { command, arguments } => {
             Ok(json!({ "remote": command, "arguments": arguments }))
         }
@@ -1275,4 +1285,48 @@ async fn dropping_the_handle_tears_everything_down_safely() {
         Err(RuntimeError::TimeLimit { .. })
     ));
     harness.logs_until_closed().await;
+}
+
+#[tokio::test]
+async fn host_call_errors_reach_js_with_their_kind() {
+    let harness = Harness::new(
+        &[(
+            "main.js",
+            "const vscode = require('vscode');
+             const seen = (error) => ({ code: error.code, name: error.name, message: error.message,
+                                        isError: error instanceof Error });
+             exports.activate = (context) => {
+                 context.subscriptions.push(vscode.commands.registerCommand('test.kinds', async () => {
+                     const missing = await vscode.commands.executeCommand('remote.missing').then(
+                         () => 'no error', seen);
+                     const failed = await vscode.commands.executeCommand('remote.fail').then(
+                         () => 'no error', seen);
+                     let guarded = 'no error';
+                     try { vscode.extensions.getExtension('guarded.ext'); } catch (error) { guarded = seen(error); }
+                     let cancelled = 'no error';
+                     try { vscode.extensions.getExtension('cancelled.ext'); } catch (error) { cancelled = seen(error); }
+                     return { missing, failed, guarded, cancelled };
+                 }));
+             };",
+        )],
+        "main.js",
+    );
+    harness.activate().await.expect("activate");
+    let kinds = harness
+        .command("test.kinds", vec![])
+        .await
+        .expect("test.kinds");
+    assert_eq!(
+        kinds,
+        json!({
+            "missing": {"code": "notFound", "name": "Error",
+                        "message": "command not found: remote.missing", "isError": true},
+            "failed": {"code": "failed", "name": "Error", "message": "remote failure", "isError": true},
+            "guarded": {"code": "noPermissions", "name": "Error",
+                        "message": "extension guarded.ext may not be described", "isError": true},
+            // As VS Code's CancellationError.
+            "cancelled": {"code": "cancelled", "name": "Canceled",
+                          "message": "the question was withdrawn", "isError": true},
+        })
+    );
 }

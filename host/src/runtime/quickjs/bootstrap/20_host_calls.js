@@ -1,7 +1,7 @@
 // QuickJS: the transport of host operations — fire-and-forget (`hostNotify`), asynchronous (`hostCall`,
 // answered later through `hostReply`) and blocking (`hostCallSync`) — over `core.native`.
 
-const { JSONParse, JSONStringify, Promise, SafeMap, Error } = core.primordials;
+const { JSONParse, JSONStringify, Promise, SafeMap } = core.primordials;
 const native = core.native;
 
 const pendingHostCalls = new SafeMap();
@@ -22,12 +22,14 @@ function hostCallSync(kind, payload) {
   return JSONParse(native.hostCallSync(kind, JSONStringify(payload === undefined ? null : payload)));
 }
 
-function hostReply(id, ok, text) {
+// `answer`: the JSON text of the value, or (when !ok) an Error the host made, whose `code` is the
+// host-call error's kind (`notFound`, `noPermissions`, `cancelled`, …).
+function hostReply(id, ok, answer) {
   const pending = pendingHostCalls.get(id);
   if (!pending) return;
   pendingHostCalls.delete(id);
-  if (ok) pending.resolve(JSONParse(text));
-  else pending.reject(new Error(text));
+  if (ok) pending.resolve(JSONParse(answer));
+  else pending.reject(answer);
 }
 
 core.hostNotify = hostNotify;

@@ -47,7 +47,9 @@ fn fixture(name: &str, snapshot: Value) -> Harness {
     );
     let answer: Answer = Arc::new(move |request| match request {
         HostRequest::Snapshot => Ok(snapshot.clone()),
-        HostRequest::EditorRequest { method, params } => editor_answers(method, params),
+        HostRequest::EditorRequest { method, params } => {
+            editor_answers(method, params).map_err(crate::runtime::HostCallError::from)
+        }
         HostRequest::ExecuteCommand { command, .. }
             if command == "vscode.executeReferenceProvider" =>
         {
@@ -56,7 +58,9 @@ fn fixture(name: &str, snapshot: Value) -> Harness {
                 { "uri": "file:///w/a.txt", "range": range(0, 0, 0, 5) },
             ]))
         }
-        HostRequest::ExecuteCommand { command, .. } => Err(format!("command not found: {command}")),
+        HostRequest::ExecuteCommand { command, .. } => Err(
+            crate::runtime::HostCallError::not_found(format!("command not found: {command}")),
+        ),
         other => answer(other),
     });
     Harness::launch(

@@ -13,7 +13,9 @@ pub(super) fn session_host(
 ) -> Answer {
     Arc::new(move |request| match request {
         HostRequest::Snapshot => Ok(snapshot.clone()),
-        HostRequest::EditorRequest { method, params } => editor(method, params),
+        HostRequest::EditorRequest { method, params } => {
+            editor(method, params).map_err(crate::runtime::HostCallError::from)
+        }
         other => answer(other),
     })
 }

@@ -67,7 +67,7 @@ impl HostConfig {
     }
 
     /// Overrides the default limits from `{memoryMb, activateTimeoutMs, callTimeoutMs,
-    /// deactivateTimeoutMs}` (command-line flags, or `initializationOptions.limits`); absent keys keep
+    /// deactivateTimeoutMs, permissionQuestionMs}` (command-line flags, or `initializationOptions.limits`); absent keys keep
     /// their value, and every value is capped as a manifest's would be.
     pub fn apply_limit_overrides(&mut self, overrides: &serde_json::Value) {
         let number = |key: &str| overrides.get(key).and_then(serde_json::Value::as_u64);
@@ -82,6 +82,10 @@ impl HostConfig {
         }
         if let Some(ms) = number("deactivateTimeoutMs") {
             self.limits.deactivate_timeout = Duration::from_millis(ms.clamp(1, MAX_TIMEOUT_MS));
+        }
+        if let Some(ms) = number("permissionQuestionMs") {
+            self.limits.permission_question_timeout =
+                Duration::from_millis(ms.clamp(1, MAX_TIMEOUT_MS));
         }
     }
 

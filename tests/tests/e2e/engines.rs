@@ -561,21 +561,120 @@ async fn setup_deno_installs_the_pinned_deno_from_npm_where_the_host_finds_it() 
     assert_eq!(host.shutdown().await, 0);
 }
 
+/// Answers the server → client request `id` with `{title}`.
+async fn answer(host: &mut Host, id: exthost_protocol::Id, title: &str) {
+    host.send(&exthost_protocol::Message::Response(
+        exthost_protocol::Response::ok(id, json!({ "title": title })),
+    ))
+    .await;
+}
+
+/// Runs `command` while answering each permission question it puts with the next of `answers` (`None`:
+/// leave it unanswered); answers the command's outcome and the questions' messages.
+async fn run_answering(
+    host: &mut Host,
+    command: &str,
+    answers: &[Option<&str>],
+) -> (Result<Value, String>, Vec<String>) {
+    let id = host
+        .send_request(
+            "workspace/executeCommand",
+            json!({"command": command, "arguments": []}),
+        )
+        .await;
+    let mut questions = Vec::new();
+    for reply in answers {
+        let (question, params) = host.server_request("window/showMessageRequest").await;
+        questions.push(params["message"].as_str().unwrap_or_default().to_owned());
+        assert_eq!(
+            params["actions"],
+            json!([{"title": "Allow"}, {"title": "Always allow"}, {"title": "Deny"}])
+        );
+        if let Some(title) = reply {
+            answer(host, question, title).await;
+        }
+    }
+    let outcome = match host.response(&id).await.payload {
+        ResponsePayload::Result(value) => Ok(value),
+        ResponsePayload::Error(error) => Err(error.message),
+    };
+    (outcome, questions)
+}
+
+/// Waits until `file` exists (a grant written by the host).
+async fn wait_for_file(file: &Path) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !file.is_file() {
+        assert!(std::time::Instant::now() < deadline, "{} is written", file.display());
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// Runs `command` until it succeeds (the Deno process restarting with a grant), at most 20 s.
+async fn run_until_ok(host: &mut Host, command: &str) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        match run(host, command, json!([])).await {
+            Ok(value) => return value,
+            Err(error) => {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "{command} never worked: {error}"
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+        }
+    }
+}
+
 #[tokio::test]
-async fn a_denial_asks_the_user_and_always_allow_is_kept_for_the_next_start() {
+async fn a_grant_in_deno_restarts_the_extension_with_it_and_always_allow_is_kept() {
     let Some(deno) = deno() else { return };
     let dir = tempfile::tempdir().unwrap();
+    let spawn_echo = |word: &str| {
+        format!(
+            "const {{ execFile }} = require('child_process');\n\
+             return await new Promise((resolve, reject) => execFile('echo', ['{word}'], (error, out) => error ? reject(error) : resolve(out.trim())));"
+        )
+    };
     exthost_extension(
         dir.path(),
         "test.asker",
         Some("deno"),
         "asker.spawn",
-        "const { execFile } = require('child_process');\n\
-         return await new Promise((resolve, reject) => execFile('echo', ['allowed'], (error, out) => error ? reject(error) : resolve(out.trim())));",
+        &spawn_echo("always"),
         json!({}),
     );
-    let mut host = spawn(&[dir.path()], Some(&deno));
+    exthost_extension(
+        dir.path(),
+        "test.once",
+        Some("deno"),
+        "once.spawn",
+        &spawn_echo("once"),
+        json!({}),
+    );
+    exthost_extension(
+        dir.path(),
+        "test.refused",
+        Some("deno"),
+        "refused.spawn",
+        &spawn_echo("refused"),
+        json!({}),
+    );
+    bystander(dir.path());
+    // One home for this host and the next one.
+    let home = tempfile::tempdir().unwrap();
+    let start = || {
+        Host::spawn_with_env(
+            HostOptions::with_dirs(&[dir.path()]),
+            &[("EXTHOST_DENO", &deno), ("EXTHOST_HOME", home.path())],
+        )
+    };
+    let mut host = start();
     host.initialize(json!({})).await;
+
+    // "Always allow": the process restarts with `--allow-run=echo`, the next call works, and the grant is
+    // kept under $EXTHOST_HOME.
     let denied = run(&mut host, "asker.spawn", json!([])).await.unwrap_err();
     assert!(
         denied.starts_with("NoPermissions: test.asker may not run processes"),
@@ -584,32 +683,65 @@ async fn a_denial_asks_the_user_and_always_allow_is_kept_for_the_next_start() {
     let (id, question) = host.server_request("window/showMessageRequest").await;
     assert_eq!(
         question["message"],
-        "test.asker wants to run processes (echo): allow it? It takes effect when the extension restarts."
+        "test.asker wants to run processes (echo)"
     );
-    assert_eq!(
-        question["actions"],
-        json!([{"title": "Allow"}, {"title": "Always allow"}, {"title": "Deny"}])
-    );
-    host.send(&exthost_protocol::Message::Response(
-        exthost_protocol::Response::ok(id, json!({"title": "Always allow"})),
-    ))
-    .await;
-    let grants = host.home.path().join("permissions.json");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while !grants.is_file() {
-        assert!(std::time::Instant::now() < deadline, "the grant is written");
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    answer(&mut host, id, "Always allow").await;
+    assert_eq!(run_until_ok(&mut host, "asker.spawn").await, json!("always"));
+    assert_eq!(host.extension("test.asker").await["state"], "enabled");
+    let grants = home.path().join("permissions.json");
+    wait_for_file(&grants).await;
     let kept: Value = serde_json::from_slice(&std::fs::read(&grants).unwrap()).unwrap();
     assert_eq!(kept, json!({"test.asker": {"process": ["echo"]}}));
-    // The next start of the extension runs with the grant.
-    host.call("exthost/disable", json!({"id": "test.asker"}))
-        .await;
-    host.call("exthost/enable", json!({"id": "test.asker"}))
-        .await;
+    assert!(
+        host.log().contains("Deno restarted with the user's grant"),
+        "{}",
+        host.log()
+    );
+
+    // "Allow": for this run only, and nothing is written.
+    run(&mut host, "once.spawn", json!([])).await.unwrap_err();
+    let (id, _) = host.server_request("window/showMessageRequest").await;
+    answer(&mut host, id, "Allow").await;
+    assert_eq!(run_until_ok(&mut host, "once.spawn").await, json!("once"));
+
+    // "Deny": the extension keeps running, each call gets the error naming the permission, and the user
+    // is not asked again.
+    run(&mut host, "refused.spawn", json!([])).await.unwrap_err();
+    let (id, _) = host.server_request("window/showMessageRequest").await;
+    answer(&mut host, id, "Deny").await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let again = run(&mut host, "refused.spawn", json!([])).await.unwrap_err();
+    assert!(
+        again.contains("permissions.test.refused.process"),
+        "{again}"
+    );
+    assert_eq!(host.extension("test.refused").await["state"], "enabled");
+    ping(&mut host).await;
+    assert!(
+        !host.backlog().any(|message| matches!(message,
+            exthost_protocol::Message::Request(request) if request.method == "window/showMessageRequest")),
+        "a refused grant is not asked again"
+    );
+    let kept: Value = serde_json::from_slice(&std::fs::read(&grants).unwrap()).unwrap();
+    assert_eq!(kept, json!({"test.asker": {"process": ["echo"]}}));
+    assert_eq!(host.shutdown().await, 0);
+
+    // The next start: the kept grant applies from the first call, without a question; the one-run grant
+    // is gone.
+    let mut host = start();
+    host.initialize(json!({})).await;
     assert_eq!(
         run(&mut host, "asker.spawn", json!([])).await,
-        Ok(json!("allowed"))
+        Ok(json!("always"))
+    );
+    let denied = run(&mut host, "once.spawn", json!([])).await.unwrap_err();
+    assert!(denied.contains("permissions.test.once.process"), "{denied}");
+    let (id, _) = host.server_request("window/showMessageRequest").await;
+    answer(&mut host, id, "Deny").await;
+    assert!(
+        !host.backlog().any(|message| matches!(message,
+            exthost_protocol::Message::Request(request) if request.method == "window/showMessageRequest")),
+        "the kept grant needed no question"
     );
     assert_eq!(host.shutdown().await, 0);
 }

@@ -7,7 +7,7 @@
 //
 // Wire (every line this process writes for the host starts with MARK, so stray output of extension code
 // on stdout is told apart and logged):
-//   host → here (stdin):  {type:'init', spec, syncPipe} first, then {type:'request', id, kind, payload}
+//   host → here (stdin):  {type:'init', spec, syncPipe, vscodeModule, forkArguments} first, then {type:'request', id, kind, payload}
 //                         and {type:'reply', id, ok, value | error} (answers to `call`)
 //   here → host (stdout): {type:'settle', id, ok, value}, {type:'notify', kind, payload},
 //                         {type:'call', id, kind, payload}, {type:'callSync', kind, payload}, {type:'log', level, message}
@@ -229,6 +229,8 @@ function exportProxy(owner, path) {
 const extensionState = { active: false, module: undefined, exports: undefined, context: undefined };
 let shim = null;
 let spec = null;
+// Deno's arguments for a forked child: `run` and this process's permission flags (see `guardProcesses`).
+let forkArguments = ['run', '--no-prompt'];
 
 function base64Bytes(text) {
   const binary = atob(text);
@@ -308,6 +310,24 @@ function guardProcesses() {
     childProcess[name] = function guarded(file, ...rest) {
       check(file);
       return original.call(this, file, ...rest);
+    };
+  }
+  // Deno's `fork` starts `deno run -A` unless `execArgv` is already Deno's: the child gets this
+  // process's own permission flags (`forkArguments`, from the host), never more, whatever the extension
+  // passed. (ES modules' `import { fork }` reads this same object.)
+  const fork = childProcess.fork;
+  if (typeof fork === 'function') {
+    childProcess.fork = function confinedFork(modulePath, args, options) {
+      if (args !== undefined && args !== null && !Array.isArray(args)) {
+        options = args;
+        args = [];
+      }
+      const given = options && options.execArgv;
+      if (Array.isArray(given) && given.length > 0) {
+        log('warn', 'child_process.fork: execArgv ' + JSON.stringify(given) + ' ignored (the child runs with the extension\'s own permissions)');
+      }
+      const confined = Object.assign({}, options, { execArgv: forkArguments.slice() });
+      return fork.call(this, modulePath, args || [], confined);
     };
   }
 }
@@ -476,6 +496,7 @@ function dispatch(line) {
   switch (message.type) {
     case 'init':
       spec = message.spec;
+      if (Array.isArray(message.forkArguments)) forkArguments = message.forkArguments;
       syncPipe = Deno.openSync(message.syncPipe, { read: true });
       startShim();
       writeVscodeModule(message.vscodeModule);

@@ -469,7 +469,21 @@ async fn quickjs_offers_the_light_node_modules_and_refuses_the_others_by_name() 
     );
     host.initialize(json!({})).await;
     assert_eq!(host.extension("test.light").await["engine"], "quickjs");
-    let facts = run(&mut host, "light.facts", json!([])).await.unwrap();
+    // Reading outside its folder asks the user (here: Deny, for /etc/hostname and for the path `..`
+    // settles to, outside the extension's folder).
+    let (facts, questions) =
+        run_answering(&mut host, "light.facts", &[Some("Deny"), Some("Deny")]).await;
+    let facts = facts.unwrap();
+    assert_eq!(
+        questions,
+        [
+            "test.light wants to read /etc/hostname".to_owned(),
+            format!(
+                "test.light wants to read {}",
+                dir.path().canonicalize().unwrap().join("secret.txt").display()
+            )
+        ]
+    );
     let outside = facts["outside"].as_str().unwrap().to_owned();
     assert!(
         outside.starts_with(
@@ -772,5 +786,197 @@ async fn an_es_module_extension_imports_vscode_in_deno() {
         run(&mut host, "esm.run", json!([])).await,
         Ok(json!([true, 2, "\n"]))
     );
+    assert_eq!(host.shutdown().await, 0);
+}
+
+#[tokio::test]
+async fn quickjs_asks_for_a_path_outside_the_grant_and_applies_the_answer_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let outside_path = outside.path().canonicalize().unwrap();
+    std::fs::write(outside_path.join("notes.txt"), "outside notes").unwrap();
+    std::fs::write(outside_path.join("secret.txt"), "secret").unwrap();
+    let body = format!(
+        "const fs = require('fs');\n\
+         const path = require('path');\n\
+         const attempt = (operation) => {{ try {{ return operation(); }} catch (error) {{ return error.code + ' ' + error.message; }} }};\n\
+         const which = args[0];\n\
+         if (which === 'read') return attempt(() => fs.readFileSync({notes:?}, 'utf8'));\n\
+         if (which === 'link') return attempt(() => fs.readFileSync(path.join(__dirname, 'link', 'secret.txt'), 'utf8'));\n\
+         if (which === 'write') {{ return attempt(() => {{ fs.writeFileSync({written:?}, 'written'); return fs.readFileSync({written:?}, 'utf8'); }}); }}\n\
+         if (which === 'silent') return attempt(() => fs.readFileSync('/etc/hostname', 'utf8'));\n\
+         return attempt(() => fs.readFileSync('/etc/os-release', 'utf8').length > 0);",
+        notes = outside_path.join("notes.txt").display().to_string(),
+        written = outside_path.join("written.txt").display().to_string(),
+    );
+    let root = exthost_extension(
+        dir.path(),
+        "test.fsask",
+        Some("quickjs"),
+        "fsask.run",
+        &body,
+        json!({}),
+    );
+    std::os::unix::fs::symlink(&outside_path, root.join("link")).unwrap();
+    bystander(dir.path());
+    let mut host = spawn(&[dir.path()], None);
+    host.initialize(json!({"initializationOptions": {"limits": {"permissionQuestionMs": 1500, "callTimeoutMs": 1000}}}))
+        .await;
+    let command = |which: &str| json!({"command": "fsask.run", "arguments": [which]});
+
+    // Allow: the read goes ahead in the same call; the same file is not asked about again.
+    let id = host
+        .send_request("workspace/executeCommand", command("read"))
+        .await;
+    let (question, params) = host.server_request("window/showMessageRequest").await;
+    assert_eq!(
+        params["message"],
+        format!(
+            "test.fsask wants to read {}",
+            outside_path.join("notes.txt").display()
+        )
+    );
+    answer(&mut host, question, "Allow").await;
+    assert_eq!(host.response(&id).await.payload, ResponsePayload::Result(json!("outside notes")));
+    assert_eq!(
+        run(&mut host, "fsask.run", json!(["read"])).await,
+        Ok(json!("outside notes"))
+    );
+
+    // A link inside the extension's folder is settled first: the question names its target, and Deny
+    // is an EACCES naming the permission.
+    let id = host
+        .send_request("workspace/executeCommand", command("link"))
+        .await;
+    let (question, params) = host.server_request("window/showMessageRequest").await;
+    assert_eq!(
+        params["message"],
+        format!(
+            "test.fsask wants to read {}",
+            outside_path.join("secret.txt").display()
+        )
+    );
+    answer(&mut host, question, "Deny").await;
+    let ResponsePayload::Result(Value::String(denied)) = host.response(&id).await.payload else {
+        panic!("the command answers")
+    };
+    assert!(
+        denied.starts_with("EACCES NoPermissions: test.fsask may not read this path"),
+        "{denied}"
+    );
+    assert!(denied.contains("permissions.test.fsask.fs"), "{denied}");
+
+    // Always allow a write: it happens, and the grant is kept (write only: exactly what was asked).
+    let id = host
+        .send_request("workspace/executeCommand", command("write"))
+        .await;
+    let (question, params) = host.server_request("window/showMessageRequest").await;
+    let written = outside_path.join("written.txt");
+    assert_eq!(
+        params["message"],
+        format!("test.fsask wants to write {}", written.display())
+    );
+    answer(&mut host, question, "Always allow").await;
+    // Reading back what it wrote is a second question: a write grant does not give reads.
+    let (question, params) = host.server_request("window/showMessageRequest").await;
+    assert_eq!(
+        params["message"],
+        format!("test.fsask wants to read {}", written.display())
+    );
+    answer(&mut host, question, "Allow").await;
+    assert_eq!(host.response(&id).await.payload, ResponsePayload::Result(json!("written")));
+    assert_eq!(std::fs::read_to_string(&written).unwrap(), "written");
+    let kept: Value =
+        serde_json::from_slice(&std::fs::read(host.home.path().join("permissions.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        kept,
+        json!({"test.fsask": {"fs": {"write": [written.display().to_string()]}}})
+    );
+
+    // No answer before `limits.permissionQuestionMs`: Deny, logged, and the call's own limit (1 s here)
+    // did not count the wait.
+    let started = std::time::Instant::now();
+    let id = host
+        .send_request("workspace/executeCommand", command("silent"))
+        .await;
+    let _unanswered = host.server_request("window/showMessageRequest").await;
+    let ResponsePayload::Result(Value::String(silent)) = host.response(&id).await.payload else {
+        panic!("the command answers")
+    };
+    assert!(started.elapsed() >= std::time::Duration::from_millis(1500));
+    assert!(silent.starts_with("EACCES NoPermissions"), "{silent}");
+    assert!(
+        host.log().contains("no answer to the permission question before its deadline"),
+        "the fallback to Deny is logged"
+    );
+
+    // An editor that answers the request with an error (no `window/showMessageRequest`): Deny.
+    let id = host
+        .send_request("workspace/executeCommand", command("other"))
+        .await;
+    let (question, _) = host.server_request("window/showMessageRequest").await;
+    host.send(&exthost_protocol::Message::Response(
+        exthost_protocol::Response::error(
+            Some(question),
+            exthost_protocol::ResponseError {
+                code: -32601,
+                message: "method not found".into(),
+                data: None,
+            },
+        ),
+    ))
+    .await;
+    let ResponsePayload::Result(Value::String(other)) = host.response(&id).await.payload else {
+        panic!("the command answers")
+    };
+    assert!(other.starts_with("EACCES NoPermissions"), "{other}");
+    assert!(host.log().contains("treated as Deny"));
+    assert_eq!(host.extension("test.fsask").await["state"], "enabled");
+    ping(&mut host).await;
+    assert_eq!(host.shutdown().await, 0);
+}
+
+#[tokio::test]
+async fn fork_in_deno_gives_the_child_no_more_than_the_parents_grants() {
+    let Some(deno) = deno() else { return };
+    let deno = deno.canonicalize().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().canonicalize().unwrap().join("secret.txt");
+    std::fs::write(&secret, "not for extensions").unwrap();
+    let body = format!(
+        "const {{ fork }} = require('child_process');\n\
+         const path = require('path');\n\
+         // Even asking for everything: the child runs with the parent's own flags.\n\
+         const child = fork(path.join(__dirname, 'child.js'), [{secret:?}], {{ execArgv: ['run', '-A'] }});\n\
+         return await new Promise((resolve) => {{ child.on('message', (message) => {{ resolve(message); child.kill(); }}); }});",
+        secret = secret.display().to_string()
+    );
+    let root = exthost_extension(
+        dir.path(),
+        "test.forker",
+        Some("deno"),
+        "forker.run",
+        &body,
+        json!({"permissions": {"process": [deno.display().to_string()]}}),
+    );
+    std::fs::write(
+        root.join("child.js"),
+        "const fs = require('fs');\n\
+         const read = (file) => { try { return fs.readFileSync(file, 'utf8'); } catch (error) { return 'denied: ' + error.message; } };\n\
+         process.send({ own: read(__dirname + '/exthost.json').length > 0, secret: read(process.argv[2]) });\n",
+    )
+    .unwrap();
+    let mut host = spawn(&[dir.path()], Some(&deno));
+    host.initialize(json!({})).await;
+    let answer = run(&mut host, "forker.run", json!([])).await.unwrap();
+    assert_eq!(answer["own"], true, "{answer}");
+    let secret_answer = answer["secret"].as_str().unwrap();
+    assert!(
+        secret_answer.starts_with("denied: ") && secret_answer.contains("read access"),
+        "{answer}"
+    );
+    assert!(host.log().contains("execArgv"), "the ignored execArgv is logged");
     assert_eq!(host.shutdown().await, 0);
 }

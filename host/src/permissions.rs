@@ -205,8 +205,14 @@ impl Permissions {
         match access {
             Access::Run(program) => granted(&self.process, program),
             Access::Net(host) => granted(&self.net, host),
-            Access::Read(path) => self.granted_read.iter().any(|granted| path.starts_with(granted)),
-            Access::Write(path) => self.granted_write.iter().any(|granted| path.starts_with(granted)),
+            Access::Read(path) => self
+                .granted_read
+                .iter()
+                .any(|granted| path.starts_with(granted)),
+            Access::Write(path) => self
+                .granted_write
+                .iter()
+                .any(|granted| path.starts_with(granted)),
         }
     }
 }
@@ -774,5 +780,98 @@ mod tests {
             message.contains("permissions.com.example.a.process"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn granted_paths_add_to_the_defaults_and_a_write_grant_gives_no_reads() {
+        let context = PermissionContext {
+            extension: PathBuf::from("/ext/a"),
+            extensions: vec![PathBuf::from("/ext/b")],
+            workspace: vec![PathBuf::from("/work")],
+            storage: PathBuf::from("/home/storage/a"),
+        };
+        let snapshot = json!({"settings": {"permissions.test.paths.fs": ["/granted"]}});
+        let permissions = Permissions::for_extension(&json!({}), &snapshot, "test.paths");
+        assert_eq!(
+            permissions.fs, None,
+            "a grant does not replace the defaults"
+        );
+        let readable = context.readable(&permissions);
+        for path in ["/ext/b", "/work", "/granted"] {
+            assert!(readable.contains(&PathBuf::from(path)), "{readable:?}");
+        }
+        assert!(
+            context
+                .writable(&permissions)
+                .contains(&PathBuf::from("/granted"))
+        );
+        let write_only = Permissions::from_grant_json(&json!({"fs": {"write": ["/w"]}}));
+        assert!(!context.readable(&write_only).contains(&PathBuf::from("/w")));
+        assert!(context.writable(&write_only).contains(&PathBuf::from("/w")));
+        assert!(write_only.allows(&Access::Write(PathBuf::from("/w/file"))));
+        assert!(!write_only.allows(&Access::Read(PathBuf::from("/w/file"))));
+    }
+
+    #[test]
+    fn deno_denials_name_the_program_or_host_to_ask_for() {
+        assert_eq!(
+            denied_access(
+                "NotCapable: Requires run access to \"echo\", run again with the --allow-run flag"
+            ),
+            Some(Access::Run("echo".into()))
+        );
+        assert_eq!(
+            denied_access(
+                "NotCapable: Requires net access to \"127.0.0.1:9\", run again with the --allow-net flag"
+            ),
+            Some(Access::Net("127.0.0.1:9".into()))
+        );
+        assert_eq!(
+            denied_access(
+                "NotCapable: Requires read access to \"/etc\", run again with the --allow-read flag"
+            ),
+            None
+        );
+        assert_eq!(denied_access("TypeError: x is not a function"), None);
+        assert_eq!(
+            grant_question("Git Lens", &Access::Run("git".into()))["message"],
+            "Git Lens wants to run processes (git)"
+        );
+    }
+
+    #[test]
+    fn answers_grant_exactly_what_was_asked_and_a_refusal_is_remembered() {
+        let git = Access::Run("git".into());
+        assert!(!settle_answer(
+            "test.answers",
+            &git,
+            Some(Ok(json!({"title": "Deny"})))
+        ));
+        assert!(was_denied("test.answers", &git));
+        let nothing = Access::Run("ls".into());
+        assert!(
+            !settle_answer("test.answers", &nothing, None),
+            "no answer is Deny"
+        );
+        assert!(was_denied("test.answers", &nothing));
+        let failed = Access::Run("cat".into());
+        assert!(!settle_answer(
+            "test.answers",
+            &failed,
+            Some(Err("method not found".into()))
+        ));
+        assert!(!answered_grants("test.answers").allows(&git));
+
+        let host = Access::Net("example.com:443".into());
+        assert!(settle_answer(
+            "test.answers.allowed",
+            &host,
+            Some(Ok(json!({"title": "Allow"})))
+        ));
+        let granted = answered_grants("test.answers.allowed");
+        assert!(granted.allows(&host));
+        assert!(!granted.allows(&Access::Net("other.example:443".into())));
+        assert!(!granted.allows(&git));
+        assert!(!was_denied("test.answers.allowed", &host));
     }
 }

@@ -410,15 +410,10 @@ impl DenoProcess {
         );
         let permission_flags = crate::permissions::deno_flags(&readable, &writable, &permissions);
         // `child_process.fork` runs Deno again: with these flags, never Deno's default `-A`.
-        let mut fork_arguments: Vec<String> = [
-            "run",
-            "--quiet",
-            "--no-prompt",
-            "--no-config",
-            "--no-lock",
-        ]
-        .map(str::to_owned)
-        .to_vec();
+        let mut fork_arguments: Vec<String> =
+            ["run", "--quiet", "--no-prompt", "--no-config", "--no-lock"]
+                .map(str::to_owned)
+                .to_vec();
         fork_arguments.push(heap_flag.clone());
         fork_arguments.extend(permission_flags.iter().cloned());
 

@@ -480,7 +480,11 @@ async fn quickjs_offers_the_light_node_modules_and_refuses_the_others_by_name() 
             "test.light wants to read /etc/hostname".to_owned(),
             format!(
                 "test.light wants to read {}",
-                dir.path().canonicalize().unwrap().join("secret.txt").display()
+                dir.path()
+                    .canonicalize()
+                    .unwrap()
+                    .join("secret.txt")
+                    .display()
             )
         ]
     );
@@ -619,7 +623,11 @@ async fn run_answering(
 async fn wait_for_file(file: &Path) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while !file.is_file() {
-        assert!(std::time::Instant::now() < deadline, "{} is written", file.display());
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{} is written",
+            file.display()
+        );
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
@@ -700,7 +708,10 @@ async fn a_grant_in_deno_restarts_the_extension_with_it_and_always_allow_is_kept
         "test.asker wants to run processes (echo)"
     );
     answer(&mut host, id, "Always allow").await;
-    assert_eq!(run_until_ok(&mut host, "asker.spawn").await, json!("always"));
+    assert_eq!(
+        run_until_ok(&mut host, "asker.spawn").await,
+        json!("always")
+    );
     assert_eq!(host.extension("test.asker").await["state"], "enabled");
     let grants = home.path().join("permissions.json");
     wait_for_file(&grants).await;
@@ -720,11 +731,15 @@ async fn a_grant_in_deno_restarts_the_extension_with_it_and_always_allow_is_kept
 
     // "Deny": the extension keeps running, each call gets the error naming the permission, and the user
     // is not asked again.
-    run(&mut host, "refused.spawn", json!([])).await.unwrap_err();
+    run(&mut host, "refused.spawn", json!([]))
+        .await
+        .unwrap_err();
     let (id, _) = host.server_request("window/showMessageRequest").await;
     answer(&mut host, id, "Deny").await;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    let again = run(&mut host, "refused.spawn", json!([])).await.unwrap_err();
+    let again = run(&mut host, "refused.spawn", json!([]))
+        .await
+        .unwrap_err();
     assert!(
         again.contains("permissions.test.refused.process"),
         "{again}"
@@ -837,7 +852,10 @@ async fn quickjs_asks_for_a_path_outside_the_grant_and_applies_the_answer_at_onc
         )
     );
     answer(&mut host, question, "Allow").await;
-    assert_eq!(host.response(&id).await.payload, ResponsePayload::Result(json!("outside notes")));
+    assert_eq!(
+        host.response(&id).await.payload,
+        ResponsePayload::Result(json!("outside notes"))
+    );
     assert_eq!(
         run(&mut host, "fsask.run", json!(["read"])).await,
         Ok(json!("outside notes"))
@@ -884,7 +902,10 @@ async fn quickjs_asks_for_a_path_outside_the_grant_and_applies_the_answer_at_onc
         format!("test.fsask wants to read {}", written.display())
     );
     answer(&mut host, question, "Allow").await;
-    assert_eq!(host.response(&id).await.payload, ResponsePayload::Result(json!("written")));
+    assert_eq!(
+        host.response(&id).await.payload,
+        ResponsePayload::Result(json!("written"))
+    );
     assert_eq!(std::fs::read_to_string(&written).unwrap(), "written");
     let kept: Value =
         serde_json::from_slice(&std::fs::read(host.home.path().join("permissions.json")).unwrap())
@@ -907,7 +928,8 @@ async fn quickjs_asks_for_a_path_outside_the_grant_and_applies_the_answer_at_onc
     assert!(started.elapsed() >= std::time::Duration::from_millis(1500));
     assert!(silent.starts_with("EACCES NoPermissions"), "{silent}");
     assert!(
-        host.log().contains("no answer to the permission question before its deadline"),
+        host.log()
+            .contains("no answer to the permission question before its deadline"),
         "the fallback to Deny is logged"
     );
 
@@ -977,6 +999,9 @@ async fn fork_in_deno_gives_the_child_no_more_than_the_parents_grants() {
         secret_answer.starts_with("denied: ") && secret_answer.contains("read access"),
         "{answer}"
     );
-    assert!(host.log().contains("execArgv"), "the ignored execArgv is logged");
+    assert!(
+        host.log().contains("execArgv"),
+        "the ignored execArgv is logged"
+    );
     assert_eq!(host.shutdown().await, 0);
 }

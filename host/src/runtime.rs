@@ -9,7 +9,7 @@ pub mod deno;
 pub mod native;
 pub mod quickjs;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -345,6 +345,31 @@ pub enum HostRequest {
     },
 }
 
+/// Which start of a runtime something belongs to. The lifecycle gives every runtime it launches a new
+/// generation and serves each runtime's [`HostCall`]s on a channel of its own, so it knows the generation
+/// of every call: a late report from a runtime that was stopped or replaced (a crash, a registration) is
+/// told apart from the current runtime's, and ignored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RuntimeGeneration(u64);
+
+impl RuntimeGeneration {
+    /// The generation numbered `number` (the lifecycle counts from 1).
+    pub fn new(number: u64) -> Self {
+        Self(number)
+    }
+
+    /// Its number.
+    pub fn number(self) -> u64 {
+        self.0
+    }
+}
+
+impl std::fmt::Display for RuntimeGeneration {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(formatter, "{}", self.0)
+    }
+}
+
 /// A [`HostRequest`] from one extension, with where to send the answer (`None` for fire-and-forget).
 #[derive(Debug)]
 pub struct HostCall {
@@ -492,10 +517,33 @@ pub fn report_panic(host: &HostSender, extension_id: String, panic: &(dyn std::a
     });
 }
 
+/// Resolves `main` as Node does: the path itself, else with `.js`, else `index.js` inside it.
+pub fn resolve_node_entry(folder: &Path, main: &str) -> PathBuf {
+    let direct = folder.join(main);
+    let with_js = folder.join(format!("{main}.js"));
+    let index = direct.join("index.js");
+    [direct.clone(), with_js, index]
+        .into_iter()
+        .find(|candidate| candidate.is_file())
+        .unwrap_or(direct)
+}
+
 /// A way to run extension code. The lifecycle holds engines as `dyn Engine` and never sees what is inside.
 pub trait Engine: Send + Sync {
     /// A short name for logs and docs (`quickjs`, `deno`, `native`).
     fn name(&self) -> &'static str;
+
+    /// The file an extension in `folder` whose manifest names `main` starts from (the `entry` of its
+    /// [`LaunchSpec`]), or `None` when there is no code for this engine to run. JavaScript engines
+    /// resolve `main` as Node does ([`resolve_node_entry`]).
+    fn resolve_entry(&self, folder: &Path, main: Option<&str>) -> Option<PathBuf> {
+        main.map(|main| resolve_node_entry(folder, main))
+    }
+
+    /// Whether the engine can run extensions on this machine (Deno: a `deno` executable was found).
+    fn is_available(&self) -> bool {
+        true
+    }
 
     /// Starts a fresh, isolated runtime for one extension. Nothing of the extension runs until the first
     /// [`RuntimeRequest::Activate`]. `host` is where the extension's own requests go.

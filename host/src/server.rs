@@ -22,8 +22,7 @@ use tracing::Instrument;
 
 use crate::config::HostConfig;
 use crate::editor::{EditorHandle, Outbox};
-use crate::lifecycle::Lifecycle;
-use crate::runtime::Engine;
+use crate::lifecycle::{Engines, Lifecycle};
 
 /// Where the session is in LSP's lifecycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,7 +49,7 @@ const UNCANCELLABLE: &[&str] = &[
 /// State shared by the reader loop and the request tasks.
 struct Server {
     config: HostConfig,
-    engine: Arc<dyn Engine>,
+    engines: Engines,
     editor: EditorHandle,
     phase: Mutex<Phase>,
     lifecycle: OnceLock<Arc<Lifecycle>>,
@@ -69,13 +68,13 @@ pub async fn serve<R, W>(
     input: R,
     output: W,
     config: HostConfig,
-    engine: Arc<dyn Engine>,
+    engines: impl Into<Engines>,
 ) -> ExitCode
 where
     R: AsyncRead + Unpin + Send + 'static,
     W: AsyncWrite + Unpin + Send + 'static,
 {
-    serve_until(input, output, config, engine, std::future::pending()).await
+    serve_until(input, output, config, engines, std::future::pending()).await
 }
 
 /// [`serve`], and when `stop` completes first (the process got SIGTERM, SIGINT or SIGHUP; its output
@@ -85,7 +84,7 @@ pub async fn serve_until<R, W, S>(
     input: R,
     output: W,
     config: HostConfig,
-    engine: Arc<dyn Engine>,
+    engines: impl Into<Engines>,
     stop: S,
 ) -> ExitCode
 where
@@ -97,7 +96,7 @@ where
     let writer = tokio::spawn(write_messages(Arc::clone(&outbox), output));
     let server = Arc::new(Server {
         config,
-        engine,
+        engines: engines.into(),
         editor: EditorHandle::new(Arc::clone(&outbox)),
         phase: Mutex::new(Phase::Uninitialized),
         lifecycle: OnceLock::new(),

@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use exthost_protocol::methods::{ExtensionInfo, ExtensionState};
 
-use super::{Lifecycle, load_catalog, load_settings, resolve_records};
+use super::Lifecycle;
+use super::catalog::{load_catalog, load_settings, resolve_records};
 use crate::registry::{ExtensionRecord, Registry, StateChange};
 
 impl Lifecycle {

@@ -90,6 +90,10 @@ impl Engine for DenoEngine {
         "deno"
     }
 
+    fn is_available(&self) -> bool {
+        DenoEngine::is_available(self)
+    }
+
     fn launch(&self, spec: LaunchSpec, host: HostSender) -> Result<RuntimeHandle, RuntimeError> {
         let Some(program) = self.program.clone() else {
             return Err(RuntimeError::Load {

@@ -31,6 +31,8 @@ pub(crate) mod library;
 #[cfg(test)]
 mod tests;
 
+use std::path::{Path, PathBuf};
+
 use tokio::sync::mpsc;
 
 use super::{Engine, HostSender, LaunchSpec, RuntimeError, RuntimeHandle};
@@ -59,6 +61,11 @@ impl NativeEngine {
 impl Engine for NativeEngine {
     fn name(&self) -> &'static str {
         "native"
+    }
+
+    /// A native extension starts from its folder (the library is located from it and the manifest).
+    fn resolve_entry(&self, folder: &Path, _main: Option<&str>) -> Option<PathBuf> {
+        Some(folder.to_path_buf())
     }
 
     fn launch(&self, spec: LaunchSpec, host: HostSender) -> Result<RuntimeHandle, RuntimeError> {

@@ -100,7 +100,7 @@ impl Server {
         };
         let lifecycle = Lifecycle::start(
             self.config.clone(),
-            Arc::clone(&self.engine),
+            self.engines.clone(),
             self.editor.clone(),
             session,
         );

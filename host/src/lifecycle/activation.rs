@@ -1,0 +1,346 @@
+//! Activation: one shared activation per extension (dependencies first), the engine that runs it, and
+//! activation events.
+
+use std::sync::Arc;
+
+use exthost_protocol::methods::{ExtensionSource, ExtensionState};
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use serde_json::Value;
+
+use super::{Begun, Lifecycle, LifecycleError, Running, call_with_grace};
+use crate::manifest::{ActivationEvent, JsEngine, Manifest, ManifestKind};
+use crate::runtime::{Engine, LaunchSpec, RuntimeError, RuntimeRequest};
+use crate::session::SessionState;
+
+impl Lifecycle {
+    /// Activates `id` (its dependencies first) and answers its exports. Concurrent calls share one
+    /// activation; an enabled extension answers at once.
+    pub async fn activate(self: &Arc<Self>, id: &str) -> Result<Value, LifecycleError> {
+        self.activate_with(id, false).await
+    }
+
+    /// Activation proper. `explicit` (an `exthost/enable`) may also start a disabled extension, or retry
+    /// one whose failure came from running it.
+    pub(super) async fn activate_with(
+        self: &Arc<Self>,
+        id: &str,
+        explicit: bool,
+    ) -> Result<Value, LifecycleError> {
+        match self.begin_activation(id, explicit)? {
+            Begun::Ready(exports) => Ok(exports),
+            Begun::Pending(activation) => activation.await,
+        }
+    }
+
+    /// Starts activating `id` now, without waiting: afterwards the activation is visible to every other
+    /// trigger (and to requests that wait for activations in progress).
+    pub(super) fn begin_activation(
+        self: &Arc<Self>,
+        id: &str,
+        explicit: bool,
+    ) -> Result<Begun, LifecycleError> {
+        let mut state = self.lock();
+        let record = state
+            .registry
+            .get(id)
+            .ok_or_else(|| LifecycleError::UnknownExtension { id: id.to_owned() })?;
+        match record.state {
+            ExtensionState::Enabled => {
+                return Ok(Begun::Ready(
+                    state
+                        .running
+                        .get(id)
+                        .map_or(Value::Null, |r| r.exports.clone()),
+                ));
+            }
+            ExtensionState::Disabled if !explicit => {
+                return Err(LifecycleError::Disabled { id: id.to_owned() });
+            }
+            ExtensionState::Failed
+                if !(state.activations.contains_key(id)
+                    || explicit && self.can_retry(&state, id)) =>
+            {
+                return Err(LifecycleError::Failed {
+                    id: id.to_owned(),
+                    message: record.error.clone().unwrap_or_default(),
+                });
+            }
+            _ => {}
+        }
+        if let Some(activation) = state.activations.get(id) {
+            return Ok(Begun::Pending(activation.clone()));
+        }
+        let this = Arc::clone(self);
+        let owned = id.to_owned();
+        let activation = async move { this.run_activation(owned).await }
+            .boxed()
+            .shared();
+        state.activations.insert(id.to_owned(), activation.clone());
+        // Poll it once in the background so it makes progress even if every trigger stops waiting.
+        tokio::spawn(activation.clone());
+        Ok(Begun::Pending(activation))
+    }
+
+    /// [`Lifecycle::activate`] as a boxed `Send` future: activation recurses into dependencies, and the
+    /// explicit type breaks the cycle the compiler cannot see through.
+    pub(super) fn activate_boxed(
+        self: Arc<Self>,
+        id: String,
+    ) -> BoxFuture<'static, Result<Value, LifecycleError>> {
+        async move { self.activate(&id).await }.boxed()
+    }
+
+    pub(super) async fn run_activation(
+        self: Arc<Self>,
+        id: String,
+    ) -> Result<Value, LifecycleError> {
+        let result = self.activate_now(&id).await;
+        self.lock().activations.remove(&id);
+        result
+    }
+
+    /// Activates the dependencies, then launches and activates the extension itself.
+    pub(super) async fn activate_now(self: &Arc<Self>, id: &str) -> Result<Value, LifecycleError> {
+        let manifest = self.manifest(id)?;
+        for dependency in manifest.dependency_ids() {
+            if let Err(error) = Arc::clone(self).activate_boxed(dependency.to_owned()).await {
+                if let LifecycleError::Disabled { .. } = error {
+                    return Err(error);
+                }
+                let message = format!("dependency {dependency} failed: {error}");
+                self.fail(id, message.clone());
+                return Err(LifecycleError::Failed {
+                    id: id.to_owned(),
+                    message,
+                });
+            }
+        }
+        {
+            let mut state = self.lock();
+            self.transition(&mut state, id, ExtensionState::Loaded, None);
+        }
+        let Some(spec) = self.launch_spec(&manifest) else {
+            // Nothing to run: a contribution-only extension is enabled as soon as it is loaded.
+            let mut state = self.lock();
+            state.running.insert(
+                id.to_owned(),
+                Running {
+                    runtime: None,
+                    exports: Value::Null,
+                    generation: None,
+                },
+            );
+            self.transition(&mut state, id, ExtensionState::Enabled, None);
+            return Ok(Value::Null);
+        };
+        let activate_limit = spec.limits.activate_timeout;
+        let generation = self.new_generation();
+        let runtime = self
+            .engine_for(&manifest)
+            .launch(spec, self.serve_runtime_calls(generation));
+        let runtime = match runtime {
+            Ok(runtime) => runtime,
+            Err(error) => {
+                self.fail(id, error.to_string());
+                return Err(LifecycleError::Runtime {
+                    id: id.to_owned(),
+                    error,
+                });
+            }
+        };
+        self.lock().running.insert(
+            id.to_owned(),
+            Running {
+                runtime: Some(runtime.clone()),
+                exports: Value::Null,
+                generation: Some(generation),
+            },
+        );
+        match call_with_grace(
+            &runtime,
+            RuntimeRequest::Activate,
+            activate_limit,
+            "activate",
+        )
+        .await
+        {
+            Ok(exports) => {
+                let mut state = self.lock();
+                let now = state.registry.get(id).map(|r| (r.state, r.error.clone()));
+                if let Some((current, error)) =
+                    now.filter(|(current, _)| *current != ExtensionState::Loaded)
+                {
+                    // Disabled (or failed) while activating: this runtime must not stay behind.
+                    let stale = state.running.remove(id);
+                    self.forget_registrations(&mut state, id);
+                    drop(state);
+                    drop(stale);
+                    return Err(if current == ExtensionState::Failed {
+                        LifecycleError::Failed {
+                            id: id.to_owned(),
+                            message: error.unwrap_or_default(),
+                        }
+                    } else {
+                        LifecycleError::Disabled { id: id.to_owned() }
+                    });
+                }
+                if let Some(running) = state.running.get_mut(id) {
+                    running.exports = exports.clone();
+                }
+                self.transition(&mut state, id, ExtensionState::Enabled, None);
+                Ok(exports)
+            }
+            Err(error) => {
+                let message = match &error {
+                    RuntimeError::Threw {
+                        message,
+                        stack: Some(stack),
+                    } => {
+                        format!("activate threw: {message}\n{stack}")
+                    }
+                    RuntimeError::Threw {
+                        message,
+                        stack: None,
+                    } => format!("activate threw: {message}"),
+                    other => other.to_string(),
+                };
+                self.fail(id, message);
+                Err(LifecycleError::Runtime {
+                    id: id.to_owned(),
+                    error,
+                })
+            }
+        }
+    }
+
+    pub(super) fn launch_spec(&self, manifest: &Manifest) -> Option<LaunchSpec> {
+        let folder = manifest.file.parent()?.to_path_buf();
+        // The engine knows where its code starts; `None`: nothing to run (a contribution-only extension).
+        let entry = self
+            .engine_for(manifest)
+            .resolve_entry(&folder, manifest.main.as_deref())?;
+        Some(LaunchSpec {
+            extension_id: manifest.id.clone(),
+            extension_path: folder,
+            entry,
+            package_json: manifest.raw.clone(),
+            limits: self.config.limits_for(manifest),
+            development: self.is_development(&manifest.id),
+        })
+    }
+
+    pub(super) fn is_development(&self, id: &str) -> bool {
+        self.lock()
+            .registry
+            .get(id)
+            .is_some_and(|record| match record.source {
+                ExtensionSource::Dev => true,
+                ExtensionSource::Builtin => crate::config::builtin_is_source_tree(),
+                _ => false,
+            })
+    }
+
+    /// The engine that runs `manifest`'s code.
+    pub(super) fn engine_for(&self, manifest: &Manifest) -> &dyn Engine {
+        if manifest.is_native() {
+            return self.engines.native.as_ref();
+        }
+        let chosen = self.js_engine_for(&self.lock().session, manifest);
+        self.engines.javascript(chosen).as_ref()
+    }
+
+    /// Which engine runs a JS extension: the host setting `jsEngine` (`initializationOptions.jsEngine`,
+    /// else `serve --js-engine`) when given; else the manifest's `engine`; else Deno for a VS Code
+    /// `package.json` extension when Deno is available (they are written for Node), QuickJS otherwise.
+    pub(super) fn js_engine_for(&self, session: &SessionState, manifest: &Manifest) -> JsEngine {
+        let setting = session
+            .initialize_params
+            .as_ref()
+            .and_then(|params| params.pointer("/initializationOptions/jsEngine"))
+            .and_then(Value::as_str)
+            .and_then(JsEngine::from_name);
+        if let Some(engine) = setting.or(self.config.js_engine) {
+            return engine;
+        }
+        if let Some(engine) = manifest.engine {
+            return engine;
+        }
+        if manifest.kind == ManifestKind::VsCode && self.engines.deno.is_available() {
+            JsEngine::Deno
+        } else {
+            JsEngine::QuickJs
+        }
+    }
+
+    /// Fires an activation event: activates (concurrently) every extension that declares it and may run.
+    /// Answers the ids that became enabled because of it.
+    pub async fn fire(self: &Arc<Self>, event: &str) -> Vec<String> {
+        self.fire_with_outcomes(event)
+            .await
+            .into_iter()
+            .filter_map(|(id, outcome)| outcome.ok().map(|_| id))
+            .collect()
+    }
+
+    /// [`Lifecycle::fire`], answering each candidate's outcome (failures are also published as states).
+    pub(super) async fn fire_with_outcomes(
+        self: &Arc<Self>,
+        event: &str,
+    ) -> Vec<(String, Result<Value, LifecycleError>)> {
+        let begun = self.begin_event(event);
+        let mut outcomes = Vec::with_capacity(begun.len());
+        for (id, started) in begun {
+            let outcome = match started {
+                Ok(Begun::Ready(exports)) => Ok(exports),
+                Ok(Begun::Pending(activation)) => activation.await,
+                Err(error) => Err(error),
+            };
+            if let Err(error) = &outcome {
+                tracing::warn!(%id, %event, %error, "activation failed");
+            }
+            outcomes.push((id, outcome));
+        }
+        outcomes
+    }
+
+    /// Records `event` and starts (without waiting) every activation it triggers: the extensions that
+    /// declare it and may run, plus those already activating that declare it.
+    pub(super) fn begin_event(
+        self: &Arc<Self>,
+        event: &str,
+    ) -> Vec<(String, Result<Begun, LifecycleError>)> {
+        let candidates: Vec<String> = {
+            let mut state = self.lock();
+            state.session.record_event(event);
+            let parsed = event.parse::<ActivationEvent>().ok();
+            state
+                .registry
+                .ids()
+                .filter_map(|id| state.registry.get(id))
+                .filter(|record| {
+                    // An activation already under way is joined, so this trigger waits for it too.
+                    matches!(
+                        record.state,
+                        ExtensionState::Discovered | ExtensionState::Unloaded
+                    ) || state.activations.contains_key(&record.id)
+                })
+                .filter(|record| {
+                    record.manifest.as_ref().is_some_and(|manifest| {
+                        manifest.activation_events.iter().any(|declared| {
+                            parsed.as_ref() == Some(declared) || declared.to_string() == event
+                        })
+                    })
+                })
+                .map(|record| record.id.clone())
+                .collect()
+        };
+        candidates
+            .into_iter()
+            .map(|id| {
+                let begun = self.begin_activation(&id, false);
+                (id, begun)
+            })
+            .collect()
+    }
+}

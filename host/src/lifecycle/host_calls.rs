@@ -1,0 +1,343 @@
+//! Host calls: what extensions ask of the host (registrations, commands, exports, logs), answered at once
+//! in arrival order or as a task of their own.
+
+use std::sync::Arc;
+
+use exthost_protocol::methods::{ExtensionState, LogLine, ManagerEvent};
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+
+use super::{Lifecycle, call_with_grace};
+use crate::runtime::{
+    HostCall, HostRequest, HostSender, LogLevel, RuntimeGeneration, RuntimeRequest,
+};
+
+/// The loop serving one runtime's calls (see [`Lifecycle::serve_runtime_calls`]).
+pub(super) struct CallLoop {
+    /// The runtime's channel to the host, without keeping it open (the runtime holds it).
+    pub(super) sender: mpsc::WeakUnboundedSender<HostCall>,
+    /// The loop; it ends once the runtime has gone and its last calls are served.
+    pub(super) task: tokio::task::JoinHandle<()>,
+}
+
+impl Lifecycle {
+    /// A new runtime generation, never given before.
+    pub(super) fn new_generation(&self) -> RuntimeGeneration {
+        RuntimeGeneration::new(
+            self.next_generation
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        )
+    }
+
+    /// The loops serving runtimes' calls.
+    pub(super) fn call_loops(&self) -> std::sync::MutexGuard<'_, Vec<CallLoop>> {
+        self.call_loops
+            .lock()
+            .expect("invariant: the call-loop lock is never poisoned")
+    }
+
+    /// Starts serving the calls of the runtime about to be launched as `generation`, and answers the
+    /// channel it sends them on: every call that arrives there is that generation's.
+    pub(super) fn serve_runtime_calls(self: &Arc<Self>, generation: RuntimeGeneration) -> HostSender {
+        let (sender, calls) = mpsc::unbounded_channel();
+        let task = tokio::spawn(serve_host_calls(Arc::downgrade(self), generation, calls));
+        let mut loops = self.call_loops();
+        loops.retain(|call_loop| !call_loop.task.is_finished());
+        loops.push(CallLoop {
+            sender: sender.downgrade(),
+            task,
+        });
+        sender
+    }
+
+    /// Answers the calls that need no waiting, at once and in arrival order (registrations must be in
+    /// place before the extension's next step); hands back the others.
+    pub(super) fn handle_immediate(
+        self: &Arc<Self>,
+        generation: RuntimeGeneration,
+        call: HostCall,
+    ) -> Option<HostCall> {
+        let from = call.from.as_str();
+        tracing::trace!(%from, %generation, request = ?call.request, "host call");
+        let registers = matches!(
+            call.request,
+            HostRequest::RegisterCommand { .. }
+                | HostRequest::RegisterProvider { .. }
+                | HostRequest::SetDiagnostics { .. }
+        );
+        let unregisters = matches!(
+            call.request,
+            HostRequest::UnregisterCommand { .. } | HostRequest::UnregisterProvider { .. }
+        );
+        if (registers || unregisters) && !Self::is_current(&self.lock(), from, generation) {
+            // A late call from a runtime that was stopped (or replaced) registers nothing, and takes
+            // nothing away from the runtime that replaced it.
+            tracing::debug!(%from, %generation, request = ?call.request, "call from a stale runtime ignored");
+            if let Some(reply) = call.reply {
+                let answer = if registers {
+                    Err(format!("extension {from} is not running"))
+                } else {
+                    Ok(Value::Null)
+                };
+                let _ = reply.send(answer);
+            }
+            return None;
+        }
+        let answer = match &call.request {
+            HostRequest::RegisterCommand { command } => {
+                let mut state = self.lock();
+                // A contributed command belongs to the extension that contributes it: nobody else may
+                // take it first (its owner would then never activate on `onCommand:`).
+                let contributors: Vec<String> = state
+                    .registry
+                    .records()
+                    .iter()
+                    .filter(|record| record.shadowed_by.is_none())
+                    .filter(|record| {
+                        record.manifest.as_ref().is_some_and(|manifest| {
+                            manifest
+                                .contributes
+                                .commands
+                                .iter()
+                                .any(|c| c.command == *command)
+                        })
+                    })
+                    .map(|record| record.id.clone())
+                    .collect();
+                let taken_from = (!contributors.is_empty()
+                    && !contributors.iter().any(|id| id == from))
+                .then(|| contributors.join(", "));
+                match state.commands.get(command) {
+                    _ if taken_from.is_some() => Err(format!(
+                        "command '{command}' is contributed by extension {}",
+                        taken_from.unwrap_or_default()
+                    )),
+                    Some(owner) if owner != from => Err(format!(
+                        "command '{command}' already exists (registered by extension {owner})"
+                    )),
+                    _ => {
+                        state.commands.insert(command.clone(), from.to_owned());
+                        Ok(Value::Null)
+                    }
+                }
+            }
+            HostRequest::UnregisterCommand { command } => {
+                let mut state = self.lock();
+                if state.commands.get(command).map(String::as_str) == Some(from) {
+                    state.commands.remove(command);
+                }
+                Ok(Value::Null)
+            }
+            HostRequest::GetCommands => Ok(json!(self.lock().commands.keys().collect::<Vec<_>>())),
+            HostRequest::GetExtension { id } => Ok(self.describe(id)),
+            HostRequest::AllExtensions => {
+                let ids: Vec<String> = self.lock().registry.ids().map(str::to_owned).collect();
+                Ok(Value::Array(
+                    ids.iter().map(|id| self.describe(id)).collect(),
+                ))
+            }
+            HostRequest::Log { level, message } => {
+                self.log(from, *level, message);
+                Ok(Value::Null)
+            }
+            HostRequest::Snapshot => Ok(self.snapshot()),
+            HostRequest::RegisterProvider {
+                handle,
+                method,
+                selector,
+                options,
+            } => self.register_provider(from, *handle, method, selector, options),
+            HostRequest::UnregisterProvider { handle } => {
+                self.unregister_provider(from, *handle);
+                Ok(Value::Null)
+            }
+            HostRequest::SetDiagnostics {
+                collection,
+                uri,
+                diagnostics,
+            } => {
+                self.set_diagnostics(from, collection, uri, diagnostics.clone());
+                Ok(Value::Null)
+            }
+            HostRequest::UpdateSetting { key, value, target } => {
+                self.update_setting(key, value.clone(), *target)
+            }
+            HostRequest::EditorNotify { method, params } => {
+                self.editor_notify(from, method, params.clone())
+            }
+            _ => return Some(call),
+        };
+        if let Some(reply) = call.reply {
+            let _ = reply.send(answer);
+        }
+        None
+    }
+
+    /// Handles a call that may wait (on another extension, or on the editor).
+    pub(super) async fn handle_host_call(
+        self: &Arc<Self>,
+        generation: RuntimeGeneration,
+        call: HostCall,
+    ) {
+        let from = call.from;
+        // Time waiting on the host (the editor, the user, another extension) is not the caller's running
+        // time: its call limits pause meanwhile.
+        let _waiting = (!matches!(call.request, HostRequest::Crashed { .. }))
+            .then(|| {
+                let state = self.lock();
+                let running = state.running.get(&from)?;
+                Some(running.runtime.as_ref()?.host_waits().begin())
+            })
+            .flatten();
+        let answer = match call.request {
+            HostRequest::ExecuteCommand { command, arguments } => self
+                .execute_command(&command, arguments)
+                .await
+                .map_err(|error| error.to_string()),
+            HostRequest::ActivateExtension { id } => {
+                self.activate(&id).await.map_err(|error| error.to_string())
+            }
+            HostRequest::CallExport {
+                id,
+                path,
+                arguments,
+            } => self.call_export(&id, path, arguments).await,
+            HostRequest::Crashed { error } => {
+                if Self::is_current(&self.lock(), &from, generation) {
+                    self.fail(&from, error.to_string());
+                } else {
+                    // A runtime that was stopped or replaced: the extension's current one is fine.
+                    tracing::debug!(%from, %generation, %error, "crash of a stale runtime ignored");
+                }
+                Ok(Value::Null)
+            }
+            HostRequest::EditorRequest { method, params } => {
+                self.editor_request(&from, &method, params).await
+            }
+            other => Err(format!("exthost: {other:?} is answered without waiting")),
+        };
+        if let Some(reply) = call.reply {
+            let _ = reply.send(answer);
+        }
+    }
+
+    pub(super) async fn call_export(
+        self: &Arc<Self>,
+        id: &str,
+        path: Vec<String>,
+        arguments: Vec<Value>,
+    ) -> Result<Value, String> {
+        self.activate(id).await.map_err(|error| error.to_string())?;
+        let (runtime, limit) = {
+            let state = self.lock();
+            let runtime = state.running.get(id).and_then(|r| r.runtime.clone());
+            let limit = state
+                .registry
+                .get(id)
+                .and_then(|r| r.manifest.as_deref())
+                .map(|m| self.config.limits_for(m).call_timeout)
+                .unwrap_or(self.config.limits.call_timeout);
+            (runtime, limit)
+        };
+        let runtime = runtime.ok_or_else(|| format!("extension {id} has no code to call"))?;
+        let during = format!("exports.{} of {id}", path.join("."));
+        match call_with_grace(
+            &runtime,
+            RuntimeRequest::CallExport { path, arguments },
+            limit,
+            &during,
+        )
+        .await
+        {
+            Ok(value) => Ok(value),
+            Err(error) => {
+                if error.is_fatal() {
+                    self.fail(id, error.to_string());
+                }
+                Err(error.to_string())
+            }
+        }
+    }
+
+    /// `{id, extensionPath, isActive, packageJSON, exports}` for `extensions.getExtension`, or `null`.
+    pub(super) fn describe(&self, id: &str) -> Value {
+        let state = self.lock();
+        let Some(record) = state.registry.get(id) else {
+            return Value::Null;
+        };
+        let is_active = record.state == ExtensionState::Enabled;
+        json!({
+            "id": record.id,
+            "extensionPath": record.path,
+            "isActive": is_active,
+            "packageJSON": record.manifest.as_ref().map_or(Value::Null, |m| m.raw.clone()),
+            "exports": if is_active { state.running.get(id).map_or(Value::Null, |r| r.exports.clone()) } else { Value::Null },
+        })
+    }
+
+    pub(super) fn log(&self, from: &str, level: LogLevel, message: &str) {
+        // Rate-limited per extension: a flood costs neither the log nor the editor's stream.
+        let Some(dropped) = self.editor.admit_log(from, message.len()) else {
+            return;
+        };
+        if dropped > 0 {
+            tracing::warn!(extension = %from, dropped, "log lines dropped: the extension logs too fast");
+            self.editor.notify(
+                "window/logMessage",
+                json!({"type": 2, "message": format!(
+                    "[{from}] exthost: {dropped} log lines dropped (more than {} lines or {} KB a second)",
+                    crate::editor::LOG_LINES_PER_SECOND,
+                    crate::editor::LOG_BYTES_PER_SECOND / 1024.0
+                )}),
+            );
+        }
+        let kind = match level {
+            LogLevel::Error => {
+                tracing::error!(extension = %from, "{message}");
+                1
+            }
+            LogLevel::Warn => {
+                tracing::warn!(extension = %from, "{message}");
+                2
+            }
+            LogLevel::Info => {
+                tracing::info!(extension = %from, "{message}");
+                3
+            }
+            LogLevel::Debug => {
+                tracing::debug!(extension = %from, "{message}");
+                4
+            }
+        };
+        self.editor.notify(
+            "window/logMessage",
+            json!({"type": kind, "message": format!("[{from}] {message}")}),
+        );
+        let _ = self.events.send(ManagerEvent::Log(LogLine {
+            extension: from.to_owned(),
+            level: ["error", "warn", "info", "debug"][kind - 1].to_owned(),
+            message: message.to_owned(),
+            time_ms: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |since| since.as_millis() as u64),
+        }));
+    }
+}
+
+/// Serves one runtime's calls (all of `generation`) until the runtime has gone or the lifecycle is
+/// dropped; each call that may wait runs as its own task so a slow one (an `executeCommand` into another
+/// extension) blocks no other.
+async fn serve_host_calls(
+    lifecycle: std::sync::Weak<Lifecycle>,
+    generation: RuntimeGeneration,
+    mut calls: mpsc::UnboundedReceiver<HostCall>,
+) {
+    while let Some(call) = calls.recv().await {
+        let Some(lifecycle) = lifecycle.upgrade() else {
+            break;
+        };
+        if let Some(call) = lifecycle.handle_immediate(generation, call) {
+            tokio::spawn(async move { lifecycle.handle_host_call(generation, call).await });
+        }
+    }
+}

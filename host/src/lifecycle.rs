@@ -28,6 +28,7 @@ mod activation;
 mod catalog;
 mod catalog_refresh;
 mod commands;
+mod dev_rollback;
 mod engines;
 mod host_calls;
 mod language_features;
@@ -170,6 +171,8 @@ pub struct Lifecycle {
     next_token: std::sync::atomic::AtomicU64,
     /// The watcher of `--dev` folders, kept alive as long as the lifecycle.
     dev_watcher: Mutex<Option<crate::dev_watch::DevWatcher>>,
+    /// The last version of each `--dev` extension that activated (see `dev_rollback`).
+    last_good: dev_rollback::LastGoodCopies,
     /// State changes, restarts and log lines, for the manager endpoint (besides the editor's notifications).
     events: tokio::sync::broadcast::Sender<ManagerEvent>,
 }
@@ -222,6 +225,7 @@ impl Lifecycle {
             management: tokio::sync::Mutex::new(()),
             next_token: std::sync::atomic::AtomicU64::new(1),
             dev_watcher: Mutex::new(None),
+            last_good: Mutex::new(HashMap::new()),
             events: tokio::sync::broadcast::channel(EVENT_BACKLOG).0,
         })
     }

@@ -38,7 +38,10 @@ impl Lifecycle {
 
     /// Starts serving the calls of the runtime about to be launched as `generation`, and answers the
     /// channel it sends them on: every call that arrives there is that generation's.
-    pub(super) fn serve_runtime_calls(self: &Arc<Self>, generation: RuntimeGeneration) -> HostSender {
+    pub(super) fn serve_runtime_calls(
+        self: &Arc<Self>,
+        generation: RuntimeGeneration,
+    ) -> HostSender {
         let (sender, calls) = mpsc::unbounded_channel();
         let task = tokio::spawn(serve_host_calls(Arc::downgrade(self), generation, calls));
         let mut loops = self.call_loops();

@@ -2,10 +2,12 @@
 //! reloads it (stopped with its dependents, re-read from disk, activated again).
 //!
 //! Changes are debounced (a burst of writes reloads once). Version control data and build output are
-//! ignored, except a rebuilt native library (a file ending in the platform's library suffix), so a
-//! `cargo build` of a native extension reloads it too.
+//! ignored, except a rebuilt native library (a file ending in the platform's library suffix): for a
+//! native extension under a supervisor that restarts the worker (`Lifecycle::restart_worker_for_library`),
+//! since a loaded library cannot be unloaded; otherwise it reloads in process. A JS change that fails
+//! to load or activate rolls back to the last version that worked (see `lifecycle/dev_rollback.rs`).
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
@@ -36,7 +38,7 @@ pub fn watch(lifecycle: &Arc<Lifecycle>) -> Result<Option<DevWatcher>, notify::E
     if folders.is_empty() {
         return Ok(None);
     }
-    let (changes, changed) = mpsc::unbounded_channel::<PathBuf>();
+    let (changes, changed) = mpsc::unbounded_channel::<(PathBuf, Option<PathBuf>)>();
     let watched = folders.clone();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         let Ok(event) = event else {
@@ -49,7 +51,8 @@ pub fn watch(lifecycle: &Arc<Lifecycle>) -> Result<Option<DevWatcher>, notify::E
             if let Some(folder) = watched.iter().find(|folder| path.starts_with(folder))
                 && counts_as_change(folder, &path)
             {
-                let _ = changes.send(folder.clone());
+                let library = is_library(&path).then(|| path.clone());
+                let _ = changes.send((folder.clone(), library));
             }
         }
     })?;
@@ -63,6 +66,14 @@ pub fn watch(lifecycle: &Arc<Lifecycle>) -> Result<Option<DevWatcher>, notify::E
     Ok(Some(DevWatcher { _watcher: watcher }))
 }
 
+/// Whether `path` is a native library (ends with the platform's library suffix).
+fn is_library(path: &Path) -> bool {
+    path.file_name().is_some_and(|name| {
+        name.to_string_lossy()
+            .ends_with(std::env::consts::DLL_SUFFIX)
+    })
+}
+
 /// Whether a change at `path` (inside the extension `folder`) should reload the extension.
 fn counts_as_change(folder: &Path, path: &Path) -> bool {
     let Ok(relative) = path.strip_prefix(folder) else {
@@ -74,10 +85,7 @@ fn counts_as_change(folder: &Path, path: &Path) -> bool {
     let first = parts.next().unwrap_or_default();
     match first.as_ref() {
         ".git" | "node_modules" => false,
-        "target" => path.file_name().is_some_and(|name| {
-            name.to_string_lossy()
-                .ends_with(std::env::consts::DLL_SUFFIX)
-        }),
+        "target" => is_library(path),
         _ => true,
     }
 }
@@ -85,15 +93,19 @@ fn counts_as_change(folder: &Path, path: &Path) -> bool {
 /// Waits for changes, lets each burst settle, and reloads every extension whose folder changed.
 async fn reload_on_change(
     lifecycle: Weak<Lifecycle>,
-    mut changed: mpsc::UnboundedReceiver<PathBuf>,
+    mut changed: mpsc::UnboundedReceiver<(PathBuf, Option<PathBuf>)>,
 ) {
-    while let Some(first) = changed.recv().await {
-        let mut folders = BTreeSet::from([first]);
+    while let Some((first, library)) = changed.recv().await {
+        // Each changed folder, with a rebuilt library when one was among the changes.
+        let mut folders = BTreeMap::from([(first, library)]);
         // Collect the rest of the burst.
         loop {
             match tokio::time::timeout(SETTLE, changed.recv()).await {
-                Ok(Some(folder)) => {
-                    folders.insert(folder);
+                Ok(Some((folder, library))) => {
+                    let seen = folders.entry(folder).or_default();
+                    if library.is_some() {
+                        *seen = library;
+                    }
                 }
                 Ok(None) => return,
                 Err(_) => break,
@@ -102,10 +114,15 @@ async fn reload_on_change(
         let Some(lifecycle) = lifecycle.upgrade() else {
             return;
         };
-        for folder in folders {
+        for (folder, library) in folders {
             let Some(id) = lifecycle.extension_at(&folder) else {
                 continue;
             };
+            if let Some(library) = library
+                && lifecycle.restart_worker_for_library(&id, &library)
+            {
+                continue;
+            }
             tracing::info!(%id, folder = %folder.display(), "development extension changed on disk; reloading");
             match lifecycle.reload_from_disk(&id).await {
                 Ok(reloaded) => tracing::info!(?reloaded, "reloaded"),

@@ -7,6 +7,10 @@
 //! control data (`.git`) and build output (`target`); `node_modules` is linked, not copied. An extension
 //! running from its copy keeps its record's path (the development folder, which the watcher reports), so
 //! the next change is read from the development folder again.
+//!
+//! A rebuilt native library is not reloaded in process (a loaded library stays mapped): the worker asks
+//! its supervisor to restart it ([`crate::supervisor::RESTART_WORKER_METHOD`]), and the new worker,
+//! brought to the session's state by the replay, loads the new library.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -32,6 +36,22 @@ pub(super) struct LastGood {
 }
 
 impl Lifecycle {
+    /// Development mode, `library` of `--dev` extension `id` rebuilt: when `id` is a native extension
+    /// and this worker has a supervisor, asks it for a restart and answers true; false otherwise (the
+    /// caller reloads the extension in process).
+    pub fn restart_worker_for_library(&self, id: &str, library: &Path) -> bool {
+        let native = self.manifest(id).is_ok_and(|manifest| manifest.is_native());
+        if !native || !crate::supervisor::is_supervised() {
+            return false;
+        }
+        tracing::info!(%id, library = %library.display(), "native library rebuilt: asking the supervisor for a new worker");
+        self.editor.notify(
+            crate::supervisor::RESTART_WORKER_METHOD,
+            json!({"reason": "libraryRebuilt", "detail": format!("{id}: {} was rebuilt", library.display())}),
+        );
+        true
+    }
+
     /// After `manifest`'s extension activated: for a `--dev` JavaScript extension running from its
     /// development folder, copies that folder as its last good version (replacing the previous one).
     pub(super) async fn keep_last_good(self: &Arc<Self>, manifest: &Manifest) {

@@ -11,11 +11,12 @@
 mod flood;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use exthost_protocol::FrameReader;
 use serde_json::{Value, json};
 
 /// Which host a client drives.
@@ -42,7 +43,7 @@ struct Sizes {
 struct Client {
     child: Child,
     stdin: ChildStdin,
-    stdout: BufReader<ChildStdout>,
+    stdout: FrameReader<ChildStdout>,
     next_id: i64,
     /// Notifications received while waiting for responses.
     notes: Vec<Value>,
@@ -86,7 +87,7 @@ impl Client {
             .spawn()
             .unwrap_or_else(|error| panic!("start {kind:?}: {error}"));
         let stdin = child.stdin.take().expect("piped stdin");
-        let stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+        let stdout = FrameReader::new(child.stdout.take().expect("piped stdout"));
         Self {
             child,
             stdin,
@@ -111,24 +112,12 @@ impl Client {
         serde_json::from_slice(&self.read_body()).expect("JSON")
     }
 
-    /// One frame's body from the host, unparsed.
-    fn read_body(&mut self) -> Vec<u8> {
-        let mut length = 0;
-        loop {
-            let mut line = String::new();
-            self.stdout.read_line(&mut line).expect("read a header");
-            assert!(!line.is_empty(), "the host closed its output");
-            let line = line.trim_end();
-            if line.is_empty() {
-                break;
-            }
-            if let Some(value) = line.strip_prefix("Content-Length:") {
-                length = value.trim().parse().expect("a length");
-            }
-        }
-        let mut body = vec![0; length];
-        self.stdout.read_exact(&mut body).expect("read a body");
-        body
+    /// One frame's body from the host, unparsed (the protocol crate's codec does the framing).
+    fn read_body(&mut self) -> bytes::Bytes {
+        self.stdout
+            .read_frame()
+            .expect("a frame from the host")
+            .expect("the host closed its output")
     }
 
     fn send_request(&mut self, method: &str, params: Value) -> i64 {

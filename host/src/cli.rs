@@ -9,8 +9,9 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use exthost::config::{HostConfig, absolute, manifest_context};
+use exthost::config::{HostConfig, LimitOverrides, absolute, manifest_context};
 use exthost::lifecycle::load_catalog;
+use exthost::manifest::JsEngine;
 use exthost::package::record::InstalledRecords;
 use exthost::runtime::quickjs::QuickJsEngine;
 use exthost::scaffold::ScaffoldKind;
@@ -167,20 +168,31 @@ struct ServeArgs {
     manager: ManagerArgs,
     /// The JavaScript engine for every JS extension (`quickjs` or `deno`), overriding manifests;
     /// by default VS Code extensions run in Deno when it is installed, others in QuickJS.
-    #[arg(long, value_name = "ENGINE", value_parser = ["quickjs", "deno"])]
-    js_engine: Option<String>,
+    #[arg(long, value_name = "ENGINE")]
+    js_engine: Option<JsEngineArg>,
+}
+
+/// `--js-engine`'s value: a [`JsEngine`] by its manifest name (`quickjs` or `deno`).
+#[derive(Debug, Clone, Copy)]
+struct JsEngineArg(JsEngine);
+
+impl clap::ValueEnum for JsEngineArg {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[JsEngineArg(JsEngine::QuickJs), JsEngineArg(JsEngine::Deno)]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.0.name()))
+    }
 }
 
 impl ServeArgs {
     /// The typed configuration of the server.
     fn into_config(self) -> HostConfig {
         let mut config = self.locations.into_config();
-        self.limits.apply(&mut config);
+        config.apply_limit_overrides(&self.limits.overrides());
         config.manager = self.manager.options();
-        config.js_engine = self
-            .js_engine
-            .as_deref()
-            .and_then(exthost::manifest::JsEngine::from_name);
+        config.js_engine = self.js_engine.map(|engine| engine.0);
         config
     }
 
@@ -210,8 +222,8 @@ impl ServeArgs {
                 args.push("--manager-allow-remote".into());
             }
         }
-        if let Some(engine) = &self.js_engine {
-            args.extend(["--js-engine".into(), engine.into()]);
+        if let Some(engine) = self.js_engine {
+            args.extend(["--js-engine".into(), engine.0.name().into()]);
         }
     }
 }
@@ -258,12 +270,14 @@ struct LimitArgs {
 }
 
 impl LimitArgs {
-    fn apply(&self, config: &mut HostConfig) {
-        config.apply_limit_overrides(&serde_json::json!({
-            "memoryMb": self.memory_limit_mb,
-            "activateTimeoutMs": self.activate_timeout_ms,
-            "callTimeoutMs": self.call_timeout_ms,
-        }));
+    /// The flags as limit overrides (the same the editor may send in `initializationOptions.limits`).
+    fn overrides(&self) -> LimitOverrides {
+        LimitOverrides {
+            memory_mb: self.memory_limit_mb,
+            activate_timeout_ms: self.activate_timeout_ms,
+            call_timeout_ms: self.call_timeout_ms,
+            ..LimitOverrides::default()
+        }
     }
 }
 

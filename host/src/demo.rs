@@ -13,13 +13,9 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use exthost::config::HostConfig;
 use exthost::runtime::Engine;
-use exthost_protocol::{
-    ContentLengthCodec, Id, Message, Notification, Request, Response, ResponsePayload,
-};
-use futures::{SinkExt, StreamExt};
+use exthost_protocol::{Client, Handler, Message, Request, ResponseError, ResponsePayload};
 use serde_json::{Value, json};
-use tokio::io::{DuplexStream, ReadHalf, WriteHalf};
-use tokio_util::codec::{FramedRead, FramedWrite};
+use tokio::io::{DuplexStream, WriteHalf};
 
 /// How long the demo waits for any one answer before giving up.
 const WAIT: Duration = Duration::from_secs(15);
@@ -35,104 +31,22 @@ pub fn run(engine: Arc<dyn Engine>) -> anyhow::Result<ExitCode> {
     outcome.map(|()| ExitCode::SUCCESS)
 }
 
-/// The editor side of the demo: frames messages, prints them, answers the host's requests.
+/// The editor side of the demo: the shared JSON-RPC client, printing what it says and hears.
 struct Editor {
-    writer: FramedWrite<WriteHalf<DuplexStream>, ContentLengthCodec>,
-    reader: FramedRead<ReadHalf<DuplexStream>, ContentLengthCodec>,
-    next_id: i64,
-    /// Which action to pick when the host asks with `window/showMessageRequest`.
-    choice: Option<String>,
-    /// Notifications already printed and not yet waited for, by method.
-    seen: Vec<String>,
+    client: Client<WriteHalf<DuplexStream>, Transcript>,
 }
 
-impl Editor {
-    async fn send(&mut self, message: Message) -> anyhow::Result<()> {
-        self.writer
-            .send(bytes::Bytes::from(message.to_vec()))
-            .await
-            .context("the host stopped reading")
-    }
+/// Prints every message from the host as it arrives, and answers the host's requests as an editor would.
+struct Transcript {
+    /// Which action to pick when the host asks with `window/showMessageRequest`.
+    choice: Option<String>,
+}
 
-    async fn notify(&mut self, method: &str, params: Value) -> anyhow::Result<()> {
-        println!("editor → host  {method} {}", brief(&params));
-        self.send(Message::Notification(Notification {
-            method: method.to_owned(),
-            params: Some(params),
-        }))
-        .await
-    }
-
-    /// Sends a request, prints what the host says meanwhile, and answers the response.
-    async fn request(
-        &mut self,
-        method: &str,
-        params: Value,
-    ) -> anyhow::Result<Result<Value, String>> {
-        println!("editor → host  {method} {}", brief(&params));
-        let id = Id::Number(self.next_id);
-        self.next_id += 1;
-        self.send(Message::Request(Request {
-            id: id.clone(),
-            method: method.to_owned(),
-            params: Some(params),
-        }))
-        .await?;
-        loop {
-            match self.receive().await? {
-                Message::Response(response) if response.id.as_ref() == Some(&id) => {
-                    return Ok(match response.payload {
-                        ResponsePayload::Result(value) => {
-                            println!("host → editor  result {}", brief(&value));
-                            Ok(value)
-                        }
-                        ResponsePayload::Error(error) => {
-                            println!("host → editor  error {}: {}", error.code, error.message);
-                            Err(error.message)
-                        }
-                    });
-                }
-                other => self.show(other).await?,
-            }
-        }
-    }
-
-    /// Waits for a notification of `method` (or takes one that already came), printing everything on the
-    /// way.
-    async fn wait_for(&mut self, method: &str) -> anyhow::Result<()> {
-        if let Some(index) = self.seen.iter().position(|seen| seen == method) {
-            self.seen.remove(index);
-            return Ok(());
-        }
-        loop {
-            match self.receive().await? {
-                Message::Notification(notification) if notification.method == method => {
-                    let params = notification.params.unwrap_or(Value::Null);
-                    println!("host → editor  {method} {}", brief(&params));
-                    return Ok(());
-                }
-                other => self.show(other).await?,
-            }
-        }
-    }
-
-    async fn receive(&mut self) -> anyhow::Result<Message> {
-        let frame = tokio::time::timeout(WAIT, self.reader.next())
-            .await
-            .context("the host did not answer in time")?
-            .context("the host closed the connection")?
-            .context("cannot read from the host")?
-            .map_err(|error| anyhow::anyhow!("bad frame from the host: {error}"))?;
-        Message::from_slice(&frame)
-            .map_err(|error| anyhow::anyhow!("bad message from the host: {error:?}"))
-    }
-
-    /// Prints a message from the host and answers it if it is a request.
-    async fn show(&mut self, message: Message) -> anyhow::Result<()> {
+impl Handler for Transcript {
+    fn received(&mut self, message: &Message) {
         match message {
             Message::Notification(notification) => {
-                self.seen.push(notification.method.clone());
-                let params = notification.params.unwrap_or(Value::Null);
+                let params = notification.params.clone().unwrap_or(Value::Null);
                 match notification.method.as_str() {
                     "exthost/extensionStateChanged" => {
                         let error = params["error"]["message"]
@@ -156,33 +70,81 @@ impl Editor {
                 }
             }
             Message::Request(request) => {
-                let params = request.params.unwrap_or(Value::Null);
+                let params = request.params.clone().unwrap_or(Value::Null);
                 println!(
                     "host → editor  request {} {}",
                     request.method,
                     brief(&params)
                 );
-                let result = match request.method.as_str() {
-                    "window/showMessageRequest" => match self.choice.take() {
-                        Some(title) => {
-                            println!("editor         (the user clicks \"{title}\")");
-                            json!({"title": title})
-                        }
-                        None => Value::Null,
-                    },
-                    "workspace/configuration" => {
-                        let items = params["items"].as_array().map_or(0, Vec::len);
-                        Value::Array(vec![Value::Null; items])
-                    }
-                    _ => Value::Null,
-                };
-                self.send(Message::Response(Response::ok(request.id, result)))
-                    .await?;
             }
-            Message::Response(response) => {
-                println!("host → editor  unexpected response {:?}", response.id)
-            }
+            Message::Response(response) => match &response.payload {
+                ResponsePayload::Result(value) => {
+                    println!("host → editor  result {}", brief(value));
+                }
+                ResponsePayload::Error(error) => {
+                    println!("host → editor  error {}: {}", error.code, error.message);
+                }
+            },
         }
+    }
+
+    fn answer(&mut self, request: &Request) -> Option<Result<Value, ResponseError>> {
+        let result = match request.method.as_str() {
+            "window/showMessageRequest" => match self.choice.take() {
+                Some(title) => {
+                    println!("editor         (the user clicks \"{title}\")");
+                    json!({"title": title})
+                }
+                None => Value::Null,
+            },
+            "workspace/configuration" => {
+                let items = request
+                    .params
+                    .as_ref()
+                    .and_then(|params| params["items"].as_array())
+                    .map_or(0, Vec::len);
+                Value::Array(vec![Value::Null; items])
+            }
+            _ => Value::Null,
+        };
+        Some(Ok(result))
+    }
+}
+
+impl Editor {
+    async fn notify(&mut self, method: &str, params: Value) -> anyhow::Result<()> {
+        println!("editor → host  {method} {}", brief(&params));
+        self.client
+            .notify(method, params)
+            .await
+            .context("the host stopped reading")
+    }
+
+    /// Sends a request, prints what the host says meanwhile, and answers the response.
+    async fn request(
+        &mut self,
+        method: &str,
+        params: Value,
+    ) -> anyhow::Result<Result<Value, String>> {
+        println!("editor → host  {method} {}", brief(&params));
+        let response = self
+            .client
+            .request(method, params)
+            .await
+            .context("no answer from the host")?;
+        Ok(match response.payload {
+            ResponsePayload::Result(value) => Ok(value),
+            ResponsePayload::Error(error) => Err(error.message),
+        })
+    }
+
+    /// Waits for a notification of `method` (or takes one that already came), printing everything on the
+    /// way.
+    async fn wait_for(&mut self, method: &str) -> anyhow::Result<()> {
+        self.client
+            .notification(method, |_| true)
+            .await
+            .with_context(|| format!("no {method} from the host"))?;
         Ok(())
     }
 }
@@ -223,11 +185,8 @@ async fn script(engine: Arc<dyn Engine>) -> anyhow::Result<()> {
     ));
     let (editor_read, editor_write) = tokio::io::split(editor_side);
     let mut editor = Editor {
-        writer: FramedWrite::new(editor_write, ContentLengthCodec::new()),
-        reader: FramedRead::new(editor_read, ContentLengthCodec::new()),
-        next_id: 1,
-        choice: None,
-        seen: Vec::new(),
+        client: Client::with_handler(editor_read, editor_write, Transcript { choice: None })
+            .with_timeout(WAIT),
     };
 
     heading("The editor starts the host");
@@ -298,7 +257,7 @@ async fn script(engine: Arc<dyn Engine>) -> anyhow::Result<()> {
         .map_err(anyhow::Error::msg)?;
 
     heading("A message with actions: the extension asks, the user answers");
-    editor.choice = Some("Clear".to_owned());
+    editor.client.handler_mut().choice = Some("Clear".to_owned());
     editor
         .request(
             "workspace/executeCommand",

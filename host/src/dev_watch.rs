@@ -1,26 +1,23 @@
-//! Development mode (`--dev`): each development extension's folder is watched, and a change to its files
-//! reloads it (stopped with its dependents, re-read from disk, activated again).
+//! Development mode (`--dev`): each development extension's folder is watched, and every settled burst
+//! of changes is sent, as the set of folders that changed, on a channel. The watcher knows nothing of
+//! the lifecycle: the server owns it and the reload loop (`server::dev_reload`).
 //!
-//! Changes are debounced (a burst of writes reloads once). Version control data and build output are
-//! ignored, except a rebuilt native library (a file ending in the platform's library suffix): for a
-//! native extension under a supervisor that restarts the worker (`Lifecycle::restart_worker_for_library`),
-//! since a loaded library cannot be unloaded; otherwise it reloads in process. A JS change that fails
-//! to load or activate rolls back to the last version that worked (see `lifecycle/dev_rollback.rs`).
+//! Changes are debounced (a burst of writes is sent once). Version control data and build output are
+//! ignored, except a rebuilt native library (a file ending in the platform's library suffix), so a
+//! `cargo build` of a native extension counts too; the burst names it, since a native extension is not
+//! reloaded in process but by a new worker (`Lifecycle::restart_worker_for_library`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use notify::{RecursiveMode, Watcher};
 use tokio::sync::mpsc;
 
-use crate::lifecycle::Lifecycle;
-
 /// How long the watcher waits after a change for the burst of writes to end.
 const SETTLE: Duration = Duration::from_millis(200);
 
-/// Keeps the file watchers alive; dropping it stops watching.
+/// Keeps the file watchers alive; dropping it stops watching (and closes the channel of changes).
 pub struct DevWatcher {
     _watcher: notify::RecommendedWatcher,
 }
@@ -31,10 +28,15 @@ impl std::fmt::Debug for DevWatcher {
     }
 }
 
-/// Starts watching every development extension's folder. Must be called inside a tokio runtime. Answers
-/// `None` when there is nothing to watch.
-pub fn watch(lifecycle: &Arc<Lifecycle>) -> Result<Option<DevWatcher>, notify::Error> {
-    let folders = lifecycle.development_folders();
+/// The folders that changed in one settled burst of changes, each with the native library rebuilt in it
+/// (`None`: no library among its changes).
+pub type ChangedFolders = BTreeMap<PathBuf, Option<PathBuf>>;
+
+/// Starts watching `folders`. Must be called inside a tokio runtime. Answers the watcher (keep it alive)
+/// and the channel on which each settled burst of changes arrives; `None` when there is nothing to watch.
+pub fn watch(
+    folders: Vec<PathBuf>,
+) -> Result<Option<(DevWatcher, mpsc::UnboundedReceiver<ChangedFolders>)>, notify::Error> {
     if folders.is_empty() {
         return Ok(None);
     }
@@ -62,8 +64,9 @@ pub fn watch(lifecycle: &Arc<Lifecycle>) -> Result<Option<DevWatcher>, notify::E
             tracing::warn!(folder = %folder.display(), %error, "cannot watch this --dev folder; it will not reload on change");
         }
     }
-    tokio::spawn(reload_on_change(Arc::downgrade(lifecycle), changed));
-    Ok(Some(DevWatcher { _watcher: watcher }))
+    let (bursts, settled) = mpsc::unbounded_channel();
+    tokio::spawn(settle_bursts(changed, bursts));
+    Ok(Some((DevWatcher { _watcher: watcher }, settled)))
 }
 
 /// Whether `path` is a native library (ends with the platform's library suffix).
@@ -90,16 +93,15 @@ fn counts_as_change(folder: &Path, path: &Path) -> bool {
     }
 }
 
-/// Waits for changes, lets each burst settle, and reloads every extension whose folder changed.
-async fn reload_on_change(
-    lifecycle: Weak<Lifecycle>,
+/// Lets each burst of changes settle and sends the folders it touched, once.
+async fn settle_bursts(
     mut changed: mpsc::UnboundedReceiver<(PathBuf, Option<PathBuf>)>,
+    bursts: mpsc::UnboundedSender<ChangedFolders>,
 ) {
     while let Some((first, library)) = changed.recv().await {
-        // Each changed folder, with a rebuilt library when one was among the changes.
-        let mut folders = BTreeMap::from([(first, library)]);
+        let mut folders = ChangedFolders::from([(first, library)]);
         // Collect the rest of the burst.
-        loop {
+        let open = loop {
             match tokio::time::timeout(SETTLE, changed.recv()).await {
                 Ok(Some((folder, library))) => {
                     let seen = folders.entry(folder).or_default();
@@ -107,27 +109,12 @@ async fn reload_on_change(
                         *seen = library;
                     }
                 }
-                Ok(None) => return,
-                Err(_) => break,
+                Ok(None) => break false,
+                Err(_) => break true,
             }
-        }
-        let Some(lifecycle) = lifecycle.upgrade() else {
-            return;
         };
-        for (folder, library) in folders {
-            let Some(id) = lifecycle.extension_at(&folder) else {
-                continue;
-            };
-            if let Some(library) = library
-                && lifecycle.restart_worker_for_library(&id, &library)
-            {
-                continue;
-            }
-            tracing::info!(%id, folder = %folder.display(), "development extension changed on disk; reloading");
-            match lifecycle.reload_from_disk(&id).await {
-                Ok(reloaded) => tracing::info!(?reloaded, "reloaded"),
-                Err(error) => tracing::warn!(%id, %error, "reload after a change failed"),
-            }
+        if bursts.send(folders).is_err() || !open {
+            return;
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod dev_watch;
 pub mod discovery;
 pub mod documents;
 pub mod editor;
+pub mod extension_state;
 pub mod graph;
 pub mod lifecycle;
 pub mod manager;

@@ -33,7 +33,10 @@ mod engines;
 mod host_calls;
 mod language_features;
 mod management;
+mod persisted_state;
 mod session_sync;
+#[cfg(test)]
+mod tests;
 mod workspace;
 
 pub use catalog::load_catalog;
@@ -108,6 +111,12 @@ pub enum LifecycleError {
         /// Its extension.
         id: String,
     },
+    /// The activation was cancelled: the host restarted while it was under way.
+    #[error("the activation of extension {id} was cancelled: the host restarted")]
+    Cancelled {
+        /// The extension.
+        id: String,
+    },
     /// The extension's code failed in this call (it threw, or broke a limit).
     #[error("{error}")]
     Runtime {
@@ -130,6 +139,13 @@ struct Running {
 
 type ActivationFuture = Shared<BoxFuture<'static, Result<Value, LifecycleError>>>;
 
+/// An activation under way, shared by every trigger that waits for it.
+struct Activation {
+    future: ActivationFuture,
+    /// Cancels it (`exthost/restartHost` replaces the registry it would write its result to).
+    abort: futures::future::AbortHandle,
+}
+
 /// An activation that was asked for: already done, or under way.
 pub(super) enum Begun {
     /// The extension is enabled; its exports.
@@ -143,7 +159,7 @@ struct LifecycleState {
     registry: Registry,
     resolution: Resolution,
     running: HashMap<String, Running>,
-    activations: HashMap<String, ActivationFuture>,
+    activations: HashMap<String, Activation>,
     /// command id → the extension that registered it.
     commands: BTreeMap<String, String>,
     /// Language feature providers extensions registered.
@@ -162,6 +178,8 @@ pub struct Lifecycle {
     engines: Engines,
     editor: EditorHandle,
     state: Mutex<LifecycleState>,
+    /// Held while a setting is set and its file written: files are written in order, outside `state`.
+    settings_writes: Mutex<()>,
     /// The generation the next launched runtime gets.
     next_generation: std::sync::atomic::AtomicU64,
     /// The call loop of every runtime whose calls may still arrive (see `host_calls`).
@@ -169,12 +187,12 @@ pub struct Lifecycle {
     management: tokio::sync::Mutex<()>,
     /// Cancellation token ids for provider calls.
     next_token: std::sync::atomic::AtomicU64,
-    /// The watcher of `--dev` folders, kept alive as long as the lifecycle.
-    dev_watcher: Mutex<Option<crate::dev_watch::DevWatcher>>,
     /// The last version of each `--dev` extension that activated (see `dev_rollback`).
     last_good: dev_rollback::LastGoodCopies,
     /// State changes, restarts and log lines, for the manager endpoint (besides the editor's notifications).
     events: tokio::sync::broadcast::Sender<ManagerEvent>,
+    /// Extensions' persisted state (Mementos, secrets, storage folders); `None` without a home.
+    extension_storage: Option<Arc<crate::extension_state::ExtensionStorage>>,
 }
 
 impl std::fmt::Debug for Lifecycle {
@@ -195,20 +213,15 @@ impl Lifecycle {
         editor: EditorHandle,
         session: SessionState,
     ) -> Arc<Self> {
-        let mut config = config;
-        if let Some(limits) = session
-            .initialize_params
-            .as_ref()
-            .and_then(|params| params.pointer("/initializationOptions/limits"))
-        {
-            config.apply_limit_overrides(limits);
-        }
+        let config = config.with_initialization(&session.initialization_options());
         let (registry, resolution) = load_catalog(&config, &session);
         let settings = load_settings(&config, &registry, &session);
+        let extension_storage = persisted_state::storage_for_home(&editor);
         Arc::new(Self {
             config,
             engines: engines.into(),
             editor,
+            settings_writes: Mutex::new(()),
             next_generation: std::sync::atomic::AtomicU64::new(1),
             call_loops: Mutex::new(Vec::new()),
             state: Mutex::new(LifecycleState {
@@ -224,16 +237,20 @@ impl Lifecycle {
             }),
             management: tokio::sync::Mutex::new(()),
             next_token: std::sync::atomic::AtomicU64::new(1),
-            dev_watcher: Mutex::new(None),
             last_good: Mutex::new(HashMap::new()),
             events: tokio::sync::broadcast::channel(EVENT_BACKLOG).0,
+            extension_storage,
         })
     }
 
-    fn lock(&self) -> MutexGuard<'_, LifecycleState> {
-        self.state
+    fn lock(&self) -> StateGuard<'_> {
+        let guard = self
+            .state
             .lock()
-            .expect("invariant: the lifecycle lock is never poisoned (no panics while held)")
+            .expect("invariant: the lifecycle lock is never poisoned (no panics while held)");
+        #[cfg(test)]
+        lock_discipline::HELD.with(|held| held.set(held.get() + 1));
+        StateGuard(guard)
     }
 
     /// The connection to the editor, for what is told to it outside a request (warnings, logs).
@@ -263,11 +280,7 @@ impl Lifecycle {
                     .and_then(|r| r.manifest.clone())
                 && manifest.is_js()
             {
-                info.engine = Some(
-                    self.js_engine_for(&state.session, &manifest)
-                        .name()
-                        .to_owned(),
-                );
+                info.engine = Some(self.js_engine_for(&manifest).name().to_owned());
             }
         }
         infos
@@ -372,6 +385,42 @@ impl Lifecycle {
     }
 }
 
+/// The lifecycle's lock, held: never across an `await`, and never around disk I/O (see
+/// [`disk_access`]).
+struct StateGuard<'a>(MutexGuard<'a, LifecycleState>);
+
+impl std::ops::Deref for StateGuard<'_> {
+    type Target = LifecycleState;
+
+    fn deref(&self) -> &LifecycleState {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for StateGuard<'_> {
+    fn deref_mut(&mut self) -> &mut LifecycleState {
+        &mut self.0
+    }
+}
+
+#[cfg(test)]
+impl Drop for StateGuard<'_> {
+    fn drop(&mut self) {
+        lock_discipline::HELD.with(|held| held.set(held.get() - 1));
+    }
+}
+
+/// Marks a disk read or write the lifecycle makes (`what`): it must not happen under the lifecycle's
+/// lock, which every request and host call takes. Tests record each one made under it.
+fn disk_access(what: &'static str) {
+    #[cfg(test)]
+    if lock_discipline::HELD.with(std::cell::Cell::get) > 0 {
+        lock_discipline::UNDER_LOCK.with(|seen| seen.borrow_mut().push(what));
+    }
+    #[cfg(not(test))]
+    let _ = what;
+}
+
 /// Sends `request` and waits at most the runtime's own limit plus a grace period: a runtime that does not
 /// answer by then (its thread is wedged) is treated as having broken the limit.
 async fn call_with_grace(
@@ -404,5 +453,18 @@ async fn call_with_grace(
                 });
             }
         }
+    }
+}
+
+/// The lock discipline as tests see it: the lifecycle locks this thread holds, and the disk accesses it
+/// made while holding one (a `StateGuard` cannot leave its thread, so per thread is exact).
+#[cfg(test)]
+mod lock_discipline {
+    thread_local! {
+        /// How many lifecycle locks this thread holds.
+        pub static HELD: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+        /// The disk accesses made under the lock.
+        pub static UNDER_LOCK: std::cell::RefCell<Vec<&'static str>> =
+            const { std::cell::RefCell::new(Vec::new()) };
     }
 }

@@ -167,14 +167,7 @@ pub fn start_for_editor(
     configured: Option<&ManagerOptions>,
     editor: &EditorHandle,
 ) -> Option<Manager> {
-    let asked = lifecycle.with_session(|session| {
-        session
-            .initialize_params
-            .as_ref()
-            .and_then(|params| params.pointer("/initializationOptions/manager"))
-            .and_then(serde_json::Value::as_bool)
-            .unwrap_or(false)
-    });
+    let asked = lifecycle.with_session(|session| session.initialization_options().manager);
     let options = match configured {
         Some(options) => options.clone(),
         None if asked => ManagerOptions::default(),

@@ -110,11 +110,13 @@ impl Manifest {
 }
 
 /// A JavaScript engine an extension can run in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize)]
 pub enum JsEngine {
     /// QuickJS, in the host's process (`quickjs`).
+    #[serde(rename = "quickjs")]
     QuickJs,
     /// Deno, one process per extension (`deno`).
+    #[serde(rename = "deno")]
     Deno,
 }
 

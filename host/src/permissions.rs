@@ -482,8 +482,11 @@ pub struct PermissionContext {
     pub extensions: Vec<PathBuf>,
     /// The workspace folders.
     pub workspace: Vec<PathBuf>,
-    /// The extension's storage folder.
+    /// The extension's storage folder (`globalStorageUri`, what `${storage}` names).
     pub storage: PathBuf,
+    /// Its other folders, read and written like `storage`: `storageUri` (for these workspace folders)
+    /// and `logUri` (see `extension_state::StorageFolders`).
+    pub other_storage: Vec<PathBuf>,
 }
 
 impl PermissionContext {
@@ -495,7 +498,7 @@ impl PermissionContext {
         snapshot: &Value,
         extensions: &Value,
     ) -> Self {
-        let workspace = snapshot
+        let workspace: Vec<PathBuf> = snapshot
             .get("workspaceFolders")
             .and_then(Value::as_array)
             .map(|folders| {
@@ -515,11 +518,18 @@ impl PermissionContext {
                     .collect()
             })
             .unwrap_or_default();
+        let folders =
+            crate::extension_state::StorageFolders::of(&storage_home(), extension_id, &workspace);
         Self {
             extension: root.to_path_buf(),
             extensions,
             workspace,
-            storage: storage_folder(extension_id),
+            storage: folders.global.clone(),
+            other_storage: folders
+                .all()
+                .into_iter()
+                .filter(|folder| *folder != folders.global)
+                .collect(),
         }
     }
 
@@ -550,6 +560,7 @@ impl PermissionContext {
     /// The paths the extension may read.
     pub fn readable(&self, permissions: &Permissions) -> Vec<PathBuf> {
         let mut paths = vec![self.extension.clone(), self.storage.clone()];
+        paths.extend(self.other_storage.iter().cloned());
         match &permissions.fs {
             Some(declared) => paths.extend(self.expand(declared)),
             None => {
@@ -564,6 +575,7 @@ impl PermissionContext {
     /// The paths the extension may write.
     pub fn writable(&self, permissions: &Permissions) -> Vec<PathBuf> {
         let mut paths = vec![self.storage.clone()];
+        paths.extend(self.other_storage.iter().cloned());
         if let Some(declared) = &permissions.fs {
             paths.extend(self.expand(declared));
         }
@@ -574,14 +586,16 @@ impl PermissionContext {
 
 /// `$EXTHOST_HOME/storage/<id>` (the temporary folder when there is no home).
 pub fn storage_folder(extension_id: &str) -> PathBuf {
-    crate::config::home_dir()
-        .unwrap_or_else(std::env::temp_dir)
-        .join("storage")
-        .join(extension_id)
+    crate::extension_state::StorageFolders::of(&storage_home(), extension_id, &[]).global
+}
+
+/// The home the storage folders are in (the temporary folder when there is none).
+fn storage_home() -> PathBuf {
+    crate::config::home_dir().unwrap_or_else(std::env::temp_dir)
 }
 
 /// The path of a `file:` URI (percent-decoded), or `None` for other schemes.
-fn file_uri_path(uri: &str) -> Option<PathBuf> {
+pub(crate) fn file_uri_path(uri: &str) -> Option<PathBuf> {
     let rest = uri.strip_prefix("file://")?;
     let bytes = rest.as_bytes();
     let mut decoded = Vec::with_capacity(bytes.len());
@@ -707,15 +721,23 @@ mod tests {
             extensions: vec![PathBuf::from("/ext/b")],
             workspace: vec![PathBuf::from("/work space")],
             storage: PathBuf::from("/home/storage/a"),
+            other_storage: vec![PathBuf::from("/home/logs/a")],
         };
         let defaults = Permissions::default();
         assert_eq!(
             context.readable(&defaults),
-            ["/ext/a", "/home/storage/a", "/ext/b", "/work space"].map(PathBuf::from)
+            [
+                "/ext/a",
+                "/home/storage/a",
+                "/home/logs/a",
+                "/ext/b",
+                "/work space"
+            ]
+            .map(PathBuf::from)
         );
         assert_eq!(
             context.writable(&defaults),
-            [PathBuf::from("/home/storage/a")]
+            ["/home/storage/a", "/home/logs/a"].map(PathBuf::from)
         );
         let declared = Permissions {
             fs: Some(vec!["${workspace}/out".into(), "data".into()]),
@@ -726,6 +748,7 @@ mod tests {
             [
                 "/ext/a",
                 "/home/storage/a",
+                "/home/logs/a",
                 "/work space/out",
                 "/ext/a/data"
             ]

@@ -6,6 +6,7 @@
 //! Every runtime runs on a thread of its own, so a runaway extension blocks nobody else.
 
 pub mod deno;
+pub(crate) mod js_files;
 pub mod native;
 pub mod quickjs;
 
@@ -343,6 +344,24 @@ pub enum HostRequest {
         /// The text.
         message: String,
     },
+    /// `Memento.update` / `SecretStorage.store` / `SecretStorage.delete`: change one key of the extension's
+    /// persisted state (`extension_state.rs`). Answered (`null`) once the change is on disk; changes are
+    /// written in the order they are sent.
+    UpdateState {
+        /// `globalState`, `workspaceState` or `secrets`.
+        scope: crate::extension_state::StateScope,
+        /// The key.
+        key: String,
+        /// The new JSON value; `None` removes the key.
+        value: Option<Value>,
+    },
+    /// `SecretStorage.get`: the secret stored under `key`, or `null`.
+    GetSecret {
+        /// The key.
+        key: String,
+    },
+    /// `SecretStorage.keys`: the keys of the extension's secrets.
+    SecretKeys,
 }
 
 /// Which start of a runtime something belongs to. The lifecycle gives every runtime it launches a new

@@ -4,6 +4,7 @@
 //!
 //! Architecture invariant: only this module (and [`crate::editor`], its outgoing half) touches the wire.
 
+pub(crate) mod dev_reload;
 pub(crate) mod handlers;
 
 use std::collections::HashMap;
@@ -56,6 +57,8 @@ struct Server {
     /// Requests under way, each with the handle `$/cancelRequest` aborts it with (`None`: not
     /// cancellable). A second request with an id in here is refused (-32600).
     in_flight: Mutex<HashMap<Id, Option<AbortHandle>>>,
+    /// The `--dev` folder watcher, kept as long as the session (see `dev_reload`).
+    dev_watcher: Mutex<Option<crate::dev_watch::DevWatcher>>,
     /// The manager endpoint, when asked for (contract §10).
     manager: OnceLock<crate::manager::Manager>,
 }
@@ -101,6 +104,7 @@ where
         phase: Mutex::new(Phase::Uninitialized),
         lifecycle: OnceLock::new(),
         in_flight: Mutex::default(),
+        dev_watcher: Mutex::new(None),
         manager: OnceLock::new(),
     });
     let code = tokio::select! {

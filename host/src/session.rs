@@ -110,22 +110,11 @@ impl SessionState {
         value
     }
 
-    /// `initializationOptions.<key>` as a list of paths (for `extensionsDirs` and `devPaths`).
-    pub fn initialization_paths(&self, key: &str) -> Vec<PathBuf> {
-        self.initialize_params
-            .as_ref()
-            .and_then(|params| {
-                params
-                    .get("initializationOptions")?
-                    .get(key)?
-                    .as_array()
-                    .cloned()
-            })
-            .unwrap_or_default()
-            .iter()
-            .filter_map(Value::as_str)
-            .map(|path| crate::config::absolute(std::path::Path::new(path)))
-            .collect()
+    /// The `initialize` request's `initializationOptions`, typed (defaults before `initialize`).
+    pub fn initialization_options(&self) -> crate::config::InitializationOptions {
+        crate::config::InitializationOptions::from_initialize_params(
+            self.initialize_params.as_ref(),
+        )
     }
 }
 

@@ -109,6 +109,20 @@ impl Settings {
 
     /// Writes one setting to its file and to the layer; `null` removes it.
     pub fn write(&mut self, key: &str, value: Value, target: SettingTarget) -> std::io::Result<()> {
+        match self.set(key, value, target)? {
+            Some(pending) => pending.commit(),
+            None => Ok(()),
+        }
+    }
+
+    /// Sets one setting in its layer (`null` removes it) and answers the write of its file still to be
+    /// made (`None`: the layer has no file), so the caller can write outside its locks.
+    pub fn set(
+        &mut self,
+        key: &str,
+        value: Value,
+        target: SettingTarget,
+    ) -> std::io::Result<Option<PendingWrite>> {
         let (layer, file) = match (target, &self.workspace_file) {
             (SettingTarget::Workspace, Some(file)) => (&mut self.workspace, Some(file.clone())),
             _ => (&mut self.user, self.user_file.clone()),
@@ -118,14 +132,28 @@ impl Settings {
         } else {
             layer.insert(key.to_owned(), value);
         }
-        if let Some(file) = file {
-            let object: Map<String, Value> = layer.clone().into_iter().collect();
-            let mut text = serde_json::to_string_pretty(&Value::Object(object))?;
-            text.push('\n');
-            // Atomic: never a half-written file, and never written through a FIFO or a link.
-            crate::regular_file::write_atomic(&file, text.as_bytes())?;
-        }
-        Ok(())
+        let Some(file) = file else {
+            return Ok(None);
+        };
+        let object: Map<String, Value> = layer.clone().into_iter().collect();
+        let mut text = serde_json::to_string_pretty(&Value::Object(object))?;
+        text.push('\n');
+        Ok(Some(PendingWrite { file, text }))
+    }
+}
+
+/// A settings file's new content, to be written ([`Settings::set`]).
+#[derive(Debug)]
+#[must_use = "the settings file is only written by commit"]
+pub struct PendingWrite {
+    file: std::path::PathBuf,
+    text: String,
+}
+
+impl PendingWrite {
+    /// Writes the file. Atomic: never a half-written file, and never written through a FIFO or a link.
+    pub fn commit(self) -> std::io::Result<()> {
+        crate::regular_file::write_atomic(&self.file, self.text.as_bytes())
     }
 }
 

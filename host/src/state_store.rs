@@ -36,6 +36,15 @@ pub enum StateError {
     },
 }
 
+/// Who may read a state file the store writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileAccess {
+    /// The process's usual mode (its umask decides).
+    Default,
+    /// The user only (`0600`): secrets.
+    OwnerOnly,
+}
+
 /// What reading a state file found.
 #[derive(Debug, Default)]
 pub struct ReadOutcome {
@@ -172,23 +181,53 @@ impl StateStore {
     }
 
     /// Writes `value` to `name` atomically: temp file in the same folder, fsync, rename, fsync the folder.
-    fn write_atomic(&self, name: &str, value: &Value) -> Result<(), StateError> {
+    /// `name` may name a file in a subfolder (`global/<id>.json`); the folder is created.
+    fn write_atomic(
+        &self,
+        name: &str,
+        value: &Value,
+        access: FileAccess,
+    ) -> Result<(), StateError> {
         let path = self.path(name);
-        let temp = self
-            .folder
-            .join(format!(".{name}.{}.tmp", std::process::id()));
+        let folder = path.parent().unwrap_or(&self.folder).to_path_buf();
+        fs::create_dir_all(&folder).map_err(io_error(&folder))?;
+        let file_name = path.file_name().map_or_else(
+            || "state".into(),
+            |name| name.to_string_lossy().into_owned(),
+        );
+        let temp = folder.join(format!(".{file_name}.{}.tmp", std::process::id()));
         let mut bytes = serde_json::to_vec_pretty(value).unwrap_or_else(|_| b"null".to_vec());
         bytes.push(b'\n');
-        {
-            let mut file = File::create(&temp).map_err(io_error(&temp))?;
-            file.write_all(&bytes).map_err(io_error(&temp))?;
-            file.sync_all().map_err(io_error(&temp))?;
+        let written = (|| {
+            let mut options = OpenOptions::new();
+            options.write(true).create(true).truncate(true);
+            #[cfg(unix)]
+            if access == FileAccess::OwnerOnly {
+                use std::os::unix::fs::OpenOptionsExt;
+                options.mode(0o600);
+            }
+            let mut file = options.open(&temp)?;
+            #[cfg(unix)]
+            if access == FileAccess::OwnerOnly {
+                // A temp file left by an earlier crash keeps its mode through `open`: set it again.
+                use std::os::unix::fs::PermissionsExt;
+                file.set_permissions(fs::Permissions::from_mode(0o600))?;
+            }
+            file.write_all(&bytes)?;
+            file.sync_all()
+        })();
+        if let Err(error) = written {
+            let _ = fs::remove_file(&temp);
+            return Err(StateError::Io {
+                path: temp,
+                source: error,
+            });
         }
         fs::rename(&temp, &path).map_err(io_error(&path))?;
         #[cfg(unix)]
-        File::open(&self.folder)
+        File::open(&folder)
             .and_then(|folder| folder.sync_all())
-            .map_err(io_error(&self.folder))?;
+            .map_err(io_error(&folder))?;
         Ok(())
     }
 
@@ -200,13 +239,36 @@ impl StateStore {
         name: &str,
         change: impl FnOnce(&mut Value),
     ) -> Result<Option<String>, StateError> {
+        self.update_with_access(name, FileAccess::Default, change)
+    }
+
+    /// [`StateStore::update`] for a file only its owner may read or write (`0600`) when `access` says so.
+    pub fn update_with_access(
+        &self,
+        name: &str,
+        access: FileAccess,
+        change: impl FnOnce(&mut Value),
+    ) -> Result<Option<String>, StateError> {
         self.ensure_folder()?;
         let _lock = FolderLock::acquire(&self.folder)?;
         let ReadOutcome { value, warning } = self.read(name);
         let mut value = value.unwrap_or(Value::Null);
         change(&mut value);
-        self.write_atomic(name, &value)?;
+        self.write_atomic(name, &value, access)?;
         Ok(warning)
+    }
+
+    /// Reads `name` under the folder's lock, so that a corrupt file is moved aside by one host only.
+    pub fn read_locked(&self, name: &str) -> ReadOutcome {
+        if !self.path(name).exists() {
+            return ReadOutcome::default();
+        }
+        // Without the lock (a read-only home) the read goes on: a rename is atomic all the same.
+        let _lock = self
+            .ensure_folder()
+            .and_then(|()| FolderLock::acquire(&self.folder))
+            .ok();
+        self.read(name)
     }
 
     /// The ids in quarantine (and a corrupt-file warning).
@@ -287,7 +349,7 @@ impl StateStore {
 }
 
 /// `value` as an object (replacing anything else).
-fn ensure_root(value: &mut Value) -> &mut serde_json::Map<String, Value> {
+pub(crate) fn ensure_root(value: &mut Value) -> &mut serde_json::Map<String, Value> {
     if !value.is_object() {
         *value = json!({});
     }

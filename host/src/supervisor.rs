@@ -32,6 +32,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::mpsc;
 use tokio_util::codec::{FramedRead, FramedWrite};
 
+use crate::config::InitializationOptions;
 use crate::documents::ContentChange;
 use crate::session::{OpenDocument, SessionState};
 use crate::state_store::StateStore;
@@ -333,31 +334,54 @@ impl Supervisor {
     }
 
     /// Reads what earlier sessions persisted: the editor's disables (applied to every worker after its
-    /// `initialize`) and the quarantine; a corrupt file is reported as a warning.
+    /// `initialize`), its enables (applied after `initialized`, as in a replay) and the quarantine; a
+    /// corrupt file is reported as a warning.
     fn load_persisted(&mut self) {
         let Some(store) = self.store.clone() else {
             return;
         };
-        let (_, disabled, warning) = store.choices();
+        let (enabled, disabled, warning) = store.choices();
         let (_, quarantine_warning) = store.quarantined();
         for warning in warning.into_iter().chain(quarantine_warning) {
             self.pending_warnings.push(warning);
         }
+        self.record.enabled = enabled.difference(&disabled).cloned().collect();
         self.record.disabled = disabled;
+    }
+
+    /// After the first worker's `initialized`: the enables earlier sessions persisted (not the quarantined
+    /// ones), as a successor's replay would send them.
+    fn apply_persisted_enables(&mut self) {
+        if self.record.enabled.is_empty() {
+            return;
+        }
+        let (quarantined, warning) = self
+            .store
+            .as_ref()
+            .map(StateStore::quarantined)
+            .unwrap_or_default();
+        if let Some(warning) = warning {
+            self.show_message(2, &warning);
+        }
+        let enable: Vec<String> = self
+            .record
+            .enabled
+            .iter()
+            .filter(|id| !self.record.disabled.contains(*id) && !quarantined.contains(*id))
+            .cloned()
+            .collect();
+        for id in enable {
+            self.replay_request("exthost/enable", json!({"id": id}));
+        }
     }
 
     /// `initializationOptions.limits.unresponsiveMs`, else 10 s.
     fn unresponsive_limit(&self) -> Duration {
-        let ms = self
-            .record
-            .initialize_params
-            .as_ref()
-            .and_then(|params| {
-                params
-                    .pointer("/initializationOptions/limits/unresponsiveMs")?
-                    .as_u64()
-            })
-            .unwrap_or(DEFAULT_UNRESPONSIVE_MS);
+        let ms =
+            InitializationOptions::from_initialize_params(self.record.initialize_params.as_ref())
+                .limits
+                .unresponsive_ms
+                .unwrap_or(DEFAULT_UNRESPONSIVE_MS);
         Duration::from_millis(ms.max(1))
     }
 
@@ -561,9 +585,14 @@ impl Supervisor {
             Message::Request(request) => self.on_editor_request(request, body),
             Message::Notification(notification) => {
                 let exit = notification.method == "exit";
+                let first_initialized =
+                    notification.method == "initialized" && !self.record.initialized;
                 self.record_notification(&notification);
                 if let Some(worker) = &self.current {
                     worker.send(body);
+                }
+                if first_initialized && self.record.initialize_params.is_some() {
+                    self.apply_persisted_enables();
                 }
                 return exit;
             }

@@ -242,6 +242,58 @@ pub fn encode_frame(body: &[u8]) -> Vec<u8> {
     frame
 }
 
+/// A blocking reader of frames from a `std::io::Read` (a child's stdout read synchronously, as the
+/// benchmarks do), decoding with [`ContentLengthCodec`].
+#[derive(Debug)]
+pub struct FrameReader<R> {
+    reader: R,
+    buffer: BytesMut,
+    codec: ContentLengthCodec,
+}
+
+/// How many bytes [`FrameReader`] asks its reader for at a time.
+const READ_CHUNK: usize = 16 * 1024;
+
+impl<R: io::Read> FrameReader<R> {
+    /// A reader of frames of up to 64 MiB from `reader`.
+    pub fn new(reader: R) -> Self {
+        FrameReader {
+            reader,
+            buffer: BytesMut::with_capacity(READ_CHUNK),
+            codec: ContentLengthCodec::new(),
+        }
+    }
+
+    /// The next frame's body, `Ok(None)` at the end of input; `Err` for an I/O error or a framing
+    /// problem (after which the next call carries on with the next frame).
+    pub fn read_frame(&mut self) -> Result<Option<Bytes>, FrameError> {
+        loop {
+            if let Some(item) = self.codec.decode(&mut self.buffer)? {
+                return item.map(Some);
+            }
+            let filled = self.buffer.len();
+            self.buffer.resize(filled + READ_CHUNK, 0);
+            let read = loop {
+                match self.reader.read(&mut self.buffer[filled..]) {
+                    Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                    other => break other,
+                }
+            };
+            let read = match read {
+                Ok(read) => read,
+                Err(error) => {
+                    self.buffer.truncate(filled);
+                    return Err(error.into());
+                }
+            };
+            self.buffer.truncate(filled + read);
+            if read == 0 {
+                return self.codec.decode_eof(&mut self.buffer)?.transpose();
+            }
+        }
+    }
+}
+
 /// Scans `buffer` for a header block starting at its first byte.
 ///
 /// Every decision depends only on bytes already seen, so feeding the stream in any chunks gives the
@@ -363,6 +415,36 @@ mod tests {
     use tokio_util::codec::FramedRead;
 
     use super::*;
+
+    /// A reader that hands out one byte a call, so every frame arrives split.
+    struct ByteByByte<'a>(&'a [u8]);
+
+    impl io::Read for ByteByByte<'_> {
+        fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+            let Some((first, rest)) = self.0.split_first() else {
+                return Ok(0);
+            };
+            buffer[0] = *first;
+            self.0 = rest;
+            Ok(1)
+        }
+    }
+
+    #[test]
+    fn the_blocking_reader_reads_split_frames_reports_garbage_and_ends() {
+        let mut input = encode_frame(b"{\"a\":1}");
+        input.extend_from_slice(b"junk\r\n");
+        input.extend_from_slice(&encode_frame(b"second"));
+        let mut reader = FrameReader::new(ByteByByte(&input));
+        assert_eq!(&reader.read_frame().unwrap().unwrap()[..], b"{\"a\":1}");
+        assert!(matches!(
+            reader.read_frame(),
+            Err(FrameError::Garbage { .. })
+        ));
+        assert_eq!(&reader.read_frame().unwrap().unwrap()[..], b"second");
+        assert!(reader.read_frame().unwrap().is_none());
+        assert!(reader.read_frame().unwrap().is_none());
+    }
 
     /// Feeds `chunks` to a codec one after another, then signals EOF; renders every item.
     fn run(codec: &mut ContentLengthCodec, chunks: &[&[u8]]) -> Vec<String> {

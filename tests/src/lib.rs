@@ -1,20 +1,15 @@
 //! Shared helpers for the end-to-end tests: spawn the real `exthost` binary and speak framed JSON-RPC to
 //! it over real pipes, with timeouts instead of sleeps.
 
-use std::collections::VecDeque;
+pub mod neovim;
+
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
-use exthost_protocol::{
-    ContentLengthCodec, Id, Message, Notification, Request, Response, ResponsePayload, encode_frame,
-};
-use futures::StreamExt;
+use exthost_protocol::{Client, ClientError, Id, Message, Response, ResponsePayload};
 use serde_json::{Value, json};
-use tokio::io::AsyncWriteExt;
 use tokio::process::{Child, ChildStdin, Command};
-use tokio::sync::mpsc;
-use tokio_util::codec::FramedRead;
 
 /// How long any single wait in a test may take before the test fails.
 pub const TIMEOUT: Duration = Duration::from_secs(20);
@@ -106,14 +101,10 @@ pub fn isolated_command(home: &Path, builtin: Option<&Path>) -> Command {
     command
 }
 
-/// A running host under test.
+/// A running host under test: the shared JSON-RPC [`Client`] on its stdin and stdout, and the process.
 pub struct Host {
     child: Child,
-    stdin: Option<ChildStdin>,
-    incoming: mpsc::UnboundedReceiver<Message>,
-    /// Messages received while waiting for something else, in arrival order.
-    backlog: VecDeque<Message>,
-    next_id: i64,
+    client: Client<ChildStdin>,
     /// The isolated home folder (kept alive as long as the host).
     pub home: tempfile::TempDir,
     /// The host's log file.
@@ -161,6 +152,14 @@ impl Host {
         Self::spawn_in(options, None, &[])
     }
 
+    /// Starts `exthost serve --extensions-dir DIR…` for `dirs` and initialises it ([`Host::initialize`]
+    /// with the default params): the setup most tests begin with.
+    pub async fn start(dirs: &[&Path]) -> Self {
+        let mut host = Self::spawn(HostOptions::with_dirs(dirs));
+        host.initialize(json!({})).await;
+        host
+    }
+
     /// Starts `exthost serve` with `options` and the environment variables `env` set for it.
     pub fn spawn_with_env(options: HostOptions, env: &[(&str, &Path)]) -> Self {
         Self::spawn_in(options, None, env)
@@ -189,61 +188,50 @@ impl Host {
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
         let mut child = command.spawn().expect("spawn exthost");
-        let stdin = child.stdin.take();
+        let stdin = child.stdin.take().expect("piped stdin");
         let stdout = child.stdout.take().expect("piped stdout");
-        let (sender, incoming) = mpsc::unbounded_channel();
-        tokio::spawn(async move {
-            let mut frames = FramedRead::new(stdout, ContentLengthCodec::new());
-            while let Some(frame) = frames.next().await {
-                let body = match frame {
-                    Ok(Ok(body)) => body,
-                    other => panic!("the host wrote a bad frame to stdout: {other:?}"),
-                };
-                let message = Message::from_slice(&body).unwrap_or_else(|error| {
-                    panic!(
-                        "the host wrote invalid JSON-RPC: {error:?}: {}",
-                        String::from_utf8_lossy(&body)
-                    )
-                });
-                if sender.send(message).is_err() {
-                    break;
-                }
-            }
-        });
         Self {
             child,
-            stdin,
-            incoming,
-            backlog: VecDeque::new(),
-            next_id: 1,
+            client: Client::new(stdout, stdin).with_timeout(TIMEOUT),
             home,
             log_file,
         }
     }
 
+    /// The outcome of a send or a wait; a failure fails the test, with the host's log.
+    fn or_fail<T>(&self, outcome: Result<T, ClientError>) -> T {
+        let error = match outcome {
+            Ok(value) => return value,
+            Err(error) => error,
+        };
+        match error {
+            ClientError::Closed => panic!("the host closed stdout; log:\n{}", self.log()),
+            ClientError::Timeout(_) => panic!(
+                "no message from the host within {TIMEOUT:?}; log:\n{}",
+                self.log()
+            ),
+            ClientError::OutputClosed => panic!("stdin is open"),
+            ClientError::Write(error) => panic!("write to host: {error}"),
+            other => panic!("{other}; log:\n{}", self.log()),
+        }
+    }
+
     /// Writes raw bytes to the host's stdin.
     pub async fn send_raw(&mut self, bytes: &[u8]) {
-        let stdin = self.stdin.as_mut().expect("stdin is open");
-        stdin.write_all(bytes).await.expect("write to host");
-        stdin.flush().await.expect("flush to host");
+        let sent = self.client.send_raw(bytes).await;
+        self.or_fail(sent);
     }
 
     /// Frames and sends one message.
     pub async fn send(&mut self, message: &Message) {
-        self.send_raw(&encode_frame(&message.to_vec())).await;
+        let sent = self.client.send(message).await;
+        self.or_fail(sent);
     }
 
     /// Sends a request and answers its id (without waiting).
     pub async fn send_request(&mut self, method: &str, params: Value) -> Id {
-        let id = Id::Number(self.next_id);
-        self.next_id += 1;
-        let request = Request {
-            id: id.clone(),
-            method: method.to_owned(),
-            params: Some(params),
-        };
-        self.send(&Message::Request(request)).await;
-        id
+        let sent = self.client.send_request(method, params).await;
+        self.or_fail(sent)
     }
 
     /// Sends a request and waits for its response.
@@ -262,11 +250,17 @@ impl Host {
 
     /// Sends a notification.
     pub async fn notify(&mut self, method: &str, params: Value) {
-        let notification = Notification {
-            method: method.to_owned(),
-            params: Some(params),
-        };
-        self.send(&Message::Notification(notification)).await;
+        let sent = self.client.notify(method, params).await;
+        self.or_fail(sent);
+    }
+
+    /// `textDocument/didOpen` of `uri` at version 1 with `language` and `text`.
+    pub async fn open_document(&mut self, uri: &str, language: &str, text: &str) {
+        self.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": language, "version": 1, "text": text}}),
+        )
+        .await;
     }
 
     /// `initialize` (with `params` merged over a default that announces what VS Code takes: snippets,
@@ -282,41 +276,16 @@ impl Host {
         result
     }
 
-    async fn receive(&mut self) -> Message {
-        match tokio::time::timeout(TIMEOUT, self.incoming.recv()).await {
-            Ok(Some(message)) => message,
-            Ok(None) => panic!("the host closed stdout; log:\n{}", self.log()),
-            Err(_) => panic!(
-                "no message from the host within {TIMEOUT:?}; log:\n{}",
-                self.log()
-            ),
-        }
-    }
-
     /// Waits for the message `select` accepts; others are kept for later waits.
-    pub async fn wait_for<T>(&mut self, mut select: impl FnMut(&Message) -> Option<T>) -> T {
-        if let Some(index) = self.backlog.iter().position(|m| select(m).is_some()) {
-            let message = self.backlog.remove(index).expect("index is in range");
-            return select(&message).expect("selected above");
-        }
-        loop {
-            let message = self.receive().await;
-            if let Some(found) = select(&message) {
-                return found;
-            }
-            self.backlog.push_back(message);
-        }
+    pub async fn wait_for<T>(&mut self, select: impl FnMut(&Message) -> Option<T>) -> T {
+        let found = self.client.wait_for(select).await;
+        self.or_fail(found)
     }
 
     /// Waits for the response with `id`.
     pub async fn response(&mut self, id: &Id) -> Response {
-        self.wait_for(|message| match message {
-            Message::Response(response) if response.id.as_ref() == Some(id) => {
-                Some(response.clone())
-            }
-            _ => None,
-        })
-        .await
+        let found = self.client.response(id).await;
+        self.or_fail(found)
     }
 
     /// Waits for a response with `id: null` (the answer to a message whose id could not be read).
@@ -332,16 +301,10 @@ impl Host {
     pub async fn notification(
         &mut self,
         method: &str,
-        mut accept: impl FnMut(&Value) -> bool,
+        accept: impl FnMut(&Value) -> bool,
     ) -> Value {
-        self.wait_for(|message| match message {
-            Message::Notification(n) if n.method == method => {
-                let params = n.params.clone().unwrap_or(Value::Null);
-                accept(&params).then_some(params)
-            }
-            _ => None,
-        })
-        .await
+        let found = self.client.notification(method, accept).await;
+        self.or_fail(found)
     }
 
     /// Waits until `exthost/extensionStateChanged` reports `id` in `state`; answers the params.
@@ -354,18 +317,13 @@ impl Host {
 
     /// Waits for a server → client request of `method`; answers its id and params.
     pub async fn server_request(&mut self, method: &str) -> (Id, Value) {
-        self.wait_for(|message| match message {
-            Message::Request(r) if r.method == method => {
-                Some((r.id.clone(), r.params.clone().unwrap_or(Value::Null)))
-            }
-            _ => None,
-        })
-        .await
+        let found = self.client.server_request(method).await;
+        self.or_fail(found)
     }
 
     /// Every message received so far and not yet consumed.
     pub fn backlog(&self) -> impl Iterator<Item = &Message> {
-        self.backlog.iter()
+        self.client.backlog()
     }
 
     /// The `exthost/listExtensions` entry for `id`.
@@ -387,7 +345,7 @@ impl Host {
 
     /// Closes stdin (end of input).
     pub fn close_stdin(&mut self) {
-        self.stdin = None;
+        self.client.close();
     }
 
     /// `shutdown`, `exit`, and the exit code.
@@ -437,4 +395,18 @@ pub fn write_extension(
         std::fs::write(file, text).expect("write file");
     }
     root
+}
+
+/// The witness extension `test.ok` in folder `ok`: its command `ok.ping` answers `pong` (activated by it).
+pub fn write_ping_extension(parent: &Path) -> PathBuf {
+    write_extension(
+        parent,
+        "ok",
+        &json!({"id": "test.ok", "name": "ok", "version": "1.0.0", "main": "extension.js",
+                "activationEvents": ["onCommand:ok.ping"]}),
+        &[(
+            "extension.js",
+            "const vscode = require('vscode');\nexports.activate = (c) => { c.subscriptions.push(vscode.commands.registerCommand('ok.ping', () => 'pong')); };\n",
+        )],
+    )
 }

@@ -20,6 +20,7 @@ mod e2e {
     pub mod real_world;
     pub mod resilience;
     pub mod signals;
+    pub mod state;
     pub mod supervisor;
     pub mod trust;
     pub mod vscode_api_fixtures;

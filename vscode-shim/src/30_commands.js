@@ -2,7 +2,10 @@
 // when this extension executes them; other commands go through the host. A few workbench commands that
 // have no meaning over LSP are answered here (see BUILTIN_COMMANDS).
 
-const commandHandlers = new Map();
+// The dispatch of the host's ExecuteCommand uses builtins captured before extension code ran.
+const { SafeMap, MapPrototypeForEach, ReflectApply, ArrayPrototypeMap, PromisePrototypeThen, PromiseResolve } = host.primordials;
+
+const commandHandlers = new SafeMap();
 const contextKeys = new Map();
 
 function registerCommand(command, callback, thisArg) {
@@ -81,7 +84,7 @@ function builtin(command) {
 
 function executeCommand(command, ...args) {
   const entry = commandHandlers.get(command);
-  if (entry) return Promise.resolve().then(() => entry.callback.apply(entry.thisArg, args));
+  if (entry) return PromisePrototypeThen(PromiseResolve(), () => ReflectApply(entry.callback, entry.thisArg, args));
   const answer = builtin(String(command));
   if (answer) return answer(command, args);
   return host.call('executeCommand', { command, arguments: host.toWireValue(args, false) });
@@ -106,12 +109,14 @@ function reviveArgument(value) {
 
 shim.internal.commandHandler = (command) => {
   const entry = commandHandlers.get(command);
-  return entry ? (...args) => entry.callback.apply(entry.thisArg, args.map(reviveArgument)) : undefined;
+  return entry ? (...args) => ReflectApply(entry.callback, entry.thisArg, ArrayPrototypeMap(args, reviveArgument)) : undefined;
 };
 
 shim.internal.unregisterAllCommands = () => {
-  for (const command of commandHandlers.keys()) host.notify('unregisterCommand', { command });
+  const commands = [];
+  MapPrototypeForEach(commandHandlers, (_, command) => { commands[commands.length] = command; });
   commandHandlers.clear();
+  for (let index = 0; index < commands.length; index++) host.notify('unregisterCommand', { command: commands[index] });
 };
 
 shim.internal.contextKeys = contextKeys;

@@ -1,6 +1,9 @@
 // vscode.extensions and the Extension objects it hands out. Another extension's exports arrive as JSON;
 // its functions become proxies that call it through the host (CallExport). This extension's own entry
-// reads the live state. The folder of an extension handed out becomes readable through `workspace.fs`.
+// reads the live state. The folder of an extension handed out becomes readable through `workspace.fs` (the
+// engine learns it from the host's answer, see `workspace_fs.rs`).
+
+const { PromisePrototypeThen } = host.primordials;
 
 const ExtensionKind = Object.freeze({ UI: 1, Workspace: 2 });
 
@@ -24,7 +27,7 @@ class Extension {
   }
 
   activate() {
-    return host.call('activateExtension', { id: this.id }).then((exports) => {
+    return PromisePrototypeThen(host.call('activateExtension', { id: this.id }), (exports) => {
       this._isActive = true;
       this._exports = host.fromWire(exports, this.id);
       return this._exports;
@@ -59,7 +62,6 @@ const extensionChanges = new shim.EventEmitter();
 
 function describe(description) {
   if (description.id === host.id) return ownExtension;
-  shim.internal.allowExtensionFolder(description.extensionPath);
   return new Extension(description);
 }
 

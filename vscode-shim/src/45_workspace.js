@@ -16,21 +16,9 @@ function makeFolder(data, index) {
   return Object.freeze({ uri, name, index });
 }
 
-// The host's folders bound what the native side may read (`file:` folders only, from the host only),
-// with the folders of the extensions the host described (this one's, and any another's that
-// `vscode.extensions` handed out): VS Code lets an extension read another's files, such as a language
-// configuration.
-const extensionRoots = new Set([host.extensionPath]);
-let hostRoots = [];
-function setRootsFromHost(list) {
-  hostRoots = list.filter((folder) => folder.uri.scheme === 'file').map((folder) => folder.uri.fsPath);
-  host.fs.setRoots(hostRoots.concat(Array.from(extensionRoots)));
-}
-shim.internal.allowExtensionFolder = (path) => {
-  if (typeof path !== 'string' || !path || extensionRoots.has(path)) return;
-  extensionRoots.add(path);
-  host.fs.setRoots(hostRoots.concat(Array.from(extensionRoots)));
-};
+// What `workspace.fs` may read on `file:` (the workspace folders, this extension's folder and those of the
+// extensions the host described) is kept by the engine in Rust from the host's own answers and events:
+// nothing here sets or widens it.
 
 let hostFolders = [];
 
@@ -38,7 +26,6 @@ shim.internal.onSnapshot((snapshot) => {
   const list = Array.isArray(snapshot.workspaceFolders) ? snapshot.workspaceFolders : [];
   folders = list.filter((data) => data && data.uri).map(makeFolder);
   hostFolders = folders.slice();
-  setRootsFromHost(hostFolders);
 });
 
 shim.internal.onEvent('workspaceFoldersChanged', (payload) => {
@@ -53,7 +40,6 @@ shim.internal.onEvent('workspaceFoldersChanged', (payload) => {
   const hostRemoved = new Set(removedKeys);
   hostFolders = hostFolders.filter((folder) => !hostRemoved.has(folder.uri.toString()))
     .concat(folders.filter((folder) => addedKeys.has(folder.uri.toString())));
-  setRootsFromHost(hostFolders);
   if (removed.length || addedKeys.size) {
     foldersChanged.fire(Object.freeze({ added: folders.filter((folder) => addedKeys.has(folder.uri.toString())), removed }));
   }

@@ -1,11 +1,26 @@
-// The ExtensionContext given to activate(): subscriptions, paths, in-memory Mementos and secrets
-// (kept while the runtime lives; persistence comes later), and a no-op environment variable collection.
+// The ExtensionContext given to activate(): subscriptions, paths, the persisted Mementos (`globalState`,
+// `workspaceState`) and secrets, the storage folders, and a no-op environment variable collection.
+//
+// The Mementos start from the host's snapshot (`extensionState`: what is on disk under $EXTHOST_HOME), so
+// `get` is synchronous; `update` changes the value at once and answers a promise that resolves once the
+// host has written it to disk (host operation `stateUpdate`). Secrets are read from the host each time.
 
 const { ExtensionMode } = shim;
 
+// `{globalState, workspaceState, globalStoragePath, storagePath, logPath}` from the snapshot (null when
+// the host keeps no state: then the Mementos live in memory only).
+let extensionState = null;
+
 class Memento {
-  constructor() {
+  constructor(scope) {
+    this._scope = scope;
     this._values = new Map();
+    this._syncKeys = [];
+  }
+
+  _load(values) {
+    if (values === null || typeof values !== 'object') return;
+    this._values = new Map(Object.entries(values));
   }
 
   get(key, defaultValue) {
@@ -13,42 +28,71 @@ class Memento {
   }
 
   update(key, value) {
-    if (value === undefined) this._values.delete(key);
-    else this._values.set(key, JSON.parse(JSON.stringify(value)));
-    return Promise.resolve();
+    key = String(key);
+    const text = value === undefined ? undefined : JSON.stringify(value);
+    if (text === undefined) this._values.delete(key);
+    else this._values.set(key, JSON.parse(text));
+    if (extensionState === null) return Promise.resolve();
+    const removed = text === undefined;
+    return host.call('stateUpdate', { scope: this._scope, key, value: removed ? null : JSON.parse(text), delete: removed })
+      .then(() => undefined);
   }
 
   keys() {
     return Array.from(this._values.keys());
   }
 
-  setKeysForSync() {}
+  // Accepted (there is no settings sync here); kept for whoever asks.
+  setKeysForSync(keys) {
+    this._syncKeys = Array.isArray(keys) ? keys.map(String) : [];
+  }
 }
 
+// A file readable by the user only ($EXTHOST_HOME/state/secrets/<id>.json, 0600), not a keychain.
 class SecretStorage {
   constructor() {
-    this._values = new Map();
+    this._memory = new Map();
     this._changed = new shim.EventEmitter();
     this.onDidChange = this._changed.event;
   }
 
   get(key) {
-    return Promise.resolve(this._values.get(key));
+    shim.internal.ensureSession();
+    key = String(key);
+    if (extensionState === null) return Promise.resolve(this._memory.get(key));
+    return host.call('secretGet', { key }).then((value) => (typeof value === 'string' ? value : undefined));
   }
 
   store(key, value) {
-    this._values.set(String(key), String(value));
-    this._changed.fire({ key: String(key) });
-    return Promise.resolve();
+    shim.internal.ensureSession();
+    key = String(key);
+    value = String(value);
+    if (extensionState === null) {
+      this._memory.set(key, value);
+      this._changed.fire({ key });
+      return Promise.resolve();
+    }
+    return host.call('stateUpdate', { scope: 'secrets', key, value, delete: false }).then(() => {
+      this._changed.fire({ key });
+    });
   }
 
   delete(key) {
-    if (this._values.delete(key)) this._changed.fire({ key });
-    return Promise.resolve();
+    shim.internal.ensureSession();
+    key = String(key);
+    if (extensionState === null) {
+      if (this._memory.delete(key)) this._changed.fire({ key });
+      return Promise.resolve();
+    }
+    return host.call('stateUpdate', { scope: 'secrets', key, value: null, delete: true }).then(() => {
+      this._changed.fire({ key });
+    });
   }
 
   keys() {
-    return Promise.resolve(Array.from(this._values.keys()));
+    shim.internal.ensureSession();
+    if (extensionState === null) return Promise.resolve(Array.from(this._memory.keys()));
+    return host.call('secretKeys', {}).then((keys) => (Array.isArray(keys) ? keys : []));
   }
 }
 
@@ -71,26 +115,41 @@ class EnvironmentVariableCollection {
   [Symbol.iterator]() { return this._mutators.entries(); }
 }
 
-const globalState = new Memento();
-const workspaceState = new Memento();
+const globalState = new Memento('global');
+const workspaceState = new Memento('workspace');
 const secrets = new SecretStorage();
 const environmentVariableCollection = new EnvironmentVariableCollection();
 
-shim.internal.createContext = () => ({
-  subscriptions: [],
-  extensionPath: host.extensionPath,
-  extensionUri: shim.Uri.file(host.extensionPath),
-  extension: shim.internal.ownExtension,
-  extensionMode: host.development ? ExtensionMode.Development : ExtensionMode.Production,
-  globalState,
-  workspaceState,
-  secrets,
-  environmentVariableCollection,
-  asAbsolutePath: (relativePath) => host.path.resolve(host.extensionPath, relativePath),
-  storageUri: undefined,
-  globalStorageUri: undefined,
-  logUri: undefined,
-  storagePath: undefined,
-  globalStoragePath: undefined,
-  logPath: undefined,
+shim.internal.onSnapshot((snapshot) => {
+  const state = snapshot.extensionState;
+  if (state === null || typeof state !== 'object') return;
+  extensionState = state;
+  globalState._load(state.globalState);
+  workspaceState._load(state.workspaceState);
 });
+
+const folderUri = (path) => (typeof path === 'string' ? shim.Uri.file(path) : undefined);
+const folderPath = (path) => (typeof path === 'string' ? path : undefined);
+
+shim.internal.createContext = () => {
+  shim.internal.ensureSession();
+  const state = extensionState || {};
+  return {
+    subscriptions: [],
+    extensionPath: host.extensionPath,
+    extensionUri: shim.Uri.file(host.extensionPath),
+    extension: shim.internal.ownExtension,
+    extensionMode: host.development ? ExtensionMode.Development : ExtensionMode.Production,
+    globalState,
+    workspaceState,
+    secrets,
+    environmentVariableCollection,
+    asAbsolutePath: (relativePath) => host.path.resolve(host.extensionPath, relativePath),
+    storageUri: folderUri(state.storagePath),
+    globalStorageUri: folderUri(state.globalStoragePath),
+    logUri: folderUri(state.logPath),
+    storagePath: folderPath(state.storagePath),
+    globalStoragePath: folderPath(state.globalStoragePath),
+    logPath: folderPath(state.logPath),
+  };
+};

@@ -5,13 +5,12 @@ use std::sync::Arc;
 
 use exthost_protocol::methods::{ExtensionSource, ExtensionState};
 use futures::FutureExt;
-use futures::future::BoxFuture;
+use futures::future::{AbortHandle, Abortable, BoxFuture};
 use serde_json::Value;
 
-use super::{Begun, Lifecycle, LifecycleError, Running, call_with_grace};
+use super::{Activation, Begun, Lifecycle, LifecycleError, Running, call_with_grace};
 use crate::manifest::{ActivationEvent, JsEngine, Manifest, ManifestKind};
 use crate::runtime::{Engine, LaunchSpec, RuntimeError, RuntimeRequest};
-use crate::session::SessionState;
 
 impl Lifecycle {
     /// Activates `id` (its dependencies first) and answers its exports. Concurrent calls share one
@@ -69,14 +68,27 @@ impl Lifecycle {
             _ => {}
         }
         if let Some(activation) = state.activations.get(id) {
-            return Ok(Begun::Pending(activation.clone()));
+            return Ok(Begun::Pending(activation.future.clone()));
         }
         let this = Arc::clone(self);
         let owned = id.to_owned();
-        let activation = async move { this.run_activation(owned).await }
-            .boxed()
-            .shared();
-        state.activations.insert(id.to_owned(), activation.clone());
+        let cancelled = id.to_owned();
+        let (abort, registration) = AbortHandle::new_pair();
+        // Aborted (by a restart), it stops where it waits and writes nothing more: its runtime is dropped.
+        let activation = Abortable::new(
+            async move { this.run_activation(owned).await },
+            registration,
+        )
+        .map(move |outcome| outcome.unwrap_or(Err(LifecycleError::Cancelled { id: cancelled })))
+        .boxed()
+        .shared();
+        state.activations.insert(
+            id.to_owned(),
+            Activation {
+                future: activation.clone(),
+                abort,
+            },
+        );
         // Poll it once in the background so it makes progress even if every trigger stops waiting.
         tokio::spawn(activation.clone());
         Ok(Begun::Pending(activation))
@@ -251,21 +263,15 @@ impl Lifecycle {
         if manifest.is_native() {
             return self.engines.native.as_ref();
         }
-        let chosen = self.js_engine_for(&self.lock().session, manifest);
+        let chosen = self.js_engine_for(manifest);
         self.engines.javascript(chosen).as_ref()
     }
 
     /// Which engine runs a JS extension: the host setting `jsEngine` (`initializationOptions.jsEngine`,
-    /// else `serve --js-engine`) when given; else the manifest's `engine`; else Deno for a VS Code
+    /// else `serve --js-engine`, merged in the configuration) when given; else the manifest's `engine`; else Deno for a VS Code
     /// `package.json` extension when Deno is available (they are written for Node), QuickJS otherwise.
-    pub(super) fn js_engine_for(&self, session: &SessionState, manifest: &Manifest) -> JsEngine {
-        let setting = session
-            .initialize_params
-            .as_ref()
-            .and_then(|params| params.pointer("/initializationOptions/jsEngine"))
-            .and_then(Value::as_str)
-            .and_then(JsEngine::from_name);
-        if let Some(engine) = setting.or(self.config.js_engine) {
+    pub(super) fn js_engine_for(&self, manifest: &Manifest) -> JsEngine {
+        if let Some(engine) = self.config.js_engine {
             return engine;
         }
         if let Some(engine) = manifest.engine {

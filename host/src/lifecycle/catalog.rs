@@ -15,16 +15,9 @@ use crate::registry::{ExtensionRecord, Registry};
 use crate::session::SessionState;
 use crate::settings::Settings;
 
-/// Discovers the extensions for `config` and `session`, resolves their dependencies and returns the
+/// Discovers the extensions for `config` (with `initializationOptions` merged in) and `session`, resolves their dependencies and returns the
 /// registry with every problem already recorded as a `failed` state.
 pub fn load_catalog(config: &HostConfig, session: &SessionState) -> (Registry, Resolution) {
-    let mut config = config.clone();
-    config
-        .extensions_dirs
-        .extend(session.initialization_paths("extensionsDirs"));
-    config
-        .dev_paths
-        .extend(session.initialization_paths("devPaths"));
     let roots = config.discovery_roots(&session.workspace_folders());
     let mut records = discovery::discover(&roots, &manifest_context());
     let resolution = resolve_records(&mut records);
@@ -148,12 +141,18 @@ impl Lifecycle {
 
     /// Re-reads `id`'s manifest from its folder (for hot reload); a broken new manifest fails it.
     pub(super) fn reread_manifest(&self, id: &str) -> Result<(), LifecycleError> {
-        let mut state = self.lock();
-        let Some(record) = state.registry.get(id) else {
-            return Err(LifecycleError::UnknownExtension { id: id.to_owned() });
+        let (source, path) = {
+            let state = self.lock();
+            let Some(record) = state.registry.get(id) else {
+                return Err(LifecycleError::UnknownExtension { id: id.to_owned() });
+            };
+            (record.source, record.path.clone())
         };
-        let fresh =
-            discovery::read_extension(record.source, &record.path.clone(), &manifest_context());
+        // The disk is read outside the lock (management operations are serialised, so nobody else
+        // replaces this manifest meanwhile).
+        super::disk_access("read a manifest");
+        let fresh = discovery::read_extension(source, &path, &manifest_context());
+        let mut state = self.lock();
         let problem = match fresh.manifest {
             Some(manifest) if manifest.id == id => {
                 state.registry.replace_manifest(id, manifest);

@@ -60,6 +60,8 @@ impl Lifecycle {
         generation: RuntimeGeneration,
         call: HostCall,
     ) -> Option<HostCall> {
+        // State updates are queued here, in arrival order, and answered once on disk.
+        let call = self.handle_state_update(call)?;
         let from = call.from.as_str();
         tracing::trace!(%from, %generation, request = ?call.request, "host call");
         let registers = matches!(
@@ -143,7 +145,11 @@ impl Lifecycle {
                 self.log(from, *level, message);
                 Ok(Value::Null)
             }
-            HostRequest::Snapshot => Ok(self.snapshot()),
+            HostRequest::Snapshot => {
+                let mut snapshot = self.snapshot();
+                snapshot["extensionState"] = self.extension_state_snapshot(from);
+                Ok(snapshot)
+            }
             HostRequest::RegisterProvider {
                 handle,
                 method,
@@ -216,6 +222,9 @@ impl Lifecycle {
             }
             HostRequest::EditorRequest { method, params } => {
                 self.editor_request(&from, &method, params).await
+            }
+            request @ (HostRequest::GetSecret { .. } | HostRequest::SecretKeys) => {
+                self.secret_call(&from, request).await
             }
             other => Err(format!("exthost: {other:?} is answered without waiting")),
         };

@@ -14,6 +14,7 @@ use crate::bridge::{
     unwrap_route, wrap_hierarchy_routes, wrap_route,
 };
 use crate::client_capabilities::{ClientCapabilities, POSITION_ENCODING};
+use crate::manifest::ActivationEvent;
 use crate::runtime::{RuntimeHandle, RuntimeRequest};
 
 /// Cancels the tokens of provider calls still running when the request is dropped (the editor sent
@@ -201,15 +202,16 @@ impl Lifecycle {
     /// Asks the providers registered for `registered` with the LSP method `method`, and merges their
     /// answers by `method`'s rule.
     async fn provide_as(self: &Arc<Self>, registered: &str, method: &str, params: Value) -> Value {
-        // Activations under way (say, `onLanguage:` from the didOpen just before) may be about to register
-        // providers for this very request: answer once they have finished, as an editor would expect.
-        let in_progress: Vec<_> = self.lock().activations.values().cloned().collect();
-        futures::future::join_all(in_progress).await;
         let uri = params
             .pointer("/textDocument/uri")
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_owned();
+        // The `onLanguage:` activations under way for this document's language (from the didOpen just
+        // before) may be about to register providers for this very request: answer once they have
+        // finished, as an editor would expect. Other activations, however slow, are not waited for.
+        let in_progress = self.language_activations(&uri);
+        futures::future::join_all(in_progress).await;
         let groups: Vec<Vec<ProviderCall>> = {
             let state = self.lock();
             let language = state
@@ -249,6 +251,34 @@ impl Lifecycle {
         }
         self.client_capabilities().adapt(method, &mut merged);
         merged
+    }
+
+    /// The activations under way of extensions that activate on the language of document `uri`
+    /// (`onLanguage:<its language>`, or `onLanguage` for any).
+    fn language_activations(&self, uri: &str) -> Vec<super::ActivationFuture> {
+        let state = self.lock();
+        let language = state
+            .session
+            .documents
+            .get(uri)
+            .map_or("plaintext", |document| document.language_id.as_str());
+        state
+            .activations
+            .iter()
+            .filter(|(id, _)| {
+                let manifest = state.registry.get(id).and_then(|r| r.manifest.as_ref());
+                manifest.is_some_and(|manifest| {
+                    manifest.activation_events.iter().any(|event| match event {
+                        ActivationEvent::OnLanguage(declared) => declared == language,
+                        ActivationEvent::Other { kind, argument } => {
+                            kind == "onLanguage" && argument.is_none()
+                        }
+                        _ => false,
+                    })
+                })
+            })
+            .map(|(_, activation)| activation.future.clone())
+            .collect()
     }
 
     /// What the editor said it can take, from its `initialize` capabilities.

@@ -120,7 +120,11 @@ impl Lifecycle {
     /// Stops one extension and moves it to `to` (`disabled` or `unloaded`): waits for an activation in
     /// progress, deactivates it, drops its runtime and its commands. Answers whether its state changed.
     pub(super) async fn stop(self: &Arc<Self>, id: &str, to: ExtensionState) -> bool {
-        let in_progress = self.lock().activations.get(id).cloned();
+        let in_progress = self
+            .lock()
+            .activations
+            .get(id)
+            .map(|activation| activation.future.clone());
         if let Some(activation) = in_progress {
             let _ = activation.await;
         }
@@ -233,14 +237,6 @@ impl Lifecycle {
         Ok(reloaded)
     }
 
-    /// Keeps the `--dev` folder watcher alive as long as this lifecycle.
-    pub fn keep_watcher(&self, watcher: Option<crate::dev_watch::DevWatcher>) {
-        *self
-            .dev_watcher
-            .lock()
-            .expect("invariant: the watcher lock is never poisoned") = watcher;
-    }
-
     /// Stops every running extension (dependents first) — on shutdown and before a restart. Extensions
     /// stop concurrently in waves: one stops once every running extension that depends on it has.
     pub async fn stop_all(self: &Arc<Self>) {
@@ -341,6 +337,12 @@ impl Lifecycle {
             state.resolution = resolution;
             state.running.clear();
             state.commands.clear();
+            // Activations still under way (waiting on a dependency, or begun since the stop) belong to
+            // the registry just replaced: cancelled, they write nothing into the new one.
+            for (id, activation) in state.activations.drain() {
+                tracing::debug!(%id, "activation cancelled by the restart");
+                activation.abort.abort();
+            }
             let disabled: Vec<String> = state.session.disabled.iter().cloned().collect();
             for id in disabled {
                 if state.registry.state(&id).ok() == Some(ExtensionState::Discovered) {

@@ -270,14 +270,25 @@ impl Lifecycle {
         value: Value,
         target: u8,
     ) -> Result<Value, String> {
-        let effective = {
+        let failed = |error: std::io::Error| format!("cannot write setting {key}: {error}");
+        // One writer at a time, so the files are written in the order the values were set; the
+        // lifecycle's lock is not held while the disk is written.
+        let _in_order = self
+            .settings_writes
+            .lock()
+            .expect("invariant: the settings-write lock is never poisoned");
+        let (pending, effective) = {
             let mut state = self.lock();
-            state
+            let pending = state
                 .settings
-                .write(key, value, SettingTarget::from_number(target))
-                .map_err(|error| format!("cannot write setting {key}: {error}"))?;
-            state.settings.effective()
+                .set(key, value, SettingTarget::from_number(target))
+                .map_err(failed)?;
+            (pending, state.settings.effective())
         };
+        if let Some(pending) = pending {
+            super::disk_access("write a settings file");
+            pending.commit().map_err(failed)?;
+        }
         self.broadcast(
             SessionEvent::CONFIGURATION_CHANGED,
             json!({"settings": effective}),

@@ -33,9 +33,10 @@ use serde_json::{Value as Json, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::sync::{mpsc, oneshot};
 
+use super::js_files::{CORE_FILES, SHIM_FILES};
 use super::quickjs::native::{host_request, machine_id, settlement};
 use super::quickjs::resolve::is_es_module;
-use super::quickjs::workspace_fs::WorkspaceFiles;
+use super::quickjs::workspace_fs::{BoundarySource, WorkspaceFiles};
 use super::{
     Engine, HostCall, HostRequest, HostSender, LaunchSpec, LogLevel, RuntimeEnvelope, RuntimeError,
     RuntimeHandle, RuntimeRequest,
@@ -45,7 +46,7 @@ use crate::permissions::{ENVIRONMENT_KEPT, PermissionContext, Permissions};
 /// The start of every line the bootstrap writes for the host.
 const MARK: &str = "\u{1e}exthost:";
 
-/// The Deno-side bootstrap, followed at run time by the shim files.
+/// The Deno-side transport glue: after the bootstrap core ([`CORE_FILES`]), followed by the shim files.
 const BOOTSTRAP: &str = include_str!("deno/bootstrap.js");
 
 /// How many lines of the child's stderr are kept to explain its death.
@@ -202,8 +203,20 @@ fn bootstrap_file() -> Result<&'static Path, RuntimeError> {
     static FILE: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     FILE.get_or_init(|| {
         use std::hash::{Hash, Hasher};
-        let mut source = String::from(BOOTSTRAP);
-        for (name, text) in super::quickjs::SHIM_FILES {
+        // The core both engines run, each module a strict function of the object they share (as in
+        // QuickJS), then this engine's glue, then the shim.
+        // The glue runs in a function of its own, so that its names (primordials named as globals) are
+        // not the module's.
+        let mut source = String::from("const exthostCore = {};\nconst SHIM_FILES = [];\n");
+        for (name, text) in CORE_FILES {
+            source.push_str(&format!(
+                "// exthost:{name}\n(function (core) {{'use strict';{text}\n}})(exthostCore);\n"
+            ));
+        }
+        source.push_str(&format!(
+            "// exthost:deno/bootstrap.js\n(function () {{{BOOTSTRAP}\n}})();\n"
+        ));
+        for (name, text) in SHIM_FILES {
             source.push_str(&format!(
                 "\n// exthost:vscode-shim/src/{name}\nSHIM_FILES.push(function (shim, host) {{{text}\n}});\n"
             ));
@@ -485,7 +498,7 @@ impl DenoProcess {
             in_flight: HashMap::new(),
             next_request: 1,
             last_activity: Instant::now(),
-            workspace: WorkspaceFiles::default(),
+            workspace: WorkspaceFiles::new(root.clone()),
             name: crate::permissions::display_name(&spec.package_json, &spec.extension_id),
             asked: std::collections::HashSet::new(),
             granted,
@@ -761,6 +774,7 @@ impl DenoProcess {
                 "cancel".to_owned(),
             ),
             RuntimeRequest::Event { name, payload } => {
+                self.workspace.learn_from_event(&name, &payload);
                 let during = format!("event {name}");
                 (
                     "event",
@@ -971,15 +985,6 @@ impl DenoProcess {
         };
         let local = match kind {
             "machineId" => Some(Ok(Json::String(machine_id()))),
-            "fs.setRoots" => {
-                let paths: Vec<PathBuf> = payload
-                    .get("paths")
-                    .cloned()
-                    .and_then(|paths| serde_json::from_value(paths).ok())
-                    .unwrap_or_default();
-                self.workspace.set_roots(&paths);
-                Some(Ok(Json::Null))
-            }
             "fs.stat" => Some(self.workspace.stat(&path())),
             "fs.readFile" => Some(
                 self.workspace
@@ -1012,13 +1017,20 @@ impl DenoProcess {
                 },
             ),
         };
+        let boundary = BoundarySource::of(&request);
         match tokio::time::timeout_at(
             deadline.into(),
             ask(&self.host, &self.extension_id, request),
         )
         .await
         {
-            Ok(outcome) => Ok(outcome),
+            Ok(outcome) => {
+                // The host's own answer, before the child sees it, is what bounds `workspace.fs`.
+                if let (Some(source), Ok(value)) = (boundary, &outcome) {
+                    self.workspace.learn_from_answer(source, value);
+                }
+                Ok(outcome)
+            }
             Err(_) => {
                 let _ = self.child.start_kill();
                 Err(error)

@@ -20,7 +20,7 @@
 //! available (`fs`) — it answers [`RuntimeError::Load`] naming the module (the innermost one that
 //! failed). The same failures later, inside a command's `require`, are ordinary exceptions (`Threw`).
 //!
-//! Start-up: `bootstrap.js` and the `vscode` shim are compiled to bytecode once per process (see
+//! Start-up: the bootstrap modules and the `vscode` shim are compiled to bytecode once per process (see
 //! `bytecode`); each runtime reads that bytecode and runs it instead of parsing the source.
 //!
 //! Teardown: no JS value is ever held on the Rust side (no `Persistent`): every JS object lives in the
@@ -53,117 +53,27 @@ use self::bytecode::Prelude;
 use self::memory::{LimitedAllocator, MemoryGuard};
 use self::modules::{ModuleLoader, ModuleResolver, entry};
 use self::native::{HostCompletion, Shared};
+use super::js_files::{CORE_FILES, NODE_FILES, QUICKJS_BOOTSTRAP_FILES, SHIM_FILES};
 use super::{
     Engine, HostRequest, HostSender, HostWaitClock, LaunchSpec, Limits, LogLevel, RuntimeEnvelope,
     RuntimeError, RuntimeHandle, RuntimeRequest,
 };
 
-/// The `vscode` shim, in load order (the Deno engine runs the same files).
-pub(crate) const SHIM_FILES: &[(&str, &str)] = &[
-    (
-        "00_errors.js",
-        include_str!("../../../vscode-shim/src/00_errors.js"),
-    ),
-    (
-        "02_globals.js",
-        include_str!("../../../vscode-shim/src/02_globals.js"),
-    ),
-    (
-        "03_uri.js",
-        include_str!("../../../vscode-shim/src/03_uri.js"),
-    ),
-    (
-        "05_types_position_range.js",
-        include_str!("../../../vscode-shim/src/05_types_position_range.js"),
-    ),
-    (
-        "06_types_text.js",
-        include_str!("../../../vscode-shim/src/06_types_text.js"),
-    ),
-    (
-        "07_types_language.js",
-        include_str!("../../../vscode-shim/src/07_types_language.js"),
-    ),
-    (
-        "08_enums.js",
-        include_str!("../../../vscode-shim/src/08_enums.js"),
-    ),
-    (
-        "10_disposable.js",
-        include_str!("../../../vscode-shim/src/10_disposable.js"),
-    ),
-    (
-        "15_cancellation.js",
-        include_str!("../../../vscode-shim/src/15_cancellation.js"),
-    ),
-    (
-        "20_events.js",
-        include_str!("../../../vscode-shim/src/20_events.js"),
-    ),
-    (
-        "22_session.js",
-        include_str!("../../../vscode-shim/src/22_session.js"),
-    ),
-    (
-        "25_documents.js",
-        include_str!("../../../vscode-shim/src/25_documents.js"),
-    ),
-    (
-        "30_commands.js",
-        include_str!("../../../vscode-shim/src/30_commands.js"),
-    ),
-    (
-        "35_window.js",
-        include_str!("../../../vscode-shim/src/35_window.js"),
-    ),
-    (
-        "36_editors.js",
-        include_str!("../../../vscode-shim/src/36_editors.js"),
-    ),
-    (
-        "40_extensions.js",
-        include_str!("../../../vscode-shim/src/40_extensions.js"),
-    ),
-    (
-        "45_workspace.js",
-        include_str!("../../../vscode-shim/src/45_workspace.js"),
-    ),
-    (
-        "46_configuration.js",
-        include_str!("../../../vscode-shim/src/46_configuration.js"),
-    ),
-    (
-        "50_languages.js",
-        include_str!("../../../vscode-shim/src/50_languages.js"),
-    ),
-    (
-        "52_conversions.js",
-        include_str!("../../../vscode-shim/src/52_conversions.js"),
-    ),
-    (
-        "55_env.js",
-        include_str!("../../../vscode-shim/src/55_env.js"),
-    ),
-    (
-        "60_context.js",
-        include_str!("../../../vscode-shim/src/60_context.js"),
-    ),
-    (
-        "90_vscode.js",
-        include_str!("../../../vscode-shim/src/90_vscode.js"),
-    ),
-];
+/// The bootstrap modules, in load order: the core both engines run (primordials, the wire format, the
+/// host's requests, the shim's start), then QuickJS's own (console, timers, host calls, `require`, `path`,
+/// the entry points the event loop calls). Each is a function of `core`, the object they share.
+fn bootstrap_files() -> Vec<(&'static str, &'static str)> {
+    [CORE_FILES, QUICKJS_BOOTSTRAP_FILES].concat()
+}
 
-/// Console, timers, `require`, the wire format and the entry points the event loop calls.
-const BOOTSTRAP: &str = include_str!("quickjs/bootstrap.js");
-
-/// [`BOOTSTRAP`] and [`SHIM_FILES`] compiled, once per process (see `bytecode`).
+/// The bootstrap modules and [`SHIM_FILES`] (then [`NODE_FILES`]) compiled, once per process (see
+/// `bytecode`).
 static PRELUDE: OnceLock<Result<Prelude, String>> = OnceLock::new();
 
 /// The compiled bootstrap and shim; the first call compiles them (the others wait for it).
 fn prelude() -> Result<&'static Prelude, RuntimeError> {
     PRELUDE
-        .get_or_init(|| Prelude::compile(BOOTSTRAP, &[SHIM_FILES, node::NODE_FILES].concat()))
+        .get_or_init(|| Prelude::compile(&bootstrap_files(), &[SHIM_FILES, NODE_FILES].concat()))
         .as_ref()
         .map_err(|reason| RuntimeError::Load {
             module: "exthost:bootstrap".to_owned(),
@@ -180,6 +90,23 @@ const JS_STACK_BYTES: usize = 2 * 1024 * 1024;
 /// Timers run per turn of the loop before it looks at requests again (so a `setImmediate` chain cannot
 /// starve the host).
 const MAX_TIMERS_PER_TURN: usize = 64;
+
+/// The longest wait for a timer: JS clamps delays to 2^31 - 1 ms (about 24.8 days).
+const MAX_TIMER_WAIT: Duration = Duration::from_millis(2_147_483_647);
+
+/// How long to wait for the next timer, from the delay in milliseconds the bootstrap reports: none when
+/// it is negative (no timer) or not a number, at most [`MAX_TIMER_WAIT`] (so `Infinity` or `1e300` is
+/// never turned into a `Duration` that cannot exist).
+fn timer_wait(delay_ms: f64) -> Option<Duration> {
+    if delay_ms.is_nan() || delay_ms < 0.0 {
+        return None;
+    }
+    Some(
+        Duration::try_from_secs_f64(delay_ms / 1000.0)
+            .unwrap_or(MAX_TIMER_WAIT)
+            .min(MAX_TIMER_WAIT),
+    )
+}
 
 /// The QuickJS engine ([`Engine::name`] `"quickjs"`).
 #[derive(Debug, Default, Clone, Copy)]
@@ -409,7 +336,7 @@ impl JsRuntime {
         Ok(runtime)
     }
 
-    /// Runs `bootstrap.js` and the shim, from the bytecode compiled once per process.
+    /// Runs the bootstrap modules (which run the shim), from the bytecode compiled once per process.
     fn bootstrap(&mut self, spec: &LaunchSpec) -> Result<(), RuntimeError> {
         // Discovery refuses such folders; this keeps a path that is not UTF-8 an error, never a panic.
         let Some(extension_path) = self.shared.root.to_str() else {
@@ -435,10 +362,14 @@ impl JsRuntime {
         };
         let shared = self.shared.clone();
         let outcome = self.enter(&budget, move |ctx| {
-            let native = native::install(ctx, &shared)?;
-            let bootstrap = prelude.bootstrap(ctx)?;
-            let files = prelude.shim(ctx)?;
-            bootstrap.call::<_, ()>((native, description, files))
+            let core = rquickjs::Object::new(ctx.clone())?;
+            core.set("native", native::install(ctx, &shared)?)?;
+            core.set("specJson", description)?;
+            core.set("shimFiles", prelude.shim(ctx)?)?;
+            for module in prelude.bootstrap(ctx)? {
+                module.call::<_, ()>((core.clone(),))?;
+            }
+            Ok(())
         })?;
         outcome.map_err(|error| RuntimeError::Load {
             module: "exthost:bootstrap".to_owned(),
@@ -558,6 +489,7 @@ impl JsRuntime {
                 "cancel".to_owned(),
             ),
             RuntimeRequest::Event { name, payload } => {
+                self.shared.workspace.learn_from_event(&name, &payload);
                 let during = format!("event {name}");
                 let payload = json!({ "name": name, "payload": payload });
                 ("event", payload, limits.call_timeout, during)
@@ -642,8 +574,7 @@ impl JsRuntime {
                 entry(ctx, "nextTimerDelay")?.call::<_, f64>(())
             })?
             .unwrap_or(-1.0);
-        self.next_timer =
-            (delay >= 0.0).then(|| Instant::now() + Duration::from_secs_f64(delay / 1000.0));
+        self.next_timer = timer_wait(delay).map(|wait| Instant::now() + wait);
         Ok(())
     }
 

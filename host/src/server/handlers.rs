@@ -104,12 +104,11 @@ impl Server {
             self.editor.clone(),
             session,
         );
-        match crate::dev_watch::watch(&lifecycle) {
-            Ok(watcher) => lifecycle.keep_watcher(watcher),
-            Err(error) => {
-                tracing::warn!(%error, "cannot watch the --dev extensions; they will not reload on change")
-            }
-        }
+        *self
+            .dev_watcher
+            .lock()
+            .expect("invariant: the watcher lock is never poisoned") =
+            super::dev_reload::start(&lifecycle);
         let commands = lifecycle.contributed_commands();
         let mut capabilities = lifecycle.provider_capabilities();
         let _ = self.lifecycle.set(lifecycle);

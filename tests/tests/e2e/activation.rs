@@ -245,8 +245,7 @@ async fn es_module_and_commonjs_entries_both_run() {
             ("data.json", "{\"name\": \"from-json\"}"),
         ],
     );
-    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
-    host.initialize(json!({})).await;
+    let mut host = Host::start(&[dir.path()]).await;
     let esm = host
         .call(
             "workspace/executeCommand",
@@ -297,8 +296,7 @@ async fn promises_and_timers_work_in_commands() {
             "#,
         )],
     );
-    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
-    host.initialize(json!({})).await;
+    let mut host = Host::start(&[dir.path()]).await;
     let order = host
         .call(
             "workspace/executeCommand",
@@ -362,8 +360,7 @@ async fn console_output_reaches_the_editor_as_log_messages_never_stdout() {
             "exports.activate = () => { console.log('plain', 42, {a: 1}); console.warn('careful'); console.error('bad'); };",
         )],
     );
-    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
-    host.initialize(json!({})).await;
+    let mut host = Host::start(&[dir.path()]).await;
     let plain = host
         .notification("window/logMessage", |p| {
             p["message"].as_str().unwrap().contains("plain")

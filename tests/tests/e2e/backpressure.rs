@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use exthost_e2e::{TIMEOUT, isolated_command, write_extension};
+use exthost_e2e::{TIMEOUT, isolated_command, write_extension, write_ping_extension};
 use exthost_protocol::{ContentLengthCodec, Id, Message, Request, ResponsePayload, encode_frame};
 use futures::StreamExt;
 use serde_json::{Value, json};
@@ -39,16 +39,7 @@ fn extensions(dir: &Path) {
              })); };\n",
         )],
     );
-    write_extension(
-        dir,
-        "ok",
-        &json!({"id": "test.ok", "name": "ok", "version": "1.0.0", "main": "extension.js",
-                "activationEvents": ["onCommand:ok.ping"]}),
-        &[(
-            "extension.js",
-            "const vscode = require('vscode');\nexports.activate = (c) => { c.subscriptions.push(vscode.commands.registerCommand('ok.ping', () => 'pong')); };\n",
-        )],
-    );
+    write_ping_extension(dir);
 }
 
 /// The resident set size of process `pid` and every process below it (`exthost serve` is a supervisor

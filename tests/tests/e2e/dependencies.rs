@@ -6,8 +6,7 @@ use serde_json::{Value, json};
 
 async fn catalog() -> (Host, Vec<Value>) {
     let dir = fixtures().join("catalog");
-    let mut host = Host::spawn(HostOptions::with_dirs(&[&dir]));
-    host.initialize(json!({})).await;
+    let mut host = Host::start(&[&dir]).await;
     let list = host.call("exthost/listExtensions", json!({})).await;
     let extensions = list["extensions"].as_array().expect("an array").clone();
     (host, extensions)

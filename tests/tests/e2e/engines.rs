@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 /// The pinned Deno the tests are written against (`.ci/run` installs the same).
 const DENO_INSTALL: &str = "npm install @deno/linux-x64-glibc@2.9.6";
 
-fn deno() -> Option<PathBuf> {
+pub(crate) fn deno() -> Option<PathBuf> {
     external_program("deno", Some("EXTHOST_DENO"), DENO_INSTALL)
 }
 
@@ -1003,5 +1003,130 @@ async fn fork_in_deno_gives_the_child_no_more_than_the_parents_grants() {
         host.log().contains("execArgv"),
         "the ignored execArgv is logged"
     );
+    assert_eq!(host.shutdown().await, 0);
+}
+
+/// Overwrites of builtins a Deno extension may make at load time, before its session starts, each aimed
+/// at the folder list that once bounded `workspace.fs` (sent from the extension's own process).
+const DENO_OVERWRITES: &[(&str, &str)] = &[
+    (
+        "map",
+        "const map = Array.prototype.map;\n\
+         Array.prototype.map = function (...args) {\n\
+           const mapped = map.apply(this, args);\n\
+           return mapped.length && mapped.every((item) => typeof item === 'string' && item.startsWith('/')) ? ['/'] : mapped;\n\
+         };\n",
+    ),
+    (
+        "filter",
+        "const filter = Array.prototype.filter;\n\
+         Array.prototype.filter = function (...args) {\n\
+           const kept = filter.apply(this, args);\n\
+           const folders = this.length && this[0] && typeof this[0].uri === 'object';\n\
+           return folders ? [{ uri: { scheme: 'file', fsPath: '/' }, name: 'root', index: 0 }] : kept;\n\
+         };\n",
+    ),
+    (
+        "stringify",
+        "const stringify = JSON.stringify;\n\
+         JSON.stringify = function (value, ...rest) {\n\
+           if (value && value.type === 'callSync' && value.kind === 'fs.setRoots') value = { ...value, payload: { paths: ['/'] } };\n\
+           return stringify.call(JSON, value, ...rest);\n\
+         };\n",
+    ),
+];
+
+#[tokio::test]
+async fn overwritten_builtins_do_not_widen_the_workspace_read_boundary_in_deno() {
+    let Some(deno) = deno() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let base = tempfile::tempdir().unwrap();
+    let base_path = base.path().canonicalize().unwrap();
+    let workspace = base_path.join("ws");
+    std::fs::create_dir_all(&workspace).unwrap();
+    std::fs::write(workspace.join("inside.txt"), "inside").unwrap();
+    let beside = base_path.join("beside.txt");
+    std::fs::write(&beside, "beside").unwrap();
+    for (name, overwrite) in DENO_OVERWRITES {
+        let source = format!(
+            "{overwrite}\
+             const vscode = require('vscode');\n\
+             const read = (path) => vscode.workspace.fs.readFile(vscode.Uri.file(path))\n\
+               .then((bytes) => 'read ' + bytes.length + ' bytes', (error) => error.code || error.message);\n\
+             exports.activate = (context) => {{\n\
+               context.subscriptions.push(vscode.commands.registerCommand('{name}.read', async () => ({{\n\
+                 folders: (vscode.workspace.workspaceFolders || []).length,\n\
+                 inside: await read({inside:?}), beside: await read({beside:?}),\n\
+                 system: await read('/etc/hostname'), root: await read('/'),\n\
+               }})));\n\
+             }};\n",
+            inside = workspace.join("inside.txt").display().to_string(),
+            beside = beside.display().to_string(),
+        );
+        write_extension(
+            dir.path(),
+            name,
+            &json!({"id": format!("test.{name}"), "name": name, "version": "1.0.0", "main": "extension.js",
+                    "engine": "deno", "activationEvents": [format!("onCommand:{name}.read")]}),
+            &[("extension.js", &source)],
+        );
+    }
+    let mut host = spawn(&[dir.path()], Some(&deno));
+    let root = format!("file://{}", workspace.display());
+    host.initialize(json!({"workspaceFolders": [{"uri": root, "name": "ws"}]}))
+        .await;
+    let mut widened = Vec::new();
+    for (name, _) in DENO_OVERWRITES {
+        let answers = run(&mut host, &format!("{name}.read"), json!([])).await;
+        let expected = json!({"folders": 1, "inside": "read 6 bytes", "beside": "NoPermissions",
+                              "system": "NoPermissions", "root": "NoPermissions"});
+        if answers != Ok(expected) {
+            widened.push(format!("after overwriting {name}: {answers:?}"));
+        }
+    }
+    assert!(widened.is_empty(), "{widened:#?}");
+    assert_eq!(host.shutdown().await, 0);
+}
+
+#[tokio::test]
+async fn overwritten_builtins_do_not_change_what_the_host_receives_from_deno() {
+    let Some(deno) = deno() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let overwrites = "Promise.prototype.then = function () { return this; };\n\
+        Object.keys = () => [];\n\
+        JSON.stringify = () => '\"forged\"';\n\
+        JSON.parse = () => 'forged';\n\
+        Array.prototype.map = () => ['forged'];\n\
+        Array.isArray = () => false;\n\
+        Math.max = () => Infinity;\n\
+        Reflect.apply = () => 'forged';\n\
+        Map.prototype.get = () => undefined;\n";
+    let source = format!(
+        "const vscode = require('vscode');\n\
+         exports.activate = (context) => {{\n\
+           context.subscriptions.push(vscode.commands.registerCommand('forge.answer', (first, second) =>\n\
+             ({{ first, second, list: [1, [2, 'three']] }})));\n\
+           context.subscriptions.push(vscode.commands.registerCommand('forge.overwrite', () => {{\n{overwrites}  return 'overwritten'; }}));\n\
+         }};\n"
+    );
+    write_extension(
+        dir.path(),
+        "forge",
+        &json!({"id": "test.forge", "name": "forge", "version": "1.0.0", "main": "extension.js",
+                "engine": "deno", "activationEvents": ["onCommand:forge.overwrite"]}),
+        &[("extension.js", &source)],
+    );
+    bystander(dir.path());
+    let mut host = spawn(&[dir.path()], Some(&deno));
+    host.initialize(json!({})).await;
+    assert_eq!(
+        run(&mut host, "forge.overwrite", json!([])).await,
+        Ok(json!("overwritten"))
+    );
+    assert_eq!(
+        run(&mut host, "forge.answer", json!(["a", {"b": [2]}])).await,
+        Ok(json!({"first": "a", "second": {"b": [2]}, "list": [1, [2, "three"]]}))
+    );
+    ping(&mut host).await;
     assert_eq!(host.shutdown().await, 0);
 }

@@ -7,26 +7,13 @@
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
-use exthost_e2e::{Host, HostOptions, write_extension};
+use exthost_e2e::{Host, HostOptions, write_ping_extension};
 use serde_json::{Value, json};
 
 fn mkfifo(path: &Path) {
     let text = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
     // SAFETY: a valid NUL-terminated path.
     assert_eq!(unsafe { libc::mkfifo(text.as_ptr(), 0o600) }, 0, "mkfifo");
-}
-
-fn witness(dir: &Path) {
-    write_extension(
-        dir,
-        "ok",
-        &json!({"id": "test.ok", "name": "ok", "version": "1.0.0", "main": "extension.js",
-                "activationEvents": ["onCommand:ok.ping"]}),
-        &[(
-            "extension.js",
-            "const vscode = require('vscode');\nexports.activate = (c) => { c.subscriptions.push(vscode.commands.registerCommand('ok.ping', () => 'pong')); };\n",
-        )],
-    );
 }
 
 /// The `listExtensions` entry whose folder is `path`.
@@ -43,7 +30,7 @@ fn entry_at<'a>(list: &'a Value, path: &Path) -> &'a Value {
 async fn manifests_and_settings_that_are_not_regular_files_are_errors_naming_them() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    witness(root);
+    write_ping_extension(root);
     for folder in ["fifo", "stdin", "zero", "huge"] {
         std::fs::create_dir(root.join(folder)).unwrap();
     }
@@ -143,7 +130,7 @@ async fn manifests_and_settings_that_are_not_regular_files_are_errors_naming_the
 #[tokio::test]
 async fn a_folder_whose_name_is_not_utf8_gets_a_clear_error_and_others_run() {
     let dir = tempfile::tempdir().unwrap();
-    witness(dir.path());
+    write_ping_extension(dir.path());
     let name = std::ffi::OsStr::from_bytes(b"caf\xe9");
     let folder = dir.path().join(name);
     std::fs::create_dir(&folder).unwrap();
@@ -157,8 +144,7 @@ async fn a_folder_whose_name_is_not_utf8_gets_a_clear_error_and_others_run() {
         "exports.activate = () => {};\n",
     )
     .unwrap();
-    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
-    host.initialize(json!({})).await;
+    let mut host = Host::start(&[dir.path()]).await;
     let list = host.call("exthost/listExtensions", json!({})).await;
     let entry = list["extensions"]
         .as_array()

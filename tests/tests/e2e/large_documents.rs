@@ -1,7 +1,7 @@
 //! Large documents: a change to a 100,000-line document costs the same as one to a small document, so
 //! typing in a big file leaves every running extension enabled and their providers see the changed text.
 
-use exthost_e2e::{Host, HostOptions, write_extension};
+use exthost_e2e::{Host, write_extension};
 use serde_json::{Value, json};
 
 /// How many extensions watch the document.
@@ -61,8 +61,7 @@ async fn typing_in_a_100000_line_document_keeps_every_extension_enabled() {
             &[("extension.js", &watcher(index))],
         );
     }
-    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
-    host.initialize(json!({})).await;
+    let mut host = Host::start(&[dir.path()]).await;
     // "line 0\r\n" … : CRLF line ends, so offsets count two units per line break.
     let text: String = (0..LINES).map(|line| format!("line {line}\r\n")).collect();
     let original_length = text.encode_utf16().count();

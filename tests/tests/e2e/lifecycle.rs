@@ -52,8 +52,7 @@ fn chain(dir: &std::path::Path) {
 async fn enable_goes_dependencies_first_and_disable_dependents_first() {
     let dir = tempfile::tempdir().unwrap();
     chain(dir.path());
-    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
-    host.initialize(json!({})).await;
+    let mut host = Host::start(&[dir.path()]).await;
 
     let enabled = host.call("exthost/enable", json!({"id": "test.top"})).await;
     assert_eq!(
@@ -125,8 +124,7 @@ async fn enable_goes_dependencies_first_and_disable_dependents_first() {
 #[tokio::test]
 async fn enable_and_disable_answer_clear_errors_for_unknown_and_broken_extensions() {
     let dir = exthost_e2e::fixtures().join("catalog");
-    let mut host = Host::spawn(HostOptions::with_dirs(&[&dir]));
-    host.initialize(json!({})).await;
+    let mut host = Host::start(&[&dir]).await;
     let response = host
         .request("exthost/enable", json!({"id": "no.such.extension"}))
         .await;
@@ -171,8 +169,7 @@ async fn hot_reload_picks_up_changed_code_and_others_need_a_restart() {
         &json!({"id": "test.cold", "name": "Cold", "version": "1.0.0", "main": "extension.js", "activationEvents": ["*"]}),
         &[("extension.js", "exports.activate = () => {};")],
     );
-    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
-    host.initialize(json!({})).await;
+    let mut host = Host::start(&[dir.path()]).await;
     assert_eq!(
         host.call(
             "workspace/executeCommand",
@@ -218,8 +215,7 @@ async fn hot_reload_picks_up_changed_code_and_others_need_a_restart() {
 async fn restart_host_rediscovers_and_enables_again_what_was_enabled() {
     let dir = tempfile::tempdir().unwrap();
     chain(dir.path());
-    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
-    host.initialize(json!({})).await;
+    let mut host = Host::start(&[dir.path()]).await;
     host.call("exthost/enable", json!({"id": "test.mid"})).await;
     let restarted = host.call("exthost/restartHost", json!({})).await;
     assert_eq!(restarted, json!({"restarted": true}));
@@ -383,8 +379,7 @@ async fn a_reload_whose_new_manifest_is_broken_or_makes_a_cycle_fails_cleanly() 
         &manifest("test.b", json!({"test.a": "*"})),
         &[("extension.js", code)],
     );
-    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
-    host.initialize(json!({})).await;
+    let mut host = Host::start(&[dir.path()]).await;
     host.call("exthost/enable", json!({"id": "test.b"})).await;
 
     // a now depends on b, which depends on a: the reload is refused by the graph instead of hanging.

@@ -22,14 +22,6 @@ fn hover_provider(text: &str) -> String {
     )
 }
 
-async fn open(host: &mut Host, uri: &str, text: &str) {
-    host.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": uri, "languageId": "plaintext", "version": 1, "text": text}}),
-    )
-    .await;
-}
-
 #[tokio::test]
 async fn hovers_from_several_extensions_merge_and_a_throwing_one_drops_out() {
     let dir = tempfile::tempdir().unwrap();
@@ -58,10 +50,9 @@ async fn hovers_from_several_extensions_merge_and_a_throwing_one_drops_out() {
         events,
         &hover_provider("return undefined;"),
     );
-    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
-    host.initialize(json!({})).await;
+    let mut host = Host::start(&[dir.path()]).await;
     let uri = "file:///tmp/merge.txt";
-    open(&mut host, uri, "some text").await;
+    host.open_document(uri, "plaintext", "some text").await;
     let hover = host
         .call(
             "textDocument/hover",
@@ -99,10 +90,9 @@ async fn cancel_request_cancels_the_providers_token() {
         };
         "#,
     );
-    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
-    host.initialize(json!({})).await;
+    let mut host = Host::start(&[dir.path()]).await;
     let uri = "file:///tmp/cancel.txt";
-    open(&mut host, uri, "wait for it").await;
+    host.open_document(uri, "plaintext", "wait for it").await;
     host.state_change("test.patient", "enabled").await;
     let id = host
         .send_request(
@@ -202,8 +192,7 @@ async fn diagnostics_are_the_union_of_every_extensions_collections() {
         json!(["onCommand:two.publish"]),
         &publisher("two"),
     );
-    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
-    host.initialize(json!({})).await;
+    let mut host = Host::start(&[dir.path()]).await;
     let uri = "file:///tmp/diagnostics.txt";
     host.call(
         "workspace/executeCommand",

@@ -417,8 +417,7 @@ async fn the_editor_can_disable_an_extension_whose_code_failed_but_not_a_broken_
         &json!({"id": "test.broken", "version": "not a version"}),
         &[],
     );
-    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
-    host.initialize(json!({})).await;
+    let mut host = Host::start(&[dir.path()]).await;
     host.state_change(BAD, "failed").await;
     let answer = host.call("exthost/disable", json!({"id": BAD})).await;
     assert_eq!(answer, json!({"changed": [BAD]}));

@@ -212,8 +212,7 @@ async fn a_native_command_activates_its_extension_and_answers_its_result() {
 async fn disable_deactivates_a_native_extension_and_enable_makes_a_fresh_instance() {
     let dir = tempfile::tempdir().unwrap();
     install_fixture(dir.path(), "native-ok");
-    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
-    host.initialize(json!({})).await;
+    let mut host = Host::start(&[dir.path()]).await;
     let first = host
         .call(
             "workspace/executeCommand",
@@ -257,8 +256,7 @@ async fn disable_deactivates_a_native_extension_and_enable_makes_a_fresh_instanc
 async fn a_library_replaced_on_disk_is_loaded_anew_when_enabled_again() {
     let dir = tempfile::tempdir().unwrap();
     let folder = install_fixture(dir.path(), "native-ok");
-    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
-    host.initialize(json!({})).await;
+    let mut host = Host::start(&[dir.path()]).await;
     let first = host
         .call(
             "workspace/executeCommand",
@@ -294,8 +292,7 @@ async fn a_panic_in_activate_fails_only_that_extension() {
     install_fixture(dir.path(), "native-panics");
     install_fixture(dir.path(), "native-ok");
     install_js_side(dir.path());
-    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
-    host.initialize(json!({})).await;
+    let mut host = Host::start(&[dir.path()]).await;
 
     let response = host
         .request(
@@ -330,8 +327,7 @@ async fn a_panic_in_a_command_answers_with_its_message_and_fails_only_that_exten
     install_fixture(dir.path(), "native-command-panic");
     install_fixture(dir.path(), "native-ok");
     install_js_side(dir.path());
-    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
-    host.initialize(json!({})).await;
+    let mut host = Host::start(&[dir.path()]).await;
 
     let fine = host
         .call(
@@ -370,8 +366,7 @@ async fn a_library_built_for_another_abi_is_refused_naming_both_versions() {
     let dir = tempfile::tempdir().unwrap();
     install_fixture(dir.path(), "native-abi-mismatch");
     install_fixture(dir.path(), "native-ok");
-    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
-    host.initialize(json!({})).await;
+    let mut host = Host::start(&[dir.path()]).await;
 
     let response = host
         .request(
@@ -416,8 +411,7 @@ async fn a_missing_library_fails_the_extension_saying_where_it_looked() {
         }),
         &[],
     );
-    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
-    host.initialize(json!({})).await;
+    let mut host = Host::start(&[dir.path()]).await;
     let response = host
         .request(
             "workspace/executeCommand",
@@ -441,8 +435,7 @@ async fn javascript_and_native_extensions_call_each_others_commands() {
     let dir = tempfile::tempdir().unwrap();
     install_fixture(dir.path(), "native-ok");
     install_js_side(dir.path());
-    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
-    host.initialize(json!({})).await;
+    let mut host = Host::start(&[dir.path()]).await;
 
     // Native → JavaScript (activating the JavaScript extension on its command).
     let from_js = host
@@ -485,8 +478,7 @@ async fn javascript_and_native_extensions_call_each_others_commands() {
 async fn a_native_extension_provides_hovers_reads_settings_and_shows_messages() {
     let dir = tempfile::tempdir().unwrap();
     install_fixture(dir.path(), "native-ok");
-    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
-    host.initialize(json!({})).await;
+    let mut host = Host::start(&[dir.path()]).await;
 
     // Opening a plain text document activates it (`onLanguage:plaintext`); it registers a hover provider.
     let uri = "file:///notes.txt";

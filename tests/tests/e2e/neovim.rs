@@ -4,10 +4,8 @@
 //! Neovim comes from Debian's packages (`.ci/run` installs it). Without `nvim` on the PATH this test fails
 //! under CI (`CI=true`) and, elsewhere, says so on stderr and checks nothing.
 
-use std::process::Stdio;
-
-use exthost_e2e::{binary, external_program, write_extension};
-use serde_json::{Value, json};
+use exthost_e2e::{external_program, neovim, write_extension};
+use serde_json::json;
 
 const EXTENSION: &str = r#"
 const vscode = require('vscode');
@@ -31,27 +29,9 @@ exports.activate = (context) => {
 };
 "#;
 
-/// Lua run by Neovim: start the server, attach it to the buffer, ask until the providers answer, write the
-/// answers as JSON, quit.
+/// Lua run by Neovim once the server is attached (`exthost_e2e::neovim`): ask until the providers
+/// answer, write the answers as JSON, quit.
 const SCRIPT: &str = r#"
-local out = os.getenv('EXTHOST_NVIM_OUT')
-local function finish(result)
-  vim.fn.writefile({ vim.fn.json_encode(result) }, out)
-  vim.cmd('qa!')
-end
-local client_id = vim.lsp.start_client({
-  name = 'exthost',
-  cmd = { os.getenv('EXTHOST_BIN'), 'serve', '--extensions-dir', os.getenv('EXTHOST_NVIM_EXTENSIONS') },
-  root_dir = vim.fn.getcwd(),
-})
-if not client_id then finish({ error = 'start_client failed' }) return end
-local buffer = vim.api.nvim_get_current_buf()
-vim.lsp.buf_attach_client(buffer, client_id)
-local ready = vim.wait(10000, function()
-  local client = vim.lsp.get_client_by_id(client_id)
-  return client ~= nil and client.initialized
-end, 20)
-if not ready then finish({ error = 'the server did not initialize' }) return end
 local position = { textDocument = { uri = vim.uri_from_bufnr(buffer) }, position = { line = 0, character = 2 } }
 local hover, completion
 vim.wait(15000, function()
@@ -86,36 +66,17 @@ async fn neovim_gets_a_hover_and_completions_from_a_js_extension() {
     );
     let file = workspace.path().join("notes.txt");
     std::fs::write(&file, "hello neovim\n").unwrap();
-    let script = workspace.path().join("init.lua");
-    std::fs::write(&script, SCRIPT).unwrap();
-    let out = workspace.path().join("answers.json");
-
-    let status = tokio::time::timeout(
-        std::time::Duration::from_secs(60),
-        tokio::process::Command::new(nvim)
-            .args(["--headless", "--clean", "-n", "-i", "NONE"])
-            .arg("-c")
-            .arg(format!("luafile {}", script.display()))
-            .arg(&file)
-            .current_dir(workspace.path())
-            .env("EXTHOST_BIN", binary())
-            .env("EXTHOST_NVIM_EXTENSIONS", extensions.path())
-            .env("EXTHOST_NVIM_OUT", &out)
-            .env("EXTHOST_HOME", home.path())
-            .env("EXTHOST_BUILTIN_DIR", "")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .kill_on_drop(true)
-            .status(),
-    )
-    .await
-    .expect("neovim finishes within a minute")
-    .expect("neovim runs");
-    assert!(status.success(), "neovim exited with {status}");
-    let answers: Value =
-        serde_json::from_str(&std::fs::read_to_string(&out).expect("neovim wrote its answers"))
-            .expect("the answers are JSON");
-    assert!(answers.get("error").is_none(), "{answers:#}");
+    let answers = neovim::Session {
+        program: &nvim,
+        file: &file,
+        extensions: extensions.path(),
+        home: home.path(),
+        env: &[],
+        script: SCRIPT,
+        timeout: std::time::Duration::from_secs(60),
+    }
+    .run()
+    .await;
     assert_eq!(
         answers["hover"]["contents"]["kind"], "markdown",
         "{answers:#}"

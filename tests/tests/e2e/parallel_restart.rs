@@ -1,7 +1,7 @@
 //! `exthost/restartHost` stops and re-activates extensions concurrently, yet still stops dependents
 //! before their dependencies and activates dependencies before their dependents.
 
-use exthost_e2e::{Host, HostOptions, write_extension};
+use exthost_e2e::{Host, write_extension};
 use serde_json::{Value, json};
 
 /// An extension on `*` depending on `dependencies`, logging its activation and (after 200 ms) its
@@ -32,8 +32,7 @@ async fn restart_stops_and_activates_concurrently_in_dependency_order() {
     for name in &independent {
         extension(dir.path(), name, json!({}));
     }
-    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
-    host.initialize(json!({})).await;
+    let mut host = Host::start(&[dir.path()]).await;
     for name in ["base", "mid", "top"]
         .iter()
         .map(|n| n.to_string())

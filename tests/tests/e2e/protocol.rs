@@ -304,8 +304,7 @@ async fn a_duplicate_request_id_in_flight_is_refused_and_the_first_still_answers
             "const vscode = require('vscode');\nexports.activate = (c) => { c.subscriptions.push(vscode.commands.registerCommand('slow.wait', () => new Promise((resolve) => setTimeout(() => resolve('done'), 1000)))); };\n",
         )],
     );
-    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
-    host.initialize(json!({})).await;
+    let mut host = Host::start(&[dir.path()]).await;
     let id = Id::String("twice".to_owned());
     let request = |command: &str| {
         exthost_protocol::Message::Request(exthost_protocol::Request {

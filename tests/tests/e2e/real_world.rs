@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
-use exthost_e2e::{Host, HostOptions, binary, external_program, fixtures};
+use exthost_e2e::{Host, HostOptions, external_program, fixtures, neovim};
 use serde_json::{Value, json};
 
 /// The pinned Deno the tests are written against (`.ci/run` installs the same).
@@ -196,29 +196,11 @@ async fn vscode_languageclient_starts_the_json_server_in_deno_and_its_answers_re
     check_answers(&diagnostics["diagnostics"], &hover, &completion);
 }
 
-/// Lua run by Neovim: start `exthost serve` as the language server of the buffer (a `json` file by
-/// Neovim's own filetype detection), wait for the server's diagnostics, ask for a hover and completions,
+/// Lua run by Neovim once `exthost serve` is the language server of the buffer (`exthost_e2e::neovim`; a
+/// `json` file by Neovim's own filetype detection): wait for the server's diagnostics, ask for a hover and completions,
 /// write what arrived as JSON, quit.
 const NEOVIM_SCRIPT: &str = r#"
-local out = os.getenv('EXTHOST_NVIM_OUT')
-local function finish(result)
-  vim.fn.writefile({ vim.fn.json_encode(result) }, out)
-  vim.cmd('qa!')
-end
-local client_id = vim.lsp.start_client({
-  name = 'exthost',
-  cmd = { os.getenv('EXTHOST_BIN'), 'serve', '--extensions-dir', os.getenv('EXTHOST_NVIM_EXTENSIONS') },
-  root_dir = vim.fn.getcwd(),
-})
-if not client_id then finish({ error = 'start_client failed' }) return end
-local buffer = vim.api.nvim_get_current_buf()
 local filetype = vim.bo[buffer].filetype
-vim.lsp.buf_attach_client(buffer, client_id)
-local ready = vim.wait(10000, function()
-  local client = vim.lsp.get_client_by_id(client_id)
-  return client ~= nil and client.initialized
-end, 20)
-if not ready then finish({ error = 'the server did not initialize' }) return end
 local diagnostics = {}
 vim.wait(40000, function()
   diagnostics = vim.diagnostic.get(buffer)
@@ -254,37 +236,17 @@ async fn neovim_gets_the_json_servers_diagnostics_hover_and_completion_through_e
     let workspace = tempfile::tempdir().unwrap();
     let file = workspace.path().join("app.config.json");
     std::fs::write(&file, DOCUMENT).unwrap();
-    let script = workspace.path().join("init.lua");
-    std::fs::write(&script, NEOVIM_SCRIPT).unwrap();
-    let out = workspace.path().join("answers.json");
-
-    let status = tokio::time::timeout(
-        Duration::from_secs(120),
-        tokio::process::Command::new(nvim)
-            .args(["--headless", "--clean", "-n", "-i", "NONE"])
-            .arg(&file)
-            .arg("-c")
-            .arg(format!("luafile {}", script.display()))
-            .current_dir(workspace.path())
-            .env("EXTHOST_BIN", binary())
-            .env("EXTHOST_NVIM_EXTENSIONS", &extensions)
-            .env("EXTHOST_NVIM_OUT", &out)
-            .env("EXTHOST_HOME", home.path())
-            .env("EXTHOST_BUILTIN_DIR", "")
-            .env("EXTHOST_DENO", &deno)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .kill_on_drop(true)
-            .status(),
-    )
-    .await
-    .expect("neovim finishes within two minutes")
-    .expect("neovim runs");
-    assert!(status.success(), "neovim exited with {status}");
-    let answers: Value =
-        serde_json::from_str(&std::fs::read_to_string(&out).expect("neovim wrote its answers"))
-            .expect("the answers are JSON");
-    assert!(answers.get("error").is_none(), "{answers:#}");
+    let answers = neovim::Session {
+        program: &nvim,
+        file: &file,
+        extensions: &extensions,
+        home: home.path(),
+        env: &[("EXTHOST_DENO", &deno)],
+        script: NEOVIM_SCRIPT,
+        timeout: Duration::from_secs(120),
+    }
+    .run()
+    .await;
     assert_eq!(answers["filetype"], "json", "{answers:#}");
     eprintln!("neovim received: {answers}");
     check_answers(

@@ -97,8 +97,7 @@ async fn ping(host: &mut Host) {
 async fn an_endless_loop_is_stopped_and_others_keep_answering_meanwhile() {
     let dir = tempfile::tempdir().unwrap();
     extensions(dir.path());
-    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
-    host.initialize(json!({})).await;
+    let mut host = Host::start(&[dir.path()]).await;
     ping(&mut host).await;
     let looping = host
         .send_request("workspace/executeCommand", json!({"command": "loop.run"}))
@@ -141,8 +140,7 @@ async fn an_endless_loop_is_stopped_and_others_keep_answering_meanwhile() {
 async fn a_memory_hog_is_stopped_and_others_keep_answering() {
     let dir = tempfile::tempdir().unwrap();
     extensions(dir.path());
-    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
-    host.initialize(json!({})).await;
+    let mut host = Host::start(&[dir.path()]).await;
     let error = error_of(
         host.request("workspace/executeCommand", json!({"command": "hog.run"}))
             .await
@@ -165,8 +163,7 @@ async fn a_memory_hog_is_stopped_and_others_keep_answering() {
 async fn a_throwing_command_errors_but_its_extension_keeps_running() {
     let dir = tempfile::tempdir().unwrap();
     extensions(dir.path());
-    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
-    host.initialize(json!({})).await;
+    let mut host = Host::start(&[dir.path()]).await;
     for _ in 0..2 {
         let error = error_of(
             host.request(
@@ -194,8 +191,7 @@ async fn a_throwing_command_errors_but_its_extension_keeps_running() {
 async fn activation_failures_are_reported_with_message_and_stack() {
     let dir = tempfile::tempdir().unwrap();
     extensions(dir.path());
-    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
-    host.initialize(json!({})).await;
+    let mut host = Host::start(&[dir.path()]).await;
 
     let error = error_of(
         host.request("workspace/executeCommand", json!({"command": "bad.run"}))
@@ -326,8 +322,7 @@ async fn an_endless_loop_in_an_event_listener_fails_its_extension() {
         )],
     );
     extensions(dir.path());
-    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
-    host.initialize(json!({})).await;
+    let mut host = Host::start(&[dir.path()]).await;
     host.state_change("test.listener", "enabled").await;
     host.notify(
         "textDocument/didOpen",
@@ -373,8 +368,7 @@ async fn a_deep_result_is_carried_whole_and_a_too_deep_one_is_an_error_saying_so
         )],
     );
     extensions(dir.path());
-    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
-    host.initialize(json!({})).await;
+    let mut host = Host::start(&[dir.path()]).await;
     // 128 levels used to reach the editor as a successful `null`. The response's own object and its
     // `result` member are two levels of the 1024 the host carries.
     for levels in [127, 128, 129, 600, 1021] {
@@ -423,8 +417,7 @@ async fn waiting_on_the_user_does_not_count_against_the_time_limit() {
         )],
     );
     extensions(dir.path());
-    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
-    host.initialize(json!({})).await;
+    let mut host = Host::start(&[dir.path()]).await;
     let asked = host
         .send_request("workspace/executeCommand", json!({"command": "ask.run"}))
         .await;
@@ -484,8 +477,7 @@ async fn only_the_extension_that_loops_fails_and_its_callers_catch_the_error() {
         &[("extension.js", caller)],
     );
     extensions(dir.path());
-    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
-    host.initialize(json!({})).await;
+    let mut host = Host::start(&[dir.path()]).await;
     let result = host
         .call(
             "workspace/executeCommand",
@@ -540,8 +532,7 @@ async fn a_contributed_command_belongs_to_the_extension_that_contributes_it() {
             "const vscode = require('vscode');\nexports.activate = (c) => { c.subscriptions.push(vscode.commands.registerCommand('owner.run', () => 'owner')); };\n",
         )],
     );
-    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
-    host.initialize(json!({})).await;
+    let mut host = Host::start(&[dir.path()]).await;
     host.state_change("test.squatter", "enabled").await;
     assert_eq!(
         host.call("workspace/executeCommand", json!({"command": "owner.run"}))

@@ -3,7 +3,7 @@
 //! exit code is 0.
 #![cfg(unix)]
 
-use exthost_e2e::{Host, HostOptions, write_extension};
+use exthost_e2e::{Host, write_extension};
 use serde_json::json;
 
 #[tokio::test]
@@ -29,8 +29,7 @@ async fn termination_signals_deactivate_extensions_and_exit_cleanly() {
                  };\n",
             )],
         );
-        let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
-        host.initialize(json!({})).await;
+        let mut host = Host::start(&[dir.path()]).await;
         host.state_change("test.tidy", "enabled").await;
         let pid = i32::try_from(host.pid().expect("running")).unwrap();
         // SAFETY: signalling the child process this test started.

@@ -64,7 +64,7 @@ fn error_of(payload: &ResponsePayload) -> (i64, String) {
 }
 
 /// The running (not zombie) child processes of `parent` whose command line says `worker`.
-fn workers_of(parent: u32) -> Vec<u32> {
+pub(crate) fn workers_of(parent: u32) -> Vec<u32> {
     let mut found = Vec::new();
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return found;
@@ -100,7 +100,7 @@ fn workers_of(parent: u32) -> Vec<u32> {
 }
 
 /// The one worker of `host`, waiting for it to be there.
-async fn worker_pid(host: &Host) -> u32 {
+pub(crate) async fn worker_pid(host: &Host) -> u32 {
     let parent = host.pid().expect("the host runs");
     for _ in 0..200 {
         let workers = workers_of(parent);
@@ -112,7 +112,7 @@ async fn worker_pid(host: &Host) -> u32 {
     panic!("the host has no single worker: {:?}", workers_of(parent));
 }
 
-fn kill_9(pid: u32) {
+pub(crate) fn kill_9(pid: u32) {
     let status = std::process::Command::new("kill")
         .args(["-9", &pid.to_string()])
         .status()
@@ -120,7 +120,7 @@ fn kill_9(pid: u32) {
     assert!(status.success(), "kill -9 {pid}");
 }
 
-fn alive(pid: u32) -> bool {
+pub(crate) fn alive(pid: u32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
         !stat
             .rsplit_once(')')
@@ -138,20 +138,13 @@ async fn host_with(dir: &Path, extra: &[&str], init: Value) -> Host {
     host
 }
 
-async fn open_document(host: &mut Host, uri: &str, text: &str) {
-    host.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": uri, "languageId": "plaintext", "version": 1, "text": text}}),
-    )
-    .await;
-}
-
 #[tokio::test]
 async fn kill_9_of_the_worker_mid_request_answers_it_and_the_session_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     install_steady(dir.path());
     let mut host = host_with(dir.path(), &["--call-timeout-ms", "30000"], json!({})).await;
-    open_document(&mut host, "file:///tmp/notes.txt", "first line").await;
+    host.open_document("file:///tmp/notes.txt", "plaintext", "first line")
+        .await;
     host.notify(
         "textDocument/didChange",
         json!({"textDocument": {"uri": "file:///tmp/notes.txt", "version": 2},
@@ -202,7 +195,8 @@ async fn restart_host_keeps_states_and_open_documents_and_cancels_what_was_in_fl
     let dir = tempfile::tempdir().unwrap();
     install_steady(dir.path());
     let mut host = host_with(dir.path(), &["--call-timeout-ms", "30000"], json!({})).await;
-    open_document(&mut host, "file:///tmp/a.txt", "alpha").await;
+    host.open_document("file:///tmp/a.txt", "plaintext", "alpha")
+        .await;
     host.call("exthost/enable", json!({"id": "test.steady"}))
         .await;
     host.call("exthost/disable", json!({"id": "test.quiet"}))

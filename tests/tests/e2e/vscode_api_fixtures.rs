@@ -37,14 +37,6 @@ fn range(start_line: u32, start_character: u32, end_line: u32, end_character: u3
            "end": {"line": end_line, "character": end_character}})
 }
 
-async fn open(host: &mut Host, uri: &str, language: &str, text: &str) {
-    host.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": uri, "languageId": language, "version": 1, "text": text}}),
-    )
-    .await;
-}
-
 async fn answer(host: &mut Host, id: exthost_protocol::Id, result: Value) {
     host.send(&Message::Response(Response::ok(id, result)))
         .await;
@@ -92,7 +84,7 @@ async fn completions_fixture_offers_its_items_and_the_console_methods() {
     let mut host = host_with("completions");
     host.initialize(json!({})).await;
     let uri = "file:///tmp/completions.txt";
-    open(&mut host, uri, "plaintext", "console.").await;
+    host.open_document(uri, "plaintext", "console.").await;
     let list = host
         .call(
             "textDocument/completion",
@@ -156,7 +148,8 @@ async fn status_bar_fixture_counts_selected_lines() {
     host.state_change(&fixture_id("status-bar"), "enabled")
         .await;
     let uri = "file:///tmp/statusbar.txt";
-    open(&mut host, uri, "plaintext", "a\nb\nc\nd\ne\n").await;
+    host.open_document(uri, "plaintext", "a\nb\nc\nd\ne\n")
+        .await;
     host.notify(
         "exthost/didChangeActiveEditor",
         json!({"uri": uri, "selections": [range(1, 0, 4, 2)]}),
@@ -191,7 +184,7 @@ async fn editing_fixture_reverses_the_selection_through_apply_edit() {
     let mut host = host_with("editing");
     host.initialize(json!({})).await;
     let uri = "file:///tmp/editing.txt";
-    open(&mut host, uri, "plaintext", "hello world").await;
+    host.open_document(uri, "plaintext", "hello world").await;
     host.notify(
         "exthost/didChangeActiveEditor",
         json!({"uri": uri, "selections": [range(0, 0, 0, 5)]}),
@@ -225,7 +218,7 @@ async fn decorations_fixture_decorates_short_and_long_numbers() {
     host.state_change(&fixture_id("decorations"), "enabled")
         .await;
     let uri = "file:///tmp/numbers.txt";
-    open(&mut host, uri, "plaintext", "a 12 b 345").await;
+    host.open_document(uri, "plaintext", "a 12 b 345").await;
     let short = host
         .notification("exthost/decorations", |p| {
             p["uri"] == uri
@@ -254,7 +247,8 @@ async fn code_lens_fixture_lenses_resolve_run_and_follow_the_setting() {
     host.initialize(json!({})).await;
     host.state_change(&fixture_id("code-lens"), "enabled").await;
     let uri = "file:///tmp/lenses.txt";
-    open(&mut host, uri, "plaintext", "first line\n\nthird").await;
+    host.open_document(uri, "plaintext", "first line\n\nthird")
+        .await;
     let lenses = host
         .call(
             "textDocument/codeLens",
@@ -380,7 +374,7 @@ async fn multi_root_fixture_names_the_folder_of_the_active_file() {
         .await;
     let file = second.path().join("notes.txt");
     let uri = format!("file://{}", file.display());
-    open(&mut host, &uri, "plaintext", "x").await;
+    host.open_document(&uri, "plaintext", "x").await;
     let item = host
         .notification("exthost/statusBarItem", |p| p["visible"] == true)
         .await;
@@ -403,7 +397,7 @@ async fn modal_editing_fixture_starts_in_normal_mode_and_deletes_with_x() {
     let mut host = host_with("modal-editing");
     host.initialize(json!({})).await;
     let uri = "file:///tmp/modal.txt";
-    open(&mut host, uri, "plaintext", "hello").await;
+    host.open_document(uri, "plaintext", "hello").await;
     host.notify(
         "exthost/didChangeActiveEditor",
         json!({"uri": uri, "selections": [range(0, 0, 0, 0)]}),
@@ -512,7 +506,8 @@ async fn content_provider_fixture_opens_its_virtual_references_document() {
     let mut host = host_with("content-provider");
     host.initialize(json!({})).await;
     let uri = "file:///tmp/references.txt";
-    open(&mut host, uri, "plaintext", "alpha beta\nbeta gamma\n").await;
+    host.open_document(uri, "plaintext", "alpha beta\nbeta gamma\n")
+        .await;
     host.notify(
         "exthost/didChangeActiveEditor",
         json!({"uri": uri, "selections": [range(0, 6, 0, 6)]}),
@@ -630,7 +625,8 @@ async fn diagnostics_fixture_publishes_related_information_and_a_quick_fix_resol
     let mut host = host_with("diagnostics");
     host.initialize(json!({})).await;
     let uri = "file:///tmp/repeats.txt";
-    open(&mut host, uri, "plaintext", "see the the cat").await;
+    host.open_document(uri, "plaintext", "see the the cat")
+        .await;
     let published = host
         .notification("textDocument/publishDiagnostics", |p| p["uri"] == uri)
         .await;
@@ -689,7 +685,8 @@ async fn semantic_tokens_fixture_registers_its_legend_and_answers_tokens() {
     }}))
     .await;
     let uri = "file:///tmp/tokens.txt";
-    open(&mut host, uri, "plaintext", "let x = 5\nconst y = x").await;
+    host.open_document(uri, "plaintext", "let x = 5\nconst y = x")
+        .await;
     let (id, params) = host.server_request("client/registerCapability").await;
     let options = &params["registrations"][0]["registerOptions"];
     assert_eq!(

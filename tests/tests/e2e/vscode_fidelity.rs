@@ -48,14 +48,6 @@ function deactivate() {{ }}
     )
 }
 
-async fn open(host: &mut Host, uri: &str, language: &str, text: &str) {
-    host.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": uri, "languageId": language, "version": 1, "text": text}}),
-    )
-    .await;
-}
-
 fn labels(list: &Value) -> Vec<String> {
     let mut labels: Vec<String> = list["items"]
         .as_array()
@@ -94,8 +86,7 @@ async fn completion_providers_are_ranked_by_selector_and_hovers_merged() {
   console.log("providers registered");"#,
         ),
     );
-    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
-    host.initialize(json!({})).await;
+    let mut host = Host::start(&[dir.path()]).await;
     host.notification("window/logMessage", |p| {
         p["message"]
             .as_str()
@@ -103,7 +94,7 @@ async fn completion_providers_are_ranked_by_selector_and_hovers_merged() {
     })
     .await;
     let script = "file:///tmp/fidelity/app.js";
-    open(&mut host, script, "javascript", "console.").await;
+    host.open_document(script, "javascript", "console.").await;
     let at =
         |uri: &str| json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 8}});
     // The {language: javascript} group (score 10) answers; the "*" group (score 5) is not asked. The
@@ -112,12 +103,13 @@ async fn completion_providers_are_ranked_by_selector_and_hovers_merged() {
     assert_eq!(labels(&list), ["console.log", "for-of"], "{list:#}");
     // A group that returns no items hands over to the next.
     let empty = "file:///tmp/fidelity/empty.js";
-    open(&mut host, empty, "javascript", "nothing here").await;
+    host.open_document(empty, "javascript", "nothing here")
+        .await;
     let list = host.call("textDocument/completion", at(empty)).await;
     assert_eq!(labels(&list), ["FIXME", "TODO"], "{list:#}");
     // Other languages only match "*".
     let text = "file:///tmp/fidelity/notes.txt";
-    open(&mut host, text, "plaintext", "notes...").await;
+    host.open_document(text, "plaintext", "notes...").await;
     let list = host.call("textDocument/completion", at(text)).await;
     assert_eq!(labels(&list), ["FIXME", "TODO"], "{list:#}");
     // Hovers: every matching provider, merged (VS Code shows them all).
@@ -149,8 +141,7 @@ async fn a_current_engines_vscode_is_accepted_and_missing_members_fail_when_call
   console.log("version " + vscode.version);"#,
         ),
     );
-    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
-    host.initialize(json!({})).await;
+    let mut host = Host::start(&[dir.path()]).await;
     // Discovered (not refused for its `engines.vscode`), activated by its command.
     assert_eq!(
         host.extension("fidelity.modern").await["state"],
@@ -235,7 +226,7 @@ async fn a_narrow_client_gets_plain_text_one_range_and_utf16() {
         .await;
     assert_eq!(init["capabilities"]["positionEncoding"], "utf-16");
     let uri = "file:///tmp/fidelity/notes.txt";
-    open(&mut host, uri, "plaintext", "todo(").await;
+    host.open_document(uri, "plaintext", "todo(").await;
     let at = json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 2}});
     let list = host.call("textDocument/completion", at.clone()).await;
     let items = list["items"].as_array().expect("items");
@@ -273,7 +264,7 @@ async fn a_wide_client_gets_snippets_markdown_and_insert_replace_edits() {
     let init = host.initialize(json!({})).await;
     assert_eq!(init["capabilities"]["positionEncoding"], "utf-16");
     let uri = "file:///tmp/fidelity/notes.txt";
-    open(&mut host, uri, "plaintext", "todo(").await;
+    host.open_document(uri, "plaintext", "todo(").await;
     let at = json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 2}});
     let list = host.call("textDocument/completion", at.clone()).await;
     let items = list["items"].as_array().expect("items");
@@ -505,8 +496,7 @@ async fn the_shim_has_every_member_of_the_vscode_d_ts_of_the_version_it_claims()
   }));"#,
         ),
     );
-    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
-    host.initialize(json!({})).await;
+    let mut host = Host::start(&[dir.path()]).await;
     let inventory = host
         .call(
             "workspace/executeCommand",
@@ -622,13 +612,8 @@ async fn call_and_type_hierarchy_items_go_back_to_their_provider() {
     let init = host.initialize(json!({})).await;
     assert_eq!(init["capabilities"]["callHierarchyProvider"], true);
     let uri = "file:///tmp/fidelity/main.ts";
-    open(
-        &mut host,
-        uri,
-        "typescript",
-        "function main() {\n  callee();\n}\n",
-    )
-    .await;
+    host.open_document(uri, "typescript", "function main() {\n  callee();\n}\n")
+        .await;
     let at = json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 10}});
     let items = host
         .call("textDocument/prepareCallHierarchy", at.clone())
@@ -710,9 +695,9 @@ async fn tab_groups_hold_the_documents_the_editor_has_open() {
   }));"#,
         ),
     );
-    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
-    host.initialize(json!({})).await;
-    open(&mut host, "file:///work/one.txt", "plaintext", "one").await;
+    let mut host = Host::start(&[dir.path()]).await;
+    host.open_document("file:///work/one.txt", "plaintext", "one")
+        .await;
     let list = || json!({"command": "tabs.list", "arguments": []});
     let first = host.call("workspace/executeCommand", list()).await;
     assert_eq!(
@@ -721,7 +706,8 @@ async fn tab_groups_hold_the_documents_the_editor_has_open() {
                "events": [{"openEvent": "untitled:Untitled-1", "inTab": false}]}),
         "the document open before activation has a tab; one an extension opens has none"
     );
-    open(&mut host, "file:///work/two.txt", "plaintext", "two").await;
+    host.open_document("file:///work/two.txt", "plaintext", "two")
+        .await;
     host.notify(
         "textDocument/didClose",
         json!({"textDocument": {"uri": "file:///work/one.txt"}}),

@@ -1,9 +1,11 @@
-// The Deno side of one extension's runtime (see `deno.rs`): a CommonJS file (`.cjs`, sloppy like the
-// QuickJS prelude) that `deno run` starts. It speaks
-// newline-delimited JSON with the host over the process's own stdin/stdout (never the editor's), gives
-// extensions `require('vscode')` from the same shim source the QuickJS engine runs (the shim files are
-// appended below this file as `SHIM_FILES.push(function (shim, host) {…})`), and offers the shim the
-// same host operations as `quickjs/bootstrap.js`.
+// The Deno side of one extension's runtime (see `deno.rs`): the transport glue of a CommonJS file (`.cjs`,
+// sloppy like the QuickJS prelude) that `deno run` starts. Before it, `deno.rs` puts the bootstrap core
+// both engines run (`runtime/bootstrap/*.js`: primordials, the wire format, the host's requests, the
+// shim's start), each called with `exthostCore`; after it, the shim files as
+// `SHIM_FILES.push(function (shim, host) {…})` (`exthostCore` and `SHIM_FILES` are declared by `deno.rs`;
+// this file runs in a function of its own). This file speaks newline-delimited JSON with the host
+// over the process's own stdin/stdout (never the editor's), gives extensions `require('vscode')` from the
+// same shim source the QuickJS engine runs, and offers the shim the same host operations as QuickJS.
 //
 // Wire (every line this process writes for the host starts with MARK, so stray output of extension code
 // on stdout is told apart and logged):
@@ -20,10 +22,13 @@ const nodePath = require('node:path');
 const { pathToFileURL } = require('node:url');
 const { format: nodeFormat, inspect: nodeInspect } = require('node:util');
 
-const SHIM_FILES = [];
+const core = exthostCore;
+const {
+  JSONParse, JSONStringify, ObjectKeys, ObjectDefineProperty, ArrayPrototypeFilter, ArrayPrototypeMap,
+  ArrayPrototypeJoin, RegExpPrototypeTest, Promise, SafeMap, String, Error, ReflectApply, SetPrototypeHas,
+  Uint8Array, ArrayIsArray, ArrayPrototypeSlice, ObjectAssign,
+} = core.primordials;
 const MARK = '\u001eexthost:';
-const FUNCTION_MARKER = '$exthostFunction';
-const UNKNOWN_COMMAND = Symbol('exthost.unknownCommand');
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const realStdout = Deno.stdout;
@@ -36,7 +41,7 @@ function writeAll(file, bytes) {
 }
 
 function send(message) {
-  writeAll(realStdout, encoder.encode(MARK + JSON.stringify(message) + '\n'));
+  writeAll(realStdout, encoder.encode(MARK + JSONStringify(message) + '\n'));
 }
 
 function log(level, message) {
@@ -80,7 +85,7 @@ function hostNotify(kind, payload) {
   send({ type: 'notify', kind, payload: payload === undefined ? null : payload });
 }
 
-const pendingHostCalls = new Map();
+const pendingHostCalls = new SafeMap();
 let nextHostCall = 1;
 
 function hostCall(kind, payload) {
@@ -94,7 +99,7 @@ function hostCall(kind, payload) {
 // Blocks this process until the host answers on the private pipe.
 function hostCallSync(kind, payload) {
   send({ type: 'callSync', kind, payload: payload === undefined ? null : payload });
-  const answer = JSON.parse(readSyncLine());
+  const answer = JSONParse(readSyncLine());
   if (!answer.ok) throw new Error(answer.error);
   return answer.value;
 }
@@ -131,7 +136,7 @@ console.timeEnd = (label = 'default') => {
   log('info', label + ': ' + (performance.now() - clocks.get(label)).toFixed(3) + 'ms');
   clocks.delete(label);
 };
-Object.defineProperty(globalThis, 'console', { value: console, writable: true, configurable: true, enumerable: false });
+ObjectDefineProperty(globalThis, 'console', { value: console, writable: true, configurable: true, enumerable: false });
 
 globalThis.addEventListener('unhandledrejection', (event) => {
   event.preventDefault();
@@ -142,93 +147,19 @@ globalThis.addEventListener('error', (event) => {
   reportUncaught('a callback', event.error);
 });
 
-// ---------------------------------------------------------------- wire format (as quickjs/bootstrap.js)
-
-function wireKeys(value, markFunctions) {
-  const keys = Object.keys(value);
-  if (!markFunctions) return keys;
-  let prototype = Object.getPrototypeOf(value);
-  while (prototype && prototype !== Object.prototype && prototype !== Array.prototype) {
-    for (const key of Object.getOwnPropertyNames(prototype)) {
-      if (key === 'constructor' || keys.includes(key)) continue;
-      const descriptor = Object.getOwnPropertyDescriptor(prototype, key);
-      if (descriptor && typeof descriptor.value === 'function') keys.push(key);
-    }
-    prototype = Object.getPrototypeOf(prototype);
-  }
-  return keys;
-}
-
-function toWireValue(value, markFunctions) {
-  const seen = [];
-  function walk(current, path) {
-    switch (typeof current) {
-      case 'undefined': case 'symbol': return undefined;
-      case 'function': return markFunctions ? { [FUNCTION_MARKER]: path.slice() } : undefined;
-      case 'bigint': return String(current);
-      case 'number': return Number.isFinite(current) ? current : null;
-      case 'string': case 'boolean': return current;
-    }
-    if (current === null) return null;
-    if (seen.includes(current)) return undefined;
-    if (typeof current.toJSON === 'function') {
-      const replaced = current.toJSON();
-      if (replaced !== current) {
-        seen.push(current);
-        try { return walk(replaced, path); } finally { seen.pop(); }
-      }
-    }
-    seen.push(current);
-    try {
-      if (Array.isArray(current)) {
-        return current.map((item, index) => {
-          const wired = walk(item, path.concat(String(index)));
-          return wired === undefined ? null : wired;
-        });
-      }
-      const result = {};
-      for (const key of wireKeys(current, markFunctions)) {
-        const wired = walk(current[key], path.concat(key));
-        if (wired !== undefined) result[key] = wired;
-      }
-      return result;
-    } finally {
-      seen.pop();
-    }
-  }
-  const wired = walk(value, []);
-  return wired === undefined ? null : wired;
-}
-
-function fromWire(value, owner) {
-  if (Array.isArray(value)) return value.map((item) => fromWire(item, owner));
-  if (value !== null && typeof value === 'object') {
-    const keys = Object.keys(value);
-    if (keys.length === 1 && keys[0] === FUNCTION_MARKER && Array.isArray(value[FUNCTION_MARKER])) {
-      return exportProxy(owner, value[FUNCTION_MARKER].map(String));
-    }
-    const result = {};
-    for (const key of keys) result[key] = fromWire(value[key], owner);
-    return result;
-  }
-  return value;
-}
-
-function exportProxy(owner, path) {
-  const name = path.length ? path[path.length - 1] : 'exports';
-  return {
-    [name](...args) {
-      return hostCall('callExport', { id: owner, path, arguments: toWireValue(args, false) })
-        .then((result) => fromWire(result, owner));
-    },
-  }[name];
-}
-
 // ---------------------------------------------------------------- the extension
 
-const extensionState = { active: false, module: undefined, exports: undefined, context: undefined };
 let shim = null;
 let spec = null;
+core.hostNotify = hostNotify;
+core.hostCall = hostCall;
+core.hostCallSync = hostCallSync;
+core.log = log;
+core.inspect = inspect;
+core.reportUncaught = reportUncaught;
+// V8's `stack` starts with the headline.
+core.stackOf = (error) => error.stack;
+
 // Deno's arguments for a forked child: `run` and this process's permission flags (see `guardProcesses`).
 let forkArguments = ['run', '--no-prompt'];
 
@@ -240,41 +171,25 @@ function base64Bytes(text) {
 }
 
 function startShim() {
-  const host = {
-    id: spec.id,
-    extensionPath: spec.extensionPath,
-    packageJSON: spec.packageJSON,
-    development: Boolean(spec.development),
-    // `vscode.version`, as in QuickJS: vscode-languageclient refuses to start without it.
-    vscodeVersion: spec.vscodeVersion,
-    state: extensionState,
-    notify: hostNotify,
-    call: hostCall,
-    callSync: hostCallSync,
-    fromWire,
-    toWireValue,
-    log,
-    inspect,
-    reportUncaught,
+  core.spec = spec;
+  shim = core.startShim(SHIM_FILES, {
     path: nodePath.posix,
     machineId: () => hostCallSync('machineId', null),
-    // Read-only access to the workspace folders, answered by the host (the same checks as QuickJS's).
+    // Read-only access to the folders the host named (kept and enforced by the host, from its own
+    // answers: the same checks as QuickJS's).
     fs: {
-      setRoots: (paths) => hostCallSync('fs.setRoots', { paths }),
       stat: (path) => hostCallSync('fs.stat', { path }),
       readFile: (path) => base64Bytes(hostCallSync('fs.readFile', { path })),
       readDirectory: (path) => hostCallSync('fs.readDirectory', { path }),
       findFiles: (request) => hostCallSync('fs.findFiles', request),
     },
-  };
-  shim = {};
-  for (const file of SHIM_FILES) file(shim, host);
+  });
   const vscode = shim.vscode;
   globalThis[Symbol.for('exthost.vscode')] = vscode;
   const load = Module._load;
   Module._load = function exthostLoad(request, ...rest) {
     if (request === 'vscode') return vscode;
-    return load.call(this, request, ...rest);
+    return ReflectApply(load, this, [request, ...rest]);
   };
 }
 
@@ -309,7 +224,7 @@ function guardProcesses() {
     if (typeof original !== 'function') continue;
     childProcess[name] = function guarded(file, ...rest) {
       check(file);
-      return original.call(this, file, ...rest);
+      return ReflectApply(original, this, [file, ...rest]);
     };
   }
   // Deno's `fork` starts `deno run -A` unless `execArgv` is already Deno's: the child gets this
@@ -317,17 +232,18 @@ function guardProcesses() {
   // passed. (ES modules' `import { fork }` reads this same object.)
   const fork = childProcess.fork;
   if (typeof fork === 'function') {
+    // Primordials only: an extension's overwritten builtins must not choose the child's flags.
     childProcess.fork = function confinedFork(modulePath, args, options) {
-      if (args !== undefined && args !== null && !Array.isArray(args)) {
+      if (args !== undefined && args !== null && !ArrayIsArray(args)) {
         options = args;
         args = [];
       }
       const given = options && options.execArgv;
-      if (Array.isArray(given) && given.length > 0) {
-        log('warn', 'child_process.fork: execArgv ' + JSON.stringify(given) + ' ignored (the child runs with the extension\'s own permissions)');
+      if (ArrayIsArray(given) && given.length > 0) {
+        log('warn', 'child_process.fork: execArgv ' + JSONStringify(given) + ' ignored (the child runs with the extension\'s own permissions)');
       }
-      const confined = Object.assign({}, options, { execArgv: forkArguments.slice() });
-      return fork.call(this, modulePath, args || [], confined);
+      const confined = ObjectAssign({}, options, { execArgv: ArrayPrototypeSlice(forkArguments) });
+      return ReflectApply(fork, this, [modulePath, args || [], confined]);
     };
   }
 }
@@ -336,16 +252,10 @@ function guardProcesses() {
 // named exports and the whole object as the default one.
 function writeVscodeModule(path) {
   if (!path) return;
-  const names = Object.keys(shim.vscode).filter((name) => /^[A-Za-z_$][\w$]*$/.test(name) && name !== 'default');
+  const names = ArrayPrototypeFilter(ObjectKeys(shim.vscode), (name) => RegExpPrototypeTest(/^[A-Za-z_$][\w$]*$/, name) && name !== 'default');
   const source = "const vscode = globalThis[Symbol.for('exthost.vscode')];\nexport default vscode;\n" +
-    names.map((name) => 'export const ' + name + ' = vscode.' + name + ';').join('\n') + '\n';
+    ArrayPrototypeJoin(ArrayPrototypeMap(names, (name) => 'export const ' + name + ' = vscode.' + name + ';'), '\n') + '\n';
   Deno.writeTextFileSync(path, source);
-}
-
-function unknownCommand(command) {
-  const error = new Error('command not found: ' + command);
-  error[UNKNOWN_COMMAND] = command;
-  return error;
 }
 
 const LOAD_CODES = new Set(['MODULE_NOT_FOUND', 'ERR_MODULE_NOT_FOUND', 'ERR_REQUIRE_ESM', 'ERR_UNSUPPORTED_DIR_IMPORT']);
@@ -355,148 +265,26 @@ async function loadEntry(payload) {
     if (payload.esm) return await import(pathToFileURL(payload.entry).href);
     return createRequire(payload.entry)(payload.entry);
   } catch (error) {
-    if (error instanceof SyntaxError || (error && LOAD_CODES.has(error.code))) {
-      const loadFailure = new Error(String(error.message));
-      loadFailure.exthostLoad = { module: payload.entry, reason: errorHeadline(error) };
-      throw loadFailure;
+    if (error instanceof SyntaxError || (error && SetPrototypeHas(LOAD_CODES, error.code))) {
+      throw core.loadError(payload.entry, core.errorHeadline(error), String(error.message));
     }
     throw error;
   }
 }
 
-async function activate(payload) {
-  if (extensionState.active) return extensionState.exports;
-  const loaded = await loadEntry(payload);
-  let activateFunction = loaded ? loaded.activate : undefined;
-  if (payload.esm && typeof activateFunction !== 'function' && loaded.default) activateFunction = loaded.default.activate;
-  extensionState.module = payload.esm && typeof loaded.activate !== 'function' && loaded.default ? loaded.default : loaded;
-  shim.internal.ensureSession();
-  const context = shim.internal.createContext();
-  extensionState.context = context;
-  const exports = typeof activateFunction === 'function'
-    ? await activateFunction.call(extensionState.module, context)
-    : undefined;
-  extensionState.active = true;
-  extensionState.exports = exports;
-  return exports;
-}
+core.loadEntry = loadEntry;
 
-async function deactivate() {
-  const module = extensionState.module;
-  try {
-    if (module && typeof module.deactivate === 'function') await module.deactivate();
-  } catch (error) {
-    log('error', 'deactivate() failed: ' + inspect(error));
-  }
-  const subscriptions = extensionState.context ? extensionState.context.subscriptions : [];
-  for (let index = subscriptions.length - 1; index >= 0; index--) {
-    try {
-      const subscription = subscriptions[index];
-      if (subscription && typeof subscription.dispose === 'function') subscription.dispose();
-    } catch (error) {
-      log('error', 'disposing a subscription failed: ' + inspect(error));
-    }
-  }
-  subscriptions.length = 0;
-  shim.internal.runDeactivateHooks();
-  shim.internal.unregisterAllCommands();
-  extensionState.active = false;
-  extensionState.exports = undefined;
-  return null;
-}
-
-async function executeCommand(payload) {
-  const handler = shim.internal.commandHandler(payload.command);
-  if (!handler) throw unknownCommand(payload.command);
-  return await handler(...payload.arguments);
-}
-
-async function callExport(payload) {
-  let target = extensionState.exports;
-  let parent;
-  for (const key of payload.path) {
-    if (target === null || target === undefined) break;
-    parent = target;
-    target = target[key];
-  }
-  if (typeof target !== 'function') {
-    throw new Error('exthost: ' + spec.id + ' exports no function at ' + (payload.path.join('.') || '(the exports)'));
-  }
-  return await target.apply(parent, payload.arguments);
-}
-
-const requestHandlers = {
-  activate,
-  deactivate,
-  executeCommand,
-  callExport,
-  invokeProvider: (payload) => shim.internal.invokeProvider(payload),
-  event: (payload) => Promise.resolve(shim.internal.handleEvent(payload.name, payload.payload)),
-  cancel: (payload) => Promise.resolve(shim.internal.cancel(payload.token)),
-  ping: () => Promise.resolve(null),
-};
-
-function errorHeadline(error) {
-  try {
-    return String(error.name || 'Error') + (error.message ? ': ' + error.message : '');
-  } catch (_) {
-    return 'Error';
-  }
-}
-
-function failure(kind, error) {
-  if (error !== null && typeof error === 'object') {
-    if (error[UNKNOWN_COMMAND] !== undefined) return { kind: 'unknownCommand', command: error[UNKNOWN_COMMAND] };
-    if (kind === 'activate' && error.exthostLoad) return Object.assign({ kind: 'load' }, error.exthostLoad);
-  }
-  let message;
-  let stack = null;
-  try {
-    if (error instanceof Error || (error !== null && typeof error === 'object' && typeof error.message === 'string')) {
-      message = String(error.message);
-      if (typeof error.stack === 'string' && error.stack) stack = error.stack;
-    } else {
-      message = typeof error === 'string' ? error : inspect(error);
-    }
-  } catch (_) {
-    message = 'exception';
-  }
-  return { kind: 'threw', message, stack };
-}
-
-function start(message) {
-  const { id, kind, payload } = message;
-  let promise;
-  try {
-    const handler = requestHandlers[kind];
-    if (!handler) throw new Error('exthost: unknown request ' + kind);
-    promise = handler(payload);
-  } catch (error) {
-    promise = Promise.reject(error);
-  }
-  const markFunctions = kind === 'activate';
-  Promise.resolve(promise).then(
-    (value) => {
-      let wire;
-      try {
-        wire = toWireValue(value, markFunctions);
-      } catch (error) {
-        send({ type: 'settle', id, ok: false, value: failure(kind, error) });
-        return;
-      }
-      send({ type: 'settle', id, ok: true, value: wire });
-    },
-    (error) => send({ type: 'settle', id, ok: false, value: failure(kind, error) }),
-  );
+function settle(id, ok, value) {
+  send({ type: 'settle', id, ok, value });
 }
 
 function dispatch(line) {
   if (!line.trim()) return;
-  const message = JSON.parse(line);
+  const message = JSONParse(line);
   switch (message.type) {
     case 'init':
       spec = message.spec;
-      if (Array.isArray(message.forkArguments)) forkArguments = message.forkArguments;
+      if (ArrayIsArray(message.forkArguments)) forkArguments = message.forkArguments;
       syncPipe = Deno.openSync(message.syncPipe, { read: true });
       startShim();
       writeVscodeModule(message.vscodeModule);
@@ -504,7 +292,7 @@ function dispatch(line) {
       send({ type: 'ready' });
       break;
     case 'request':
-      start(message);
+      core.start(message.id, message.kind, message.payload, settle);
       break;
     case 'reply':
       hostReply(message);

@@ -1,4 +1,4 @@
-//! The engine's own JS (`bootstrap.js` and the `vscode` shim) compiled to QuickJS bytecode once per
+//! The engine's own JS (the bootstrap modules and the `vscode` shim) compiled to QuickJS bytecode once per
 //! process, so that each extension's runtime reads bytecode instead of parsing ~200 KB of source (parsing
 //! was ~90% of a runtime's start-up).
 //!
@@ -22,17 +22,20 @@ use rquickjs::{Array, Context, Ctx, Function, Runtime, Value, qjs};
 /// The compiled bootstrap and shim, shared by every runtime of the process.
 #[derive(Debug)]
 pub(crate) struct Prelude {
-    /// `bootstrap.js`, a script that evaluates to the bootstrap function.
-    bootstrap: Vec<u8>,
+    /// Each bootstrap module as a strict script `(function (core) {…})`, in load order.
+    bootstrap: Vec<Vec<u8>>,
     /// Each shim file as a script `(function (shim, host) {…})`, in load order.
     shim: Vec<Vec<u8>>,
 }
 
 impl Prelude {
-    /// Compiles `bootstrap` (strict, as `exthost:bootstrap.js`) and every `(file name, source)` of the
-    /// shim (sloppy, wrapped in `(function (shim, host) {…})`, as `exthost:vscode-shim/src/<file name>`).
-    /// The error names the file that does not compile.
-    pub(crate) fn compile(bootstrap: &str, shim: &[(&str, &str)]) -> Result<Self, String> {
+    /// Compiles every `(file name, source)` of the bootstrap (strict, wrapped in `(function (core) {…})`,
+    /// as `exthost:<file name>`) and of the shim (sloppy, wrapped in `(function (shim, host) {…})`, as
+    /// `exthost:vscode-shim/src/<file name>`). The error names the file that does not compile.
+    pub(crate) fn compile(
+        bootstrap: &[(&str, &str)],
+        shim: &[(&str, &str)],
+    ) -> Result<Self, String> {
         let runtime = Runtime::new().map_err(|error| error.to_string())?;
         let context = Context::full(&runtime).map_err(|error| error.to_string())?;
         context.with(|ctx| {
@@ -40,7 +43,16 @@ impl Prelude {
                 compile_script(&ctx, source, file_name, strict)
                     .map_err(|error| format!("{file_name}: {}", describe(&ctx, error)))
             };
-            let bootstrap = compile(bootstrap.to_owned(), "exthost:bootstrap.js", true)?;
+            let bootstrap = bootstrap
+                .iter()
+                .map(|(file_name, source)| {
+                    compile(
+                        format!("(function (core) {{{source}\n}})"),
+                        &format!("exthost:{file_name}"),
+                        true,
+                    )
+                })
+                .collect::<Result<_, _>>()?;
             let shim = shim
                 .iter()
                 .map(|(file_name, source)| {
@@ -55,9 +67,12 @@ impl Prelude {
         })
     }
 
-    /// The bootstrap function, in `ctx`.
-    pub(crate) fn bootstrap<'js>(&self, ctx: &Ctx<'js>) -> rquickjs::Result<Function<'js>> {
-        run_script(ctx, &self.bootstrap)?.get()
+    /// The bootstrap modules' functions, in `ctx`, in load order.
+    pub(crate) fn bootstrap<'js>(&self, ctx: &Ctx<'js>) -> rquickjs::Result<Vec<Function<'js>>> {
+        self.bootstrap
+            .iter()
+            .map(|bytecode| run_script(ctx, bytecode)?.get())
+            .collect()
     }
 
     /// The shim's file functions, in `ctx`, in load order.
@@ -165,7 +180,10 @@ mod tests {
     #[test]
     fn a_script_runs_from_bytecode_with_its_file_name_and_mode() {
         let prelude = Prelude::compile(
-            "(function (x) { return [x * 2, new Error('b').stack]; })",
+            &[(
+                "bootstrap/00_first.js",
+                "core.answer = [core.x * 2, new Error('b').stack];",
+            )],
             &[(
                 "00_sloppy.js",
                 "shim.self = (function () { return this; })();",
@@ -175,12 +193,15 @@ mod tests {
         let runtime = Runtime::new().expect("runtime");
         let context = Context::full(&runtime).expect("context");
         context.with(|ctx| {
-            let bootstrap = prelude.bootstrap(&ctx).expect("bootstrap");
-            let answer: Array = bootstrap.call((21,)).expect("call");
+            let modules = prelude.bootstrap(&ctx).expect("bootstrap");
+            let core = rquickjs::Object::new(ctx.clone()).expect("object");
+            core.set("x", 21).expect("set");
+            modules[0].call::<_, ()>((core.clone(),)).expect("call");
+            let answer: Array = core.get("answer").expect("answer");
             let doubled: f64 = answer.get(0).expect("doubled");
             let stack: String = answer.get(1).expect("stack");
             assert_eq!(doubled, 42.0);
-            assert!(stack.contains("exthost:bootstrap.js:1"), "{stack}");
+            assert!(stack.contains("exthost:bootstrap/00_first.js:1"), "{stack}");
             let files = prelude.shim(&ctx).expect("shim");
             let file: Function = files.get(0).expect("file");
             let shim = rquickjs::Object::new(ctx.clone()).expect("object");
@@ -193,8 +214,8 @@ mod tests {
 
     #[test]
     fn a_compile_error_names_the_file() {
-        let error = Prelude::compile("(function () {})", &[("10_broken.js", "let = ;")])
-            .expect_err("does not compile");
+        let error =
+            Prelude::compile(&[], &[("10_broken.js", "let = ;")]).expect_err("does not compile");
         assert!(
             error.starts_with("exthost:vscode-shim/src/10_broken.js: "),
             "{error}"

@@ -20,7 +20,7 @@ use serde_json::{Value as Json, json};
 use tokio::sync::{mpsc, oneshot};
 
 use super::resolve::{self, Resolved};
-use super::workspace_fs::WorkspaceFiles;
+use super::workspace_fs::{BoundarySource, WorkspaceFiles};
 use crate::editor::{LOG_BYTES_PER_SECOND, LOG_LINES_PER_SECOND, LogBudget};
 use crate::runtime::{HostCall, HostRequest, HostSender, LogLevel, RuntimeError};
 
@@ -44,7 +44,7 @@ pub(crate) struct Shared {
     pub settled: RefCell<Vec<(u64, Result<Json, RuntimeError>)>>,
     /// Where the answers of asynchronous host operations go.
     pub completions: mpsc::UnboundedSender<HostCompletion>,
-    /// The workspace folders `vscode.workspace.fs` may read.
+    /// The folders `vscode.workspace.fs` may read (kept from the host's answers, never set by JS).
     pub workspace: WorkspaceFiles,
     /// The most bytes one file read for the extension may have (its memory limit, at most
     /// [`MAX_EXTENSION_FILE_BYTES`]).
@@ -63,12 +63,12 @@ impl Shared {
     ) -> Self {
         Self {
             extension_id,
+            workspace: WorkspaceFiles::new(root.clone()),
             root,
             host,
             watchdog: Arc::new(Watchdog::new()),
             settled: RefCell::new(Vec::new()),
             completions,
-            workspace: WorkspaceFiles::default(),
             read_cap: Cell::new(MAX_EXTENSION_FILE_BYTES),
             question_timeout: Cell::new(Duration::from_secs(60)),
             next_host_call: Cell::new(1),
@@ -276,6 +276,7 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, shared: &Rc<Shared>) -> rquickjs::Res
             move |ctx: Ctx<'js>, kind: String, payload: String| -> rquickjs::Result<String> {
                 let request =
                     host_request(&kind, &payload).map_err(|message| throw(&ctx, &message))?;
+                let boundary = BoundarySource::of(&request);
                 let answer = state
                     .ask(request)
                     .map_err(|message| throw(&ctx, &message))?;
@@ -284,7 +285,13 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, shared: &Rc<Shared>) -> rquickjs::Res
                     .deadline()
                     .unwrap_or_else(|| Instant::now() + FALLBACK_HOST_WAIT);
                 match wait_blocking(answer, deadline) {
-                    Some(Ok(Ok(value))) => Ok(value.to_string()),
+                    Some(Ok(Ok(value))) => {
+                        // The host's own answer, before JS sees it, is what bounds `workspace.fs`.
+                        if let Some(source) = boundary {
+                            state.workspace.learn_from_answer(source, &value);
+                        }
+                        Ok(value.to_string())
+                    }
                     Some(Ok(Err(message))) => Err(throw(&ctx, &message)),
                     Some(Err(_)) => Err(throw(&ctx, "exthost: the host dropped the request")),
                     None => {
@@ -355,26 +362,12 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, shared: &Rc<Shared>) -> rquickjs::Res
     Ok(native)
 }
 
-/// `setWorkspaceRoots`, `fsStat`, `fsReadFile`, `fsReadDirectory`, `findFiles` (see [`WorkspaceFiles`]).
+/// `fsStat`, `fsReadFile`, `fsReadDirectory`, `findFiles` (see [`WorkspaceFiles`]).
 fn install_workspace_files<'js>(
     ctx: &Ctx<'js>,
     native: &Object<'js>,
     shared: &Rc<Shared>,
 ) -> rquickjs::Result<()> {
-    let state = shared.clone();
-    native.set(
-        "setWorkspaceRoots",
-        Function::new(
-            ctx.clone(),
-            move |ctx: Ctx<'js>, paths: String| -> rquickjs::Result<()> {
-                let paths: Vec<PathBuf> = serde_json::from_str(&paths)
-                    .map_err(|error| throw(&ctx, &format!("setWorkspaceRoots: {error}")))?;
-                state.workspace.set_roots(&paths);
-                Ok(())
-            },
-        )?,
-    )?;
-
     let state = shared.clone();
     native.set(
         "fsStat",
@@ -643,6 +636,20 @@ pub(crate) fn host_request(kind: &str, payload: &str) -> Result<HostRequest, Str
             method: text("method")?,
             params: payload.get("params").cloned().unwrap_or(Json::Null),
         },
+        "stateUpdate" => HostRequest::UpdateState {
+            scope: payload
+                .get("scope")
+                .and_then(Json::as_str)
+                .and_then(crate::extension_state::StateScope::from_name)
+                .ok_or_else(|| {
+                    format!("{kind}: `scope` must be \"global\", \"workspace\" or \"secrets\"")
+                })?,
+            key: text("key")?,
+            value: (payload.get("delete").and_then(Json::as_bool) != Some(true))
+                .then(|| payload.get("value").cloned().unwrap_or(Json::Null)),
+        },
+        "secretGet" => HostRequest::GetSecret { key: text("key")? },
+        "secretKeys" => HostRequest::SecretKeys,
         other => return Err(format!("exthost: unknown host operation {other}")),
     })
 }

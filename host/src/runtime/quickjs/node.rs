@@ -22,21 +22,6 @@ use crate::permissions::{
     question_request, settle_answer, was_denied,
 };
 
-/// The Node modules, in load order, each run as `(function (shim, host) {…})` after the shim.
-pub(crate) const NODE_FILES: &[(&str, &str)] = &[
-    ("node/00_registry.js", include_str!("node/00_registry.js")),
-    ("node/10_events.js", include_str!("node/10_events.js")),
-    ("node/20_util.js", include_str!("node/20_util.js")),
-    ("node/30_buffer.js", include_str!("node/30_buffer.js")),
-    (
-        "node/40_os_process.js",
-        include_str!("node/40_os_process.js"),
-    ),
-    ("node/50_url.js", include_str!("node/50_url.js")),
-    ("node/60_small.js", include_str!("node/60_small.js")),
-    ("node/70_fs.js", include_str!("node/70_fs.js")),
-];
-
 /// The roots an extension may read and write, canonical; empty until [`NodeFiles::configure`].
 #[derive(Debug, Default)]
 struct NodeFiles {

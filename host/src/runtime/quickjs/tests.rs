@@ -3,6 +3,7 @@
 
 mod documents;
 mod fixtures;
+mod realm;
 mod vscode_api;
 
 use std::path::{Path, PathBuf};

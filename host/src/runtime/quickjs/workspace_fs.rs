@@ -1,6 +1,12 @@
 //! Read-only file access for `vscode.workspace.fs` and `workspace.findFiles` on `file:` URIs, confined to
-//! the workspace folders the host named in the session snapshot (after resolving symbolic links). Errors
+//! the folders the host named (after resolving symbolic links): the extension's own folder, the
+//! workspace folders of the session and the folders of the extensions the host described to it. Errors
 //! start with the `FileSystemError` code the shim turns them into (`FileNotFound: …`).
+//!
+//! The boundary is kept here, in Rust, from what the host itself said — its answers to the snapshot and
+//! to `extensions.getExtension`/`all`, and the `workspaceFoldersChanged` events it sends — as the engine
+//! relays them ([`WorkspaceFiles::learn_from_answer`], [`WorkspaceFiles::learn_from_event`]). Nothing the
+//! extension's JS realm computes or sends can move it.
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
@@ -9,6 +15,8 @@ use std::time::UNIX_EPOCH;
 use globset::{Glob, GlobBuilder, GlobMatcher, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 use serde_json::{Value as Json, json};
+
+use crate::runtime::{HostRequest, SessionEvent};
 
 /// The largest file `readFile` returns (bigger ones would break the extension's memory limit anyway).
 const MAX_READ_BYTES: u64 = 32 * 1024 * 1024;
@@ -34,14 +42,39 @@ const FILE_TYPE_FILE: u64 = 1;
 const FILE_TYPE_DIRECTORY: u64 = 2;
 const FILE_TYPE_SYMBOLIC_LINK: u64 = 64;
 
-/// The workspace folders an extension may read, canonical.
+/// The folders an extension may read, as the host named them.
 #[derive(Debug, Default)]
 pub(crate) struct WorkspaceFiles {
-    roots: RefCell<Vec<PathBuf>>,
+    /// The extension's own folder.
+    own: PathBuf,
+    /// The session's `file:` workspace folders, as paths (the snapshot, then folder events).
+    workspace: RefCell<Vec<PathBuf>>,
+    /// The folders of the extensions the host described to this one (VS Code lets an extension read
+    /// another's files, such as a language configuration).
+    extensions: RefCell<Vec<PathBuf>>,
     /// The most bytes `readFile` returns: [`MAX_READ_BYTES`], or less (the extension's memory limit).
     read_cap: std::cell::Cell<Option<u64>>,
 }
 
+/// Which host answers move the read boundary (see [`WorkspaceFiles::learn_from_answer`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BoundarySource {
+    /// The session snapshot: its `workspaceFolders`.
+    Snapshot,
+    /// One extension's description, or all of them: their `extensionPath`s.
+    Extensions,
+}
+
+impl BoundarySource {
+    /// Whether the host's answer to `request` names folders the extension may read.
+    pub(crate) fn of(request: &HostRequest) -> Option<Self> {
+        match request {
+            HostRequest::Snapshot => Some(Self::Snapshot),
+            HostRequest::GetExtension { .. } | HostRequest::AllExtensions => Some(Self::Extensions),
+            _ => None,
+        }
+    }
+}
 /// A glob relative to a folder (`findFiles`' include, and its exclude when it has a base).
 #[derive(Debug, Deserialize)]
 struct Pattern {
@@ -60,13 +93,63 @@ struct FindRequest {
 }
 
 impl WorkspaceFiles {
-    /// Replaces the folders (those that do not exist are left out).
-    pub(crate) fn set_roots(&self, paths: &[PathBuf]) {
-        let roots = paths
-            .iter()
+    /// The boundary of an extension whose folder is `own`: that folder alone until the host names more.
+    pub(crate) fn new(own: PathBuf) -> Self {
+        Self {
+            own,
+            ..Self::default()
+        }
+    }
+
+    /// Takes the folders out of the host's `answer` to a request of kind `source` (the engine calls this
+    /// with what the host answered, before JS sees it).
+    pub(crate) fn learn_from_answer(&self, source: BoundarySource, answer: &Json) {
+        match source {
+            BoundarySource::Snapshot => {
+                *self.workspace.borrow_mut() = folder_paths(answer.get("workspaceFolders"));
+            }
+            BoundarySource::Extensions => {
+                let descriptions = match answer {
+                    Json::Array(all) => all.iter().collect(),
+                    description => vec![description],
+                };
+                let mut extensions = self.extensions.borrow_mut();
+                for path in descriptions
+                    .into_iter()
+                    .filter_map(|description| description.get("extensionPath")?.as_str())
+                    .map(PathBuf::from)
+                    .filter(|path| path.is_absolute())
+                {
+                    if !extensions.contains(&path) {
+                        extensions.push(path);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Applies a session event the host sent (`workspaceFoldersChanged`: `{added, removed}`).
+    pub(crate) fn learn_from_event(&self, name: &str, payload: &Json) {
+        if name != SessionEvent::WORKSPACE_FOLDERS_CHANGED {
+            return;
+        }
+        let removed = folder_paths(payload.get("removed"));
+        let mut workspace = self.workspace.borrow_mut();
+        workspace.retain(|folder| !removed.contains(folder));
+        for folder in folder_paths(payload.get("added")) {
+            if !workspace.contains(&folder) {
+                workspace.push(folder);
+            }
+        }
+    }
+
+    /// The folders that may be read now, canonical (those that do not exist are left out).
+    fn roots(&self) -> Vec<PathBuf> {
+        std::iter::once(&self.own)
+            .chain(self.workspace.borrow().iter())
+            .chain(self.extensions.borrow().iter())
             .filter_map(|path| path.canonicalize().ok())
-            .collect();
-        *self.roots.borrow_mut() = roots;
+            .collect()
     }
 
     /// Lowers the cap of `readFile` to `cap` bytes.
@@ -78,12 +161,7 @@ impl WorkspaceFiles {
     /// whether the file exists or not (nothing is learnt about what lies outside).
     fn confine(&self, path: &Path) -> Result<PathBuf, String> {
         let location = super::native::location(path);
-        if !self
-            .roots
-            .borrow()
-            .iter()
-            .any(|root| location.starts_with(root))
-        {
+        if !self.roots().iter().any(|root| location.starts_with(root)) {
             return Err(format!(
                 "NoPermissions: {} is outside the workspace folders",
                 path.display()
@@ -199,6 +277,19 @@ impl WorkspaceFiles {
         found.truncate(max_results);
         Ok(json!(found))
     }
+}
+
+/// The absolute paths of the `file:` folders in a list of `{uri}` (others are left out: a path that is
+/// not absolute would be read relative to the host's working folder).
+fn folder_paths(folders: Option<&Json>) -> Vec<PathBuf> {
+    folders
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|folder| folder.get("uri")?.as_str())
+        .filter_map(crate::permissions::file_uri_path)
+        .filter(|path| path.is_absolute())
+        .collect()
 }
 
 fn file_type(metadata: &std::fs::Metadata) -> u64 {

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::*;
 
 /// A test host with a session snapshot; editor requests are answered by `editor(method, params)`.
-fn session_host(
+pub(super) fn session_host(
     snapshot: Value,
     editor: impl Fn(&str, &Value) -> Result<Value, String> + Send + Sync + 'static,
 ) -> Answer {
@@ -18,7 +18,7 @@ fn session_host(
     })
 }
 
-fn package(extra: Value) -> Value {
+pub(super) fn package(extra: Value) -> Value {
     let mut package = json!({ "name": "ext", "publisher": "test", "version": "1.0.0" });
     if let (Some(target), Some(source)) = (package.as_object_mut(), extra.as_object()) {
         target.extend(source.clone());
@@ -26,7 +26,7 @@ fn package(extra: Value) -> Value {
     package
 }
 
-fn api_harness(script: &str, snapshot: Value, package_json: Value) -> Harness {
+pub(super) fn api_harness(script: &str, snapshot: Value, package_json: Value) -> Harness {
     Harness::with_host(
         &[("main.js", script)],
         "main.js",

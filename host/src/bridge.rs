@@ -7,7 +7,9 @@
 use std::collections::BTreeMap;
 
 use globset::Glob;
-use serde_json::{Value, json};
+use serde_json::Value;
+
+use crate::to_proto;
 
 /// The LSP methods extensions can provide, with the client capability that says whether the editor
 /// supports registering them dynamically and the server capability to advertise statically otherwise.
@@ -238,7 +240,9 @@ impl Provider {
             lsp_document_selector(&self.selector),
         );
         if self.method == "textDocument/codeLens" || self.method == "textDocument/completion" {
-            options.entry("resolveProvider").or_insert(json!(true));
+            options
+                .entry("resolveProvider")
+                .or_insert(Value::Bool(true));
         }
         Value::Object(options)
     }
@@ -344,18 +348,12 @@ pub fn selector_score(selector: &Value, uri: &str, language: &str) -> u32 {
                 }
             }
             if let Some(pattern) = filter.get("pattern") {
-                let pattern = pattern
-                    .as_str()
-                    .or_else(|| pattern.get("pattern").and_then(Value::as_str))
-                    .unwrap_or_default();
-                if !pattern_matches(pattern, uri) {
+                let glob = pattern_glob(pattern).unwrap_or_default();
+                if !pattern_matches(&glob, uri) {
                     return 0;
                 }
-                score = score.max(if pattern == "**" || pattern == "**/*" {
-                    5
-                } else {
-                    10
-                });
+                let bare = pattern.as_str().is_some_and(|p| p == "**" || p == "**/*");
+                score = score.max(if bare { 5 } else { 10 });
             }
             score
         }
@@ -387,7 +385,34 @@ fn pattern_matches(pattern: &str, uri: &str) -> bool {
     }
 }
 
+/// The glob of a selector's `pattern`: a string as it is, a `RelativePattern` (`{baseUri, pattern}` or
+/// `{base, pattern}`) as its pattern under its base — the base's path (of a `file:` URI) or its URI
+/// (otherwise), escaped, so the glob matches below the base only, as VS Code's does. `None` for a
+/// pattern of another shape.
+pub fn pattern_glob(pattern: &Value) -> Option<String> {
+    if let Some(glob) = pattern.as_str() {
+        return Some(glob.to_owned());
+    }
+    let relative = pattern.get("pattern")?.as_str()?;
+    let base = match (pattern.get("baseUri"), pattern.get("base")) {
+        (Some(Value::String(uri)), _) => crate::session::file_uri_to_path(uri)
+            .map_or_else(|| uri.clone(), |path| path.display().to_string()),
+        // A `WorkspaceFolder` as the base: its URI.
+        (Some(folder), _) if folder.get("uri").is_some() => {
+            let uri = folder["uri"].as_str()?;
+            crate::session::file_uri_to_path(uri)
+                .map_or_else(|| uri.to_owned(), |path| path.display().to_string())
+        }
+        (_, Some(Value::String(base))) => base.clone(),
+        _ => return Some(relative.to_owned()),
+    };
+    let base = base.trim_end_matches('/');
+    Some(format!("{}/{}", globset::escape(base), relative))
+}
+
 /// A VS Code document selector as an LSP `DocumentSelector` (`null`, meaning every document, for `*`).
+/// A `RelativePattern` keeps its base: its filter's pattern is the glob under the base
+/// ([`pattern_glob`]), since an LSP `DocumentFilter`'s pattern is a plain glob.
 pub fn lsp_document_selector(selector: &Value) -> Value {
     let entries: Vec<&Value> = match selector {
         Value::Array(entries) => entries.iter().collect(),
@@ -397,25 +422,22 @@ pub fn lsp_document_selector(selector: &Value) -> Value {
     for entry in entries {
         match entry {
             Value::String(language) if language == "*" => return Value::Null,
-            Value::String(language) => filters.push(json!({"language": language})),
+            Value::String(language) => {
+                filters.push(to_proto::document_filter(
+                    Some(language.clone()),
+                    None,
+                    None,
+                ));
+            }
             Value::Object(filter) => {
-                let mut lsp = serde_json::Map::new();
-                for key in ["language", "scheme", "pattern"] {
-                    if let Some(value) = filter.get(key) {
-                        let value = value
-                            .get("pattern")
-                            .cloned()
-                            .unwrap_or_else(|| value.clone());
-                        if key == "language" && value == "*" {
-                            continue;
-                        }
-                        lsp.insert(key.to_owned(), value);
-                    }
-                }
-                if lsp.is_empty() {
+                let text = |key: &str| filter.get(key).and_then(Value::as_str).map(str::to_owned);
+                let language = text("language").filter(|language| language != "*");
+                let scheme = text("scheme");
+                let pattern = filter.get("pattern").and_then(pattern_glob);
+                if language.is_none() && scheme.is_none() && pattern.is_none() {
                     return Value::Null;
                 }
-                filters.push(Value::Object(lsp));
+                filters.push(to_proto::document_filter(language, scheme, pattern));
             }
             _ => {}
         }
@@ -439,11 +461,11 @@ const ROUTE_KEY: &str = "exthost";
 /// Wraps an item's `data` with its route.
 pub fn wrap_route(item: &mut Value, extension: &str, handle: u64) {
     if let Value::Object(object) = item {
-        let mut wrapped = json!({ROUTE_KEY: {"extension": extension, "handle": handle}});
-        if let Some(inner) = object.remove("data").filter(|inner| !inner.is_null()) {
-            wrapped["data"] = inner;
-        }
-        object.insert("data".to_owned(), wrapped);
+        let inner = object.remove("data").filter(|inner| !inner.is_null());
+        object.insert(
+            "data".to_owned(),
+            to_proto::routed_data(extension, handle, inner),
+        );
     }
 }
 
@@ -567,7 +589,7 @@ pub fn merge(method: &str, answers: Vec<ProviderAnswer>) -> Value {
                     items.push(item);
                 }
             }
-            json!({"isIncomplete": incomplete, "items": items})
+            to_proto::completion_list(incomplete, items)
         }
         "textDocument/codeLens" => {
             let mut lenses = Vec::new();
@@ -643,11 +665,7 @@ fn merge_hovers(answers: Vec<ProviderAnswer>) -> Value {
     if parts.is_empty() {
         return Value::Null;
     }
-    let mut hover = json!({"contents": {"kind": "markdown", "value": parts.join("\n\n---\n\n")}});
-    if let Some(range) = range {
-        hover["range"] = range;
-    }
-    hover
+    to_proto::hover(parts.join("\n\n---\n\n"), range.as_ref())
 }
 
 /// The markdown of hover contents in any of LSP's shapes (MarkupContent, MarkedString, arrays of them).
@@ -735,6 +753,7 @@ impl DiagnosticsStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn selectors_score_like_vscode() {
@@ -828,8 +847,33 @@ mod tests {
             lsp_document_selector(
                 &json!([{"scheme": "file", "language": "rust"}, {"pattern": {"base": "/x", "pattern": "*.md"}}])
             ),
-            json!([{"language": "rust", "scheme": "file"}, {"pattern": "*.md"}])
+            json!([{"language": "rust", "scheme": "file"}, {"pattern": "/x/*.md"}])
         );
+    }
+
+    #[test]
+    fn a_relative_pattern_keeps_its_base() {
+        // As the shim sends it (`{baseUri, pattern}`), with a base whose path has glob characters.
+        let selector = json!([{"language": "markdown", "pattern": {"baseUri": "file:///work/a%5Bb%5D", "pattern": "docs/**/*.md"}}]);
+        assert_eq!(
+            lsp_document_selector(&selector),
+            json!([{"language": "markdown", "pattern": "/work/a[[]b[]]/docs/**/*.md"}])
+        );
+        assert_eq!(
+            selector_score(&selector, "file:///work/a%5Bb%5D/docs/x/y.md", "markdown"),
+            10
+        );
+        for outside in [
+            "file:///elsewhere/docs/y.md",
+            "file:///work/ab/docs/y.md",
+            "file:///work/a%5Bb%5D/src/y.md",
+        ] {
+            assert_eq!(
+                selector_score(&selector, outside, "markdown"),
+                0,
+                "{outside} is outside the base"
+            );
+        }
     }
 
     #[test]

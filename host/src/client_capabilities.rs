@@ -7,7 +7,10 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{Value, json};
+use ls_types::InsertTextFormat;
+use serde_json::Value;
+
+use crate::to_proto;
 
 /// The position encoding the host answers in `initialize` (LSP 3.17 `positionEncoding`): documents are
 /// kept with UTF-16 positions, which every client must support, whatever else it offers.
@@ -109,7 +112,10 @@ impl ClientCapabilities {
         let Some(object) = item.as_object_mut() else {
             return;
         };
-        if !self.snippets && object.get("insertTextFormat") == Some(&json!(2)) {
+        if !self.snippets
+            && object.get("insertTextFormat")
+                == Some(&to_proto::insert_text_format(InsertTextFormat::SNIPPET))
+        {
             if let Some(Value::String(text)) = object.get_mut("insertText") {
                 *text = snippet_to_text(text);
             }
@@ -119,7 +125,10 @@ impl ClientCapabilities {
             {
                 *text = snippet_to_text(text);
             }
-            object.insert("insertTextFormat".to_owned(), json!(1));
+            object.insert(
+                "insertTextFormat".to_owned(),
+                to_proto::insert_text_format(InsertTextFormat::PLAIN_TEXT),
+            );
         }
         if !self.insert_replace
             && let Some(edit) = object.get_mut("textEdit").and_then(Value::as_object_mut)
@@ -151,7 +160,7 @@ fn convert_documentation(documentation: &mut Value, format: Format) {
     };
     *documentation = match format {
         Format::PlainString => Value::String(text),
-        _ => json!({"kind": "plaintext", "value": text}),
+        _ => to_proto::markup(ls_types::MarkupKind::PlainText, text),
     };
 }
 
@@ -423,6 +432,7 @@ fn parse_choices(characters: &[char], position: &mut usize) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn snippets_become_the_text_they_insert() {

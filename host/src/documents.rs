@@ -4,32 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// An LSP position: zero-based line and UTF-16 code unit offset in that line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-pub struct Position {
-    /// Zero-based line.
-    pub line: u32,
-    /// Zero-based UTF-16 code unit offset within the line.
-    pub character: u32,
-}
-
-/// An LSP range (end exclusive).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-pub struct Range {
-    /// Start (inclusive).
-    pub start: Position,
-    /// End (exclusive).
-    pub end: Position,
-}
-
-/// One entry of `didChange`'s `contentChanges`: a whole new text, or a range replaced.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct ContentChange {
-    /// The replaced range; absent for a full-text change.
-    pub range: Option<Range>,
-    /// The new text of the range (or of the whole document).
-    pub text: String,
-}
+use ls_types::{Position, TextDocumentContentChangeEvent};
 
 /// An open document's text, held in a rope so that a change costs the same whatever the document's size.
 /// Lines end at `\n`, `\r\n` or `\r`, as in LSP. It (de)serialises as the plain string.
@@ -74,7 +49,7 @@ impl DocumentText {
     }
 
     /// Applies `changes` in order.
-    pub fn apply(&mut self, changes: &[ContentChange]) {
+    pub fn apply(&mut self, changes: &[TextDocumentContentChangeEvent]) {
         for change in changes {
             match change.range {
                 None => self.rope = ropey::Rope::from_str(&change.text),
@@ -143,13 +118,15 @@ impl<'de> Deserialize<'de> for DocumentText {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ls_types::Range;
 
     fn position(line: u32, character: u32) -> Position {
         Position { line, character }
     }
 
-    fn change(start: (u32, u32), end: (u32, u32), text: &str) -> ContentChange {
-        ContentChange {
+    fn change(start: (u32, u32), end: (u32, u32), text: &str) -> TextDocumentContentChangeEvent {
+        TextDocumentContentChangeEvent {
+            range_length: None,
             range: Some(Range {
                 start: position(start.0, start.1),
                 end: position(end.0, end.1),
@@ -158,7 +135,7 @@ mod tests {
         }
     }
 
-    fn applied(text: &str, changes: &[ContentChange]) -> String {
+    fn applied(text: &str, changes: &[TextDocumentContentChangeEvent]) -> String {
         let mut document = DocumentText::new(text);
         document.apply(changes);
         document.to_string()
@@ -186,7 +163,8 @@ mod tests {
             change((1, 7), (1, 7), "!\n"),
         ]);
         assert_eq!(text.to_string(), "hello there\nrow two!\n");
-        text.apply(&[ContentChange {
+        text.apply(&[TextDocumentContentChangeEvent {
+            range_length: None,
             range: None,
             text: "new".into(),
         }]);

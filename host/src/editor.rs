@@ -11,7 +11,7 @@ mod outbox;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use exthost_protocol::{
     Id, Message, Notification, Request, Response, ResponseError, ResponsePayload,
@@ -77,6 +77,51 @@ impl LogBudget {
 
 type Pending = HashMap<Id, oneshot::Sender<Result<Value, ResponseError>>>;
 
+/// How long the host waits for the editor to answer `workspace/configuration` before it goes on with
+/// the settings it has (the `*` and `onStartupFinished` activations wait for it).
+pub const CONFIGURATION_DEADLINE: Duration = Duration::from_secs(5);
+
+/// How long the host waits for an answer a person gives (`window/showMessageRequest`,
+/// `window/showDocument`, `workspace/applyEdit`, which an editor may confirm first); then the request
+/// counts as dismissed.
+pub const USER_ANSWER_DEADLINE: Duration = Duration::from_secs(10 * 60);
+
+/// How long the host waits for the editor's answer to any other request (`client/registerCapability`,
+/// `window/workDoneProgress/create`, …) before it takes its fallback.
+pub const EDITOR_ANSWER_DEADLINE: Duration = Duration::from_secs(30);
+
+/// The deadline of a server → client request of `method`: every one has one, and every caller has a
+/// fallback for the error it gets after it.
+pub fn answer_deadline(method: &str) -> Duration {
+    match method {
+        "workspace/configuration" => CONFIGURATION_DEADLINE,
+        "window/showMessageRequest" | "window/showDocument" | "workspace/applyEdit" => {
+            USER_ANSWER_DEADLINE
+        }
+        _ => EDITOR_ANSWER_DEADLINE,
+    }
+}
+
+fn closed() -> ResponseError {
+    ResponseError::internal("the editor connection is closed")
+}
+
+/// A request's entry in the pending map, removed when its wait ends in any way (answer, deadline, or the
+/// waiter dropped — a cancelled task must not leave its entry behind).
+struct PendingEntry {
+    pending: Arc<Mutex<Pending>>,
+    id: Id,
+}
+
+impl Drop for PendingEntry {
+    fn drop(&mut self) {
+        self.pending
+            .lock()
+            .expect("invariant: pending-map lock is never poisoned")
+            .remove(&self.id);
+    }
+}
+
 /// A cheap, cloneable handle to send messages to the editor.
 #[derive(Debug, Clone)]
 pub struct EditorHandle {
@@ -132,51 +177,101 @@ impl EditorHandle {
     }
 
     /// Marks the editor as gone (its input ended): every request waiting for an answer, and every later
-    /// one, fails at once instead of waiting forever.
+    /// one, fails at once instead of waiting forever. The flag is set under the pending map's lock, so a
+    /// request cannot slip in between (see [`EditorHandle::start_request`]).
     pub fn disconnect(&self) {
-        self.disconnected.store(true, Ordering::SeqCst);
-        let waiting: Vec<_> = self
-            .pending
-            .lock()
-            .expect("invariant: pending-map lock is never poisoned")
-            .drain()
-            .collect();
+        let waiting: Vec<_> = {
+            let mut pending = self
+                .pending
+                .lock()
+                .expect("invariant: pending-map lock is never poisoned");
+            self.disconnected.store(true, Ordering::SeqCst);
+            pending.drain().collect()
+        };
         for (_, reply) in waiting {
-            let _ = reply.send(Err(ResponseError::internal(
-                "the editor connection is closed",
-            )));
+            let _ = reply.send(Err(closed()));
         }
     }
 
-    /// Sends a request to the editor and waits for its answer.
+    /// Sends a request to the editor and waits for its answer, at most [`answer_deadline`] of its method
+    /// (then an error: the caller takes its fallback).
     pub async fn request(&self, method: &str, params: Value) -> Result<Value, ResponseError> {
-        if self.disconnected.load(Ordering::SeqCst) {
-            return Err(ResponseError::internal("the editor connection is closed"));
-        }
+        self.start_request(method, params).await
+    }
+
+    /// Sends a request to the editor now — its frame is queued before this returns, so requests started
+    /// one after the other reach the editor in that order — and answers the wait for its answer, bounded
+    /// by [`answer_deadline`] of its method. Dropping the wait forgets the request (a late answer is
+    /// logged and dropped).
+    pub fn start_request(
+        &self,
+        method: &str,
+        params: Value,
+    ) -> impl std::future::Future<Output = Result<Value, ResponseError>> + Send + 'static {
+        self.start_request_within(method, params, answer_deadline(method))
+    }
+
+    /// [`EditorHandle::start_request`] with an explicit deadline.
+    pub fn start_request_within(
+        &self,
+        method: &str,
+        params: Value,
+        deadline: Duration,
+    ) -> impl std::future::Future<Output = Result<Value, ResponseError>> + Send + 'static {
         let id = Id::String(format!(
             "exthost-{}",
             self.next_id.fetch_add(1, Ordering::Relaxed)
         ));
         let (reply, answer) = oneshot::channel();
+        let registered = {
+            let mut pending = self
+                .pending
+                .lock()
+                .expect("invariant: pending-map lock is never poisoned");
+            // Checked under the lock `disconnect` drains under: no entry outlives the connection.
+            let connected = !self.disconnected.load(Ordering::SeqCst);
+            if connected {
+                pending.insert(id.clone(), reply);
+            }
+            connected
+        };
+        let entry = PendingEntry {
+            pending: Arc::clone(&self.pending),
+            id: id.clone(),
+        };
+        let sent = registered
+            && self.outgoing.push(&Message::Request(Request {
+                id,
+                method: method.to_owned(),
+                params: Some(params),
+            }));
+        let method = method.to_owned();
+        async move {
+            // Removes the entry however the wait ends: answered, timed out, or dropped by its waiter.
+            let _entry = entry;
+            if !sent {
+                return Err(closed());
+            }
+            match tokio::time::timeout(deadline, answer).await {
+                Ok(Ok(answer)) => answer,
+                Ok(Err(_)) => Err(closed()),
+                Err(_) => {
+                    tracing::warn!(%method, ?deadline, "the editor did not answer in time");
+                    Err(ResponseError::new(
+                        exthost_protocol::error_code::REQUEST_FAILED,
+                        format!("the editor did not answer {method} within {deadline:?}"),
+                    ))
+                }
+            }
+        }
+    }
+
+    /// How many requests to the editor wait for an answer.
+    pub fn pending_requests(&self) -> usize {
         self.pending
             .lock()
             .expect("invariant: pending-map lock is never poisoned")
-            .insert(id.clone(), reply);
-        let sent = self.outgoing.push(&Message::Request(Request {
-            id: id.clone(),
-            method: method.to_owned(),
-            params: Some(params),
-        }));
-        if !sent {
-            self.pending
-                .lock()
-                .expect("invariant: pending-map lock is never poisoned")
-                .remove(&id);
-            return Err(ResponseError::internal("the editor connection is closed"));
-        }
-        answer
-            .await
-            .unwrap_or_else(|_| Err(ResponseError::internal("the editor connection is closed")))
+            .len()
     }
 
     /// Routes the editor's answer to the request that waits for it. Answers nobody waits for are logged.
@@ -196,5 +291,115 @@ impl EditorHandle {
             }
             None => tracing::warn!(id = ?response.id, "response to no pending request"),
         }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use tokio_util::codec::Decoder;
+
+    /// The requests queued for the editor so far, in the order they would be written.
+    pub(crate) fn queued_requests(outbox: &Outbox) -> Vec<Request> {
+        let mut requests = Vec::new();
+        let mut codec = exthost_protocol::ContentLengthCodec::new();
+        while let Some(batch) = outbox.try_take_batch() {
+            let mut buffer = bytes::BytesMut::from(&batch[..]);
+            while let Ok(Some(Ok(body))) = codec.decode(&mut buffer) {
+                if let Ok(Message::Request(request)) = Message::from_slice(&body) {
+                    requests.push(request);
+                }
+            }
+        }
+        requests
+    }
+
+    #[tokio::test]
+    async fn a_request_whose_waiter_goes_leaves_no_pending_entry() {
+        let editor = EditorHandle::new(Arc::new(Outbox::default()));
+        let wait = editor.start_request("client/registerCapability", Value::Null);
+        assert_eq!(editor.pending_requests(), 1);
+        drop(wait);
+        assert_eq!(
+            editor.pending_requests(),
+            0,
+            "the entry went with its waiter"
+        );
+
+        // A task aborted while it waits (a cancelled request) also takes its entry along.
+        let waiting = editor.clone();
+        let task = tokio::spawn(async move {
+            waiting
+                .request("window/workDoneProgress/create", Value::Null)
+                .await
+        });
+        while editor.pending_requests() == 0 {
+            tokio::task::yield_now().await;
+        }
+        task.abort();
+        let _ = task.await;
+        assert_eq!(editor.pending_requests(), 0);
+    }
+
+    #[tokio::test]
+    async fn an_unanswered_request_fails_at_its_deadline_and_is_forgotten() {
+        let editor = EditorHandle::new(Arc::new(Outbox::default()));
+        let answer = editor
+            .start_request_within(
+                "workspace/configuration",
+                Value::Null,
+                Duration::from_millis(50),
+            )
+            .await;
+        let error = answer.expect_err("no answer came");
+        assert_eq!(error.code, exthost_protocol::error_code::REQUEST_FAILED);
+        assert!(
+            error.message.contains("workspace/configuration"),
+            "{error:?}"
+        );
+        assert_eq!(editor.pending_requests(), 0);
+        assert_eq!(
+            answer_deadline("workspace/configuration"),
+            CONFIGURATION_DEADLINE
+        );
+        assert!(answer_deadline("client/registerCapability") <= EDITOR_ANSWER_DEADLINE);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_request_racing_disconnect_never_waits_forever() {
+        for _ in 0..500 {
+            let editor = EditorHandle::new(Arc::new(Outbox::default()));
+            let requesting = editor.clone();
+            let request = tokio::spawn(async move {
+                requesting
+                    .request("window/showMessageRequest", Value::Null)
+                    .await
+            });
+            let disconnecting = editor.clone();
+            let disconnect = tokio::spawn(async move { disconnecting.disconnect() });
+            disconnect.await.expect("disconnect ran");
+            let answer = tokio::time::timeout(Duration::from_secs(5), request)
+                .await
+                .expect("a request started around disconnect ends at once")
+                .expect("the request task ran");
+            assert!(answer.is_err());
+            assert_eq!(editor.pending_requests(), 0);
+        }
+    }
+
+    #[test]
+    fn requests_reach_the_outbox_in_the_order_they_were_started() {
+        let outbox = Arc::new(Outbox::default());
+        let editor = EditorHandle::new(Arc::clone(&outbox));
+        let _first = editor.start_request("client/registerCapability", serde_json::json!([1]));
+        let _second = editor.start_request("client/unregisterCapability", serde_json::json!([2]));
+        let methods: Vec<_> = queued_requests(&outbox)
+            .into_iter()
+            .map(|request| request.method)
+            .collect();
+        assert_eq!(
+            methods,
+            ["client/registerCapability", "client/unregisterCapability"]
+        );
     }
 }

@@ -144,6 +144,9 @@ pub struct ExtensionStorage {
     home: PathBuf,
     store: StateStore,
     queues: Mutex<HashMap<(String, StateScope), Queue>>,
+    /// Each extension's workspace key when it last started: its `workspaceState` stays that workspace's
+    /// while it runs, even if the folders change meanwhile.
+    started_in: Mutex<HashMap<String, String>>,
     warn: Box<dyn Fn(String) + Send + Sync>,
 }
 
@@ -163,6 +166,7 @@ impl ExtensionStorage {
             home: home.to_path_buf(),
             store: StateStore::new(home),
             queues: Mutex::new(HashMap::new()),
+            started_in: Mutex::new(HashMap::new()),
             warn: Box::new(warn),
         })
     }
@@ -222,6 +226,10 @@ impl ExtensionStorage {
             }
         }
         let workspace = workspace_key(folders);
+        self.started_in
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(id.to_owned(), workspace.clone());
         Ok(json!({
             "globalState": self.current(StateScope::Global, id, &workspace),
             "workspaceState": self.current(StateScope::Workspace, id, &workspace),
@@ -268,7 +276,14 @@ impl ExtensionStorage {
             }
             return;
         }
-        let name = Self::file_name(scope, id, &workspace_key(folders));
+        let started_in = self
+            .started_in
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(id)
+            .cloned();
+        let workspace = started_in.unwrap_or_else(|| workspace_key(folders));
+        let name = Self::file_name(scope, id, &workspace);
         let start = {
             let mut queues = self.queues();
             let queue = queues.entry((name.clone(), scope)).or_default();
@@ -475,6 +490,22 @@ mod tests {
             json!({})
         );
         assert!(storage.start_state("../x", &[]).is_err());
+        // Started in `one`, the extension's workspaceState stays `one`'s while it runs.
+        storage.start_state("a.b", &one).expect("state");
+        let (reply, answer) = oneshot::channel();
+        storage.update(
+            StateScope::Workspace,
+            "a.b",
+            &one[..1],
+            "later".to_owned(),
+            Some(json!(2)),
+            Some(reply),
+        );
+        answer.await.expect("answered").expect("written");
+        assert_eq!(
+            storage.start_state("a.b", &one).expect("state")["workspaceState"],
+            json!({"k": 1, "later": 2})
+        );
     }
 
     #[tokio::test]

@@ -27,5 +27,6 @@ pub mod session;
 pub mod settings;
 pub mod state_store;
 pub mod supervisor;
+pub mod to_proto;
 pub mod trust;
 pub mod workspace_scan;

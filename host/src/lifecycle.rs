@@ -22,7 +22,7 @@ use exthost_protocol::methods::{
     ErrorInfo, ExtensionInfo, ExtensionState, ExtensionStateChangedParams, ManagerEvent,
 };
 use futures::future::{BoxFuture, Shared};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 mod activation;
 mod catalog;
@@ -53,6 +53,7 @@ use crate::registry::{Registry, StateChange};
 use crate::runtime::{RuntimeError, RuntimeGeneration, RuntimeHandle, RuntimeRequest};
 use crate::session::SessionState;
 use crate::settings::Settings;
+use crate::to_proto;
 
 /// Extra time the host grants a runtime beyond its own limit before giving up on it from outside.
 const OUTSIDE_GRACE: Duration = Duration::from_secs(2);
@@ -364,8 +365,11 @@ impl Lifecycle {
         };
         drop(runtime);
         self.editor.notify(
-            "window/showMessage",
-            json!({"type": 1, "message": format!("Extension {id} failed: {message}")}),
+            to_proto::method::SHOW_MESSAGE,
+            to_proto::show_message(
+                to_proto::MessageType::ERROR,
+                format!("Extension {id} failed: {message}"),
+            ),
         );
     }
 

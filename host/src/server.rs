@@ -5,6 +5,7 @@
 //! Architecture invariant: only this module (and [`crate::editor`], its outgoing half) touches the wire.
 
 pub(crate) mod dev_reload;
+mod dispatch;
 pub(crate) mod handlers;
 
 use std::collections::HashMap;
@@ -35,17 +36,6 @@ enum Phase {
     /// After `shutdown`: requests get -32600, `exit` ends with code 0.
     ShutDown,
 }
-
-/// Requests that `$/cancelRequest` does not abort: they change extensions' states in several steps.
-const UNCANCELLABLE: &[&str] = &[
-    "exthost/enable",
-    "exthost/disable",
-    "exthost/reload",
-    "exthost/restartHost",
-    "exthost/install",
-    "exthost/uninstall",
-    "exthost/upgrade",
-];
 
 /// State shared by the reader loop and the request tasks.
 struct Server {
@@ -271,9 +261,13 @@ impl Server {
     ) {
         let server = Arc::clone(self);
         let task_id = id.clone();
-        // Changing extensions' states half-way would leave them inconsistent: those requests run to the end
-        // and answer normally even if the editor cancels them (LSP allows a server to do so).
-        let cancellable = !UNCANCELLABLE.contains(&method.as_str());
+        // Params parsed once, into the method's own type; whether it is cancellable is the method's
+        // (changing extensions' states half-way would leave them inconsistent: those requests run to the
+        // end and answer normally even if the editor cancels them, as LSP allows).
+        let dispatch::Dispatched {
+            cancellable,
+            answer,
+        } = handlers::dispatch(self, &method, params);
         let mut in_flight = self
             .in_flight
             .lock()
@@ -292,7 +286,7 @@ impl Server {
         }
         let task = tokio::spawn(
             async move {
-                let answer = handlers::handle_request(&server, &method, params).await;
+                let answer = answer.await;
                 // A cancelled request was answered (-32800) and removed by `cancel`.
                 let still_wanted = server
                     .in_flight

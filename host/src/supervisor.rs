@@ -33,9 +33,10 @@ use tokio::sync::mpsc;
 use tokio_util::codec::{FramedRead, FramedWrite};
 
 use crate::config::InitializationOptions;
-use crate::documents::ContentChange;
 use crate::session::{OpenDocument, SessionState};
 use crate::state_store::StateStore;
+use crate::to_proto;
+use ls_types::TextDocumentContentChangeEvent;
 use worker::{Worker, WorkerEvent};
 
 /// The private request the supervisor pings a worker with; the worker's reader loop answers it at once.
@@ -310,11 +311,11 @@ impl Supervisor {
         }));
     }
 
-    /// `window/showMessage` (1 error, 2 warning, 3 info).
-    fn show_message(&self, kind: u8, message: &str) {
+    /// `window/showMessage`.
+    fn show_message(&self, kind: to_proto::MessageType, message: &str) {
         self.notify_editor(
-            "window/showMessage",
-            json!({"type": kind, "message": message}),
+            to_proto::method::SHOW_MESSAGE,
+            to_proto::show_message(kind, message),
         );
     }
 
@@ -361,7 +362,7 @@ impl Supervisor {
             .map(StateStore::quarantined)
             .unwrap_or_default();
         if let Some(warning) = warning {
-            self.show_message(2, &warning);
+            self.show_message(to_proto::MessageType::WARNING, &warning);
         }
         let enable: Vec<String> = self
             .record
@@ -411,7 +412,7 @@ impl Supervisor {
             Err(error) => {
                 tracing::error!(%error, "cannot start a worker");
                 self.show_message(
-                    1,
+                    to_proto::MessageType::ERROR,
                     &format!("exthost: cannot start the extension host worker: {error}"),
                 );
                 self.current = None;
@@ -465,19 +466,19 @@ impl Supervisor {
             .map(StateStore::quarantined)
             .unwrap_or_default();
         if let Some(warning) = warning {
-            self.show_message(2, &warning);
+            self.show_message(to_proto::MessageType::WARNING, &warning);
         }
         self.replay_request("initialize", params);
         for id in self.record.disabled.clone() {
             self.replay_request("exthost/disable", json!({"id": id}));
         }
         for document in self.record.documents.values() {
-            self.replay_notification("textDocument/didOpen", json!({"textDocument": document}));
+            self.replay_notification(to_proto::method::DID_OPEN, to_proto::did_open(document));
         }
         for (_, settings) in &self.record.editor_settings {
             self.replay_notification(
-                "workspace/didChangeConfiguration",
-                json!({"settings": settings}),
+                to_proto::method::DID_CHANGE_CONFIGURATION,
+                to_proto::did_change_configuration(settings.clone()),
             );
         }
         if self.record.editor_reports_active {
@@ -489,7 +490,7 @@ impl Supervisor {
             self.replay_notification("exthost/didChangeActiveEditor", active);
         }
         if self.record.initialized {
-            self.replay_notification("initialized", json!({}));
+            self.replay_notification(to_proto::method::INITIALIZED, to_proto::initialized());
         }
         let enable: BTreeSet<String> = self
             .record
@@ -692,7 +693,7 @@ impl Supervisor {
             "initialized" => {
                 self.record.initialized = true;
                 for warning in std::mem::take(&mut self.pending_warnings) {
-                    self.show_message(2, &warning);
+                    self.show_message(to_proto::MessageType::WARNING, &warning);
                 }
             }
             "textDocument/didOpen" => {
@@ -704,8 +705,9 @@ impl Supervisor {
             }
             "textDocument/didChange" => {
                 let uri = params.pointer("/textDocument/uri").and_then(Value::as_str);
-                let changes =
-                    serde_json::from_value::<Vec<ContentChange>>(params["contentChanges"].clone());
+                let changes = serde_json::from_value::<Vec<TextDocumentContentChangeEvent>>(
+                    params["contentChanges"].clone(),
+                );
                 if let (Some(uri), Ok(changes)) = (uri, changes)
                     && let Some(document) = self.record.documents.get_mut(uri)
                 {
@@ -914,7 +916,7 @@ impl Supervisor {
             return;
         };
         match store.record_choice(id, enabled) {
-            Ok(Some(warning)) => self.show_message(2, &warning),
+            Ok(Some(warning)) => self.show_message(to_proto::MessageType::WARNING, &warning),
             Ok(None) => {}
             Err(error) => tracing::warn!(%error, "cannot persist an enable/disable choice"),
         }
@@ -1033,7 +1035,7 @@ impl Supervisor {
         }
         if self.restarts.len() >= MAX_RESTARTS {
             self.show_message(
-                1,
+                to_proto::MessageType::ERROR,
                 &format!(
                     "The extension host crashed {} times in 5 minutes and is not restarted again \
                      ({detail}). exthost/restartHost starts it again.",
@@ -1055,7 +1057,7 @@ impl Supervisor {
         tracing::error!(%id, crashes, "quarantining an extension");
         if let Some(store) = &self.store {
             match store.quarantine(id, crashes) {
-                Ok(Some(warning)) => self.show_message(2, &warning),
+                Ok(Some(warning)) => self.show_message(to_proto::MessageType::WARNING, &warning),
                 Ok(None) => {}
                 Err(error) => tracing::error!(%error, "cannot persist the quarantine"),
             }
@@ -1063,7 +1065,7 @@ impl Supervisor {
         self.record.enabled.remove(id);
         self.enabled_now.remove(id);
         self.show_message(
-            1,
+            to_proto::MessageType::ERROR,
             &format!(
                 "The extension {id} was running when the extension host crashed {crashes} times; it is \
                  quarantined and not loaded again. exthost/enable {{\"id\": \"{id}\"}} lifts the quarantine."

@@ -171,12 +171,11 @@ impl<W: AsyncWrite + Unpin, H: Handler> Client<W, H> {
         &mut self,
         mut select: impl FnMut(&Message) -> Option<T>,
     ) -> Result<T, ClientError> {
-        if let Some(index) = self.backlog.iter().position(|m| select(m).is_some()) {
-            if let Some(message) = self.backlog.remove(index)
-                && let Some(found) = select(&message)
-            {
-                return Ok(found);
-            }
+        if let Some(index) = self.backlog.iter().position(|m| select(m).is_some())
+            && let Some(message) = self.backlog.remove(index)
+            && let Some(found) = select(&message)
+        {
+            return Ok(found);
         }
         loop {
             let message = self.receive().await?;

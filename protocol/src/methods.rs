@@ -15,6 +15,9 @@ pub trait RpcRequest {
     type Params: Serialize + DeserializeOwned;
     /// The `result` member of a successful response.
     type Result: Serialize + DeserializeOwned;
+    /// Whether `$/cancelRequest` aborts it. Requests that change extensions' states in several steps
+    /// are not cancellable: they run to the end and answer normally (LSP allows a server to do so).
+    const CANCELLABLE: bool = true;
 }
 
 /// A notification method: its name and the shape of its params.
@@ -683,6 +686,7 @@ impl RpcRequest for Enable {
     const METHOD: &'static str = "exthost/enable";
     type Params = IdParams;
     type Result = ChangedResult;
+    const CANCELLABLE: bool = false;
 }
 
 /// `exthost/disable`: disables an extension and its dependents (dependents first).
@@ -693,6 +697,7 @@ impl RpcRequest for Disable {
     const METHOD: &'static str = "exthost/disable";
     type Params = IdParams;
     type Result = ChangedResult;
+    const CANCELLABLE: bool = false;
 }
 
 /// `exthost/reload`: reloads an extension that supports hot reload.
@@ -703,6 +708,7 @@ impl RpcRequest for Reload {
     const METHOD: &'static str = "exthost/reload";
     type Params = IdParams;
     type Result = ReloadResult;
+    const CANCELLABLE: bool = false;
 }
 
 /// Params of `exthost/install`.
@@ -772,6 +778,7 @@ impl RpcRequest for Install {
     const METHOD: &'static str = "exthost/install";
     type Params = InstallParams;
     type Result = InstallResult;
+    const CANCELLABLE: bool = false;
 }
 
 /// `exthost/uninstall`: removes every installed version of an extension (refused while other installed
@@ -783,6 +790,7 @@ impl RpcRequest for Uninstall {
     const METHOD: &'static str = "exthost/uninstall";
     type Params = UninstallParams;
     type Result = UninstallResult;
+    const CANCELLABLE: bool = false;
 }
 
 /// `exthost/upgrade`: installs the newest version each installed extension's source offers.
@@ -793,6 +801,7 @@ impl RpcRequest for Upgrade {
     const METHOD: &'static str = "exthost/upgrade";
     type Params = UpgradeParams;
     type Result = UpgradeResult;
+    const CANCELLABLE: bool = false;
 }
 
 /// `exthost/restartHost`: restarts the host, enabling again the extensions that were enabled.
@@ -803,6 +812,7 @@ impl RpcRequest for RestartHost {
     const METHOD: &'static str = "exthost/restartHost";
     type Params = RestartHostParams;
     type Result = RestartHostResult;
+    const CANCELLABLE: bool = false;
 }
 
 /// `exthost/activate`: fires an activation event.

@@ -65,8 +65,9 @@ class CancellationTokenSource {
   }
 }
 
-// Tokens the host may cancel, by number.
-const cancellable = new Map();
+// Tokens the host may cancel, by number (the host's Cancel is dispatched with builtins captured before
+// extension code ran).
+const cancellable = new host.primordials.SafeMap();
 
 shim.internal.cancellationSource = (id) => {
   const source = new CancellationTokenSource();

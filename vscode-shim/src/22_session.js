@@ -5,8 +5,10 @@
 // Every event carries enough to be applied twice without harm (full text, whole settings, …), so an
 // event that arrives just before the snapshot it is already part of does no damage.
 
+// The host's snapshot and events are dispatched with builtins captured before extension code ran.
+const { SafeMap } = host.primordials;
 const loaders = [];
-const eventHandlers = new Map();
+const eventHandlers = new SafeMap();
 let loaded = false;
 
 shim.session = {
@@ -34,7 +36,8 @@ shim.internal.ensureSession = function ensureSession() {
   shim.session.initializeParams = snapshot.initializeParams || null;
   shim.session.clientCapabilities = snapshot.clientCapabilities || (snapshot.initializeParams && snapshot.initializeParams.capabilities) || null;
   shim.session.machineId = typeof snapshot.machineId === 'string' ? snapshot.machineId : undefined;
-  for (const loader of loaders) {
+  for (let index = 0; index < loaders.length; index++) {
+    const loader = loaders[index];
     try {
       loader(snapshot);
     } catch (error) {

@@ -422,7 +422,9 @@ class TextDocument {
   }
 }
 
-const documents = new Map();
+// The model the host's requests are answered from is kept in maps no extension can reach into
+// (`Map.prototype.get = …` does not change them).
+const documents = new host.primordials.SafeMap();
 const opened = new EventEmitter();
 const changed = new EventEmitter();
 const closed = new EventEmitter();
@@ -431,7 +433,7 @@ const willSave = new EventEmitter();
 
 // The key of a URI in the model: its canonical string (the editor may spell it differently).
 // Canonical keys of the URI strings seen (every change event names its document by one).
-const keys = new Map();
+const keys = new host.primordials.SafeMap();
 
 function keyOf(uri) {
   if (typeof uri !== 'string') return uri.toString();

@@ -4,9 +4,11 @@
 // find the original vscode objects through `data: {handle, cache, index}`. Also diagnostics, `match`.
 
 const { Disposable, EventEmitter, Uri } = shim;
+// The host's InvokeProvider is dispatched with builtins captured before extension code ran.
+const { SafeMap, ObjectPrototypeHasOwnProperty } = host.primordials;
 
 let nextHandle = 1;
-const providers = new Map();
+const providers = new SafeMap();
 const RESOLVE_CACHES_PER_PROVIDER = 16;
 
 function selectorJson(selector) {
@@ -277,7 +279,7 @@ shim.internal.invokeProvider = async function invokeProvider(payload) {
   const handle = Number(payload.handle);
   const entry = providers.get(handle);
   if (!entry) throw new Error('exthost: ' + host.id + ' has no provider with handle ' + payload.handle);
-  const run = METHODS[payload.method];
+  const run = ObjectPrototypeHasOwnProperty(METHODS, payload.method) ? METHODS[payload.method] : undefined;
   if (!run) throw new Error('exthost: cannot answer ' + payload.method + ' with a provider');
   shim.internal.ensureSession();
   const source = shim.internal.cancellationSource(payload.token);

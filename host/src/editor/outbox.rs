@@ -8,7 +8,6 @@ use std::sync::Mutex;
 
 use bytes::{Bytes, BytesMut};
 use exthost_protocol::{Message, Notification, encode_frame};
-use serde_json::json;
 use tokio::sync::Notify;
 
 /// Bytes of framed log messages kept while the editor does not read; more are dropped and counted.
@@ -107,6 +106,12 @@ impl Outbox {
         }
     }
 
+    /// The next batch if one is queued, without waiting (for tests that read what would be written).
+    #[cfg(test)]
+    pub(crate) fn try_take_batch(&self) -> Option<Bytes> {
+        self.take_batch()
+    }
+
     fn take_batch(&self) -> Option<Bytes> {
         let mut lanes = self.lanes();
         let mut batch = BytesMut::new();
@@ -140,13 +145,13 @@ impl Outbox {
                 "log messages for the editor dropped: it was not reading them fast enough"
             );
             let notice = Message::Notification(Notification {
-                method: "window/logMessage".to_owned(),
-                params: Some(json!({
-                    "type": 2,
-                    "message": format!(
+                method: crate::to_proto::method::LOG_MESSAGE.to_owned(),
+                params: Some(crate::to_proto::log_message(
+                    crate::to_proto::MessageType::WARNING,
+                    format!(
                         "exthost: {dropped} log messages were dropped because the editor was not reading them fast enough"
                     ),
-                })),
+                )),
             });
             batch.extend_from_slice(&encode_frame(&notice.to_vec()));
         }
@@ -157,7 +162,7 @@ impl Outbox {
 #[cfg(test)]
 mod tests {
     use exthost_protocol::{Id, Response};
-    use serde_json::Value;
+    use serde_json::{Value, json};
 
     use super::*;
 

@@ -11,6 +11,7 @@ use super::{Lifecycle, call_with_grace};
 use crate::runtime::{
     HostCall, HostRequest, HostSender, LogLevel, RuntimeGeneration, RuntimeRequest,
 };
+use crate::to_proto;
 
 /// The loop serving one runtime's calls (see [`Lifecycle::serve_runtime_calls`]).
 pub(super) struct CallLoop {
@@ -295,39 +296,42 @@ impl Lifecycle {
         if dropped > 0 {
             tracing::warn!(extension = %from, dropped, "log lines dropped: the extension logs too fast");
             self.editor.notify(
-                "window/logMessage",
-                json!({"type": 2, "message": format!(
-                    "[{from}] exthost: {dropped} log lines dropped (more than {} lines or {} KB a second)",
-                    crate::editor::LOG_LINES_PER_SECOND,
-                    crate::editor::LOG_BYTES_PER_SECOND / 1024.0
-                )}),
+                to_proto::method::LOG_MESSAGE,
+                to_proto::log_message(
+                    to_proto::MessageType::WARNING,
+                    format!(
+                        "[{from}] exthost: {dropped} log lines dropped (more than {} lines or {} KB a second)",
+                        crate::editor::LOG_LINES_PER_SECOND,
+                        crate::editor::LOG_BYTES_PER_SECOND / 1024.0
+                    ),
+                ),
             );
         }
-        let kind = match level {
+        let (kind, level_name) = match level {
             LogLevel::Error => {
                 tracing::error!(extension = %from, "{message}");
-                1
+                (to_proto::MessageType::ERROR, "error")
             }
             LogLevel::Warn => {
                 tracing::warn!(extension = %from, "{message}");
-                2
+                (to_proto::MessageType::WARNING, "warn")
             }
             LogLevel::Info => {
                 tracing::info!(extension = %from, "{message}");
-                3
+                (to_proto::MessageType::INFO, "info")
             }
             LogLevel::Debug => {
                 tracing::debug!(extension = %from, "{message}");
-                4
+                (to_proto::MessageType::LOG, "debug")
             }
         };
         self.editor.notify(
-            "window/logMessage",
-            json!({"type": kind, "message": format!("[{from}] {message}")}),
+            to_proto::method::LOG_MESSAGE,
+            to_proto::log_message(kind, format!("[{from}] {message}")),
         );
         let _ = self.events.send(ManagerEvent::Log(LogLine {
             extension: from.to_owned(),
-            level: ["error", "warn", "info", "debug"][kind - 1].to_owned(),
+            level: level_name.to_owned(),
             message: message.to_owned(),
             time_ms: std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)

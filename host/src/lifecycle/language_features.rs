@@ -5,17 +5,18 @@
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::{Lifecycle, LifecycleState, call_with_grace};
 use crate::bridge::{
-    DEFAULT_TRIGGER_CHARACTERS, PROVIDER_METHODS, Provider, ProviderAnswer, RESOLVE_METHODS,
-    asks_by_group, has_items, is_hierarchy_follow_up, merge, provider_method, registered_method,
-    unwrap_route, wrap_hierarchy_routes, wrap_route,
+    PROVIDER_METHODS, Provider, ProviderAnswer, RESOLVE_METHODS, asks_by_group, has_items,
+    is_hierarchy_follow_up, merge, provider_method, registered_method, unwrap_route,
+    wrap_hierarchy_routes, wrap_route,
 };
-use crate::client_capabilities::{ClientCapabilities, POSITION_ENCODING};
+use crate::client_capabilities::ClientCapabilities;
 use crate::manifest::ActivationEvent;
 use crate::runtime::{RuntimeHandle, RuntimeRequest};
+use crate::to_proto;
 
 /// Cancels the tokens of provider calls still running when the request is dropped (the editor sent
 /// `$/cancelRequest`, so the server aborted the request's task).
@@ -49,34 +50,16 @@ impl Lifecycle {
         })
     }
 
-    /// The `ServerCapabilities` entries for language features: every feature the editor cannot register
-    /// dynamically is advertised statically (extensions register providers only once they run, after
-    /// `initialize`); the others are announced as providers appear.
-    pub fn provider_capabilities(&self) -> serde_json::Map<String, Value> {
+    /// The language features to advertise statically in `initialize` (their provider methods): every
+    /// feature the editor cannot register dynamically (extensions register providers only once they run,
+    /// after `initialize`); the others are announced as providers appear.
+    pub fn static_features(&self) -> Vec<&'static str> {
         let state = self.lock();
-        let mut capabilities = serde_json::Map::new();
-        capabilities.insert("positionEncoding".to_owned(), json!(POSITION_ENCODING));
-        for provider in PROVIDER_METHODS {
-            if self.dynamic_registration(&state, provider.method) {
-                continue;
-            }
-            let value = match provider.method {
-                "textDocument/completion" => {
-                    json!({"triggerCharacters": DEFAULT_TRIGGER_CHARACTERS, "resolveProvider": true})
-                }
-                "textDocument/codeLens" => json!({"resolveProvider": true}),
-                "textDocument/signatureHelp" => json!({"triggerCharacters": ["(", ","]}),
-                "textDocument/documentLink" => json!({"resolveProvider": true}),
-                "textDocument/codeAction" => json!({"resolveProvider": true}),
-                "textDocument/rename" => json!({"prepareProvider": true}),
-                // A semantic tokens legend, and on-type formatting's trigger characters, are only known
-                // once a provider registers: dynamic registration only.
-                "textDocument/semanticTokens/full" | "textDocument/onTypeFormatting" => continue,
-                _ => json!(true),
-            };
-            capabilities.insert(provider.server_capability.to_owned(), value);
-        }
-        capabilities
+        PROVIDER_METHODS
+            .iter()
+            .filter(|provider| !self.dynamic_registration(&state, provider.method))
+            .map(|provider| provider.method)
+            .collect()
     }
 
     /// `languages.register*Provider`: records the provider and, when the editor supports it, registers
@@ -99,23 +82,22 @@ impl Lifecycle {
             selector: selector.clone(),
             options: options.clone(),
         };
-        let dynamic = {
-            let mut state = self.lock();
-            state.providers.add(provider.clone());
-            self.dynamic_registration(&state, method)
-        };
-        if dynamic {
-            let editor = self.editor.clone();
-            let registration = json!({"registrations": [{
-                "id": provider.registration_id(),
-                "method": method,
-                "registerOptions": provider.register_options(),
-            }]});
+        let mut state = self.lock();
+        state.providers.add(provider.clone());
+        if self.dynamic_registration(&state, method) {
+            // Queued while the lock is held, so registrations and unregistrations reach the editor in the
+            // order the providers changed (a reloaded extension reuses registration ids).
+            let answer = self.editor.start_request(
+                to_proto::method::REGISTER_CAPABILITY,
+                to_proto::register_capability(
+                    provider.registration_id(),
+                    method,
+                    provider.register_options(),
+                ),
+            );
+            drop(state);
             tokio::spawn(async move {
-                if let Err(error) = editor
-                    .request("client/registerCapability", registration)
-                    .await
-                {
+                if let Err(error) = answer.await {
                     tracing::warn!(?error, "client/registerCapability failed");
                 }
             });
@@ -131,20 +113,23 @@ impl Lifecycle {
         }
     }
 
+    /// Tells the editor that `providers` are gone (those it registered dynamically). Called with the lock
+    /// held, so the request is queued in order with the registrations.
     fn unregister_dynamically(&self, state: &LifecycleState, providers: &[Provider]) {
-        let unregisterations: Vec<Value> = providers
+        let unregistrations: Vec<(String, String)> = providers
             .iter()
             .filter(|p| self.dynamic_registration(state, &p.method))
-            .map(|p| json!({"id": p.registration_id(), "method": p.method}))
+            .map(|p| (p.registration_id(), p.method.clone()))
             .collect();
-        if unregisterations.is_empty() {
+        if unregistrations.is_empty() {
             return;
         }
-        let editor = self.editor.clone();
-        // LSP spells the field `unregisterations`.
-        let params = json!({"unregisterations": unregisterations});
+        let answer = self.editor.start_request(
+            to_proto::method::UNREGISTER_CAPABILITY,
+            to_proto::unregister_capability(unregistrations),
+        );
         tokio::spawn(async move {
-            if let Err(error) = editor.request("client/unregisterCapability", params).await {
+            if let Err(error) = answer.await {
                 tracing::warn!(?error, "client/unregisterCapability failed");
             }
         });
@@ -157,8 +142,8 @@ impl Lifecycle {
         self.unregister_dynamically(state, &providers);
         for (uri, diagnostics) in state.diagnostics.clear_extension(id) {
             self.editor.notify(
-                "textDocument/publishDiagnostics",
-                json!({"uri": uri, "diagnostics": diagnostics}),
+                to_proto::method::PUBLISH_DIAGNOSTICS,
+                to_proto::publish_diagnostics(&uri, &diagnostics, None),
             );
         }
     }
@@ -177,12 +162,10 @@ impl Lifecycle {
             let version = state.session.documents.get(uri).map(|d| d.version);
             (union, version)
         };
-        let mut params = json!({"uri": uri, "diagnostics": union});
-        if let Some(version) = version {
-            params["version"] = json!(version);
-        }
-        self.editor
-            .notify("textDocument/publishDiagnostics", params);
+        self.editor.notify(
+            to_proto::method::PUBLISH_DIAGNOSTICS,
+            to_proto::publish_diagnostics(uri, &union, version),
+        );
     }
 
     /// Answers a language feature request (`textDocument/hover`, …) from every matching provider, in
@@ -358,14 +341,11 @@ impl Lifecycle {
                 .unwrap_or_default(),
             None => String::new(),
         };
-        let mut params = json!({"textDocument": {"uri": uri}});
-        if let Some(position) = arguments.get(1) {
-            params["position"] =
-                json!({"line": position["line"], "character": position["character"]});
-        }
-        if method == "textDocument/references" {
-            params["context"] = json!({"includeDeclaration": true});
-        }
+        let params = to_proto::document_position_params(
+            &uri,
+            arguments.get(1),
+            method == "textDocument/references",
+        );
         self.provide(method, params).await
     }
 
@@ -482,5 +462,93 @@ impl Lifecycle {
             .and_then(|r| r.manifest.as_deref())
             .map(|m| self.config.limits_for(m).call_timeout)
             .unwrap_or(self.config.limits.call_timeout)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::config::HostConfig;
+    use crate::editor::{EditorHandle, Outbox};
+    use crate::runtime::quickjs::QuickJsEngine;
+    use crate::session::SessionState;
+
+    /// On a runtime worker — where the host's call loop runs — a task spawned last runs first (tokio's
+    /// LIFO slot): registrations sent from spawned tasks reached the editor out of order.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+    async fn registrations_reach_the_editor_in_the_order_providers_change() {
+        let folder = tempfile::tempdir().expect("temporary folder");
+        let outbox = Arc::new(Outbox::default());
+        let config = HostConfig {
+            extensions_dirs: vec![folder.path().to_path_buf()],
+            ..HostConfig::default()
+        };
+        let session = SessionState {
+            initialize_params: Some(
+                json!({"capabilities": {"textDocument": {"hover": {"dynamicRegistration": true}}}}),
+            ),
+            ..SessionState::default()
+        };
+        let engine: Arc<dyn crate::runtime::Engine> = Arc::new(QuickJsEngine::new());
+        let lifecycle = Lifecycle::start(
+            config,
+            engine,
+            EditorHandle::new(Arc::clone(&outbox)),
+            session,
+        );
+        let changing = Arc::clone(&lifecycle);
+        tokio::spawn(async move {
+            for handle in 1..=3 {
+                changing
+                    .register_provider(
+                        "test.x",
+                        handle,
+                        "textDocument/hover",
+                        &json!("plaintext"),
+                        &json!({}),
+                    )
+                    .expect("hover has a bridge");
+                changing.unregister_provider("test.x", handle);
+            }
+        })
+        .await
+        .expect("the changes ran");
+        let mut seen = Vec::new();
+        let started = Instant::now();
+        while seen.len() < 6 && started.elapsed() < Duration::from_secs(5) {
+            for request in crate::editor::tests::queued_requests(&outbox) {
+                let params = request.params.unwrap_or(Value::Null);
+                let change = match request.method.as_str() {
+                    "client/registerCapability" => {
+                        format!(
+                            "+{}",
+                            params["registrations"][0]["id"].as_str().unwrap_or("?")
+                        )
+                    }
+                    _ => format!(
+                        "-{}",
+                        params["unregisterations"][0]["id"].as_str().unwrap_or("?")
+                    ),
+                };
+                seen.push(change);
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(
+            seen,
+            [
+                "+test.x/1",
+                "-test.x/1",
+                "+test.x/2",
+                "-test.x/2",
+                "+test.x/3",
+                "-test.x/3"
+            ]
+        );
+        lifecycle.stop_all().await;
     }
 }

@@ -19,8 +19,11 @@ pub(super) fn storage_for_home(
     let editor = editor.clone();
     Some(ExtensionStorage::new(&home, move |warning| {
         editor.notify(
-            "window/showMessage",
-            serde_json::json!({"type": 2, "message": format!("exthost: {warning}")}),
+            crate::to_proto::method::SHOW_MESSAGE,
+            crate::to_proto::show_message(
+                crate::to_proto::MessageType::WARNING,
+                format!("exthost: {warning}"),
+            ),
         );
     }))
 }

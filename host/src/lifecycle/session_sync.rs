@@ -7,10 +7,11 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use super::Lifecycle;
-use crate::documents::ContentChange;
 use crate::runtime::{RuntimeRequest, SessionEvent};
 use crate::session::OpenDocument;
 use crate::settings::{SettingTarget, contributed_sections};
+use crate::to_proto;
+use ls_types::TextDocumentContentChangeEvent;
 
 /// Notifications extension code may send to the editor (contract: docs/protocol.md).
 pub const EDITOR_NOTIFICATIONS: &[&str] = &[
@@ -96,7 +97,9 @@ impl Lifecycle {
         };
         self.broadcast(SessionEvent::DOCUMENT_OPENED, payload);
         if becomes_active {
-            self.set_active_editor(Some(json!({"uri": uri, "selections": [zero_range()]})));
+            self.set_active_editor(Some(
+                json!({"uri": uri, "selections": [to_proto::zero_range()]}),
+            ));
         }
         // Started now, so a request that follows the didOpen sees the activations under way.
         let begun = self.begin_event(&format!("onLanguage:{language}"));
@@ -108,7 +111,12 @@ impl Lifecycle {
     /// `textDocument/didChange`: applies the changes and sends them (not the whole text) to running
     /// extensions, which apply them to their own model of the document: a change costs the same whatever
     /// the document's size.
-    pub fn document_changed(&self, uri: &str, version: i64, changes: Vec<ContentChange>) {
+    pub fn document_changed(
+        &self,
+        uri: &str,
+        version: i64,
+        changes: Vec<TextDocumentContentChangeEvent>,
+    ) {
         {
             let mut state = self.lock();
             let Some(document) = state.session.documents.get_mut(uri) else {
@@ -118,19 +126,7 @@ impl Lifecycle {
             document.text.apply(&changes);
             document.version = version;
         }
-        let changes: Vec<Value> = changes
-            .into_iter()
-            .map(|change| match change.range {
-                Some(range) => json!({
-                    "range": {
-                        "start": {"line": range.start.line, "character": range.start.character},
-                        "end": {"line": range.end.line, "character": range.end.character},
-                    },
-                    "text": change.text,
-                }),
-                None => json!({"text": change.text}),
-            })
-            .collect();
+        let changes = to_proto::content_changes(&changes);
         self.broadcast(
             SessionEvent::DOCUMENT_CHANGED,
             json!({"uri": uri, "version": version, "changes": changes}),
@@ -240,13 +236,14 @@ impl Lifecycle {
         if !supported || sections.is_empty() {
             return;
         }
-        let items: Vec<Value> = sections
-            .iter()
-            .map(|section| json!({"section": section}))
-            .collect();
+        // Bounded by the request's deadline: an editor that never answers leaves the settings as they
+        // are, and the `*` and `onStartupFinished` activations that wait for this go ahead.
         match self
             .editor
-            .request("workspace/configuration", json!({"items": items}))
+            .request(
+                to_proto::method::WORKSPACE_CONFIGURATION,
+                to_proto::configuration_request(&sections),
+            )
             .await
         {
             Ok(Value::Array(values)) => {
@@ -372,8 +369,4 @@ fn folder_name(session: &crate::session::SessionState, path: &std::path::Path) -
             |name| name.to_string_lossy().into_owned(),
         )
     })
-}
-
-fn zero_range() -> Value {
-    json!({"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}})
 }

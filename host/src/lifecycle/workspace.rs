@@ -4,11 +4,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use exthost_protocol::methods::ExtensionState;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::Lifecycle;
 use super::catalog::untrusted_workspace;
 use crate::manifest::ActivationEvent;
+use crate::to_proto;
 
 impl Lifecycle {
     /// The workspace folder whose extensions are held back, untrusted, if any.
@@ -68,14 +69,14 @@ impl Lifecycle {
         if store.answer(&folder).is_some() {
             return;
         }
-        let question = json!({
-            "type": 2,
-            "message": format!("Trust the extensions in {}?", folder.display()),
-            "actions": [{"title": crate::trust::TRUST_ACTION}, {"title": crate::trust::DISTRUST_ACTION}],
-        });
+        let question = to_proto::show_message_request(
+            to_proto::MessageType::WARNING,
+            format!("Trust the extensions in {}?", folder.display()),
+            &[crate::trust::TRUST_ACTION, crate::trust::DISTRUST_ACTION],
+        );
         let answer = match self
             .editor
-            .request("window/showMessageRequest", question)
+            .request(to_proto::method::SHOW_MESSAGE_REQUEST, question)
             .await
         {
             Ok(answer) => answer,

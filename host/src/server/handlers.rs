@@ -5,35 +5,28 @@ use std::sync::Arc;
 
 use exthost_protocol::error_code;
 use exthost_protocol::methods::{
-    ActivateParams, ActivateResult, ChangedResult, IdParams, ListExtensionsResult, ReloadResult,
-    RestartHostParams, RestartHostResult, TrustWorkspaceParams, TrustWorkspaceResult,
+    Activate, ActivateParams, ActivateResult, ChangedResult, Disable, Enable, IdParams,
+    ListExtensions, ListExtensionsParams, ListExtensionsResult, Reload, ReloadResult, RestartHost,
+    RestartHostParams, RestartHostResult, TrustWorkspace, TrustWorkspaceParams,
+    TrustWorkspaceResult,
 };
 use exthost_protocol::methods::{
-    ExtensionInfo, InstallParams, InstallResult, UninstallParams, UninstallResult, UpgradeParams,
-    UpgradeResult,
+    ExtensionInfo, Install, InstallParams, InstallResult, Uninstall, UninstallParams,
+    UninstallResult, Upgrade, UpgradeParams, UpgradeResult,
 };
 use exthost_protocol::{Notification, ResponseError};
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+use super::dispatch::{Call, Dispatched, RequestDispatcher, parse as params};
 use super::{Phase, Server};
 use crate::bridge::{RESOLVE_METHODS, provider_method};
 use crate::config::HOST_VERSION;
-use crate::documents::ContentChange;
 use crate::lifecycle::{Lifecycle, LifecycleError};
 use crate::session::{OpenDocument, SessionState};
+use crate::to_proto::{self, ProgressStep, ProgressToken};
 use crate::workspace_scan::{ScanBudget, matching_patterns};
-
-/// Parses params into `T`; absent params read as `null`. A mismatch is -32602 naming what is wrong.
-fn params<T: DeserializeOwned>(params: Option<Value>) -> Result<T, ResponseError> {
-    serde_json::from_value(params.unwrap_or(Value::Null))
-        .map_err(|error| ResponseError::invalid_params(format!("invalid params: {error}")))
-}
-
-fn to_value<T: serde::Serialize>(value: T) -> Result<Value, ResponseError> {
-    serde_json::to_value(value).map_err(|error| ResponseError::internal(error.to_string()))
-}
+use ls_types as lsp;
 
 /// Params of a request about one document: `textDocument.uri` is required.
 fn document_params(raw: Option<Value>) -> Result<Value, ResponseError> {
@@ -77,7 +70,7 @@ pub(crate) fn lifecycle_error(error: LifecycleError) -> ResponseError {
 }
 
 impl Server {
-    fn lifecycle(&self) -> Result<&Arc<Lifecycle>, ResponseError> {
+    pub(super) fn lifecycle(&self) -> Result<&Arc<Lifecycle>, ResponseError> {
         self.lifecycle
             .get()
             .ok_or_else(ResponseError::not_initialized)
@@ -110,77 +103,101 @@ impl Server {
             .expect("invariant: the watcher lock is never poisoned") =
             super::dev_reload::start(&lifecycle);
         let commands = lifecycle.contributed_commands();
-        let mut capabilities = lifecycle.provider_capabilities();
+        let capabilities =
+            crate::to_proto::server_capabilities(lifecycle.static_features(), commands);
         let _ = self.lifecycle.set(lifecycle);
         self.set_phase(Phase::Running);
-        let fixed = json!({
-            "textDocumentSync": {"openClose": true, "change": 2, "save": {"includeText": false}},
-            "executeCommandProvider": {"commands": commands},
-            "workspace": {"workspaceFolders": {"supported": true, "changeNotifications": true}},
-        });
-        if let Value::Object(fixed) = fixed {
-            capabilities.extend(fixed);
-        }
-        Ok(json!({
-            "capabilities": capabilities,
-            "serverInfo": {"name": "exthost", "version": HOST_VERSION},
-        }))
+        Ok(crate::to_proto::initialize_result(
+            capabilities,
+            HOST_VERSION,
+        ))
     }
 }
 
-/// Runs one request (after `initialize`, before `shutdown`).
-pub(super) async fn handle_request(
+/// Matches a request (after `initialize`, before `shutdown`) to its handler: every `exthost/*` method of
+/// the catalogue and `workspace/executeCommand` typed, the language features by name.
+pub(super) fn dispatch(server: &Arc<Server>, method: &str, raw: Option<Value>) -> Dispatched {
+    RequestDispatcher::new(server, method, raw)
+        .on::<ListExtensions, _, _>(list_extensions)
+        .on::<Enable, _, _>(enable)
+        .on::<Disable, _, _>(disable)
+        .on::<Reload, _, _>(reload)
+        .on::<Activate, _, _>(activate)
+        .on::<TrustWorkspace, _, _>(trust_workspace)
+        .on::<RestartHost, _, _>(restart_host)
+        .on::<Install, _, _>(install)
+        .on::<Uninstall, _, _>(uninstall)
+        .on::<Upgrade, _, _>(upgrade)
+        .on_lsp::<ls_types::request::ExecuteCommand, _, _>(execute_command)
+        .finish(|server, method, raw| async move { language_feature(&server, &method, raw).await })
+}
+
+async fn list_extensions(
+    call: Call,
+    _: ListExtensionsParams,
+) -> Result<ListExtensionsResult, ResponseError> {
+    Ok(ListExtensionsResult {
+        extensions: call.lifecycle.list(),
+    })
+}
+
+async fn enable(call: Call, IdParams { id }: IdParams) -> Result<ChangedResult, ResponseError> {
+    let changed = call.lifecycle.enable(&id).await.map_err(lifecycle_error)?;
+    Ok(ChangedResult { changed })
+}
+
+async fn disable(call: Call, IdParams { id }: IdParams) -> Result<ChangedResult, ResponseError> {
+    let changed = call.lifecycle.disable(&id).await.map_err(lifecycle_error)?;
+    Ok(ChangedResult { changed })
+}
+
+async fn reload(call: Call, IdParams { id }: IdParams) -> Result<ReloadResult, ResponseError> {
+    let reloaded = call.lifecycle.reload(&id).await.map_err(lifecycle_error)?;
+    Ok(ReloadResult { reloaded })
+}
+
+async fn activate(
+    call: Call,
+    ActivateParams { event }: ActivateParams,
+) -> Result<ActivateResult, ResponseError> {
+    if event.trim().is_empty() {
+        return Err(ResponseError::invalid_params("event must not be empty"));
+    }
+    let activated = call.lifecycle.fire(&event).await;
+    Ok(ActivateResult { activated })
+}
+
+async fn trust_workspace(
+    call: Call,
+    TrustWorkspaceParams { uri }: TrustWorkspaceParams,
+) -> Result<TrustWorkspaceResult, ResponseError> {
+    let folder = crate::session::file_uri_to_path(&uri).ok_or_else(|| {
+        ResponseError::invalid_params(format!("uri must be a file: URI, not {uri}"))
+    })?;
+    call.lifecycle
+        .trust_workspace(&folder)
+        .await
+        .map_err(|error| ResponseError::internal(format!("cannot keep the answer: {error}")))?;
+    Ok(TrustWorkspaceResult { trusted: true })
+}
+
+async fn restart_host(
+    call: Call,
+    _: RestartHostParams,
+) -> Result<RestartHostResult, ResponseError> {
+    call.lifecycle.restart("requested by the editor").await;
+    Ok(RestartHostResult { restarted: true })
+}
+
+/// The language features the bridge forwards (`textDocument/*`, `workspace/symbol`, the resolve
+/// methods), by name; anything else is -32601.
+async fn language_feature(
     server: &Arc<Server>,
     method: &str,
     raw: Option<Value>,
 ) -> Result<Value, ResponseError> {
     let lifecycle = server.lifecycle()?;
     match method {
-        "exthost/listExtensions" => to_value(ListExtensionsResult {
-            extensions: lifecycle.list(),
-        }),
-        "exthost/enable" => {
-            let IdParams { id } = params(raw)?;
-            let changed = lifecycle.enable(&id).await.map_err(lifecycle_error)?;
-            to_value(ChangedResult { changed })
-        }
-        "exthost/disable" => {
-            let IdParams { id } = params(raw)?;
-            let changed = lifecycle.disable(&id).await.map_err(lifecycle_error)?;
-            to_value(ChangedResult { changed })
-        }
-        "exthost/reload" => {
-            let IdParams { id } = params(raw)?;
-            let reloaded = lifecycle.reload(&id).await.map_err(lifecycle_error)?;
-            to_value(ReloadResult { reloaded })
-        }
-        "exthost/activate" => {
-            let ActivateParams { event } = params(raw)?;
-            if event.trim().is_empty() {
-                return Err(ResponseError::invalid_params("event must not be empty"));
-            }
-            let activated = lifecycle.fire(&event).await;
-            to_value(ActivateResult { activated })
-        }
-        "exthost/trustWorkspace" => {
-            let TrustWorkspaceParams { uri } = params(raw)?;
-            let folder = crate::session::file_uri_to_path(&uri).ok_or_else(|| {
-                ResponseError::invalid_params(format!("uri must be a file: URI, not {uri}"))
-            })?;
-            lifecycle.trust_workspace(&folder).await.map_err(|error| {
-                ResponseError::internal(format!("cannot keep the answer: {error}"))
-            })?;
-            to_value(TrustWorkspaceResult { trusted: true })
-        }
-        "exthost/restartHost" => {
-            let _: RestartHostParams = params(raw)?;
-            lifecycle.restart("requested by the editor").await;
-            to_value(RestartHostResult { restarted: true })
-        }
-        "exthost/install" | "exthost/uninstall" | "exthost/upgrade" => {
-            handle_package_request(server, lifecycle, method, raw).await
-        }
-        "workspace/executeCommand" => handle_execute_command(lifecycle, params(raw)?).await,
         "textDocument/prepareRename" => {
             let params = document_params(raw)?;
             Ok(lifecycle.prepare_rename(params).await)
@@ -206,21 +223,15 @@ pub(super) async fn handle_request(
     }
 }
 
-/// LSP `ExecuteCommandParams`.
-#[derive(Debug, Deserialize)]
-struct ExecuteCommandParams {
-    command: String,
-    #[serde(default)]
-    arguments: Vec<Value>,
-}
-
-async fn handle_execute_command(
-    lifecycle: &Arc<Lifecycle>,
-    params: ExecuteCommandParams,
-) -> Result<Value, ResponseError> {
-    lifecycle
+/// `workspace/executeCommand` (LSP's `ExecuteCommandParams`; the result is the command's).
+async fn execute_command(
+    call: Call,
+    params: ls_types::ExecuteCommandParams,
+) -> Result<Option<Value>, ResponseError> {
+    call.lifecycle
         .execute_command(&params.command, params.arguments)
         .await
+        .map(Some)
         .map_err(lifecycle_error)
 }
 
@@ -239,22 +250,28 @@ pub(super) async fn handle_notification(server: &Arc<Server>, notification: Noti
             Ok(())
         }
         "$/cancelRequest" => params::<CancelParams>(raw).map(|p| server.cancel(p.id)),
-        "textDocument/didOpen" => {
-            params(raw).map(|p: DidOpenParams| lifecycle.document_opened(p.text_document))
-        }
-        "textDocument/didChange" => params(raw).map(|p: DidChangeParams| {
+        "textDocument/didOpen" => params(raw).map(|p: lsp::DidOpenTextDocumentParams| {
+            let document = p.text_document;
+            lifecycle.document_opened(OpenDocument {
+                uri: document.uri.as_str().to_owned(),
+                language_id: document.language_id,
+                version: document.version.into(),
+                text: crate::documents::DocumentText::new(&document.text),
+            })
+        }),
+        "textDocument/didChange" => params(raw).map(|p: lsp::DidChangeTextDocumentParams| {
             lifecycle.document_changed(
-                &p.text_document.uri,
-                p.text_document.version,
+                p.text_document.uri.as_str(),
+                p.text_document.version.into(),
                 p.content_changes,
             )
         }),
-        "textDocument/didClose" => {
-            params(raw).map(|p: DocumentParams| lifecycle.document_closed(&p.text_document.uri))
-        }
-        "textDocument/didSave" => {
-            params(raw).map(|p: DocumentParams| lifecycle.document_saved(&p.text_document.uri))
-        }
+        "textDocument/didClose" => params(raw).map(|p: lsp::DidCloseTextDocumentParams| {
+            lifecycle.document_closed(p.text_document.uri.as_str())
+        }),
+        "textDocument/didSave" => params(raw).map(|p: lsp::DidSaveTextDocumentParams| {
+            lifecycle.document_saved(p.text_document.uri.as_str())
+        }),
         "workspace/didChangeConfiguration" => params(raw).map(|p: ConfigurationParams| {
             if p.settings.is_object() {
                 lifecycle.editor_settings_changed("", p.settings);
@@ -264,9 +281,17 @@ pub(super) async fn handle_notification(server: &Arc<Server>, notification: Noti
                 tokio::spawn(async move { lifecycle.pull_editor_settings().await });
             }
         }),
-        "workspace/didChangeWorkspaceFolders" => params(raw).map(|p: FoldersParams| {
-            lifecycle.workspace_folders_changed(p.event.added, p.event.removed)
-        }),
+        "workspace/didChangeWorkspaceFolders" => {
+            params(raw).map(|p: lsp::DidChangeWorkspaceFoldersParams| {
+                let values = |folders: Vec<lsp::WorkspaceFolder>| -> Vec<Value> {
+                    folders
+                        .iter()
+                        .filter_map(|folder| serde_json::to_value(folder).ok())
+                        .collect()
+                };
+                lifecycle.workspace_folders_changed(values(p.event.added), values(p.event.removed))
+            })
+        }
         "exthost/didChangeActiveEditor" => params(raw).map(|p: ActiveEditorParams| {
             lifecycle.active_editor_reported(p.uri.map(
                 |uri| json!({"uri": uri, "selections": p.selections.unwrap_or_else(|| json!([]))}),
@@ -276,9 +301,9 @@ pub(super) async fn handle_notification(server: &Arc<Server>, notification: Noti
             params(raw).map(|p: SelectionParams| lifecycle.selection_changed(&p.uri, p.selections))
         }
         "window/workDoneProgress/cancel" => {
-            params(raw).map(|p: ProgressCancelParams| match p.token {
-                Value::String(token) => lifecycle.cancel_progress(&token),
-                other => lifecycle.cancel_progress(&other.to_string()),
+            params(raw).map(|p: lsp::WorkDoneProgressCancelParams| match p.token {
+                lsp::NumberOrString::String(token) => lifecycle.cancel_progress(&token),
+                lsp::NumberOrString::Number(token) => lifecycle.cancel_progress(&token.to_string()),
             })
         }
         _ => {
@@ -291,23 +316,12 @@ pub(super) async fn handle_notification(server: &Arc<Server>, notification: Noti
     }
 }
 
+/// `workspace/didChangeConfiguration`'s params: a missing `settings` is read as `null` (the editor expects
+/// the host to pull them), where `ls-types`' `DidChangeConfigurationParams` requires it.
 #[derive(Debug, Deserialize)]
 struct ConfigurationParams {
     #[serde(default)]
     settings: Value,
-}
-
-#[derive(Debug, Deserialize)]
-struct FoldersChange {
-    #[serde(default)]
-    added: Vec<Value>,
-    #[serde(default)]
-    removed: Vec<Value>,
-}
-
-#[derive(Debug, Deserialize)]
-struct FoldersParams {
-    event: FoldersChange,
 }
 
 /// `exthost/didChangeActiveEditor`: `uri` null means no editor is active.
@@ -324,44 +338,11 @@ struct SelectionParams {
     selections: Value,
 }
 
-#[derive(Debug, Deserialize)]
-struct ProgressCancelParams {
-    token: Value,
-}
-
+/// `$/cancelRequest`'s params: the id as a JSON-RPC id (any number or string), where `ls-types`'
+/// `CancelParams` takes only 32-bit numbers.
 #[derive(Debug, Deserialize)]
 struct CancelParams {
     id: exthost_protocol::Id,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct DidOpenParams {
-    text_document: OpenDocument,
-}
-
-#[derive(Debug, Deserialize)]
-struct DocumentUri {
-    uri: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct DocumentParams {
-    text_document: DocumentUri,
-}
-
-#[derive(Debug, Deserialize)]
-struct VersionedDocument {
-    uri: String,
-    version: i64,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct DidChangeParams {
-    text_document: VersionedDocument,
-    content_changes: Vec<ContentChange>,
 }
 
 /// `initialized`: checks `workspaceContains:` patterns, fires `*`, then `onStartupFinished` once every
@@ -414,21 +395,19 @@ async fn package_work<T: Send + 'static>(
 /// or the editor declared `window.workDoneProgress` (the host then creates a token).
 struct PackageProgress {
     editor: crate::editor::EditorHandle,
-    token: Option<Value>,
+    token: Option<ProgressToken>,
 }
 
 static NEXT_PACKAGE_TOKEN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 impl PackageProgress {
-    async fn begin(
-        server: &Arc<Server>,
-        lifecycle: &Arc<Lifecycle>,
-        raw: Option<&Value>,
-        title: String,
-    ) -> Self {
-        let editor = server.editor.clone();
-        let mut token = raw.and_then(|params| params.get("workDoneToken")).cloned();
-        let supported = lifecycle.with_session(|session| {
+    async fn begin(call: &Call, title: String) -> Self {
+        let editor = call.server.editor.clone();
+        let mut token = call
+            .work_done_token
+            .clone()
+            .and_then(|token| serde_json::from_value::<ProgressToken>(token).ok());
+        let supported = call.lifecycle.with_session(|session| {
             session
                 .initialize_params
                 .as_ref()
@@ -437,12 +416,15 @@ impl PackageProgress {
                 .unwrap_or(false)
         });
         if token.is_none() && supported {
-            let created = json!(format!(
+            let created = ProgressToken::String(format!(
                 "exthost/package/{}",
                 NEXT_PACKAGE_TOKEN.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
             ));
             match editor
-                .request("window/workDoneProgress/create", json!({"token": created}))
+                .request(
+                    to_proto::method::WORK_DONE_PROGRESS_CREATE,
+                    to_proto::work_done_progress_create(&created),
+                )
                 .await
             {
                 Ok(_) => token = Some(created),
@@ -453,8 +435,8 @@ impl PackageProgress {
         }
         if let Some(token) = &token {
             editor.notify(
-                "$/progress",
-                json!({"token": token, "value": {"kind": "begin", "title": title, "cancellable": false}}),
+                to_proto::method::PROGRESS,
+                to_proto::progress(token, ProgressStep::Begin { title }),
             );
         }
         PackageProgress { editor, token }
@@ -466,22 +448,25 @@ impl PackageProgress {
         let editor = self.editor.clone();
         Some(Arc::new(
             move |event: &crate::package::npm::ProgressEvent| {
-                let value = match event {
-                    crate::package::npm::ProgressEvent::Step(text) => {
-                        json!({"kind": "report", "message": text})
-                    }
+                let step = match event {
+                    crate::package::npm::ProgressEvent::Step(text) => ProgressStep::Report {
+                        message: text.clone(),
+                        percentage: None,
+                    },
                     crate::package::npm::ProgressEvent::Download { done, total } => {
                         match total.filter(|total| *total > 0) {
-                            Some(total) => json!({"kind": "report",
-                                "message": format!("downloaded {done} of {total} bytes"),
-                                "percentage": done.saturating_mul(100) / total}),
-                            None => {
-                                json!({"kind": "report", "message": format!("downloaded {done} bytes")})
-                            }
+                            Some(total) => ProgressStep::Report {
+                                message: format!("downloaded {done} of {total} bytes"),
+                                percentage: u32::try_from(done.saturating_mul(100) / total).ok(),
+                            },
+                            None => ProgressStep::Report {
+                                message: format!("downloaded {done} bytes"),
+                                percentage: None,
+                            },
                         }
                     }
                 };
-                editor.notify("$/progress", json!({"token": token, "value": value}));
+                editor.notify(to_proto::method::PROGRESS, to_proto::progress(&token, step));
             },
         ))
     }
@@ -489,8 +474,13 @@ impl PackageProgress {
     fn end(&self, message: &str) {
         if let Some(token) = &self.token {
             self.editor.notify(
-                "$/progress",
-                json!({"token": token, "value": {"kind": "end", "message": message}}),
+                to_proto::method::PROGRESS,
+                to_proto::progress(
+                    token,
+                    ProgressStep::End {
+                        message: message.to_owned(),
+                    },
+                ),
             );
         }
     }
@@ -536,9 +526,10 @@ pub(crate) async fn install_package(
     };
     let installed = package_work(move || crate::package::install(&source, &options)).await?;
     for warning in &installed.warnings {
-        lifecycle
-            .editor()
-            .notify("window/logMessage", json!({"type": 2, "message": warning}));
+        lifecycle.editor().notify(
+            to_proto::method::LOG_MESSAGE,
+            to_proto::log_message(to_proto::MessageType::WARNING, warning.clone()),
+        );
     }
     lifecycle.refresh_catalog().await;
     let info = installed_info(lifecycle, &installed.id, &installed.folder).ok_or_else(|| {
@@ -596,49 +587,44 @@ pub(crate) async fn upgrade_packages(
     Ok(UpgradeResult { upgraded })
 }
 
-async fn handle_package_request(
-    server: &Arc<Server>,
-    lifecycle: &Arc<Lifecycle>,
-    method: &str,
-    raw: Option<Value>,
-) -> Result<Value, ResponseError> {
-    match method {
-        "exthost/install" => {
-            let install: InstallParams = params(raw.clone())?;
-            let title = format!("Installing {}", install.source);
-            let progress = PackageProgress::begin(server, lifecycle, raw.as_ref(), title).await;
-            let outcome = install_package(lifecycle, install, progress.sink()).await;
-            progress.end(match &outcome {
-                Ok(_) => "installed",
-                Err(error) => &error.message,
-            });
-            to_value(outcome?)
-        }
-        "exthost/uninstall" => {
-            let uninstall: UninstallParams = params(raw.clone())?;
-            let title = format!("Uninstalling {}", uninstall.id);
-            let progress = PackageProgress::begin(server, lifecycle, raw.as_ref(), title).await;
-            let outcome = uninstall_package(lifecycle, uninstall).await;
-            progress.end(match &outcome {
-                Ok(_) => "uninstalled",
-                Err(error) => &error.message,
-            });
-            to_value(outcome?)
-        }
-        "exthost/upgrade" => {
-            let upgrade: UpgradeParams = params(raw.clone())?;
-            let title = match &upgrade.id {
-                Some(id) => format!("Upgrading {id}"),
-                None => "Upgrading extensions".to_owned(),
-            };
-            let progress = PackageProgress::begin(server, lifecycle, raw.as_ref(), title).await;
-            let outcome = upgrade_packages(lifecycle, upgrade, progress.sink()).await;
-            progress.end(match &outcome {
-                Ok(_) => "done",
-                Err(error) => &error.message,
-            });
-            to_value(outcome?)
-        }
-        _ => Err(ResponseError::method_not_found(method)),
-    }
+/// `exthost/install`, with work done progress.
+async fn install(call: Call, install: InstallParams) -> Result<InstallResult, ResponseError> {
+    let title = format!("Installing {}", install.source);
+    let progress = PackageProgress::begin(&call, title).await;
+    let outcome = install_package(&call.lifecycle, install, progress.sink()).await;
+    progress.end(match &outcome {
+        Ok(_) => "installed",
+        Err(error) => &error.message,
+    });
+    outcome
+}
+
+/// `exthost/uninstall`, with work done progress.
+async fn uninstall(
+    call: Call,
+    uninstall: UninstallParams,
+) -> Result<UninstallResult, ResponseError> {
+    let title = format!("Uninstalling {}", uninstall.id);
+    let progress = PackageProgress::begin(&call, title).await;
+    let outcome = uninstall_package(&call.lifecycle, uninstall).await;
+    progress.end(match &outcome {
+        Ok(_) => "uninstalled",
+        Err(error) => &error.message,
+    });
+    outcome
+}
+
+/// `exthost/upgrade`, with work done progress.
+async fn upgrade(call: Call, upgrade: UpgradeParams) -> Result<UpgradeResult, ResponseError> {
+    let title = match &upgrade.id {
+        Some(id) => format!("Upgrading {id}"),
+        None => "Upgrading extensions".to_owned(),
+    };
+    let progress = PackageProgress::begin(&call, title).await;
+    let outcome = upgrade_packages(&call.lifecycle, upgrade, progress.sink()).await;
+    progress.end(match &outcome {
+        Ok(_) => "done",
+        Err(error) => &error.message,
+    });
+    outcome
 }

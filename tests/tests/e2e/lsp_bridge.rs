@@ -1,6 +1,7 @@
 //! The LSP bridge: providers from several extensions merged into one answer, a throwing provider dropping
 //! out, `$/cancelRequest` reaching the extension's CancellationToken, dynamic registration for editors
-//! that support it, and diagnostics published as the union of every extension's collections.
+//! that support it (in the order providers come and go), an editor that never answers
+//! `workspace/configuration`, and diagnostics published as the union of every extension's collections.
 
 use exthost_e2e::{Host, HostOptions, write_extension};
 use exthost_protocol::{Id, ResponsePayload, error_code};
@@ -169,6 +170,138 @@ async fn editors_with_dynamic_registration_get_capabilities_as_providers_come_an
         exthost_protocol::Response::ok(id, Value::Null),
     ))
     .await;
+    assert_eq!(host.shutdown().await, 0);
+}
+
+#[tokio::test]
+async fn registrations_and_unregistrations_reach_the_editor_in_the_order_providers_change() {
+    let dir = tempfile::tempdir().unwrap();
+    // Each provider is registered and disposed at once, many times: the editor must see every
+    // unregistration after its registration, or it is left with a provider that is gone (or, for a
+    // reloaded extension reusing registration ids, without one that is there).
+    extension(
+        dir.path(),
+        "churn",
+        json!(["*"]),
+        "const vscode = require('vscode');\nexports.activate = (c) => { for (let i = 0; i < 40; i++) { vscode.languages.registerHoverProvider('plaintext', { provideHover: () => null }).dispose(); } c.subscriptions.push(vscode.languages.registerHoverProvider('plaintext', { provideHover: () => new vscode.Hover('kept') })); };\n",
+    );
+    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
+    host.initialize(
+        json!({"capabilities": {"textDocument": {"hover": {"dynamicRegistration": true}}}}),
+    )
+    .await;
+    let mut registered: Vec<String> = Vec::new();
+    let mut order = Vec::new();
+    // 41 registrations and 40 unregistrations, answered as they come.
+    for _ in 0..81 {
+        let (id, method, params) = host
+            .wait_for(|message| match message {
+                exthost_protocol::Message::Request(request)
+                    if request.method.ends_with("registerCapability") =>
+                {
+                    Some((
+                        request.id.clone(),
+                        request.method.clone(),
+                        request.params.clone().unwrap_or(Value::Null),
+                    ))
+                }
+                _ => None,
+            })
+            .await;
+        if method == "client/registerCapability" {
+            for registration in params["registrations"].as_array().unwrap() {
+                let id = registration["id"].as_str().unwrap().to_owned();
+                order.push(format!("+{id}"));
+                registered.push(id);
+            }
+        } else {
+            for gone in params["unregisterations"].as_array().unwrap() {
+                let id = gone["id"].as_str().unwrap();
+                order.push(format!("-{id}"));
+                let known = registered.iter().position(|r| r == id);
+                assert!(
+                    known.is_some(),
+                    "{id} unregistered before it was registered: {order:?}"
+                );
+                registered.remove(known.unwrap());
+            }
+        }
+        host.send(&exthost_protocol::Message::Response(
+            exthost_protocol::Response::ok(id, Value::Null),
+        ))
+        .await;
+    }
+    assert_eq!(registered.len(), 1, "one provider is left: {order:?}");
+    assert_eq!(host.shutdown().await, 0);
+}
+
+#[tokio::test]
+async fn a_relative_pattern_selector_keeps_its_base() {
+    let dir = tempfile::tempdir().unwrap();
+    extension(
+        dir.path(),
+        "based",
+        json!(["*"]),
+        "const vscode = require('vscode');\nexports.activate = (c) => { c.subscriptions.push(vscode.languages.registerHoverProvider({ language: 'plaintext', pattern: new vscode.RelativePattern('/srv/notes', '**/*.txt') }, { provideHover: () => new vscode.Hover('noted') })); };\n",
+    );
+    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
+    host.initialize(
+        json!({"capabilities": {"textDocument": {"hover": {"dynamicRegistration": true}}}}),
+    )
+    .await;
+    let (id, params) = host.server_request("client/registerCapability").await;
+    assert_eq!(
+        params["registrations"][0]["registerOptions"]["documentSelector"],
+        json!([{"language": "plaintext", "pattern": "/srv/notes/**/*.txt"}]),
+        "the registration is no broader than the extension asked"
+    );
+    host.send(&exthost_protocol::Message::Response(
+        exthost_protocol::Response::ok(id, Value::Null),
+    ))
+    .await;
+    for (uri, expected) in [
+        ("file:///srv/notes/a/today.txt", json!("noted")),
+        ("file:///srv/other/today.txt", Value::Null),
+    ] {
+        open(&mut host, uri, "text").await;
+        let hover = host
+            .call(
+                "textDocument/hover",
+                json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 1}}),
+            )
+            .await;
+        // This editor announced no markdown: the contents come as a plain string.
+        let value = hover.get("contents").cloned().unwrap_or(Value::Null);
+        assert_eq!(value, expected, "{uri}: {hover:#}");
+    }
+    assert_eq!(host.shutdown().await, 0);
+}
+
+#[tokio::test]
+async fn an_editor_that_never_answers_configuration_still_gets_its_startup_extensions() {
+    let dir = tempfile::tempdir().unwrap();
+    write_extension(
+        dir.path(),
+        "configured",
+        &json!({"id": "test.configured", "name": "configured", "version": "1.0.0", "main": "extension.js",
+                "activationEvents": ["*"],
+                "contributes": {"configuration": {"properties": {"configured.level": {"type": "number", "default": 1}}}}}),
+        &[("extension.js", "exports.activate = () => {};\n")],
+    );
+    extension(
+        dir.path(),
+        "finished",
+        json!(["onStartupFinished"]),
+        "exports.activate = () => {};\n",
+    );
+    let mut host = Host::spawn(HostOptions::with_dirs(&[dir.path()]));
+    host.initialize(json!({"capabilities": {"workspace": {"configuration": true}}}))
+        .await;
+    // Asked, and never answered.
+    let (_, params) = host.server_request("workspace/configuration").await;
+    assert_eq!(params["items"], json!([{"section": "configured"}]));
+    host.state_change("test.configured", "enabled").await;
+    host.state_change("test.finished", "enabled").await;
     assert_eq!(host.shutdown().await, 0);
 }
 

@@ -5,7 +5,8 @@
 //! its echo from the editor apply once.
 
 use super::*;
-use crate::documents::{ContentChange, DocumentText, Position, Range};
+use crate::documents::DocumentText;
+use ls_types::{Position, Range, TextDocumentContentChangeEvent};
 
 const URI: &str = "file:///w/a.txt";
 
@@ -162,7 +163,8 @@ async fn random_edits_keep_the_line_index_exact() {
             start: truth.position_of(from),
             end: truth.position_of(to),
         };
-        truth.apply(&[ContentChange {
+        truth.apply(&[TextDocumentContentChangeEvent {
+            range_length: None,
             range: Some(range),
             text: text.to_owned(),
         }]);
@@ -177,7 +179,8 @@ async fn random_edits_keep_the_line_index_exact() {
     }
     // Two changes in one event, the second measured against the text after the first.
     truth.apply(&[
-        ContentChange {
+        TextDocumentContentChangeEvent {
+            range_length: None,
             range: Some(Range {
                 start: Position {
                     line: 0,
@@ -190,7 +193,8 @@ async fn random_edits_keep_the_line_index_exact() {
             }),
             text: "A\r\n".to_owned(),
         },
-        ContentChange {
+        TextDocumentContentChangeEvent {
+            range_length: None,
             range: Some(Range {
                 start: Position {
                     line: 1,

@@ -231,6 +231,9 @@ async fn overwritten_builtins_do_not_change_what_the_host_receives() {
         "const vscode = require('vscode');
          exports.activate = () => {{
              vscode.commands.registerCommand('t.answer', (first, second) => ({{ first, second, list: [1, [2, 'three']] }}));
+             vscode.languages.registerHoverProvider('plaintext', {{
+                 provideHover: () => new vscode.Hover('hovered'),
+             }});
              vscode.commands.registerCommand('t.other', async () => {{
                  const other = vscode.extensions.getExtension('other.ext');
                  return await other.activate();
@@ -241,6 +244,12 @@ async fn overwritten_builtins_do_not_change_what_the_host_receives() {
          }};"
     );
     let mut harness = Harness::new(&[("main.js", &script)], "main.js");
+    harness
+        .event(
+            "documentOpened",
+            json!({ "uri": "file:///w/a.txt", "languageId": "plaintext", "version": 1, "text": "text" }),
+        )
+        .await;
     assert_eq!(
         harness.activate().await.expect("activate"),
         json!({ "answer": 42, "nested": { "list": [1, "two", null] }, "run": { "$exthostFunction": ["run"] } })
@@ -257,5 +266,16 @@ async fn overwritten_builtins_do_not_change_what_the_host_receives() {
         harness.command("t.other", vec![]).await.expect("other"),
         json!({ "version": 2 })
     );
+    let hover = harness
+        .invoke(
+            1,
+            "textDocument/hover",
+            json!({ "textDocument": { "uri": "file:///w/a.txt" }, "position": { "line": 0, "character": 0 } }),
+        )
+        .await
+        .expect("hover");
+    // The dispatch reaches the provider (its table, the document model); the conversion of its answer
+    // to LSP runs on the realm's builtins, which the extension may bend only for its own answers.
+    assert_eq!(hover["contents"]["kind"], "markdown", "{hover}");
     assert!(harness.handle.is_running());
 }

@@ -77,7 +77,7 @@ impl Harness {
         );
     }
 
-    async fn invoke(
+    pub(super) async fn invoke(
         &self,
         handle: u64,
         method: &str,

@@ -812,6 +812,7 @@ mod tests {
             extensions: vec![PathBuf::from("/ext/b")],
             workspace: vec![PathBuf::from("/work")],
             storage: PathBuf::from("/home/storage/a"),
+            other_storage: vec![],
         };
         let snapshot = json!({"settings": {"permissions.test.paths.fs": ["/granted"]}});
         let permissions = Permissions::for_extension(&json!({}), &snapshot, "test.paths");

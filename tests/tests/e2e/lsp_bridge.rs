@@ -263,7 +263,7 @@ async fn a_relative_pattern_selector_keeps_its_base() {
         ("file:///srv/notes/a/today.txt", json!("noted")),
         ("file:///srv/other/today.txt", Value::Null),
     ] {
-        open(&mut host, uri, "text").await;
+        host.open_document(uri, "plaintext", "text").await;
         let hover = host
             .call(
                 "textDocument/hover",

@@ -73,6 +73,10 @@ pub struct LimitOverrides {
     /// `deactivateTimeoutMs`: the time limit of `deactivate`.
     #[serde(default, deserialize_with = "lenient")]
     pub deactivate_timeout_ms: Option<u64>,
+    /// `permissionQuestionMs`: how long the user may take to answer a permission question before it
+    /// counts as "Deny".
+    #[serde(default, deserialize_with = "lenient")]
+    pub permission_question_ms: Option<u64>,
     /// `unresponsiveMs`: how long the supervisor lets a worker stall before it restarts it (the
     /// supervisor's own limit; not an extension limit).
     #[serde(default, deserialize_with = "lenient")]
@@ -178,6 +182,10 @@ impl HostConfig {
         }
         if let Some(ms) = overrides.deactivate_timeout_ms {
             self.limits.deactivate_timeout = Duration::from_millis(ms.clamp(1, MAX_TIMEOUT_MS));
+        }
+        if let Some(ms) = overrides.permission_question_ms {
+            self.limits.permission_question_timeout =
+                Duration::from_millis(ms.clamp(1, MAX_TIMEOUT_MS));
         }
     }
 

@@ -4,9 +4,10 @@
 //!
 //! Changes are debounced (a burst of writes is sent once). Version control data and build output are
 //! ignored, except a rebuilt native library (a file ending in the platform's library suffix), so a
-//! `cargo build` of a native extension counts too.
+//! `cargo build` of a native extension counts too; the burst names it, since a native extension is not
+//! reloaded in process but by a new worker (`Lifecycle::restart_worker_for_library`).
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -27,8 +28,9 @@ impl std::fmt::Debug for DevWatcher {
     }
 }
 
-/// The folders that changed in one settled burst of changes.
-pub type ChangedFolders = BTreeSet<PathBuf>;
+/// The folders that changed in one settled burst of changes, each with the native library rebuilt in it
+/// (`None`: no library among its changes).
+pub type ChangedFolders = BTreeMap<PathBuf, Option<PathBuf>>;
 
 /// Starts watching `folders`. Must be called inside a tokio runtime. Answers the watcher (keep it alive)
 /// and the channel on which each settled burst of changes arrives; `None` when there is nothing to watch.
@@ -38,7 +40,7 @@ pub fn watch(
     if folders.is_empty() {
         return Ok(None);
     }
-    let (changes, changed) = mpsc::unbounded_channel::<PathBuf>();
+    let (changes, changed) = mpsc::unbounded_channel::<(PathBuf, Option<PathBuf>)>();
     let watched = folders.clone();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         let Ok(event) = event else {
@@ -51,7 +53,8 @@ pub fn watch(
             if let Some(folder) = watched.iter().find(|folder| path.starts_with(folder))
                 && counts_as_change(folder, &path)
             {
-                let _ = changes.send(folder.clone());
+                let library = is_library(&path).then(|| path.clone());
+                let _ = changes.send((folder.clone(), library));
             }
         }
     })?;
@@ -66,6 +69,14 @@ pub fn watch(
     Ok(Some((DevWatcher { _watcher: watcher }, settled)))
 }
 
+/// Whether `path` is a native library (ends with the platform's library suffix).
+fn is_library(path: &Path) -> bool {
+    path.file_name().is_some_and(|name| {
+        name.to_string_lossy()
+            .ends_with(std::env::consts::DLL_SUFFIX)
+    })
+}
+
 /// Whether a change at `path` (inside the extension `folder`) should reload the extension.
 fn counts_as_change(folder: &Path, path: &Path) -> bool {
     let Ok(relative) = path.strip_prefix(folder) else {
@@ -77,26 +88,26 @@ fn counts_as_change(folder: &Path, path: &Path) -> bool {
     let first = parts.next().unwrap_or_default();
     match first.as_ref() {
         ".git" | "node_modules" => false,
-        "target" => path.file_name().is_some_and(|name| {
-            name.to_string_lossy()
-                .ends_with(std::env::consts::DLL_SUFFIX)
-        }),
+        "target" => is_library(path),
         _ => true,
     }
 }
 
 /// Lets each burst of changes settle and sends the folders it touched, once.
 async fn settle_bursts(
-    mut changed: mpsc::UnboundedReceiver<PathBuf>,
+    mut changed: mpsc::UnboundedReceiver<(PathBuf, Option<PathBuf>)>,
     bursts: mpsc::UnboundedSender<ChangedFolders>,
 ) {
-    while let Some(first) = changed.recv().await {
-        let mut folders = BTreeSet::from([first]);
+    while let Some((first, library)) = changed.recv().await {
+        let mut folders = ChangedFolders::from([(first, library)]);
         // Collect the rest of the burst.
         let open = loop {
             match tokio::time::timeout(SETTLE, changed.recv()).await {
-                Ok(Some(folder)) => {
-                    folders.insert(folder);
+                Ok(Some((folder, library))) => {
+                    let seen = folders.entry(folder).or_default();
+                    if library.is_some() {
+                        *seen = library;
+                    }
                 }
                 Ok(None) => break false,
                 Err(_) => break true,

@@ -28,6 +28,7 @@ mod activation;
 mod catalog;
 mod catalog_refresh;
 mod commands;
+mod dev_rollback;
 mod engines;
 mod host_calls;
 mod language_features;
@@ -187,6 +188,8 @@ pub struct Lifecycle {
     management: tokio::sync::Mutex<()>,
     /// Cancellation token ids for provider calls.
     next_token: std::sync::atomic::AtomicU64,
+    /// The last version of each `--dev` extension that activated (see `dev_rollback`).
+    last_good: dev_rollback::LastGoodCopies,
     /// State changes, restarts and log lines, for the manager endpoint (besides the editor's notifications).
     events: tokio::sync::broadcast::Sender<ManagerEvent>,
     /// Extensions' persisted state (Mementos, secrets, storage folders); `None` without a home.
@@ -235,6 +238,7 @@ impl Lifecycle {
             }),
             management: tokio::sync::Mutex::new(()),
             next_token: std::sync::atomic::AtomicU64::new(1),
+            last_good: Mutex::new(HashMap::new()),
             events: tokio::sync::broadcast::channel(EVENT_BACKLOG).0,
             extension_storage,
         })

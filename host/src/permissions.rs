@@ -7,13 +7,17 @@
 //! (`$EXTHOST_HOME/storage/<id>`); no network, no processes. An `exthost.json` that declares `fs` gets
 //! exactly those paths (read and write) besides its own folder and storage. `${workspace}`, `${extension}`
 //! and `${storage}` expand in `fs` paths. A grant in settings adds to what the manifest declares, and so do
-//! the user's answers to the host's question after a denial ([`ask_for_grant`]): "Allow" for the rest
-//! of the host's life, "Always allow" kept in `$EXTHOST_HOME/permissions.json`; either takes effect when
-//! the extension next starts.
+//! the user's answers to the host's question when the extension first needs what it lacks
+//! ([`grant_question`], [`settle_answer`]): "Allow" for the rest of the host's life, "Always allow" also
+//! kept in `$EXTHOST_HOME/permissions.json` for every later start, "Deny" (or no answer within
+//! `limits.permissionQuestionMs`) for the rest of the host's life, without asking again. A grant takes
+//! effect at once: QuickJS checks in the Rust operation, which reads the new grant; the Deno engine
+//! restarts the extension's process with the widened `--allow-*` flags and activates it again. Grants
+//! (settings and answers) add to the defaults; only a manifest's `fs` replaces them.
 
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::runtime::RuntimeError;
 
@@ -88,6 +92,10 @@ pub struct Permissions {
     pub net: Grant,
     /// `process`: programs it may run.
     pub process: Grant,
+    /// Paths granted for reading (settings, answers), besides what `fs` or the defaults give.
+    pub granted_read: Vec<String>,
+    /// Paths granted for writing (settings, answers), besides what `fs` gives.
+    pub granted_write: Vec<String>,
 }
 
 impl Permissions {
@@ -106,7 +114,43 @@ impl Permissions {
                 .get("process")
                 .map(Grant::from_json)
                 .unwrap_or_default(),
+            granted_read: Vec::new(),
+            granted_write: Vec::new(),
         }
+    }
+
+    /// Reads a grant (the setting `permissions.<id>`, or an entry of [`grants_file`]): `process` and
+    /// `net` as in a manifest; `fs` a list of paths to read and write, or `{read: [...], write: [...]}`.
+    /// A granted `fs` adds to the extension's paths, never replaces its defaults.
+    pub fn from_grant_json(value: &Value) -> Self {
+        let paths = |value: Option<&Value>| -> Vec<String> {
+            value
+                .and_then(Value::as_array)
+                .map(|paths| {
+                    paths
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let mut grant = Self::from_json(&json!({
+            "net": value.get("net").cloned().unwrap_or(Value::Null),
+            "process": value.get("process").cloned().unwrap_or(Value::Null),
+        }));
+        match value.get("fs") {
+            Some(Value::Array(_)) => {
+                grant.granted_read = paths(value.get("fs"));
+                grant.granted_write = grant.granted_read.clone();
+            }
+            Some(fs @ Value::Object(_)) => {
+                grant.granted_read = paths(fs.get("read"));
+                grant.granted_write = paths(fs.get("write"));
+            }
+            _ => {}
+        }
+        grant
     }
 
     /// The manifest's `permissions` (`package_json` is the manifest as written) with the grants of the
@@ -133,10 +177,42 @@ impl Permissions {
                 Some(first)
             }
         };
+        let join = |mut first: Vec<String>, second: Vec<String>| {
+            for path in second {
+                if !first.contains(&path) {
+                    first.push(path);
+                }
+            }
+            first
+        };
         Permissions {
             fs,
             net: self.net.union(other.net),
             process: self.process.union(other.process),
+            granted_read: join(self.granted_read, other.granted_read),
+            granted_write: join(self.granted_write, other.granted_write),
+        }
+    }
+
+    /// Whether these permissions already allow `access` (a program or host by name; paths are checked
+    /// by the engines against [`PermissionContext::readable`] and [`PermissionContext::writable`]).
+    pub fn allows(&self, access: &Access) -> bool {
+        let granted = |grant: &Grant, item: &str| match grant {
+            Grant::All => true,
+            Grant::Only(items) => items.iter().any(|granted| granted == item),
+            Grant::Denied => false,
+        };
+        match access {
+            Access::Run(program) => granted(&self.process, program),
+            Access::Net(host) => granted(&self.net, host),
+            Access::Read(path) => self
+                .granted_read
+                .iter()
+                .any(|granted| path.starts_with(granted)),
+            Access::Write(path) => self
+                .granted_write
+                .iter()
+                .any(|granted| path.starts_with(granted)),
         }
     }
 }
@@ -146,7 +222,7 @@ impl Permissions {
 fn granted_in_settings(settings: &Value, extension_id: &str) -> Permissions {
     let key = format!("permissions.{extension_id}");
     if let Some(object) = settings.get(&key) {
-        return Permissions::from_json(object);
+        return Permissions::from_grant_json(object);
     }
     let mut grant = serde_json::Map::new();
     for field in ["fs", "net", "process"] {
@@ -154,124 +230,247 @@ fn granted_in_settings(settings: &Value, extension_id: &str) -> Permissions {
             grant.insert(field.to_owned(), value.clone());
         }
     }
-    Permissions::from_json(&Value::Object(grant))
+    Permissions::from_grant_json(&Value::Object(grant))
 }
 
-/// The grants given in answers this run ("Allow"), by extension id.
-static ANSWERED: std::sync::Mutex<Vec<(String, Permissions)>> = std::sync::Mutex::new(Vec::new());
+/// Something an extension tried to do without the permission for it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Access {
+    /// Run this program (`process`).
+    Run(String),
+    /// Connect to this host (`net`).
+    Net(String),
+    /// Read this path (`fs`; absolute, settled).
+    Read(PathBuf),
+    /// Write this path (`fs`; absolute, settled).
+    Write(PathBuf),
+}
 
-/// Where "Always allow" answers are kept: `$EXTHOST_HOME/permissions.json`, `{"<id>": {"process": […]}}`.
+impl Access {
+    /// The permission it needs: `process`, `net` or `fs`.
+    pub fn permission(&self) -> &'static str {
+        match self {
+            Self::Run(_) => "process",
+            Self::Net(_) => "net",
+            Self::Read(_) | Self::Write(_) => "fs",
+        }
+    }
+
+    /// The program, host or path.
+    pub fn item(&self) -> String {
+        match self {
+            Self::Run(item) | Self::Net(item) => item.clone(),
+            Self::Read(path) | Self::Write(path) => path.display().to_string(),
+        }
+    }
+
+    /// What the question says the extension wants: `run processes (git)`, `read /etc/hosts`, ….
+    fn wants(&self) -> String {
+        match self {
+            Self::Run(program) => format!("run processes ({program})"),
+            Self::Net(host) => format!("use the network ({host})"),
+            Self::Read(path) => format!("read {}", path.display()),
+            Self::Write(path) => format!("write {}", path.display()),
+        }
+    }
+
+    /// The grant that allows exactly this access.
+    fn grant(&self) -> Permissions {
+        let mut grant = Permissions::default();
+        match self {
+            Self::Run(program) => grant.process = Grant::Only(vec![program.clone()]),
+            Self::Net(host) => grant.net = Grant::Only(vec![host.clone()]),
+            Self::Read(path) => grant.granted_read = vec![path.display().to_string()],
+            Self::Write(path) => grant.granted_write = vec![path.display().to_string()],
+        }
+        grant
+    }
+}
+
+/// The user's answers this run: grants ("Allow", "Always allow") and refusals ("Deny", no answer), by
+/// extension id.
+#[derive(Default)]
+struct Answers {
+    granted: Vec<(String, Permissions)>,
+    denied: Vec<(String, Access)>,
+}
+
+static ANSWERS: std::sync::Mutex<Answers> = std::sync::Mutex::new(Answers {
+    granted: Vec::new(),
+    denied: Vec::new(),
+});
+
+fn answers() -> std::sync::MutexGuard<'static, Answers> {
+    ANSWERS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Where "Always allow" answers are kept: `$EXTHOST_HOME/permissions.json`,
+/// `{"<id>": {"process": [...], "net": [...], "fs": {"read": [...], "write": [...]}}}`.
 pub fn grants_file() -> Option<PathBuf> {
     crate::config::home_dir().map(|home| home.join("permissions.json"))
 }
 
-/// What the user granted `extension_id` in answers: this run's and the persisted ones.
-fn answered_grants(extension_id: &str) -> Permissions {
-    let persisted = grants_file()
-        .and_then(|file| std::fs::read_to_string(file).ok())
-        .and_then(|text| serde_json::from_str::<Value>(&text).ok())
-        .and_then(|grants| grants.get(extension_id).map(Permissions::from_json))
-        .unwrap_or_default();
-    let answered = ANSWERED.lock().map_or_else(
-        |_| Permissions::default(),
-        |answered| {
-            answered
-                .iter()
-                .filter(|(id, _)| id == extension_id)
-                .fold(Permissions::default(), |all, (_, grant)| {
-                    all.union(grant.clone())
-                })
-        },
-    );
-    persisted.union(answered)
+/// The persisted grants (an unreadable file counts as none, and is logged).
+fn persisted_grants() -> Value {
+    let Some(file) = grants_file() else {
+        return json!({});
+    };
+    let text = match crate::regular_file::read_text(&file, crate::regular_file::MAX_SETTINGS_BYTES)
+    {
+        Ok(text) => text,
+        Err(error) if error.is_not_found() => return json!({}),
+        Err(error) => {
+            tracing::warn!(file = %file.display(), error = %error.reason(), "cannot read the permission grants");
+            return json!({});
+        }
+    };
+    match serde_json::from_str::<Value>(&text) {
+        Ok(grants) if grants.is_object() => grants,
+        _ => {
+            tracing::warn!(file = %file.display(), "the permission grants are not a JSON object: ignored");
+            json!({})
+        }
+    }
 }
 
-/// Records a grant of `item` (a program or a host) for `permission` (`process` or `net`); with `always`,
-/// also in [`grants_file`].
-pub fn record_grant(
-    extension_id: &str,
-    permission: &str,
-    item: &str,
-    always: bool,
-) -> std::io::Result<()> {
-    let grant = Permissions::from_json(&serde_json::json!({ permission: [item] }));
-    if let Ok(mut answered) = ANSWERED.lock() {
-        answered.push((extension_id.to_owned(), grant));
-    }
+/// What the user granted `extension_id` in answers: this run's and the persisted ones.
+fn answered_grants(extension_id: &str) -> Permissions {
+    let persisted = persisted_grants()
+        .get(extension_id)
+        .map(Permissions::from_grant_json)
+        .unwrap_or_default();
+    answers()
+        .granted
+        .iter()
+        .filter(|(id, _)| id == extension_id)
+        .fold(persisted, |all, (_, grant)| all.union(grant.clone()))
+}
+
+/// Whether the user refused `access` to `extension_id` this run (then it is not asked again).
+pub fn was_denied(extension_id: &str, access: &Access) -> bool {
+    answers()
+        .denied
+        .iter()
+        .any(|(id, denied)| id == extension_id && denied == access)
+}
+
+/// Records a grant of exactly `access`; with `always`, also in [`grants_file`] (written atomically).
+pub fn record_grant(extension_id: &str, access: &Access, always: bool) -> std::io::Result<()> {
+    answers()
+        .granted
+        .push((extension_id.to_owned(), access.grant()));
     if !always {
         return Ok(());
     }
     let Some(file) = grants_file() else {
         return Ok(());
     };
-    let mut grants = std::fs::read_to_string(&file)
-        .ok()
-        .and_then(|text| serde_json::from_str::<Value>(&text).ok())
-        .filter(Value::is_object)
-        .unwrap_or_else(|| serde_json::json!({}));
-    let list = &mut grants[extension_id][permission];
+    let mut grants = persisted_grants();
+    let item = Value::String(access.item());
+    let list = match access {
+        Access::Run(_) | Access::Net(_) => &mut grants[extension_id][access.permission()],
+        Access::Read(_) => &mut grants[extension_id]["fs"]["read"],
+        Access::Write(_) => &mut grants[extension_id]["fs"]["write"],
+    };
     match list {
-        Value::Array(items) if items.iter().any(|existing| existing == item) => {}
-        Value::Array(items) => items.push(Value::String(item.to_owned())),
+        Value::Array(items) if items.contains(&item) => {}
+        Value::Array(items) => items.push(item),
         Value::Bool(true) => {}
-        _ => *list = serde_json::json!([item]),
+        _ => *list = json!([item]),
     }
     if let Some(parent) = file.parent() {
         std::fs::create_dir_all(parent)?;
     }
-    std::fs::write(&file, serde_json::to_vec_pretty(&grants)?)
+    crate::regular_file::write_atomic(&file, &serde_json::to_vec_pretty(&grants)?)
 }
 
-/// What a Deno denial asked for: the permission (`process` or `net`) and the program or host, from
-/// `Requires run access to "echo"`.
-pub fn denied_item(message: &str) -> Option<(&'static str, String)> {
-    let permission = match denied_permission(message)? {
-        ("process", _) => "process",
-        ("net", _) => "net",
-        _ => return None,
-    };
+/// What a Deno denial asked for, from `Requires run access to "echo"` (processes and the network;
+/// Deno's file denials are answered by the error alone: the defaults cover what extensions read).
+pub fn denied_access(message: &str) -> Option<Access> {
+    let permission = denied_permission(message)?.0;
     let start = message.find("access to \"")? + "access to \"".len();
     let end = message[start..].find('"')? + start;
-    Some((permission, message[start..end].to_owned()))
+    let item = message[start..end].to_owned();
+    match permission {
+        "process" => Some(Access::Run(item)),
+        "net" => Some(Access::Net(item)),
+        _ => None,
+    }
 }
 
-/// The question put to the user after a denial, as `window/showMessageRequest` params.
-pub fn grant_question(name: &str, permission: &str, item: &str) -> Value {
-    let what = if permission == "process" {
-        format!("{name} wants to run processes ({item})")
-    } else {
-        format!("{name} wants to use the network ({item})")
-    };
-    serde_json::json!({
+/// The question put to the user when an extension needs what it lacks, as `window/showMessageRequest`
+/// params: "<name> wants to run processes (git): Allow / Always allow / Deny".
+pub fn grant_question(name: &str, access: &Access) -> Value {
+    json!({
         "type": 3,
-        "message": format!("{what}: allow it? It takes effect when the extension restarts."),
+        "message": format!("{name} wants to {}", access.wants()),
         "actions": [{"title": "Allow"}, {"title": "Always allow"}, {"title": "Deny"}],
     })
 }
 
-/// Records the user's answer (`{title}` of `window/showMessageRequest`) to [`grant_question`]; answers
-/// whether anything was granted.
-pub fn ask_for_grant_answered(
+/// The request that puts [`grant_question`] to the editor.
+pub fn question_request(name: &str, access: &Access) -> crate::runtime::HostRequest {
+    crate::runtime::HostRequest::EditorRequest {
+        method: "window/showMessageRequest".to_owned(),
+        params: grant_question(name, access),
+    }
+}
+
+/// Records the outcome of [`question_request`]: the editor's answer (`{title}`), its error (an editor
+/// without `window/showMessageRequest`), or `None` when no answer came before the deadline. Anything but
+/// "Allow" or "Always allow" is a refusal, kept for the rest of the run. Answers whether `access` is
+/// granted now.
+pub fn settle_answer(
     extension_id: &str,
-    permission: &str,
-    item: &str,
-    answer: &Value,
+    access: &Access,
+    outcome: Option<Result<Value, String>>,
 ) -> bool {
-    let always = match answer.get("title").and_then(Value::as_str) {
-        Some("Allow") => false,
-        Some("Always allow") => true,
-        _ => return false,
+    let permission = access.permission();
+    let item = access.item();
+    let always = match &outcome {
+        Some(Ok(answer)) => match answer.get("title").and_then(Value::as_str) {
+            Some("Allow") => Some(false),
+            Some("Always allow") => Some(true),
+            _ => None,
+        },
+        _ => None,
     };
-    match record_grant(extension_id, permission, item, always) {
-        Ok(()) => {
-            tracing::info!(extension = %extension_id, %permission, %item, always, "permission granted by the user");
-            true
+    match (always, &outcome) {
+        (Some(always), _) => match record_grant(extension_id, access, always) {
+            Ok(()) => {
+                tracing::info!(extension = %extension_id, %permission, %item, always, "permission granted by the user");
+                return true;
+            }
+            Err(error) => {
+                tracing::warn!(extension = %extension_id, %error, "cannot keep the permission grant");
+                return true;
+            }
+        },
+        (None, Some(Ok(_))) => {
+            tracing::info!(extension = %extension_id, %permission, %item, "permission denied by the user")
         }
-        Err(error) => {
-            tracing::warn!(extension = %extension_id, %error, "cannot keep the permission grant");
-            false
+        (None, Some(Err(error))) => {
+            tracing::warn!(extension = %extension_id, %permission, %item, %error, "the editor did not answer the permission question: treated as Deny")
+        }
+        (None, None) => {
+            tracing::warn!(extension = %extension_id, %permission, %item, "no answer to the permission question before its deadline: treated as Deny")
         }
     }
+    answers()
+        .denied
+        .push((extension_id.to_owned(), access.clone()));
+    false
+}
+
+/// The name the user knows an extension by (`displayName`, `name`, else its id).
+pub fn display_name(package_json: &Value, extension_id: &str) -> String {
+    ["displayName", "name"]
+        .iter()
+        .find_map(|key| package_json.get(key).and_then(Value::as_str))
+        .unwrap_or(extension_id)
+        .to_owned()
 }
 
 /// The places an extension's permissions refer to.
@@ -369,6 +568,7 @@ impl PermissionContext {
                 paths.extend(self.workspace.iter().cloned());
             }
         }
+        paths.extend(self.expand(&permissions.granted_read));
         paths
     }
 
@@ -379,6 +579,7 @@ impl PermissionContext {
         if let Some(declared) = &permissions.fs {
             paths.extend(self.expand(declared));
         }
+        paths.extend(self.expand(&permissions.granted_write));
         paths
     }
 }
@@ -602,5 +803,99 @@ mod tests {
             message.contains("permissions.com.example.a.process"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn granted_paths_add_to_the_defaults_and_a_write_grant_gives_no_reads() {
+        let context = PermissionContext {
+            extension: PathBuf::from("/ext/a"),
+            extensions: vec![PathBuf::from("/ext/b")],
+            workspace: vec![PathBuf::from("/work")],
+            storage: PathBuf::from("/home/storage/a"),
+            other_storage: vec![],
+        };
+        let snapshot = json!({"settings": {"permissions.test.paths.fs": ["/granted"]}});
+        let permissions = Permissions::for_extension(&json!({}), &snapshot, "test.paths");
+        assert_eq!(
+            permissions.fs, None,
+            "a grant does not replace the defaults"
+        );
+        let readable = context.readable(&permissions);
+        for path in ["/ext/b", "/work", "/granted"] {
+            assert!(readable.contains(&PathBuf::from(path)), "{readable:?}");
+        }
+        assert!(
+            context
+                .writable(&permissions)
+                .contains(&PathBuf::from("/granted"))
+        );
+        let write_only = Permissions::from_grant_json(&json!({"fs": {"write": ["/w"]}}));
+        assert!(!context.readable(&write_only).contains(&PathBuf::from("/w")));
+        assert!(context.writable(&write_only).contains(&PathBuf::from("/w")));
+        assert!(write_only.allows(&Access::Write(PathBuf::from("/w/file"))));
+        assert!(!write_only.allows(&Access::Read(PathBuf::from("/w/file"))));
+    }
+
+    #[test]
+    fn deno_denials_name_the_program_or_host_to_ask_for() {
+        assert_eq!(
+            denied_access(
+                "NotCapable: Requires run access to \"echo\", run again with the --allow-run flag"
+            ),
+            Some(Access::Run("echo".into()))
+        );
+        assert_eq!(
+            denied_access(
+                "NotCapable: Requires net access to \"127.0.0.1:9\", run again with the --allow-net flag"
+            ),
+            Some(Access::Net("127.0.0.1:9".into()))
+        );
+        assert_eq!(
+            denied_access(
+                "NotCapable: Requires read access to \"/etc\", run again with the --allow-read flag"
+            ),
+            None
+        );
+        assert_eq!(denied_access("TypeError: x is not a function"), None);
+        assert_eq!(
+            grant_question("Git Lens", &Access::Run("git".into()))["message"],
+            "Git Lens wants to run processes (git)"
+        );
+    }
+
+    #[test]
+    fn answers_grant_exactly_what_was_asked_and_a_refusal_is_remembered() {
+        let git = Access::Run("git".into());
+        assert!(!settle_answer(
+            "test.answers",
+            &git,
+            Some(Ok(json!({"title": "Deny"})))
+        ));
+        assert!(was_denied("test.answers", &git));
+        let nothing = Access::Run("ls".into());
+        assert!(
+            !settle_answer("test.answers", &nothing, None),
+            "no answer is Deny"
+        );
+        assert!(was_denied("test.answers", &nothing));
+        let failed = Access::Run("cat".into());
+        assert!(!settle_answer(
+            "test.answers",
+            &failed,
+            Some(Err("method not found".into()))
+        ));
+        assert!(!answered_grants("test.answers").allows(&git));
+
+        let host = Access::Net("example.com:443".into());
+        assert!(settle_answer(
+            "test.answers.allowed",
+            &host,
+            Some(Ok(json!({"title": "Allow"})))
+        ));
+        let granted = answered_grants("test.answers.allowed");
+        assert!(granted.allows(&host));
+        assert!(!granted.allows(&Access::Net("other.example:443".into())));
+        assert!(!granted.allows(&git));
+        assert!(!was_denied("test.answers.allowed", &host));
     }
 }

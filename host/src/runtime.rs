@@ -29,6 +29,9 @@ pub struct Limits {
     pub call_timeout: Duration,
     /// Wall-clock limit for `deactivate()` and disposing subscriptions.
     pub deactivate_timeout: Duration,
+    /// How long the user may take to answer a permission question before it counts as "Deny"
+    /// (`limits.permissionQuestionMs`); the extension's call limits pause meanwhile.
+    pub permission_question_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -38,6 +41,7 @@ impl Default for Limits {
             activate_timeout: Duration::from_secs(5),
             call_timeout: Duration::from_secs(2),
             deactivate_timeout: Duration::from_secs(2),
+            permission_question_timeout: Duration::from_secs(60),
         }
     }
 }

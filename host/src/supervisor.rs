@@ -42,6 +42,17 @@ use worker::{Worker, WorkerEvent};
 /// The private request the supervisor pings a worker with; the worker's reader loop answers it at once.
 pub const PING_METHOD: &str = "$/exthost/supervisorPing";
 
+/// The worker's private notification asking for its own replacement (`{reason, detail}`): development
+/// mode sends it when a `--dev` native extension's library was rebuilt, since a loaded library cannot be
+/// unloaded from a running process. The supervisor restarts the worker as for `exthost/restartHost`
+/// (replay included) and tells the editor `exthost/hostRestarted {reason: "libraryRebuilt", detail}`.
+pub const RESTART_WORKER_METHOD: &str = "$/exthost/restartWorker";
+
+/// Whether this process is a worker of a supervisor (which then restarts it on request).
+pub fn is_supervised() -> bool {
+    std::env::var_os(marks::MARKS_ENV).is_some()
+}
+
 /// The message of the error answering requests that were in flight on a worker that went away.
 pub const RESTARTED_MESSAGE: &str = "the extension host restarted";
 
@@ -110,6 +121,8 @@ struct Supervisor {
     restart_answers: Vec<Id>,
     /// Whether a restart of the current worker is a crash recovery (tell the editor when it is ready).
     recovering: Option<String>,
+    /// Whether it is the worker's own request ([`RESTART_WORKER_METHOD`]): the detail to tell the editor.
+    rebuilt: Option<String>,
     shut_down: bool,
     /// Warnings about corrupt state files, shown once the editor has initialized.
     pending_warnings: Vec<String>,
@@ -173,6 +186,7 @@ where
         crash_counts: HashMap::new(),
         restart_answers: Vec::new(),
         recovering: None,
+        rebuilt: None,
         shut_down: false,
         pending_warnings: Vec::new(),
         store: StateStore::for_home(),
@@ -502,6 +516,12 @@ impl Supervisor {
                 json!({"reason": "crashed", "detail": detail}),
             );
         }
+        if let Some(detail) = self.rebuilt.take() {
+            self.notify_editor(
+                "exthost/hostRestarted",
+                json!({"reason": "libraryRebuilt", "detail": detail}),
+            );
+        }
         self.answer_restarts();
     }
 
@@ -813,6 +833,19 @@ impl Supervisor {
                     method: request.method,
                     params: request.params,
                 }));
+            }
+            Message::Notification(notification)
+                if current && notification.method == RESTART_WORKER_METHOD =>
+            {
+                let detail = notification
+                    .params
+                    .as_ref()
+                    .and_then(|params| params.get("detail")?.as_str())
+                    .unwrap_or("the worker asked to be restarted")
+                    .to_owned();
+                tracing::info!(%detail, "the worker asked to be restarted");
+                self.rebuilt = Some(detail);
+                self.restart_requested();
             }
             Message::Notification(notification) if current => {
                 if notification.method == "exthost/extensionStateChanged"

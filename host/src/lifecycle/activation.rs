@@ -169,7 +169,7 @@ impl Lifecycle {
                 generation: Some(generation),
             },
         );
-        match call_with_grace(
+        let activated = match call_with_grace(
             &runtime,
             RuntimeRequest::Activate,
             activate_limit,
@@ -223,7 +223,12 @@ impl Lifecycle {
                     error,
                 })
             }
+        };
+        if activated.is_ok() {
+            // Development mode: what just activated is the version a broken change rolls back to.
+            self.keep_last_good(&manifest).await;
         }
+        activated
     }
 
     pub(super) fn launch_spec(&self, manifest: &Manifest) -> Option<LaunchSpec> {

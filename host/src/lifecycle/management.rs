@@ -179,7 +179,9 @@ impl Lifecycle {
     /// Reloads `id` from disk whatever its capabilities (development mode, `--dev`): a running extension
     /// (or one that failed while running) is stopped with its enabled dependents, its manifest and code are
     /// re-read, and they are activated again in dependency order; one that never ran only has its manifest
-    /// re-read. Answers the ids activated again.
+    /// re-read. Answers the ids activated again. When the new version of a `--dev` extension fails to
+    /// load or activate, the last version that activated is activated again from its copy (rollback, see
+    /// `dev_rollback`), the editor gets a `window/showMessage`, and the answer is the error.
     pub async fn reload_from_disk(
         self: &Arc<Self>,
         id: &str,
@@ -209,12 +211,23 @@ impl Lifecycle {
                 self.stop(member, ExtensionState::Unloaded).await;
             }
         }
-        self.reread_manifest(id)?;
+        let reread = self.reread_manifest(id);
         if !was_running {
-            return Ok(Vec::new());
+            return reread.map(|()| Vec::new());
+        }
+        let activated = match reread {
+            Ok(()) => self.activate_with(id, true).await.map(|_| ()),
+            Err(error) => Err(error),
+        };
+        if let Err(error) = activated {
+            // Development mode: the last version that worked comes back (see `dev_rollback`).
+            let outcome = self.roll_back(id, error).await;
+            for dependent in dependents.iter().rev() {
+                let _ = self.activate(dependent).await;
+            }
+            return outcome.map(|()| Vec::new());
         }
         let mut reloaded = Vec::new();
-        self.activate_with(id, true).await?;
         reloaded.push(id.to_owned());
         for dependent in dependents.iter().rev() {
             if self.activate(dependent).await.is_ok() {

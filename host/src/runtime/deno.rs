@@ -15,7 +15,11 @@
 //!
 //! Isolation: the process runs with Deno's permission flags computed by [`crate::permissions`] — read
 //! access to its own folder, the other extensions' folders and the workspace, write access to its storage
-//! folder, an environment filtered to a few variables, and nothing else unless granted.
+//! folder, an environment filtered to a few variables, and nothing else unless granted. A process or
+//! network access Deno refuses is put to the user (`window/showMessageRequest`); when the user grants it,
+//! the extension's process is replaced by one started with the widened flags (the old one deactivated
+//! first, so its registrations are disposed) and the extension is activated again, so the user's next
+//! action works. `child_process.fork` starts its Deno child with this process's own flags, never more.
 
 pub mod locate;
 
@@ -133,7 +137,7 @@ fn run_thread(
         };
         executor.block_on(async move {
             let started = Instant::now();
-            let mut process = match DenoProcess::start(&program, &spec, host).await {
+            let mut process = match DenoProcess::start(&program, &spec, host.clone()).await {
                 Ok(process) => process,
                 Err(error) => {
                     tracing::error!(extension = %spec.extension_id, %error, "cannot start Deno");
@@ -148,9 +152,41 @@ fn run_thread(
                 elapsed_ms = started.elapsed().as_millis() as u64,
                 "Deno runtime ready"
             );
-            if let Err(error) = process.run(&mut requests).await {
-                tracing::warn!(extension = %spec.extension_id, %error, "the Deno runtime stopped");
-                process.stop(error);
+            loop {
+                match process.run(&mut requests).await {
+                    Ok(Flow::Finished) => break,
+                    Ok(Flow::Restart) => {
+                        let active = process.activated;
+                        process.retire().await;
+                        process = match DenoProcess::start(&program, &spec, host.clone()).await {
+                            Ok(process) => process,
+                            Err(error) => {
+                                tracing::warn!(extension = %spec.extension_id, %error, "cannot restart Deno with the grant");
+                                let _ = host.send(HostCall {
+                                    from: spec.extension_id.clone(),
+                                    request: HostRequest::Crashed { error: error.clone() },
+                                    reply: None,
+                                });
+                                requests.close();
+                                while let Some((_, reply)) = requests.recv().await {
+                                    let _ = reply.send(Err(error.clone()));
+                                }
+                                return;
+                            }
+                        };
+                        tracing::info!(extension = %spec.extension_id, "Deno restarted with the user's grant");
+                        if active && let Err(error) = process.reactivate().await {
+                            tracing::warn!(extension = %spec.extension_id, %error, "the extension failed to activate again after the grant");
+                            process.notify(HostRequest::Crashed { error });
+                            break;
+                        }
+                    }
+                    Err(error) => {
+                        tracing::warn!(extension = %spec.extension_id, %error, "the Deno runtime stopped");
+                        process.stop(error);
+                        break;
+                    }
+                }
             }
             requests.close();
             process.shutdown().await;
@@ -286,6 +322,14 @@ impl InFlight {
     }
 }
 
+/// Why [`DenoProcess::run`] returned.
+enum Flow {
+    /// The handle was dropped: the runtime is finished.
+    Finished,
+    /// The user granted a permission: start the process again with it.
+    Restart,
+}
+
 /// What the child says, one line at a time.
 enum Incoming {
     Line(String),
@@ -312,8 +356,15 @@ struct DenoProcess {
     workspace: WorkspaceFiles,
     /// The extension's name, for questions to the user.
     name: String,
-    /// The grants already asked for (`permission:item`).
-    asked: std::collections::HashSet<String>,
+    /// The grants already asked for in this process.
+    asked: std::collections::HashSet<crate::permissions::Access>,
+    /// A grant the user gave: the process must restart with it.
+    granted: mpsc::UnboundedReceiver<()>,
+    granted_sender: mpsc::UnboundedSender<()>,
+    /// The id of the `activate` request, until it settles.
+    activation: Option<u64>,
+    /// Whether `activate` succeeded in this process (a restart activates again).
+    activated: bool,
     /// Dropped after the child is gone.
     _folder: PrivateFolder,
 }
@@ -370,6 +421,18 @@ impl DenoProcess {
             let _ = std::fs::create_dir_all(folder);
         }
         writable.push(vscode_module.clone());
+        let heap_flag = format!(
+            "--v8-flags=--max-old-space-size={}",
+            (spec.limits.memory_bytes / (1024 * 1024)).max(8)
+        );
+        let permission_flags = crate::permissions::deno_flags(&readable, &writable, &permissions);
+        // `child_process.fork` runs Deno again: with these flags, never Deno's default `-A`.
+        let mut fork_arguments: Vec<String> =
+            ["run", "--quiet", "--no-prompt", "--no-config", "--no-lock"]
+                .map(str::to_owned)
+                .to_vec();
+        fork_arguments.push(heap_flag.clone());
+        fork_arguments.extend(permission_flags.iter().cloned());
 
         let mut command = tokio::process::Command::new(program);
         command
@@ -378,16 +441,9 @@ impl DenoProcess {
             .arg("--no-prompt")
             .arg("--no-config")
             .arg("--no-lock")
-            .arg(format!(
-                "--v8-flags=--max-old-space-size={}",
-                (spec.limits.memory_bytes / (1024 * 1024)).max(8)
-            ))
+            .arg(&heap_flag)
             .arg(format!("--import-map={}", import_map.display()))
-            .args(crate::permissions::deno_flags(
-                &readable,
-                &writable,
-                &permissions,
-            ))
+            .args(&permission_flags)
             .arg(bootstrap)
             .env_clear()
             .envs(
@@ -425,6 +481,7 @@ impl DenoProcess {
             spec.extension_id.clone(),
         ));
         let (completions_sender, completions) = mpsc::unbounded_channel();
+        let (granted_sender, granted) = mpsc::unbounded_channel();
         let mut process = Self {
             extension_id: spec.extension_id.clone(),
             root: root.clone(),
@@ -442,12 +499,12 @@ impl DenoProcess {
             next_request: 1,
             last_activity: Instant::now(),
             workspace: WorkspaceFiles::new(root.clone()),
-            name: ["displayName", "name"]
-                .iter()
-                .find_map(|key| spec.package_json.get(key).and_then(Json::as_str))
-                .unwrap_or(&spec.extension_id)
-                .to_owned(),
+            name: crate::permissions::display_name(&spec.package_json, &spec.extension_id),
             asked: std::collections::HashSet::new(),
+            granted,
+            granted_sender,
+            activation: None,
+            activated: false,
             _folder: folder,
         };
         process.send(&json!({
@@ -461,6 +518,7 @@ impl DenoProcess {
             },
             "syncPipe": sync_path,
             "vscodeModule": vscode_module,
+            "forkArguments": fork_arguments,
         }));
         process.wait_ready().await?;
         Ok(process)
@@ -493,18 +551,20 @@ impl DenoProcess {
         }
     }
 
-    /// Serves requests until the handle is dropped (`Ok`) or a fatal error stops the process.
+    /// Serves requests until the handle is dropped, a grant asks for a restart, or a fatal error stops
+    /// the process.
     async fn run(
         &mut self,
         requests: &mut mpsc::UnboundedReceiver<RuntimeEnvelope>,
-    ) -> Result<(), RuntimeError> {
+    ) -> Result<Flow, RuntimeError> {
         loop {
             let wake = self.next_wake();
             tokio::select! {
                 envelope = requests.recv() => match envelope {
                     Some((request, reply)) => self.start_request(request, Some(reply)),
-                    None => return Ok(()),
+                    None => return Ok(Flow::Finished),
                 },
+                Some(()) = self.granted.recv() => return Ok(Flow::Restart),
                 incoming = self.from_child.recv() => match incoming {
                     Some(Incoming::Line(line)) => {
                         self.last_activity = Instant::now();
@@ -522,6 +582,78 @@ impl DenoProcess {
                     self.send(&message);
                 }
                 () = tokio::time::sleep_until(wake.into()) => self.check_deadlines()?,
+            }
+        }
+    }
+
+    /// Serves the child (its messages and the answers to its host calls) until `answer` arrives or
+    /// `deadline` passes; `None` then, or when the child is gone.
+    async fn serve_until(
+        &mut self,
+        mut answer: oneshot::Receiver<Result<Json, RuntimeError>>,
+        deadline: Instant,
+    ) -> Option<Result<Json, RuntimeError>> {
+        loop {
+            tokio::select! {
+                outcome = &mut answer => return outcome.ok(),
+                incoming = self.from_child.recv() => match incoming {
+                    Some(Incoming::Line(line)) => {
+                        if let Some(message) = self.parse(&line)
+                            && self.handle(message).await.is_err()
+                        {
+                            return None;
+                        }
+                    }
+                    Some(Incoming::Closed) | None => return None,
+                },
+                Some((call, outcome)) = self.completions.recv() => {
+                    let message = match outcome {
+                        Ok(value) => json!({"type": "reply", "id": call, "ok": true, "value": value}),
+                        Err(error) => json!({"type": "reply", "id": call, "ok": false, "error": error}),
+                    };
+                    self.send(&message);
+                }
+                () = tokio::time::sleep_until(deadline.into()) => return None,
+            }
+        }
+    }
+
+    /// Ends this process before its successor with a grant starts: requests in flight are answered
+    /// (they ran in the process being replaced), `deactivate` disposes the extension's registrations.
+    async fn retire(mut self) {
+        for (_, flight) in self.in_flight.drain() {
+            if let Some(reply) = flight.reply {
+                let _ = reply.send(Err(RuntimeError::Threw {
+                    message: format!(
+                        "exthost: {} restarted to apply a permission grant",
+                        self.extension_id
+                    ),
+                    stack: None,
+                }));
+            }
+        }
+        let (reply, answer) = oneshot::channel();
+        self.start_request(RuntimeRequest::Deactivate, Some(reply));
+        let deadline = Instant::now() + self.limits.deactivate_timeout;
+        if let Some(Err(error)) = self.serve_until(answer, deadline).await {
+            tracing::warn!(extension = %self.extension_id, %error, "deactivate before the restart failed");
+        }
+        self.shutdown().await;
+    }
+
+    /// Activates the extension in this (restarted) process, waiting for it before any other request.
+    async fn reactivate(&mut self) -> Result<(), RuntimeError> {
+        let (reply, answer) = oneshot::channel();
+        self.start_request(RuntimeRequest::Activate, Some(reply));
+        let deadline = Instant::now() + self.limits.activate_timeout;
+        match self.serve_until(answer, deadline).await {
+            Some(outcome) => outcome.map(|_| ()),
+            None => {
+                let _ = self.child.start_kill();
+                Err(RuntimeError::TimeLimit {
+                    limit: self.limits.activate_timeout,
+                    during: "activate (after a permission grant)".to_owned(),
+                })
             }
         }
     }
@@ -653,6 +785,9 @@ impl DenoProcess {
             }
         };
         let id = self.next_id();
+        if kind == "activate" {
+            self.activation = Some(id);
+        }
         self.in_flight.insert(
             id,
             InFlight {
@@ -740,6 +875,10 @@ impl DenoProcess {
                 let ok = message.get("ok").and_then(Json::as_bool).unwrap_or(false);
                 let value = message.get("value").cloned().unwrap_or(Json::Null);
                 let outcome = settlement(ok, &value.to_string());
+                if self.activation == Some(id) {
+                    self.activation = None;
+                    self.activated = outcome.is_ok();
+                }
                 if let Err(error) = &outcome {
                     self.offer_grant(error);
                 }
@@ -796,27 +935,31 @@ impl DenoProcess {
     }
 
     /// After a denied process or network access: asks the user (once per program or host and run)
-    /// whether to grant it, and records the answer for the extension's next start.
+    /// whether to grant it; a grant restarts the process with it ([`Flow::Restart`]).
     fn offer_grant(&mut self, error: &RuntimeError) {
         let RuntimeError::Threw { message, .. } = error else {
             return;
         };
-        let Some((permission, item)) = crate::permissions::denied_item(message) else {
+        let Some(access) = crate::permissions::denied_access(message) else {
             return;
         };
-        if !self.asked.insert(format!("{permission}:{item}")) {
+        if crate::permissions::was_denied(&self.extension_id, &access)
+            || !self.asked.insert(access.clone())
+        {
             return;
         }
-        let question = crate::permissions::grant_question(&self.name, permission, &item);
+        let request = crate::permissions::question_request(&self.name, &access);
         let host = self.host.clone();
         let id = self.extension_id.clone();
+        let timeout = self.limits.permission_question_timeout;
+        let granted = self.granted_sender.clone();
         tokio::spawn(async move {
-            let request = HostRequest::EditorRequest {
-                method: "window/showMessageRequest".to_owned(),
-                params: question,
-            };
-            if let Ok(answer) = ask(&host, &id, request).await {
-                crate::permissions::ask_for_grant_answered(&id, permission, &item, &answer);
+            let outcome = tokio::time::timeout(timeout, ask(&host, &id, request))
+                .await
+                .ok()
+                .map(|answer| answer.map_err(|error| error.to_string()));
+            if crate::permissions::settle_answer(&id, &access, outcome) {
+                let _ = granted.send(());
             }
         });
     }

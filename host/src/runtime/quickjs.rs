@@ -276,6 +276,9 @@ impl JsRuntime {
             host,
             completions,
         ));
+        shared
+            .question_timeout
+            .set(spec.limits.permission_question_timeout);
         if spec.limits.memory_bytes > 0 {
             let cap = (spec.limits.memory_bytes as u64).min(native::MAX_EXTENSION_FILE_BYTES);
             shared.read_cap.set(cap);

@@ -28,7 +28,9 @@ pub(crate) fn start(lifecycle: &Arc<Lifecycle>) -> Option<DevWatcher> {
 }
 
 /// The reload loop: for every settled burst of changes, reloads (stopped with its dependents, re-read from
-/// disk, activated again) each extension whose folder changed. Ends when the watcher or the lifecycle goes.
+/// disk, activated again; a broken change rolls back, see `lifecycle/dev_rollback.rs`) each extension
+/// whose folder changed — or, for a native extension whose library was rebuilt, asks the supervisor for
+/// a new worker. Ends when the watcher or the lifecycle goes.
 pub(crate) async fn reload_changed_extensions(
     lifecycle: Weak<Lifecycle>,
     mut changes: mpsc::UnboundedReceiver<ChangedFolders>,
@@ -37,10 +39,16 @@ pub(crate) async fn reload_changed_extensions(
         let Some(lifecycle) = lifecycle.upgrade() else {
             return;
         };
-        for folder in folders {
+        for (folder, library) in folders {
             let Some(id) = lifecycle.extension_at(&folder) else {
                 continue;
             };
+            // A rebuilt native library: a new worker loads it (a loaded library cannot be unloaded).
+            if let Some(library) = library
+                && lifecycle.restart_worker_for_library(&id, &library)
+            {
+                continue;
+            }
             tracing::info!(%id, folder = %folder.display(), "development extension changed on disk; reloading");
             match lifecycle.reload_from_disk(&id).await {
                 Ok(reloaded) => tracing::info!(?reloaded, "reloaded"),

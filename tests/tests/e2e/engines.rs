@@ -469,7 +469,25 @@ async fn quickjs_offers_the_light_node_modules_and_refuses_the_others_by_name() 
     );
     host.initialize(json!({})).await;
     assert_eq!(host.extension("test.light").await["engine"], "quickjs");
-    let facts = run(&mut host, "light.facts", json!([])).await.unwrap();
+    // Reading outside its folder asks the user (here: Deny, for /etc/hostname and for the path `..`
+    // settles to, outside the extension's folder).
+    let (facts, questions) =
+        run_answering(&mut host, "light.facts", &[Some("Deny"), Some("Deny")]).await;
+    let facts = facts.unwrap();
+    assert_eq!(
+        questions,
+        [
+            "test.light wants to read /etc/hostname".to_owned(),
+            format!(
+                "test.light wants to read {}",
+                dir.path()
+                    .canonicalize()
+                    .unwrap()
+                    .join("secret.txt")
+                    .display()
+            )
+        ]
+    );
     let outside = facts["outside"].as_str().unwrap().to_owned();
     assert!(
         outside.starts_with(
@@ -561,21 +579,124 @@ async fn setup_deno_installs_the_pinned_deno_from_npm_where_the_host_finds_it() 
     assert_eq!(host.shutdown().await, 0);
 }
 
+/// Answers the server → client request `id` with `{title}`.
+async fn answer(host: &mut Host, id: exthost_protocol::Id, title: &str) {
+    host.send(&exthost_protocol::Message::Response(
+        exthost_protocol::Response::ok(id, json!({ "title": title })),
+    ))
+    .await;
+}
+
+/// Runs `command` while answering each permission question it puts with the next of `answers` (`None`:
+/// leave it unanswered); answers the command's outcome and the questions' messages.
+async fn run_answering(
+    host: &mut Host,
+    command: &str,
+    answers: &[Option<&str>],
+) -> (Result<Value, String>, Vec<String>) {
+    let id = host
+        .send_request(
+            "workspace/executeCommand",
+            json!({"command": command, "arguments": []}),
+        )
+        .await;
+    let mut questions = Vec::new();
+    for reply in answers {
+        let (question, params) = host.server_request("window/showMessageRequest").await;
+        questions.push(params["message"].as_str().unwrap_or_default().to_owned());
+        assert_eq!(
+            params["actions"],
+            json!([{"title": "Allow"}, {"title": "Always allow"}, {"title": "Deny"}])
+        );
+        if let Some(title) = reply {
+            answer(host, question, title).await;
+        }
+    }
+    let outcome = match host.response(&id).await.payload {
+        ResponsePayload::Result(value) => Ok(value),
+        ResponsePayload::Error(error) => Err(error.message),
+    };
+    (outcome, questions)
+}
+
+/// Waits until `file` exists (a grant written by the host).
+async fn wait_for_file(file: &Path) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !file.is_file() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{} is written",
+            file.display()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// Runs `command` until it succeeds (the Deno process restarting with a grant), at most 20 s.
+async fn run_until_ok(host: &mut Host, command: &str) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        match run(host, command, json!([])).await {
+            Ok(value) => return value,
+            Err(error) => {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "{command} never worked: {error}"
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+        }
+    }
+}
+
 #[tokio::test]
-async fn a_denial_asks_the_user_and_always_allow_is_kept_for_the_next_start() {
+async fn a_grant_in_deno_restarts_the_extension_with_it_and_always_allow_is_kept() {
     let Some(deno) = deno() else { return };
     let dir = tempfile::tempdir().unwrap();
+    let spawn_echo = |word: &str| {
+        format!(
+            "const {{ execFile }} = require('child_process');\n\
+             return await new Promise((resolve, reject) => execFile('echo', ['{word}'], (error, out) => error ? reject(error) : resolve(out.trim())));"
+        )
+    };
     exthost_extension(
         dir.path(),
         "test.asker",
         Some("deno"),
         "asker.spawn",
-        "const { execFile } = require('child_process');\n\
-         return await new Promise((resolve, reject) => execFile('echo', ['allowed'], (error, out) => error ? reject(error) : resolve(out.trim())));",
+        &spawn_echo("always"),
         json!({}),
     );
-    let mut host = spawn(&[dir.path()], Some(&deno));
+    exthost_extension(
+        dir.path(),
+        "test.once",
+        Some("deno"),
+        "once.spawn",
+        &spawn_echo("once"),
+        json!({}),
+    );
+    exthost_extension(
+        dir.path(),
+        "test.refused",
+        Some("deno"),
+        "refused.spawn",
+        &spawn_echo("refused"),
+        json!({}),
+    );
+    bystander(dir.path());
+    // One home for this host and the next one.
+    let home = tempfile::tempdir().unwrap();
+    let start = || {
+        Host::spawn_with_env(
+            HostOptions::with_dirs(&[dir.path()]),
+            &[("EXTHOST_DENO", &deno), ("EXTHOST_HOME", home.path())],
+        )
+    };
+    let mut host = start();
     host.initialize(json!({})).await;
+
+    // "Always allow": the process restarts with `--allow-run=echo`, the next call works, and the grant is
+    // kept under $EXTHOST_HOME.
     let denied = run(&mut host, "asker.spawn", json!([])).await.unwrap_err();
     assert!(
         denied.starts_with("NoPermissions: test.asker may not run processes"),
@@ -584,32 +705,72 @@ async fn a_denial_asks_the_user_and_always_allow_is_kept_for_the_next_start() {
     let (id, question) = host.server_request("window/showMessageRequest").await;
     assert_eq!(
         question["message"],
-        "test.asker wants to run processes (echo): allow it? It takes effect when the extension restarts."
+        "test.asker wants to run processes (echo)"
     );
+    answer(&mut host, id, "Always allow").await;
     assert_eq!(
-        question["actions"],
-        json!([{"title": "Allow"}, {"title": "Always allow"}, {"title": "Deny"}])
+        run_until_ok(&mut host, "asker.spawn").await,
+        json!("always")
     );
-    host.send(&exthost_protocol::Message::Response(
-        exthost_protocol::Response::ok(id, json!({"title": "Always allow"})),
-    ))
-    .await;
-    let grants = host.home.path().join("permissions.json");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while !grants.is_file() {
-        assert!(std::time::Instant::now() < deadline, "the grant is written");
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    assert_eq!(host.extension("test.asker").await["state"], "enabled");
+    let grants = home.path().join("permissions.json");
+    wait_for_file(&grants).await;
     let kept: Value = serde_json::from_slice(&std::fs::read(&grants).unwrap()).unwrap();
     assert_eq!(kept, json!({"test.asker": {"process": ["echo"]}}));
-    // The next start of the extension runs with the grant.
-    host.call("exthost/disable", json!({"id": "test.asker"}))
-        .await;
-    host.call("exthost/enable", json!({"id": "test.asker"}))
-        .await;
+    assert!(
+        host.log().contains("Deno restarted with the user's grant"),
+        "{}",
+        host.log()
+    );
+
+    // "Allow": for this run only, and nothing is written.
+    run(&mut host, "once.spawn", json!([])).await.unwrap_err();
+    let (id, _) = host.server_request("window/showMessageRequest").await;
+    answer(&mut host, id, "Allow").await;
+    assert_eq!(run_until_ok(&mut host, "once.spawn").await, json!("once"));
+
+    // "Deny": the extension keeps running, each call gets the error naming the permission, and the user
+    // is not asked again.
+    run(&mut host, "refused.spawn", json!([]))
+        .await
+        .unwrap_err();
+    let (id, _) = host.server_request("window/showMessageRequest").await;
+    answer(&mut host, id, "Deny").await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let again = run(&mut host, "refused.spawn", json!([]))
+        .await
+        .unwrap_err();
+    assert!(
+        again.contains("permissions.test.refused.process"),
+        "{again}"
+    );
+    assert_eq!(host.extension("test.refused").await["state"], "enabled");
+    ping(&mut host).await;
+    assert!(
+        !host.backlog().any(|message| matches!(message,
+            exthost_protocol::Message::Request(request) if request.method == "window/showMessageRequest")),
+        "a refused grant is not asked again"
+    );
+    let kept: Value = serde_json::from_slice(&std::fs::read(&grants).unwrap()).unwrap();
+    assert_eq!(kept, json!({"test.asker": {"process": ["echo"]}}));
+    assert_eq!(host.shutdown().await, 0);
+
+    // The next start: the kept grant applies from the first call, without a question; the one-run grant
+    // is gone.
+    let mut host = start();
+    host.initialize(json!({})).await;
     assert_eq!(
         run(&mut host, "asker.spawn", json!([])).await,
-        Ok(json!("allowed"))
+        Ok(json!("always"))
+    );
+    let denied = run(&mut host, "once.spawn", json!([])).await.unwrap_err();
+    assert!(denied.contains("permissions.test.once.process"), "{denied}");
+    let (id, _) = host.server_request("window/showMessageRequest").await;
+    answer(&mut host, id, "Deny").await;
+    assert!(
+        !host.backlog().any(|message| matches!(message,
+            exthost_protocol::Message::Request(request) if request.method == "window/showMessageRequest")),
+        "the kept grant needed no question"
     );
     assert_eq!(host.shutdown().await, 0);
 }
@@ -639,6 +800,208 @@ async fn an_es_module_extension_imports_vscode_in_deno() {
     assert_eq!(
         run(&mut host, "esm.run", json!([])).await,
         Ok(json!([true, 2, "\n"]))
+    );
+    assert_eq!(host.shutdown().await, 0);
+}
+
+#[tokio::test]
+async fn quickjs_asks_for_a_path_outside_the_grant_and_applies_the_answer_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let outside_path = outside.path().canonicalize().unwrap();
+    std::fs::write(outside_path.join("notes.txt"), "outside notes").unwrap();
+    std::fs::write(outside_path.join("secret.txt"), "secret").unwrap();
+    let body = format!(
+        "const fs = require('fs');\n\
+         const path = require('path');\n\
+         const attempt = (operation) => {{ try {{ return operation(); }} catch (error) {{ return error.code + ' ' + error.message; }} }};\n\
+         const which = args[0];\n\
+         if (which === 'read') return attempt(() => fs.readFileSync({notes:?}, 'utf8'));\n\
+         if (which === 'link') return attempt(() => fs.readFileSync(path.join(__dirname, 'link', 'secret.txt'), 'utf8'));\n\
+         if (which === 'write') {{ return attempt(() => {{ fs.writeFileSync({written:?}, 'written'); return fs.readFileSync({written:?}, 'utf8'); }}); }}\n\
+         if (which === 'silent') return attempt(() => fs.readFileSync('/etc/hostname', 'utf8'));\n\
+         return attempt(() => fs.readFileSync('/etc/os-release', 'utf8').length > 0);",
+        notes = outside_path.join("notes.txt").display().to_string(),
+        written = outside_path.join("written.txt").display().to_string(),
+    );
+    let root = exthost_extension(
+        dir.path(),
+        "test.fsask",
+        Some("quickjs"),
+        "fsask.run",
+        &body,
+        json!({}),
+    );
+    std::os::unix::fs::symlink(&outside_path, root.join("link")).unwrap();
+    bystander(dir.path());
+    let mut host = spawn(&[dir.path()], None);
+    host.initialize(json!({"initializationOptions": {"limits": {"permissionQuestionMs": 1500, "callTimeoutMs": 1000}}}))
+        .await;
+    let command = |which: &str| json!({"command": "fsask.run", "arguments": [which]});
+
+    // Allow: the read goes ahead in the same call; the same file is not asked about again.
+    let id = host
+        .send_request("workspace/executeCommand", command("read"))
+        .await;
+    let (question, params) = host.server_request("window/showMessageRequest").await;
+    assert_eq!(
+        params["message"],
+        format!(
+            "test.fsask wants to read {}",
+            outside_path.join("notes.txt").display()
+        )
+    );
+    answer(&mut host, question, "Allow").await;
+    assert_eq!(
+        host.response(&id).await.payload,
+        ResponsePayload::Result(json!("outside notes"))
+    );
+    assert_eq!(
+        run(&mut host, "fsask.run", json!(["read"])).await,
+        Ok(json!("outside notes"))
+    );
+
+    // A link inside the extension's folder is settled first: the question names its target, and Deny
+    // is an EACCES naming the permission.
+    let id = host
+        .send_request("workspace/executeCommand", command("link"))
+        .await;
+    let (question, params) = host.server_request("window/showMessageRequest").await;
+    assert_eq!(
+        params["message"],
+        format!(
+            "test.fsask wants to read {}",
+            outside_path.join("secret.txt").display()
+        )
+    );
+    answer(&mut host, question, "Deny").await;
+    let ResponsePayload::Result(Value::String(denied)) = host.response(&id).await.payload else {
+        panic!("the command answers")
+    };
+    assert!(
+        denied.starts_with("EACCES NoPermissions: test.fsask may not read this path"),
+        "{denied}"
+    );
+    assert!(denied.contains("permissions.test.fsask.fs"), "{denied}");
+
+    // Always allow a write: it happens, and the grant is kept (write only: exactly what was asked).
+    let id = host
+        .send_request("workspace/executeCommand", command("write"))
+        .await;
+    let (question, params) = host.server_request("window/showMessageRequest").await;
+    let written = outside_path.join("written.txt");
+    assert_eq!(
+        params["message"],
+        format!("test.fsask wants to write {}", written.display())
+    );
+    answer(&mut host, question, "Always allow").await;
+    // Reading back what it wrote is a second question: a write grant does not give reads.
+    let (question, params) = host.server_request("window/showMessageRequest").await;
+    assert_eq!(
+        params["message"],
+        format!("test.fsask wants to read {}", written.display())
+    );
+    answer(&mut host, question, "Allow").await;
+    assert_eq!(
+        host.response(&id).await.payload,
+        ResponsePayload::Result(json!("written"))
+    );
+    assert_eq!(std::fs::read_to_string(&written).unwrap(), "written");
+    let kept: Value =
+        serde_json::from_slice(&std::fs::read(host.home.path().join("permissions.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        kept,
+        json!({"test.fsask": {"fs": {"write": [written.display().to_string()]}}})
+    );
+
+    // No answer before `limits.permissionQuestionMs`: Deny, logged, and the call's own limit (1 s here)
+    // did not count the wait.
+    let started = std::time::Instant::now();
+    let id = host
+        .send_request("workspace/executeCommand", command("silent"))
+        .await;
+    let _unanswered = host.server_request("window/showMessageRequest").await;
+    let ResponsePayload::Result(Value::String(silent)) = host.response(&id).await.payload else {
+        panic!("the command answers")
+    };
+    assert!(started.elapsed() >= std::time::Duration::from_millis(1500));
+    assert!(silent.starts_with("EACCES NoPermissions"), "{silent}");
+    assert!(
+        host.log()
+            .contains("no answer to the permission question before its deadline"),
+        "the fallback to Deny is logged"
+    );
+
+    // An editor that answers the request with an error (no `window/showMessageRequest`): Deny.
+    let id = host
+        .send_request("workspace/executeCommand", command("other"))
+        .await;
+    let (question, _) = host.server_request("window/showMessageRequest").await;
+    host.send(&exthost_protocol::Message::Response(
+        exthost_protocol::Response::error(
+            Some(question),
+            exthost_protocol::ResponseError {
+                code: -32601,
+                message: "method not found".into(),
+                data: None,
+            },
+        ),
+    ))
+    .await;
+    let ResponsePayload::Result(Value::String(other)) = host.response(&id).await.payload else {
+        panic!("the command answers")
+    };
+    assert!(other.starts_with("EACCES NoPermissions"), "{other}");
+    assert!(host.log().contains("treated as Deny"));
+    assert_eq!(host.extension("test.fsask").await["state"], "enabled");
+    ping(&mut host).await;
+    assert_eq!(host.shutdown().await, 0);
+}
+
+#[tokio::test]
+async fn fork_in_deno_gives_the_child_no_more_than_the_parents_grants() {
+    let Some(deno) = deno() else { return };
+    let deno = deno.canonicalize().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().canonicalize().unwrap().join("secret.txt");
+    std::fs::write(&secret, "not for extensions").unwrap();
+    let body = format!(
+        "const {{ fork }} = require('child_process');\n\
+         const path = require('path');\n\
+         // Even asking for everything: the child runs with the parent's own flags.\n\
+         const child = fork(path.join(__dirname, 'child.js'), [{secret:?}], {{ execArgv: ['run', '-A'] }});\n\
+         return await new Promise((resolve) => {{ child.on('message', (message) => {{ resolve(message); child.kill(); }}); }});",
+        secret = secret.display().to_string()
+    );
+    let root = exthost_extension(
+        dir.path(),
+        "test.forker",
+        Some("deno"),
+        "forker.run",
+        &body,
+        json!({"permissions": {"process": [deno.display().to_string()]}}),
+    );
+    std::fs::write(
+        root.join("child.js"),
+        "const fs = require('fs');\n\
+         const read = (file) => { try { return fs.readFileSync(file, 'utf8'); } catch (error) { return 'denied: ' + error.message; } };\n\
+         process.send({ own: read(__dirname + '/exthost.json').length > 0, secret: read(process.argv[2]) });\n",
+    )
+    .unwrap();
+    let mut host = spawn(&[dir.path()], Some(&deno));
+    host.initialize(json!({})).await;
+    let answer = run(&mut host, "forker.run", json!([])).await.unwrap();
+    assert_eq!(answer["own"], true, "{answer}");
+    let secret_answer = answer["secret"].as_str().unwrap();
+    assert!(
+        secret_answer.starts_with("denied: ") && secret_answer.contains("read access"),
+        "{answer}"
+    );
+    assert!(
+        host.log().contains("execArgv"),
+        "the ignored execArgv is logged"
     );
     assert_eq!(host.shutdown().await, 0);
 }

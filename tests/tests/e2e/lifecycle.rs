@@ -276,6 +276,89 @@ async fn dev_extensions_reload_when_their_files_change() {
     assert_eq!(host.shutdown().await, 0);
 }
 
+/// What `dev.version` answers.
+async fn version(host: &mut Host) -> Value {
+    host.call(
+        "workspace/executeCommand",
+        json!({"command": "dev.version"}),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_broken_dev_change_rolls_back_to_the_last_version_that_worked_until_a_good_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let code = |version: &str| {
+        format!(
+            "const vscode = require('vscode');\nconst helper = require('./helper');\nexports.activate = (c) => {{ c.subscriptions.push(vscode.commands.registerCommand('dev.version', () => '{version}' + helper.suffix)); }};\n"
+        )
+    };
+    let folder = write_extension(
+        dir.path(),
+        "dev",
+        &json!({"id": "test.rollback", "name": "Rollback", "version": "1.0.0", "main": "extension.js",
+                "activationEvents": ["onCommand:dev.version"]}),
+        &[
+            ("extension.js", &code("v1")),
+            ("helper.js", "exports.suffix = '!';"),
+        ],
+    );
+    let mut host = Host::spawn(HostOptions {
+        args: vec!["--dev".into(), folder.display().to_string()],
+        ..HostOptions::default()
+    });
+    host.initialize(json!({})).await;
+    assert_eq!(version(&mut host).await, json!("v1!"));
+    host.state_change("test.rollback", "enabled").await;
+
+    // A good change: reloaded.
+    std::fs::write(folder.join("extension.js"), code("v2")).unwrap();
+    host.state_change("test.rollback", "unloaded").await;
+    host.state_change("test.rollback", "enabled").await;
+    assert_eq!(version(&mut host).await, json!("v2!"));
+
+    // A change that does not load (a syntax error), and one whose activate throws: each time the
+    // previous version keeps running (its files as they were, helper included), and the editor is told.
+    for broken in [
+        "exports.activate = (c) => {",
+        "exports.activate = () => { throw new Error('broken on purpose'); };",
+    ] {
+        std::fs::write(folder.join("extension.js"), broken).unwrap();
+        std::fs::write(folder.join("helper.js"), "exports.suffix = '?';").unwrap();
+        let shown = host
+            .notification("window/showMessage", |params| {
+                params["message"]
+                    .as_str()
+                    .is_some_and(|message| message.contains("the previous version keeps running"))
+            })
+            .await;
+        assert_eq!(shown["type"], 1, "{shown}");
+        assert!(
+            shown["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("test.rollback: the changed version failed"),
+            "{shown}"
+        );
+        host.state_change("test.rollback", "enabled").await;
+        assert_eq!(version(&mut host).await, json!("v2!"));
+        let info = host.extension("test.rollback").await;
+        assert_eq!(info["state"], "enabled", "{info}");
+        assert_eq!(
+            info["path"],
+            json!(folder.canonicalize().unwrap()),
+            "{info}"
+        );
+    }
+
+    // The next good change replaces it, read from the development folder again.
+    std::fs::write(folder.join("extension.js"), code("v3")).unwrap();
+    host.state_change("test.rollback", "unloaded").await;
+    host.state_change("test.rollback", "enabled").await;
+    assert_eq!(version(&mut host).await, json!("v3?"));
+    assert_eq!(host.shutdown().await, 0);
+}
+
 #[tokio::test]
 async fn a_reload_whose_new_manifest_is_broken_or_makes_a_cycle_fails_cleanly() {
     let dir = tempfile::tempdir().unwrap();

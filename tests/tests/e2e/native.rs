@@ -653,3 +653,53 @@ async fn others_still_answer(host: &mut Host, left: i64, right: i64) {
         .await;
     assert_eq!(pong, "pong");
 }
+
+#[tokio::test]
+async fn a_rebuilt_dev_native_library_restarts_the_worker_which_loads_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = install_fixture(dir.path(), "native-ok");
+    let mut host = Host::spawn(HostOptions {
+        args: vec!["--dev".to_owned(), folder.display().to_string()],
+        builtin: None,
+    });
+    host.initialize(json!({})).await;
+    let answer = host
+        .call(
+            "workspace/executeCommand",
+            execute("native-ok.compute", json!([2, 3])),
+        )
+        .await;
+    assert_eq!(answer["sum"], 5.0);
+    host.state_change("test.native-ok", "enabled").await;
+
+    // A rebuild, as cargo writes it: a new file renamed over the library.
+    let library = library_file("exthost_fixture_native_ok");
+    let partial = dir.path().join("rebuilt.partial");
+    std::fs::copy(built_fixtures().join(&library), &partial).unwrap();
+    std::fs::rename(&partial, folder.join(&library)).unwrap();
+    let restarted = host
+        .notification("exthost/hostRestarted", |params| {
+            params["reason"] == "libraryRebuilt"
+        })
+        .await;
+    assert!(
+        restarted["detail"].as_str().is_some_and(
+            |detail| detail.starts_with("test.native-ok: ") && detail.contains(&library)
+        ),
+        "{restarted}"
+    );
+    // The new worker replayed the session and runs the rebuilt library.
+    let answer = host
+        .call(
+            "workspace/executeCommand",
+            execute("native-ok.compute", json!([20, 22])),
+        )
+        .await;
+    assert_eq!(answer["sum"], 42.0);
+    assert_eq!(host.extension("test.native-ok").await["state"], "enabled");
+    assert!(
+        host.log().contains("the worker asked to be restarted"),
+        "the supervisor did the restart"
+    );
+    assert_eq!(host.shutdown().await, 0);
+}

@@ -9,7 +9,7 @@
 //
 // Wire (every line this process writes for the host starts with MARK, so stray output of extension code
 // on stdout is told apart and logged):
-//   host → here (stdin):  {type:'init', spec, syncPipe} first, then {type:'request', id, kind, payload}
+//   host → here (stdin):  {type:'init', spec, syncPipe, vscodeModule, forkArguments} first, then {type:'request', id, kind, payload}
 //                         and {type:'reply', id, ok, value | error} (answers to `call`)
 //   here → host (stdout): {type:'settle', id, ok, value}, {type:'notify', kind, payload},
 //                         {type:'call', id, kind, payload}, {type:'callSync', kind, payload}, {type:'log', level, message}
@@ -26,7 +26,7 @@ const core = exthostCore;
 const {
   JSONParse, JSONStringify, ObjectKeys, ObjectDefineProperty, ArrayPrototypeFilter, ArrayPrototypeMap,
   ArrayPrototypeJoin, RegExpPrototypeTest, Promise, SafeMap, String, Error, ReflectApply, SetPrototypeHas,
-  Uint8Array,
+  Uint8Array, ArrayIsArray, ArrayPrototypeSlice, ObjectAssign,
 } = core.primordials;
 const MARK = '\u001eexthost:';
 const encoder = new TextEncoder();
@@ -171,6 +171,9 @@ core.reportUncaught = reportUncaught;
 // V8's `stack` starts with the headline.
 core.stackOf = (error) => error.stack;
 
+// Deno's arguments for a forked child: `run` and this process's permission flags (see `guardProcesses`).
+let forkArguments = ['run', '--no-prompt'];
+
 function base64Bytes(text) {
   const binary = atob(text);
   const bytes = new Uint8Array(binary.length);
@@ -235,6 +238,25 @@ function guardProcesses() {
       return ReflectApply(original, this, [file, ...rest]);
     };
   }
+  // Deno's `fork` starts `deno run -A` unless `execArgv` is already Deno's: the child gets this
+  // process's own permission flags (`forkArguments`, from the host), never more, whatever the extension
+  // passed. (ES modules' `import { fork }` reads this same object.)
+  const fork = childProcess.fork;
+  if (typeof fork === 'function') {
+    // Primordials only: an extension's overwritten builtins must not choose the child's flags.
+    childProcess.fork = function confinedFork(modulePath, args, options) {
+      if (args !== undefined && args !== null && !ArrayIsArray(args)) {
+        options = args;
+        args = [];
+      }
+      const given = options && options.execArgv;
+      if (ArrayIsArray(given) && given.length > 0) {
+        log('warn', 'child_process.fork: execArgv ' + JSONStringify(given) + ' ignored (the child runs with the extension\'s own permissions)');
+      }
+      const confined = ObjectAssign({}, options, { execArgv: ArrayPrototypeSlice(forkArguments) });
+      return ReflectApply(fork, this, [modulePath, args || [], confined]);
+    };
+  }
 }
 
 // The module the import map names for `import … from 'vscode'` in ES modules: the shim's members as
@@ -273,6 +295,7 @@ function dispatch(line) {
   switch (message.type) {
     case 'init':
       spec = message.spec;
+      if (ArrayIsArray(message.forkArguments)) forkArguments = message.forkArguments;
       syncPipe = Deno.openSync(message.syncPipe, { read: true });
       startShim();
       writeVscodeModule(message.vscodeModule);

@@ -52,6 +52,8 @@ pub(crate) struct Shared {
     /// The most bytes one file read for the extension may have (its memory limit, at most
     /// [`MAX_EXTENSION_FILE_BYTES`]).
     pub read_cap: Cell<u64>,
+    /// How long a permission question may wait for the user (`Limits::permission_question_timeout`).
+    pub question_timeout: Cell<Duration>,
     next_host_call: Cell<u64>,
 }
 
@@ -71,6 +73,7 @@ impl Shared {
             settled: RefCell::new(Vec::new()),
             completions,
             read_cap: Cell::new(MAX_EXTENSION_FILE_BYTES),
+            question_timeout: Cell::new(Duration::from_secs(60)),
             next_host_call: Cell::new(1),
         }
     }
@@ -82,6 +85,29 @@ impl Shared {
             request,
             reply: None,
         });
+    }
+
+    /// Asks the host and waits on this thread for at most `timeout` (`None`: no answer in time). The
+    /// time waited does not count against the running JS's deadline (nor, since the lifecycle holds a
+    /// host wait meanwhile, against the call's): the watchdog's deadline moves by it.
+    pub(crate) fn ask_blocking(
+        &self,
+        request: HostRequest,
+        timeout: Duration,
+    ) -> Option<Result<Json, String>> {
+        let answer = match self.ask(request) {
+            Ok(answer) => answer,
+            Err(error) => return Some(Err(error.to_string())),
+        };
+        let started = Instant::now();
+        let outcome = wait_blocking(answer, started + timeout);
+        if let Some(deadline) = self.watchdog.deadline() {
+            self.watchdog.arm(deadline + started.elapsed());
+        }
+        outcome.map(|answer| match answer {
+            Ok(answer) => answer.map_err(|error| error.to_string()),
+            Err(_) => Err("exthost: the host dropped the request".to_owned()),
+        })
     }
 
     fn ask(

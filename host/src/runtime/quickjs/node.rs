@@ -3,7 +3,10 @@
 //!
 //! File access goes through [`NodeFiles`], which checks every path against the extension's permissions
 //! (see [`crate::permissions`]) after resolving symbolic links and `..` on the nearest existing ancestor, so
-//! neither can escape; a denial is an `EACCES` error whose message names the permission and how to grant it.
+//! neither can escape. A path outside them is put to the user (`window/showMessageRequest`: Allow / Always
+//! allow / Deny, waited for on the extension's thread, the call's limits paused): a grant applies to this
+//! runtime at once; a refusal (or no answer in time) is an `EACCES` error whose message names the
+//! permission and how to grant it, and that path is not asked about again this run.
 
 use std::cell::RefCell;
 use std::path::{Component, Path, PathBuf};
@@ -14,7 +17,10 @@ use rquickjs::{Ctx, Exception, Function, Object, TypedArray};
 use serde_json::{Value as Json, json};
 
 use super::native::Shared;
-use crate::permissions::{ENVIRONMENT_KEPT, PermissionContext, Permissions, denial_message};
+use crate::permissions::{
+    Access, ENVIRONMENT_KEPT, PermissionContext, Permissions, denial_message, display_name,
+    question_request, settle_answer, was_denied,
+};
 
 /// The roots an extension may read and write, canonical; empty until [`NodeFiles::configure`].
 #[derive(Debug, Default)]
@@ -23,6 +29,8 @@ struct NodeFiles {
     readable: Vec<PathBuf>,
     writable: Vec<PathBuf>,
     cwd: Option<PathBuf>,
+    /// The extension's name, for the permission question.
+    name: String,
 }
 
 /// A path made absolute, with `..` and symbolic links resolved on its nearest existing ancestor.
@@ -79,11 +87,18 @@ impl NodeFiles {
         self.readable = canonical(context.readable(&permissions));
         self.writable = canonical(context.writable(&permissions));
         self.cwd = context.workspace.first().cloned();
+        self.name = display_name(package_json, id);
         self.configured = true;
     }
 
-    /// `path` settled, when it lies in one of `roots`; else the `EACCES` denial.
-    fn check(&self, id: &str, root: &Path, path: &str, write: bool) -> Result<PathBuf, String> {
+    /// `path` settled, when it lies in one of `roots`; else the settled path and the `EACCES` denial.
+    fn check(
+        &self,
+        id: &str,
+        root: &Path,
+        path: &str,
+        write: bool,
+    ) -> Result<PathBuf, (PathBuf, String)> {
         let settled = settle(Path::new(path), self.cwd.as_deref().unwrap_or(root));
         let roots = if write {
             &self.writable
@@ -98,8 +113,7 @@ impl NodeFiles {
         } else {
             "may not read this path"
         };
-        tracing::warn!(extension = %id, path, write, "permission denied");
-        Err(format!(
+        let message = format!(
             "EACCES: {}",
             denial_message(
                 id,
@@ -107,8 +121,52 @@ impl NodeFiles {
                 what,
                 &format!("{} access to {path}", if write { "write" } else { "read" })
             )
-        ))
+        );
+        Err((settled, message))
     }
+}
+
+/// [`NodeFiles::check`], and when the path is outside the extension's permissions, the user's answer to
+/// the permission question: a grant of exactly the settled path is added to this runtime's roots.
+fn check_or_ask(
+    table: &RefCell<NodeFiles>,
+    state: &Shared,
+    path: &str,
+    write: bool,
+) -> Result<PathBuf, String> {
+    let id = state.extension_id.as_str();
+    let checked = table.borrow().check(id, &state.root, path, write);
+    let (settled, message) = match checked {
+        Ok(settled) => return Ok(settled),
+        Err(denied) => denied,
+    };
+    let access = if write {
+        Access::Write(settled.clone())
+    } else {
+        Access::Read(settled.clone())
+    };
+    let name = table.borrow().name.clone();
+    let granted = table.borrow().configured
+        && !was_denied(id, &access)
+        && settle_answer(
+            id,
+            &access,
+            state.ask_blocking(
+                question_request(&name, &access),
+                state.question_timeout.get(),
+            ),
+        );
+    if !granted {
+        tracing::warn!(extension = %id, path, write, "permission denied");
+        return Err(message);
+    }
+    let mut files = table.borrow_mut();
+    if write {
+        files.writable.push(settled.clone());
+    } else {
+        files.readable.push(settled.clone());
+    }
+    Ok(settled)
 }
 
 /// `ENOENT: …` and friends, from an I/O error, as Node words them.
@@ -249,9 +307,7 @@ pub(crate) fn install<'js>(
         Function::new(
             ctx.clone(),
             move |ctx: Ctx<'js>, path: String| -> rquickjs::Result<TypedArray<'js, u8>> {
-                let checked = table
-                    .borrow()
-                    .check(&state.extension_id, &state.root, &path, false)
+                let checked = check_or_ask(&table, &state, &path, false)
                     .map_err(|message| throw(&ctx, &message))?;
                 let bytes = std::fs::read(&checked)
                     .map_err(|error| throw(&ctx, &io_error(&error, "open", &path)))?;
@@ -267,9 +323,7 @@ pub(crate) fn install<'js>(
         Function::new(
             ctx.clone(),
             move |ctx: Ctx<'js>, path: String, follow: bool| -> rquickjs::Result<String> {
-                let checked = table
-                    .borrow()
-                    .check(&state.extension_id, &state.root, &path, false)
+                let checked = check_or_ask(&table, &state, &path, false)
                     .map_err(|message| throw(&ctx, &message))?;
                 // `settle` resolved the links of the ancestors; `lstat` looks at the last component.
                 let target = if follow {
@@ -296,9 +350,7 @@ pub(crate) fn install<'js>(
         Function::new(
             ctx.clone(),
             move |ctx: Ctx<'js>, path: String| -> rquickjs::Result<String> {
-                let checked = table
-                    .borrow()
-                    .check(&state.extension_id, &state.root, &path, false)
+                let checked = check_or_ask(&table, &state, &path, false)
                     .map_err(|message| throw(&ctx, &message))?;
                 let entries = std::fs::read_dir(&checked)
                     .map_err(|error| throw(&ctx, &io_error(&error, "scandir", &path)))?;
@@ -327,9 +379,7 @@ pub(crate) fn install<'js>(
         Function::new(
             ctx.clone(),
             move |ctx: Ctx<'js>, path: String| -> rquickjs::Result<String> {
-                let checked = table
-                    .borrow()
-                    .check(&state.extension_id, &state.root, &path, false)
+                let checked = check_or_ask(&table, &state, &path, false)
                     .map_err(|message| throw(&ctx, &message))?;
                 checked
                     .canonicalize()
@@ -350,9 +400,7 @@ pub(crate) fn install<'js>(
                   bytes: TypedArray<'js, u8>,
                   append: bool|
                   -> rquickjs::Result<()> {
-                let checked = table
-                    .borrow()
-                    .check(&state.extension_id, &state.root, &path, true)
+                let checked = check_or_ask(&table, &state, &path, true)
                     .map_err(|message| throw(&ctx, &message))?;
                 // SAFETY: the bytes are copied at once, before any JS runs that could detach or resize
                 // the array's buffer.
@@ -382,9 +430,7 @@ pub(crate) fn install<'js>(
         Function::new(
             ctx.clone(),
             move |ctx: Ctx<'js>, path: String, recursive: bool| -> rquickjs::Result<()> {
-                let checked = table
-                    .borrow()
-                    .check(&state.extension_id, &state.root, &path, true)
+                let checked = check_or_ask(&table, &state, &path, true)
                     .map_err(|message| throw(&ctx, &message))?;
                 let made = if recursive {
                     std::fs::create_dir_all(&checked)
@@ -403,9 +449,7 @@ pub(crate) fn install<'js>(
         Function::new(
             ctx.clone(),
             move |ctx: Ctx<'js>, path: String, recursive: bool| -> rquickjs::Result<()> {
-                let checked = table
-                    .borrow()
-                    .check(&state.extension_id, &state.root, &path, true)
+                let checked = check_or_ask(&table, &state, &path, true)
                     .map_err(|message| throw(&ctx, &message))?;
                 let removed = match std::fs::symlink_metadata(&checked) {
                     Ok(metadata) if metadata.is_dir() && recursive => {
@@ -439,6 +483,7 @@ mod tests {
             readable: vec![root.join("ext")],
             writable: vec![],
             cwd: None,
+            name: "x".to_owned(),
         };
         let ext = root.join("ext");
         assert!(
@@ -448,7 +493,8 @@ mod tests {
         );
         let escape = files
             .check("t.x", &ext, "sub/../../outside", false)
-            .unwrap_err();
+            .unwrap_err()
+            .1;
         assert!(
             escape.starts_with("EACCES: NoPermissions: t.x may not read this path"),
             "{escape}"

@@ -27,6 +27,7 @@ fn small_limits() -> Limits {
         activate_timeout: Duration::from_millis(200),
         call_timeout: Duration::from_millis(200),
         deactivate_timeout: Duration::from_millis(200),
+        permission_question_timeout: Duration::from_millis(500),
     }
 }
 

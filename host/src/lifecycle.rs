@@ -351,8 +351,30 @@ impl Lifecycle {
 
     /// Marks `id` failed, stops its runtime and forgets what it registered; tells the editor.
     fn fail(&self, id: &str, message: String) {
+        self.fail_checked(id, None, message);
+    }
+
+    /// Fails `id` for a fatal error of a call made on `runtime` — unless that runtime is no longer the
+    /// extension's current one (reloaded, restarted or stopped while the call ran): a replaced runtime's
+    /// late failure changes nothing, as its late crash does not.
+    fn fail_runtime(&self, id: &str, runtime: &RuntimeHandle, message: String) {
+        self.fail_checked(id, Some(runtime), message);
+    }
+
+    fn fail_checked(&self, id: &str, only_if_current: Option<&RuntimeHandle>, message: String) {
         let runtime = {
             let mut state = self.lock();
+            if let Some(caller) = only_if_current {
+                let current = state
+                    .running
+                    .get(id)
+                    .and_then(|running| running.runtime.as_ref())
+                    .is_some_and(|current| current.is_same_runtime(caller));
+                if !current {
+                    tracing::debug!(extension = %id, %message, "failure of a replaced runtime ignored");
+                    return;
+                }
+            }
             let running = state.running.remove(id);
             self.forget_registrations(&mut state, id);
             self.transition(

@@ -421,8 +421,11 @@ impl TryFrom<HostOperation> for HostRequest {
                 message_type,
                 message,
             } => Self::EditorNotify {
-                method: "window/showMessage".to_owned(),
-                params: serde_json::json!({"type": message_type, "message": message}),
+                method: crate::to_proto::method::SHOW_MESSAGE.to_owned(),
+                params: crate::to_proto::show_message(
+                    crate::to_proto::message_type(message_type),
+                    message,
+                ),
             },
             HostOperation::Log { level, message } => Self::Log { level, message },
             HostOperation::StateUpdate {
@@ -571,6 +574,11 @@ impl RuntimeHandle {
             sender,
             host_waits: Arc::default(),
         }
+    }
+
+    /// Whether `other` is a handle on the same runtime (a clone of this one), not on one started later.
+    pub fn is_same_runtime(&self, other: &RuntimeHandle) -> bool {
+        self.sender.same_channel(&other.sender)
     }
 
     /// The clock of this extension's waits on the host.

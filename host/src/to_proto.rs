@@ -254,6 +254,16 @@ pub fn publish_diagnostics(uri: &str, diagnostics: &[Value], version: Option<i64
     })
 }
 
+/// The LSP message type numbered `number` (1 error, 2 warning, 3 info, 4 log); any other number is info.
+pub fn message_type(number: u8) -> MessageType {
+    match number {
+        1 => MessageType::ERROR,
+        2 => MessageType::WARNING,
+        4 => MessageType::LOG,
+        _ => MessageType::INFO,
+    }
+}
+
 /// `window/showMessage` params.
 pub fn show_message(kind: MessageType, message: impl Into<String>) -> Value {
     value(lsp::ShowMessageParams {

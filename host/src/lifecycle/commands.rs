@@ -55,7 +55,7 @@ impl Lifecycle {
             Ok(value) => Ok(value),
             Err(error) => {
                 if error.is_fatal() {
-                    self.fail(&owner, error.to_string());
+                    self.fail_runtime(&owner, &runtime, error.to_string());
                 }
                 Err(LifecycleError::Runtime { id: owner, error })
             }

@@ -275,7 +275,7 @@ impl Lifecycle {
             Ok(value) => Ok(value),
             Err(error) => {
                 if error.is_fatal() {
-                    self.fail(id, error.to_string());
+                    self.fail_runtime(id, &runtime, error.to_string());
                 }
                 Err(runtime_call_error(&error))
             }

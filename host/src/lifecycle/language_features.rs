@@ -300,13 +300,13 @@ impl Lifecycle {
             pending.push(async move {
                 let during = format!("provider {method}");
                 let outcome = call_with_grace(&runtime, request, limit, &during).await;
-                (provider, outcome)
+                (provider, runtime, outcome)
             });
         }
         let outcomes = futures::future::join_all(pending).await;
         guard.finished = true;
         let mut answers = Vec::new();
-        for (provider, outcome) in outcomes {
+        for (provider, runtime, outcome) in outcomes {
             match outcome {
                 Ok(result) => answers.push(ProviderAnswer {
                     extension: provider.extension,
@@ -316,7 +316,7 @@ impl Lifecycle {
                 Err(error) => {
                     tracing::warn!(extension = %provider.extension, %method, %error, "provider dropped out of this answer");
                     if error.is_fatal() {
-                        self.fail(&provider.extension, error.to_string());
+                        self.fail_runtime(&provider.extension, &runtime, error.to_string());
                     }
                 }
             }
@@ -390,7 +390,7 @@ impl Lifecycle {
             Err(error) => {
                 tracing::warn!(extension = %route.extension, %method, %error, "resolve failed");
                 if error.is_fatal() {
-                    self.fail(&route.extension, error.to_string());
+                    self.fail_runtime(&route.extension, &runtime, error.to_string());
                 }
                 item
             }
@@ -429,7 +429,7 @@ impl Lifecycle {
             Err(error) => {
                 tracing::warn!(extension = %route.extension, %method, %error, "hierarchy request failed");
                 if error.is_fatal() {
-                    self.fail(&route.extension, error.to_string());
+                    self.fail_runtime(&route.extension, &runtime, error.to_string());
                 }
                 Value::Null
             }

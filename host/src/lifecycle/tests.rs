@@ -281,6 +281,49 @@ async fn a_stale_runtime_neither_crashes_nor_alters_the_new_one() {
 }
 
 #[tokio::test]
+async fn a_fatal_failure_of_a_call_on_a_replaced_runtime_does_not_fail_the_new_one() {
+    let gate = Gate::closed();
+    let script = Script {
+        commands: vec!["late.cmd".to_owned()],
+        command_gate: Some(gate.clone()),
+        ..Script::default()
+    };
+    let fixture = fixture(
+        &[("test.late", &["onCommand:late.cmd"], &[])],
+        vec![("test.late", script)],
+    );
+    let lifecycle = &fixture.lifecycle;
+    lifecycle.activate("test.late").await.expect("activates");
+    // A command runs on the first runtime; the extension is reloaded meanwhile...
+    let call = tokio::spawn({
+        let lifecycle = Arc::clone(lifecycle);
+        async move { lifecycle.execute_command("late.cmd", Vec::new()).await }
+    });
+    settle().await;
+    let first = fixture.engine.launches_of("test.late").remove(0);
+    assert!(
+        first
+            .requests
+            .lock()
+            .expect("requests lock")
+            .contains(&"command late.cmd".to_owned())
+    );
+    lifecycle.reload("test.late").await.expect("reloads");
+    assert_eq!(fixture.engine.launches_of("test.late").len(), 2);
+    assert_eq!(state_of(lifecycle, "test.late"), ExtensionState::Enabled);
+    // ...and the old runtime's call then fails fatally: the caller gets the error, the new runtime
+    // stays enabled.
+    gate.open();
+    let outcome = call.await.expect("the call's task");
+    assert!(
+        matches!(outcome, Err(LifecycleError::Runtime { .. })),
+        "{outcome:?}"
+    );
+    settle().await;
+    assert_eq!(state_of(lifecycle, "test.late"), ExtensionState::Enabled);
+}
+
+#[tokio::test]
 async fn restart_during_an_activation_leaves_it_no_say_in_the_new_registry() {
     let dependency_gate = Gate::closed();
     let dependent_gate = Gate::closed();

@@ -48,6 +48,8 @@ pub struct Script {
     pub commands: Vec<String>,
     /// A hover provider registered during `activate` for this language id, answering `{"contents": id}`.
     pub hover_for: Option<String>,
+    /// Commands wait here, then fail fatally (the runtime panicked) instead of answering.
+    pub command_gate: Option<Gate>,
 }
 
 /// One runtime the fake launched.
@@ -166,6 +168,18 @@ async fn run(
             other => format!("{other:?}"),
         };
         launch.requests.lock().expect("requests lock").push(name);
+        if let (RuntimeRequest::ExecuteCommand { .. }, Some(gate)) =
+            (&request, &script.command_gate)
+        {
+            let gate = gate.clone();
+            tokio::spawn(async move {
+                gate.pass().await;
+                let _ = reply.send(Err(RuntimeError::Panicked {
+                    message: "the command panicked".to_owned(),
+                }));
+            });
+            continue;
+        }
         let answer = match request {
             RuntimeRequest::Activate => activate(&launch.id, &script, &host).await,
             RuntimeRequest::ExecuteCommand { command, .. } => Ok(json!({"ran": command})),

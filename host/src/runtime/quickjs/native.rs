@@ -27,7 +27,8 @@ use crate::runtime::{
     RuntimeError,
 };
 
-/// How long a blocking host operation may wait when no call deadline is armed (it always is in practice).
+/// How long a blocking host operation may wait for the host's answer (the host answers them at once; the
+/// wait does not count against the extension's own limits).
 const FALLBACK_HOST_WAIT: Duration = Duration::from_secs(30);
 
 /// The answer to one asynchronous host operation, routed back to the event loop.
@@ -285,11 +286,15 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, shared: &Rc<Shared>) -> rquickjs::Res
                 let answer = state
                     .ask(request)
                     .map_err(|error| throw_host_error(&ctx, &error))?;
-                let deadline = state
-                    .watchdog
-                    .deadline()
-                    .unwrap_or_else(|| Instant::now() + FALLBACK_HOST_WAIT);
-                match wait_blocking(answer, deadline) {
+                // The wait is the host's time, not the extension's (as `HostWaitClock` is for the
+                // asynchronous operations): bounded on its own, and the running JS's deadline moves by
+                // it, so a busy host cannot make an extension overrun its limit.
+                let started = Instant::now();
+                let outcome = wait_blocking(answer, started + FALLBACK_HOST_WAIT);
+                if let Some(deadline) = state.watchdog.deadline() {
+                    state.watchdog.arm(deadline + started.elapsed());
+                }
+                match outcome {
                     Some(Ok(Ok(value))) => {
                         // The host's own answer, before JS sees it, is what bounds `workspace.fs`.
                         if let Some(source) = boundary {
@@ -308,7 +313,7 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, shared: &Rc<Shared>) -> rquickjs::Res
                         Err(throw_host_error(
                             &ctx,
                             &HostCallError::timed_out(format!(
-                                "exthost: the host did not answer {kind} in time"
+                                "exthost: the host did not answer {kind} within 30 s"
                             )),
                         ))
                     }

@@ -1331,3 +1331,32 @@ async fn host_call_errors_reach_js_with_their_kind() {
         })
     );
 }
+
+#[tokio::test]
+async fn a_slow_host_answer_to_a_blocking_call_does_not_count_against_the_time_limit() {
+    // The host takes three times the call limit to answer a blocking `getExtension` (as a busy host
+    // does): that wait is the host's, not the extension's, so `activate` still succeeds.
+    let slow_host: Answer = Arc::new(|request: &HostRequest| match request {
+        HostRequest::GetExtension { id } if id == "slow.ext" => {
+            std::thread::sleep(Duration::from_millis(600));
+            Ok(Value::Null)
+        }
+        other => answer(other),
+    });
+    let harness = Harness::with_host(
+        &[(
+            "main.js",
+            "const vscode = require('vscode');
+             exports.activate = () => {
+                 const found = vscode.extensions.getExtension('slow.ext');
+                 return { found: found === undefined ? 'none' : 'some' };
+             };",
+        )],
+        "main.js",
+        small_limits(),
+        json!({ "name": "ext", "publisher": "test", "version": "1.0.0" }),
+        slow_host,
+    );
+    assert_eq!(harness.activate().await, Ok(json!({ "found": "none" })));
+    harness.logs_until_closed().await;
+}

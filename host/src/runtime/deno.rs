@@ -163,8 +163,9 @@ fn run_thread(
                         let active = process.activated;
                         // An `activate` a denial failed, held for the user's answer: it runs again.
                         let held = process.held_activation.take();
-                        // What was asked once is not asked again after the restart.
-                        let asked = std::mem::take(&mut process.asked);
+                        // What was asked once is not asked again after the restart (nor while the
+                        // old process retires: its calls in flight may still be denied).
+                        let asked = process.asked.clone();
                         process.retire().await;
                         process = match DenoProcess::start(&program, &spec, host.clone(), &host_waits).await {
                             Ok(process) => process,

@@ -19,7 +19,9 @@
 //! network access Deno refuses is put to the user (`window/showMessageRequest`); when the user grants it,
 //! the extension's process is replaced by one started with the widened flags (the old one deactivated
 //! first, so its registrations are disposed) and the extension is activated again, so the user's next
-//! action works. `child_process.fork` starts its Deno child with this process's own flags, never more.
+//! action works. A denial that fails `activate` itself holds `activate`'s answer while the user is asked
+//! (`HeldActivation`): a grant's restart activates again and that answers, a refusal answers the denial.
+//! `child_process.fork` starts its Deno child with this process's own flags, never more.
 
 pub mod locate;
 

@@ -665,6 +665,11 @@ pub fn explain_denial(extension_id: &str, error: RuntimeError) -> RuntimeError {
         return error;
     };
     match denied_permission(&message) {
+        // Explained already (the Deno bootstrap's own check of a synchronous `child_process` call).
+        Some((permission, _)) if message.starts_with("NoPermissions: ") => {
+            tracing::warn!(extension = %extension_id, %permission, "permission denied: {message}");
+            RuntimeError::Threw { message, stack }
+        }
         Some((permission, what)) => {
             let explained = denial_message(extension_id, permission, what, &message);
             tracing::warn!(extension = %extension_id, %permission, "permission denied: {message}");
@@ -803,6 +808,15 @@ mod tests {
             message.contains("permissions.com.example.a.process"),
             "{message}"
         );
+        // An explained denial (the bootstrap's own) is not explained twice.
+        let again = explain_denial(
+            "com.example.a",
+            RuntimeError::Threw {
+                message: message.clone(),
+                stack: None,
+            },
+        );
+        assert!(matches!(again, RuntimeError::Threw { message: twice, .. } if twice == message));
     }
 
     #[test]

@@ -19,7 +19,9 @@
 //! network access Deno refuses is put to the user (`window/showMessageRequest`); when the user grants it,
 //! the extension's process is replaced by one started with the widened flags (the old one deactivated
 //! first, so its registrations are disposed) and the extension is activated again, so the user's next
-//! action works. `child_process.fork` starts its Deno child with this process's own flags, never more.
+//! action works. A denial that fails `activate` itself holds `activate`'s answer while the user is asked
+//! (`HeldActivation`): a grant's restart activates again and that answers, a refusal answers the denial.
+//! `child_process.fork` starts its Deno child with this process's own flags, never more.
 
 pub mod locate;
 
@@ -38,10 +40,11 @@ use super::quickjs::native::{host_request, machine_id, settlement};
 use super::quickjs::resolve::is_es_module;
 use super::quickjs::workspace_fs::{BoundarySource, WorkspaceFiles};
 use super::{
-    Engine, HostCall, HostCallError, HostOperation, HostRequest, HostSender, LaunchSpec, LogLevel,
-    RuntimeEnvelope, RuntimeError, RuntimeHandle, RuntimeRequest,
+    Engine, HostCall, HostCallError, HostOperation, HostRequest, HostSender, HostWaitClock,
+    HostWaitGuard, LaunchSpec, LogLevel, RuntimeEnvelope, RuntimeError, RuntimeHandle,
+    RuntimeRequest,
 };
-use crate::permissions::{ENVIRONMENT_KEPT, PermissionContext, Permissions};
+use crate::permissions::{Access, ENVIRONMENT_KEPT, PermissionContext, Permissions};
 
 /// The start of every line the bootstrap writes for the host.
 const MARK: &str = "\u{1e}exthost:";
@@ -103,15 +106,17 @@ impl Engine for DenoEngine {
             });
         };
         let (sender, requests) = mpsc::unbounded_channel();
+        let handle = RuntimeHandle::new(sender);
+        let host_waits = Arc::clone(handle.host_waits());
         let module = spec.entry.display().to_string();
         std::thread::Builder::new()
             .name(format!("deno:{}", spec.extension_id))
-            .spawn(move || run_thread(program, spec, host, requests))
+            .spawn(move || run_thread(program, spec, host, requests, host_waits))
             .map_err(|error| RuntimeError::Load {
                 module,
                 reason: format!("cannot start the extension's thread: {error}"),
             })?;
-        Ok(RuntimeHandle::new(sender))
+        Ok(handle)
     }
 }
 
@@ -121,6 +126,7 @@ fn run_thread(
     spec: LaunchSpec,
     host: HostSender,
     mut requests: mpsc::UnboundedReceiver<RuntimeEnvelope>,
+    host_waits: Arc<HostWaitClock>,
 ) {
     let extension_id = spec.extension_id.clone();
     let panic_host = host.clone();
@@ -137,7 +143,7 @@ fn run_thread(
         };
         executor.block_on(async move {
             let started = Instant::now();
-            let mut process = match DenoProcess::start(&program, &spec, host.clone()).await {
+            let mut process = match DenoProcess::start(&program, &spec, host.clone(), &host_waits).await {
                 Ok(process) => process,
                 Err(error) => {
                     tracing::error!(extension = %spec.extension_id, %error, "cannot start Deno");
@@ -157,16 +163,31 @@ fn run_thread(
                     Ok(Flow::Finished) => break,
                     Ok(Flow::Restart) => {
                         let active = process.activated;
+                        // An `activate` a denial failed, held for the user's answer: it runs again.
+                        let held = process.held_activation.take();
+                        // What was asked once is not asked again after the restart (nor while the
+                        // old process retires: its calls in flight may still be denied).
+                        let asked = process.asked.clone();
                         process.retire().await;
-                        process = match DenoProcess::start(&program, &spec, host.clone()).await {
+                        process = match DenoProcess::start(&program, &spec, host.clone(), &host_waits).await {
                             Ok(process) => process,
                             Err(error) => {
                                 tracing::warn!(extension = %spec.extension_id, %error, "cannot restart Deno with the grant");
-                                let _ = host.send(HostCall {
-                                    from: spec.extension_id.clone(),
-                                    request: HostRequest::Crashed { error: error.clone() },
-                                    reply: None,
-                                });
+                                match held {
+                                    // The activation's answer is the failure.
+                                    Some(held) => {
+                                        let _ = held.reply.send(Err(error.clone()));
+                                    }
+                                    None => {
+                                        let _ = host.send(HostCall {
+                                            from: spec.extension_id.clone(),
+                                            request: HostRequest::Crashed {
+                                                error: error.clone(),
+                                            },
+                                            reply: None,
+                                        });
+                                    }
+                                }
                                 requests.close();
                                 while let Some((_, reply)) = requests.recv().await {
                                     let _ = reply.send(Err(error.clone()));
@@ -175,7 +196,12 @@ fn run_thread(
                             }
                         };
                         tracing::info!(extension = %spec.extension_id, "Deno restarted with the user's grant");
-                        if active && let Err(error) = process.reactivate().await {
+                        process.asked = asked;
+                        if let Some(held) = held {
+                            // The lifecycle's `activate` is answered by this activation; from here on
+                            // the time is the extension's again (the guard ends with `held`).
+                            process.activate_again(held.reply, held.remaining);
+                        } else if active && let Err(error) = process.reactivate().await {
                             tracing::warn!(extension = %spec.extension_id, %error, "the extension failed to activate again after the grant");
                             process.notify(HostRequest::Crashed { error });
                             break;
@@ -322,6 +348,23 @@ impl InFlight {
     }
 }
 
+/// An `activate` that a permission denial failed, held while the user is asked: a grant restarts the
+/// process with it and activates again (that activation answers the lifecycle); a refusal, or no answer
+/// in time, answers this error.
+struct HeldActivation {
+    reply: oneshot::Sender<Result<Json, RuntimeError>>,
+    /// What the user is asked for.
+    access: Access,
+    /// The activation's own error (the answer on a refusal).
+    error: RuntimeError,
+    /// What was left of the activation's time limit when the denial came: the second activation runs
+    /// within it, so `activate`'s running time stays within its limit.
+    remaining: Duration,
+    /// The wait for the user and the restart are the host's time, not the extension's (the lifecycle's
+    /// limit on `activate` pauses meanwhile).
+    _waiting: HostWaitGuard,
+}
+
 /// Why [`DenoProcess::run`] returned.
 enum Flow {
     /// The handle was dropped: the runtime is finished.
@@ -358,9 +401,15 @@ struct DenoProcess {
     name: String,
     /// The grants already asked for in this process.
     asked: std::collections::HashSet<crate::permissions::Access>,
-    /// A grant the user gave: the process must restart with it.
-    granted: mpsc::UnboundedReceiver<()>,
-    granted_sender: mpsc::UnboundedSender<()>,
+    /// The user's answers (the access, whether granted); a grant restarts the process with it.
+    answers: mpsc::UnboundedReceiver<(Access, bool)>,
+    answers_sender: mpsc::UnboundedSender<(Access, bool)>,
+    /// The extension's clock of waits on the host, shared with its [`RuntimeHandle`].
+    host_waits: Arc<HostWaitClock>,
+    /// An `activate` failed by a denial the user is being asked about.
+    held_activation: Option<HeldActivation>,
+    /// Whether a restart is activating the extension again by itself (its denial is not held).
+    reactivating: bool,
     /// The id of the `activate` request, until it settles.
     activation: Option<u64>,
     /// Whether `activate` succeeded in this process (a restart activates again).
@@ -376,6 +425,7 @@ impl DenoProcess {
         program: &Path,
         spec: &LaunchSpec,
         host: HostSender,
+        host_waits: &Arc<HostWaitClock>,
     ) -> Result<Self, RuntimeError> {
         let load_error = |reason: String| RuntimeError::Load {
             module: "deno".to_owned(),
@@ -481,7 +531,7 @@ impl DenoProcess {
             spec.extension_id.clone(),
         ));
         let (completions_sender, completions) = mpsc::unbounded_channel();
-        let (granted_sender, granted) = mpsc::unbounded_channel();
+        let (answers_sender, answers) = mpsc::unbounded_channel();
         let mut process = Self {
             extension_id: spec.extension_id.clone(),
             root: root.clone(),
@@ -501,8 +551,11 @@ impl DenoProcess {
             workspace: WorkspaceFiles::new(root.clone()),
             name: crate::permissions::display_name(&spec.package_json, &spec.extension_id),
             asked: std::collections::HashSet::new(),
-            granted,
-            granted_sender,
+            answers,
+            answers_sender,
+            host_waits: Arc::clone(host_waits),
+            held_activation: None,
+            reactivating: false,
             activation: None,
             activated: false,
             _folder: folder,
@@ -564,7 +617,17 @@ impl DenoProcess {
                     Some((request, reply)) => self.start_request(request, Some(reply)),
                     None => return Ok(Flow::Finished),
                 },
-                Some(()) = self.granted.recv() => return Ok(Flow::Restart),
+                Some((access, granted)) = self.answers.recv() => {
+                    if granted {
+                        return Ok(Flow::Restart);
+                    }
+                    if self.held_activation.as_ref().is_some_and(|held| held.access == access)
+                        && let Some(held) = self.held_activation.take()
+                    {
+                        // Refused: the activation's answer is its own error.
+                        let _ = held.reply.send(Err(held.error));
+                    }
+                }
                 incoming = self.from_child.recv() => match incoming {
                     Some(Incoming::Line(line)) => {
                         self.last_activity = Instant::now();
@@ -641,12 +704,30 @@ impl DenoProcess {
         self.shutdown().await;
     }
 
+    /// Starts the lifecycle's `activate` again in this (restarted) process, answering `reply`, within
+    /// `remaining` of its time limit.
+    fn activate_again(
+        &mut self,
+        reply: oneshot::Sender<Result<Json, RuntimeError>>,
+        remaining: Duration,
+    ) {
+        self.start_request(RuntimeRequest::Activate, Some(reply));
+        if let Some(id) = self.activation
+            && let Some(flight) = self.in_flight.get_mut(&id)
+        {
+            flight.deadline = Instant::now() + remaining;
+        }
+    }
+
     /// Activates the extension in this (restarted) process, waiting for it before any other request.
     async fn reactivate(&mut self) -> Result<(), RuntimeError> {
         let (reply, answer) = oneshot::channel();
+        self.reactivating = true;
         self.start_request(RuntimeRequest::Activate, Some(reply));
         let deadline = Instant::now() + self.limits.activate_timeout;
-        match self.serve_until(answer, deadline).await {
+        let outcome = self.serve_until(answer, deadline).await;
+        self.reactivating = false;
+        match outcome {
             Some(outcome) => outcome.map(|_| ()),
             None => {
                 let _ = self.child.start_kill();
@@ -875,19 +956,38 @@ impl DenoProcess {
                 let ok = message.get("ok").and_then(Json::as_bool).unwrap_or(false);
                 let value = message.get("value").cloned().unwrap_or(Json::Null);
                 let outcome = settlement(ok, &value.to_string());
-                if self.activation == Some(id) {
+                let activation = self.activation == Some(id);
+                if activation {
                     self.activation = None;
                     self.activated = outcome.is_ok();
                 }
-                if let Err(error) = &outcome {
-                    self.offer_grant(error);
-                }
+                let asking = match &outcome {
+                    Err(error) => self.offer_grant(error),
+                    Ok(_) => None,
+                };
                 let outcome = outcome
                     .map_err(|error| crate::permissions::explain_denial(&self.extension_id, error));
                 if let Some(flight) = self.in_flight.remove(&id)
                     && let Some(reply) = flight.reply
                 {
-                    let _ = reply.send(outcome);
+                    match (outcome, asking) {
+                        // `activate` failed on what the user is now asked for: its answer waits for
+                        // theirs (a grant activates again with it).
+                        (Err(error), Some(access)) if activation && !self.reactivating => {
+                            self.held_activation = Some(HeldActivation {
+                                reply,
+                                access,
+                                error,
+                                remaining: flight
+                                    .deadline
+                                    .saturating_duration_since(Instant::now()),
+                                _waiting: self.host_waits.begin(),
+                            });
+                        }
+                        (outcome, _) => {
+                            let _ = reply.send(outcome);
+                        }
+                    }
                 }
             }
             "log" => {
@@ -935,33 +1035,33 @@ impl DenoProcess {
     }
 
     /// After a denied process or network access: asks the user (once per program or host and run)
-    /// whether to grant it; a grant restarts the process with it ([`Flow::Restart`]).
-    fn offer_grant(&mut self, error: &RuntimeError) {
+    /// whether to grant it; a grant restarts the process with it ([`Flow::Restart`]). Answers what is
+    /// asked for, when a question was put.
+    fn offer_grant(&mut self, error: &RuntimeError) -> Option<Access> {
         let RuntimeError::Threw { message, .. } = error else {
-            return;
+            return None;
         };
-        let Some(access) = crate::permissions::denied_access(message) else {
-            return;
-        };
+        let access = crate::permissions::denied_access(message)?;
         if crate::permissions::was_denied(&self.extension_id, &access)
             || !self.asked.insert(access.clone())
         {
-            return;
+            return None;
         }
         let request = crate::permissions::question_request(&self.name, &access);
         let host = self.host.clone();
         let id = self.extension_id.clone();
         let timeout = self.limits.permission_question_timeout;
-        let granted = self.granted_sender.clone();
+        let answers = self.answers_sender.clone();
+        let asked = access.clone();
         tokio::spawn(async move {
             let outcome = tokio::time::timeout(timeout, ask(&host, &id, request))
                 .await
                 .ok()
                 .map(|answer| answer.map_err(|error| error.to_string()));
-            if crate::permissions::settle_answer(&id, &access, outcome) {
-                let _ = granted.send(());
-            }
+            let granted = crate::permissions::settle_answer(&id, &asked, outcome);
+            let _ = answers.send((asked, granted));
         });
+        Some(access)
     }
 
     /// A synchronous host operation: the workspace files and the machine id here, the rest by the host
@@ -1070,6 +1170,9 @@ impl DenoProcess {
     /// with `Crashed`.
     fn stop(&mut self, error: RuntimeError) {
         let mut told = false;
+        if let Some(held) = self.held_activation.take() {
+            told |= held.reply.send(Err(error.clone())).is_ok();
+        }
         for (_, flight) in self.in_flight.drain() {
             if let Some(reply) = flight.reply {
                 told |= reply.send(Err(error.clone())).is_ok();

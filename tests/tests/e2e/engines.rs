@@ -775,6 +775,116 @@ async fn a_grant_in_deno_restarts_the_extension_with_it_and_always_allow_is_kept
     assert_eq!(host.shutdown().await, 0);
 }
 
+/// A VS Code extension whose `activate` runs a process (as a language client starts its server) before
+/// registering its command.
+fn activating_spawner(parent: &Path, name: &str) {
+    vscode_extension(
+        parent,
+        name,
+        &[&format!("{name}.run")],
+        &format!(
+            "const vscode = require('vscode');\n\
+             const {{ execFileSync }} = require('child_process');\n\
+             exports.activate = (context) => {{\n\
+               const started = execFileSync('echo', ['{name} started']).toString().trim();\n\
+               context.subscriptions.push(vscode.commands.registerCommand('{name}.run', () => started));\n\
+             }};\n"
+        ),
+    );
+}
+
+#[tokio::test]
+async fn a_grant_asked_for_during_activate_in_deno_activates_the_extension_with_it() {
+    let Some(deno) = deno() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    activating_spawner(dir.path(), "granted");
+    activating_spawner(dir.path(), "refused");
+    activating_spawner(dir.path(), "unanswered");
+    bystander(dir.path());
+    let home = tempfile::tempdir().unwrap();
+    let mut host = Host::spawn_with_env(
+        HostOptions::with_dirs(&[dir.path()]),
+        &[("EXTHOST_DENO", &deno), ("EXTHOST_HOME", home.path())],
+    );
+    // The user takes longer to answer than `activate` may run: the wait is not the extension's time.
+    let activate_limit = std::time::Duration::from_millis(4000);
+    let question_limit = std::time::Duration::from_millis(8000);
+    host.initialize(json!({"initializationOptions": {"limits": {
+        "activateTimeoutMs": activate_limit.as_millis() as u64,
+        "permissionQuestionMs": question_limit.as_millis() as u64,
+    }}}))
+    .await;
+
+    // "Allow": the activation that was denied is not the answer; the process restarts with the grant,
+    // `activate` runs again, and the command that activated the extension works at once.
+    let call = host
+        .send_request(
+            "workspace/executeCommand",
+            json!({"command": "granted.run", "arguments": []}),
+        )
+        .await;
+    let (question, params) = host.server_request("window/showMessageRequest").await;
+    assert_eq!(params["message"], "granted wants to run processes (echo)");
+    tokio::time::sleep(activate_limit + std::time::Duration::from_millis(1500)).await;
+    answer(&mut host, question, "Allow").await;
+    match host.response(&call).await.payload {
+        ResponsePayload::Result(value) => assert_eq!(value, json!("granted started")),
+        ResponsePayload::Error(error) => panic!("granted.run failed: {}", error.message),
+    }
+    let granted = host.extension("test.granted").await;
+    assert_eq!(granted["state"], "enabled", "{granted:#}");
+    assert_eq!(granted["engine"], "deno", "{granted:#}");
+    assert_eq!(
+        run(&mut host, "granted.run", json!([])).await,
+        Ok(json!("granted started"))
+    );
+    assert!(
+        host.log().contains("Deno restarted with the user's grant"),
+        "{}",
+        host.log()
+    );
+
+    // "Deny": the activation's own error is the answer, naming the permission and how to grant it.
+    let call = host
+        .send_request(
+            "workspace/executeCommand",
+            json!({"command": "refused.run", "arguments": []}),
+        )
+        .await;
+    let (question, _) = host.server_request("window/showMessageRequest").await;
+    answer(&mut host, question, "Deny").await;
+    let ResponsePayload::Error(error) = host.response(&call).await.payload else {
+        panic!("refused.run worked without the grant");
+    };
+    assert!(error.message.contains("NoPermissions"), "{}", error.message);
+    let refused = host.extension("test.refused").await;
+    assert_eq!(refused["state"], "failed", "{refused:#}");
+    let message = refused["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("NoPermissions: test.refused may not run processes")
+            && message.contains("permissions.test.refused.process"),
+        "{refused:#}"
+    );
+
+    // No answer within `permissionQuestionMs` (longer than the activate limit and its grace): a refusal,
+    // answered with the activation's own error, not with a time limit.
+    let asked_at = std::time::Instant::now();
+    let (outcome, _) = run_answering(&mut host, "unanswered.run", &[None]).await;
+    let error = outcome.unwrap_err();
+    assert!(
+        error.contains("NoPermissions: test.unanswered may not run processes"),
+        "{error}"
+    );
+    assert!(
+        asked_at.elapsed() >= question_limit,
+        "{:?}",
+        asked_at.elapsed()
+    );
+    assert_eq!(host.extension("test.unanswered").await["state"], "failed");
+    ping(&mut host).await;
+    assert_eq!(host.shutdown().await, 0);
+}
+
 #[tokio::test]
 async fn an_es_module_extension_imports_vscode_in_deno() {
     let Some(deno) = deno() else { return };

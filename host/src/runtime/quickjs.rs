@@ -275,6 +275,7 @@ impl JsRuntime {
             root,
             host,
             completions,
+            Arc::clone(&host_waits),
         ));
         shared
             .question_timeout

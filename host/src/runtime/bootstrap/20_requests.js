@@ -2,7 +2,8 @@
 // invokeProvider, event and cancel, each answered through `settle(id, ok, value)` (the engine's transport)
 // with the wire value or a failure `{kind: 'threw' | 'load' | 'unknownCommand', …}`.
 //
-// The engine sets, before the first request: `core.loadEntry(payload)` (the entry module),
+// The engine sets, before the first request: `core.loadEntry(payload)` (the entry module: the CommonJS
+// module itself, synchronously, or a promise of the ES module),
 // `core.stackOf(error)` (its stack as the host shows it), `core.inspect`, `core.log`, and may set
 // `core.afterDeactivate()`.
 
@@ -43,7 +44,10 @@ const extensionState = { active: false, module: undefined, exports: undefined, c
 
 async function activate(payload) {
   if (extensionState.active) return extensionState.exports;
-  const loaded = await core.loadEntry(payload);
+  // A CommonJS entry loads synchronously, so `activate` runs within the request itself, under the activate
+  // limit, not in a promise callback (under a call's); an ES module is awaited.
+  let loaded = core.loadEntry(payload);
+  if (payload.esm) loaded = await loaded;
   let activateFunction = loaded ? loaded.activate : undefined;
   if (payload.esm && typeof activateFunction !== 'function' && loaded.default) activateFunction = loaded.default.activate;
   extensionState.module = payload.esm && typeof loaded.activate !== 'function' && loaded.default ? loaded.default : loaded;

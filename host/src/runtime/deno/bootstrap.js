@@ -271,16 +271,30 @@ function writeVscodeModule(path) {
 
 const LOAD_CODES = new Set(['MODULE_NOT_FOUND', 'ERR_MODULE_NOT_FOUND', 'ERR_REQUIRE_ESM', 'ERR_UNSUPPORTED_DIR_IMPORT']);
 
-async function loadEntry(payload) {
+// A CommonJS entry synchronously (so `activate` runs within its request), an ES module as a promise.
+function loadEntry(payload) {
+  if (payload.esm) return importEntry(payload);
   try {
-    if (payload.esm) return await import(pathToFileURL(payload.entry).href);
     return createRequire(payload.entry)(payload.entry);
   } catch (error) {
-    if (error instanceof SyntaxError || (error && SetPrototypeHas(LOAD_CODES, error.code))) {
-      throw core.loadError(payload.entry, core.errorHeadline(error), String(error.message));
-    }
-    throw error;
+    throw asLoadError(payload, error);
   }
+}
+
+async function importEntry(payload) {
+  try {
+    return await import(pathToFileURL(payload.entry).href);
+  } catch (error) {
+    throw asLoadError(payload, error);
+  }
+}
+
+// A missing module or a syntax error is a load failure of the entry; anything else stays what it was.
+function asLoadError(payload, error) {
+  if (error instanceof SyntaxError || (error && SetPrototypeHas(LOAD_CODES, error.code))) {
+    return core.loadError(payload.entry, core.errorHeadline(error), String(error.message));
+  }
+  return error;
 }
 
 core.loadEntry = loadEntry;

@@ -23,8 +23,8 @@ use super::resolve::{self, Resolved};
 use super::workspace_fs::{BoundarySource, WorkspaceFiles};
 use crate::editor::{LOG_BYTES_PER_SECOND, LOG_LINES_PER_SECOND, LogBudget};
 use crate::runtime::{
-    HostCall, HostCallError, HostCallErrorKind, HostOperation, HostRequest, HostSender, LogLevel,
-    RuntimeError,
+    HostCall, HostCallError, HostCallErrorKind, HostOperation, HostRequest, HostSender,
+    HostWaitClock, LogLevel, RuntimeError,
 };
 
 /// How long a blocking host operation may wait for the host's answer (the host answers them at once; the
@@ -55,6 +55,8 @@ pub(crate) struct Shared {
     pub read_cap: Cell<u64>,
     /// How long a permission question may wait for the user (`Limits::permission_question_timeout`).
     pub question_timeout: Cell<Duration>,
+    /// The extension's clock of waits on the host (a blocking host call runs it while it waits).
+    pub host_waits: Arc<HostWaitClock>,
     next_host_call: Cell<u64>,
 }
 
@@ -64,8 +66,10 @@ impl Shared {
         root: PathBuf,
         host: HostSender,
         completions: mpsc::UnboundedSender<HostCompletion>,
+        host_waits: Arc<HostWaitClock>,
     ) -> Self {
         Self {
+            host_waits,
             extension_id,
             workspace: WorkspaceFiles::new(root.clone()),
             root,
@@ -290,7 +294,9 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, shared: &Rc<Shared>) -> rquickjs::Res
                 // asynchronous operations): bounded on its own, and the running JS's deadline moves by
                 // it, so a busy host cannot make an extension overrun its limit.
                 let started = Instant::now();
+                let waiting = state.host_waits.begin();
                 let outcome = wait_blocking(answer, started + FALLBACK_HOST_WAIT);
+                drop(waiting);
                 if let Some(deadline) = state.watchdog.deadline() {
                     state.watchdog.arm(deadline + started.elapsed());
                 }

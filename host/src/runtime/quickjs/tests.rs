@@ -1360,3 +1360,28 @@ async fn a_slow_host_answer_to_a_blocking_call_does_not_count_against_the_time_l
     assert_eq!(harness.activate().await, Ok(json!({ "found": "none" })));
     harness.logs_until_closed().await;
 }
+
+#[tokio::test]
+async fn a_commonjs_activate_runs_under_the_activate_limit_not_a_promise_callback_s() {
+    // `activate` works synchronously for longer than a call (and so a promise callback) may run, but
+    // within its own limit: it is the activate request's time, as in VS Code.
+    let limits = Limits {
+        activate_timeout: Duration::from_secs(5),
+        call_timeout: Duration::from_millis(300),
+        ..small_limits()
+    };
+    let harness = Harness::with_limits(
+        &[(
+            "main.js",
+            "exports.activate = () => {
+                 const end = Date.now() + 900;
+                 while (Date.now() < end) {}
+                 return { worked: true };
+             };",
+        )],
+        "main.js",
+        limits,
+    );
+    assert_eq!(harness.activate().await, Ok(json!({ "worked": true })));
+    harness.logs_until_closed().await;
+}

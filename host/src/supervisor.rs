@@ -350,12 +350,8 @@ impl Supervisor {
         self.record.disabled = disabled;
     }
 
-    /// After the first worker's `initialized`: the enables earlier sessions persisted (not the quarantined
-    /// ones), as a successor's replay would send them.
-    fn apply_persisted_enables(&mut self) {
-        if self.record.enabled.is_empty() {
-            return;
-        }
+    /// The quarantined extensions on disk; a corrupt quarantine file is moved aside and the editor warned.
+    fn read_quarantine(&mut self) -> BTreeSet<String> {
         let (quarantined, warning) = self
             .store
             .as_ref()
@@ -364,6 +360,16 @@ impl Supervisor {
         if let Some(warning) = warning {
             self.show_message(to_proto::MessageType::WARNING, &warning);
         }
+        quarantined
+    }
+
+    /// After the first worker's `initialized`: the enables earlier sessions persisted (not the quarantined
+    /// ones), as a successor's replay would send them.
+    fn apply_persisted_enables(&mut self) {
+        if self.record.enabled.is_empty() {
+            return;
+        }
+        let quarantined = self.read_quarantine();
         let enable: Vec<String> = self
             .record
             .enabled
@@ -460,14 +466,7 @@ impl Supervisor {
             self.on_ready();
             return;
         };
-        let (quarantined, warning) = self
-            .store
-            .as_ref()
-            .map(StateStore::quarantined)
-            .unwrap_or_default();
-        if let Some(warning) = warning {
-            self.show_message(to_proto::MessageType::WARNING, &warning);
-        }
+        let quarantined = self.read_quarantine();
         self.replay_request("initialize", params);
         for id in self.record.disabled.clone() {
             self.replay_request("exthost/disable", json!({"id": id}));

@@ -190,17 +190,26 @@ async fn run(
     }
 }
 
+/// A registration made during `activate`; the host's refusal is what `activate` throws.
+async fn register(
+    host: &HostSender,
+    id: &str,
+    request: HostRequest,
+) -> Result<Value, RuntimeError> {
+    ask(host, id, request)
+        .await
+        .map_err(|error| RuntimeError::Threw {
+            message: error.message,
+            stack: None,
+        })
+}
+
 async fn activate(id: &str, script: &Script, host: &HostSender) -> Result<Value, RuntimeError> {
     for command in &script.commands {
         let request = HostRequest::RegisterCommand {
             command: command.clone(),
         };
-        ask(host, id, request)
-            .await
-            .map_err(|error| RuntimeError::Threw {
-                message: error.message,
-                stack: None,
-            })?;
+        register(host, id, request).await?;
     }
     if let Some(language) = &script.hover_for {
         let request = HostRequest::RegisterProvider {
@@ -209,12 +218,7 @@ async fn activate(id: &str, script: &Script, host: &HostSender) -> Result<Value,
             selector: json!(language),
             options: json!({}),
         };
-        ask(host, id, request)
-            .await
-            .map_err(|error| RuntimeError::Threw {
-                message: error.message,
-                stack: None,
-            })?;
+        register(host, id, request).await?;
     }
     if let Some(gate) = &script.gate {
         gate.pass().await;

@@ -3,7 +3,8 @@
 //! one client over the same pipes in one run; prints each figure with its median, spread and ratio.
 //! `-- --quick` runs a short version (seconds), as `.ci/run` does; `-- --no-peer` measures exthost alone.
 //! The log-flood figures (a stalled reader's memory cost, latency under a flood) are in `suite/flood.rs`;
-//! `-- --flood-only` runs just them.
+//! `-- --flood-only` runs just them; `-- --startup-only` runs just the start-up figures (100 on `*`, memory
+//! per idle extension, `restartHost`).
 //! Method and latest figures: docs/performance.md.
 #![allow(clippy::print_stdout, reason = "a benchmark prints its figures")]
 
@@ -37,6 +38,8 @@ struct Sizes {
     changes: usize,
     /// The documents' sizes (lines) for the didChange figures.
     documents: &'static [usize],
+    /// `-- --startup-only`: only the idle host's memory, 100 extensions on `*` and `restartHost`.
+    startup_only: bool,
 }
 
 /// One host process and a synchronous client on its pipes.
@@ -503,6 +506,10 @@ fn measure(kind: Kind, sizes: &Sizes, folders: &Folders, figures: &mut Figures) 
     for _ in 0..sizes.rounds {
         let (cold, idle_kib) = cold_start(kind, &folders.empty);
         figures.add("cold start, no extensions (ms)", name, cold);
+        if sizes.startup_only {
+            startup(kind, folders, idle_kib, figures);
+            continue;
+        }
         let (cold, _) = cold_start(kind, &folders.discovered);
         figures.add("cold start, 100 discovered (ms)", name, cold);
         let (median, p99, switches) = round_trips(kind, &folders.one, sizes.calls, false);
@@ -517,22 +524,7 @@ fn measure(kind: Kind, sizes: &Sizes, folders: &Folders, figures: &mut Figures) 
             name,
             throughput(kind, &folders.one, sizes.throughput_calls),
         );
-        let (star, resident) = star_activation(kind, &folders.star, 100);
-        figures.add(
-            "100 extensions on *, until the last is enabled (ms)",
-            name,
-            star,
-        );
-        figures.add(
-            "resident memory per idle extension (MB)",
-            name,
-            resident.saturating_sub(idle_kib) as f64 / 100.0 / 1024.0,
-        );
-        figures.add(
-            "restartHost with 50 enabled (ms)",
-            name,
-            restart(kind, &folders.fifty, 50),
-        );
+        startup(kind, folders, idle_kib, figures);
         let (hover_ms, changes) = hover_and_changes(kind, &folders.hover, sizes);
         figures.add("hover, 10 providers, 10,000 lines (ms)", name, hover_ms);
         for (lines, cpu) in changes {
@@ -544,6 +536,27 @@ fn measure(kind: Kind, sizes: &Sizes, folders: &Folders, figures: &mut Figures) 
             figures.add(figure, name, cpu);
         }
     }
+}
+
+/// 100 extensions on `*` (time, memory per idle extension over `idle_kib`) and `restartHost` with 50.
+fn startup(kind: Kind, folders: &Folders, idle_kib: u64, figures: &mut Figures) {
+    let name = host_name(kind);
+    let (star, resident) = star_activation(kind, &folders.star, 100);
+    figures.add(
+        "100 extensions on *, until the last is enabled (ms)",
+        name,
+        star,
+    );
+    figures.add(
+        "resident memory per idle extension (MB)",
+        name,
+        resident.saturating_sub(idle_kib) as f64 / 100.0 / 1024.0,
+    );
+    figures.add(
+        "restartHost with 50 enabled (ms)",
+        name,
+        restart(kind, &folders.fifty, 50),
+    );
 }
 
 struct Folders {
@@ -616,6 +629,7 @@ fn median(samples: &[f64]) -> f64 {
 fn main() {
     let arguments: Vec<String> = std::env::args().collect();
     let quick = arguments.iter().any(|argument| argument == "--quick");
+    let startup_only = arguments.iter().any(|argument| argument == "--startup-only");
     let sizes = if quick {
         Sizes {
             rounds: 1,
@@ -624,6 +638,7 @@ fn main() {
             hovers: 20,
             changes: 20,
             documents: &[1_000, 10_000],
+            startup_only,
         }
     } else {
         Sizes {
@@ -633,6 +648,7 @@ fn main() {
             hovers: 200,
             changes: 500,
             documents: &[1_000, 10_000, 100_000],
+            startup_only,
         }
     };
     let peer = !arguments.iter().any(|argument| argument == "--no-peer")
@@ -650,6 +666,7 @@ fn main() {
     let started = Instant::now();
     // `-- --flood-only`: just the log-flood section.
     let flood_only = arguments.iter().any(|argument| argument == "--flood-only");
+    let flood_rounds = if startup_only { 0 } else { sizes.rounds };
     if !flood_only {
         measure(Kind::Exthost, &sizes, &folders, &mut figures);
     }
@@ -673,7 +690,7 @@ fn main() {
         Kind::Exthost,
         flood_folder.path(),
         &flood_sizes,
-        sizes.rounds,
+        flood_rounds,
         &mut figures,
     );
     if peer {
@@ -681,11 +698,11 @@ fn main() {
             Kind::Node,
             flood_folder.path(),
             &flood_sizes,
-            sizes.rounds,
+            flood_rounds,
             &mut figures,
         );
     }
-    for _ in 0..if flood_only { 0 } else { sizes.rounds } {
+    for _ in 0..if flood_only || startup_only { 0 } else { sizes.rounds } {
         let (median, p99, _) = round_trips(Kind::Cat, &folders.empty, sizes.calls, false);
         figures.add("client floor (cat), round trip median (µs)", "cat", median);
         figures.add("client floor (cat), round trip p99 (µs)", "cat", p99);

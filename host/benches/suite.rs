@@ -629,7 +629,9 @@ fn median(samples: &[f64]) -> f64 {
 fn main() {
     let arguments: Vec<String> = std::env::args().collect();
     let quick = arguments.iter().any(|argument| argument == "--quick");
-    let startup_only = arguments.iter().any(|argument| argument == "--startup-only");
+    let startup_only = arguments
+        .iter()
+        .any(|argument| argument == "--startup-only");
     let sizes = if quick {
         Sizes {
             rounds: 1,
@@ -702,7 +704,11 @@ fn main() {
             &mut figures,
         );
     }
-    for _ in 0..if flood_only || startup_only { 0 } else { sizes.rounds } {
+    for _ in 0..if flood_only || startup_only {
+        0
+    } else {
+        sizes.rounds
+    } {
         let (median, p99, _) = round_trips(Kind::Cat, &folders.empty, sizes.calls, false);
         figures.add("client floor (cat), round trip median (µs)", "cat", median);
         figures.add("client floor (cat), round trip p99 (µs)", "cat", p99);

@@ -66,6 +66,19 @@ const NOT_IMPLEMENTED = [
 
 const moduleObject = { version: host.vscodeVersion };
 for (const name of NAMESPACES.concat(CLASSES, ENUMS)) {
+  const own = Object.getOwnPropertyDescriptor(shim, name);
+  if (own && own.get) {
+    // A member an engine builds on first use (QuickJS reads some files lazily) stays so here: the first
+    // read takes shim's value, and from then on it is a plain property.
+    const settle = (value) => {
+      Object.defineProperty(moduleObject, name, { value, writable: true, enumerable: true, configurable: true });
+      return value;
+    };
+    Object.defineProperty(moduleObject, name, {
+      get: () => settle(shim[name]), set: settle, enumerable: true, configurable: true,
+    });
+    continue;
+  }
   if (shim[name] === undefined) throw new Error('exthost shim: vscode.' + name + ' is listed but not built');
   moduleObject[name] = shim[name];
 }

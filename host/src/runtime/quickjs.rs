@@ -21,7 +21,9 @@
 //! failed). The same failures later, inside a command's `require`, are ordinary exceptions (`Threw`).
 //!
 //! Start-up: the bootstrap modules and the `vscode` shim are compiled to bytecode once per process (see
-//! `bytecode`); each runtime reads that bytecode and runs it instead of parsing the source.
+//! `bytecode`); each runtime reads that bytecode and runs it instead of parsing the source, and reads some
+//! shim files only when the extension first uses them ([`LAZY_SHIM_GROUPS`]). The garbage collector
+//! waits until the runtime has started.
 //!
 //! Teardown: no JS value is ever held on the Rust side (no `Persistent`): every JS object lives in the
 //! context's globals and in closures owned by the runtime, so dropping [`Context`] then [`Runtime`]
@@ -80,6 +82,65 @@ fn prelude() -> Result<&'static Prelude, RuntimeError> {
             module: "exthost:bootstrap".to_owned(),
             reason: reason.clone(),
         })
+}
+
+/// Shim files a runtime reads only when first used (`90_entry.js` installs the triggers), as
+/// `(file names, members of shim, members of shim.internal)`: reading a trigger member reads the group's
+/// files, in load order. Most extensions never touch them, and each read file costs every runtime its
+/// bytecode, its objects and its time at start-up. The node group (Node's light built-ins but their
+/// registry) is read on the first `require` of a Node module instead.
+const LAZY_SHIM_GROUPS: &[(&[&str], &[&str], &[&str])] = &[(
+    &["50_languages.js", "52_conversions.js"],
+    &["languages", "lsp"],
+    &["invokeProvider", "globToRegExp"],
+)];
+
+/// The node group: every file of [`NODE_FILES`] but its registry (`node/00_registry.js`, which the
+/// others register with).
+fn is_lazy_node_file(name: &str) -> bool {
+    name.starts_with("node/") && name != "node/00_registry.js"
+}
+
+/// Whether the shim file `name` waits for first use (see [`LAZY_SHIM_GROUPS`]).
+fn is_lazy_shim_file(name: &str) -> bool {
+    is_lazy_node_file(name)
+        || LAZY_SHIM_GROUPS
+            .iter()
+            .any(|(files, _, _)| files.contains(&name))
+}
+
+/// `core.lazyShim`: `{ groups: [{ files: [index…], shim: [member…], internal: [member…] }], node: [index…] }`,
+/// the indexes being places in the prelude's shim list.
+fn lazy_shim_description(prelude: &Prelude) -> Json {
+    let names: Vec<&str> = prelude.shim_names().collect();
+    let index_of = |wanted: &str| names.iter().position(|name| *name == wanted);
+    let groups: Vec<Json> = LAZY_SHIM_GROUPS
+        .iter()
+        .map(|(files, shim, internal)| {
+            let files: Vec<usize> = files.iter().filter_map(|file| index_of(file)).collect();
+            json!({ "files": files, "shim": shim, "internal": internal })
+        })
+        .collect();
+    let node: Vec<usize> = names
+        .iter()
+        .enumerate()
+        .filter(|(_, name)| is_lazy_node_file(name))
+        .map(|(index, _)| index)
+        .collect();
+    json!({ "groups": groups, "node": node })
+}
+
+/// QuickJS's garbage collector runs when the heap passes a threshold (256 KB at first, then 1.5× the heap
+/// after each run). Starting a runtime allocates ~1 MB of objects that all stay alive, so the threshold is
+/// this high while it starts (no collection finds anything to free there), and afterwards 1.5× the heap.
+const START_GC_THRESHOLD_BYTES: usize = 64 * 1024 * 1024;
+
+/// `core.shimFile(index)`: the function of a shim file read on first use (undefined past the last).
+fn read_shim_file<'js>(ctx: Ctx<'js>, index: usize) -> rquickjs::Result<Value<'js>> {
+    match PRELUDE.get() {
+        Some(Ok(prelude)) => prelude.shim_file(&ctx, index),
+        _ => Ok(Value::new_undefined(ctx)),
+    }
 }
 
 /// Stack of each extension's thread. QuickJS stops JS recursion at [`JS_STACK_BYTES`], well before.
@@ -334,7 +395,29 @@ impl JsRuntime {
             next_timer: None,
             rejections_pending,
         };
+        let started = Instant::now();
+        runtime.runtime.set_gc_threshold(START_GC_THRESHOLD_BYTES);
         runtime.bootstrap(spec)?;
+        let heap_bytes = runtime.memory.used();
+        runtime
+            .runtime
+            .set_gc_threshold(heap_bytes.saturating_add(heap_bytes / 2));
+        if tracing::enabled!(tracing::Level::DEBUG) {
+            let usage = runtime.runtime.memory_usage();
+            tracing::debug!(
+                extension = %spec.extension_id,
+                micros = started.elapsed().as_micros() as u64,
+                heap_bytes,
+                objects = usage.obj_count,
+                functions = usage.js_func_count,
+                bytecode_bytes = usage.js_func_size,
+                atoms = usage.atom_count,
+                atom_bytes = usage.atom_size,
+                shapes = usage.shape_count,
+                shape_bytes = usage.shape_size,
+                "runtime started"
+            );
+        }
         Ok(runtime)
     }
 
@@ -367,7 +450,19 @@ impl JsRuntime {
             let core = rquickjs::Object::new(ctx.clone())?;
             core.set("native", native::install(ctx, &shared)?)?;
             core.set("specJson", description)?;
-            core.set("shimFiles", prelude.shim(ctx)?)?;
+            let names: Vec<bool> = prelude
+                .shim_names()
+                .map(|name| !is_lazy_shim_file(name))
+                .collect();
+            core.set(
+                "shimFiles",
+                prelude.shim(ctx, |index| names.get(index).copied().unwrap_or(true))?,
+            )?;
+            core.set("lazyShimJson", lazy_shim_description(prelude).to_string())?;
+            core.set(
+                "shimFile",
+                rquickjs::Function::new(ctx.clone(), read_shim_file)?,
+            )?;
             for module in prelude.bootstrap(ctx)? {
                 module.call::<_, ()>((core.clone(),))?;
             }

@@ -1,9 +1,11 @@
 // Runs the `vscode` shim's files (`(function (shim, host) {…})` each, in order) over the host object both
-// engines give it; `extra` adds what differs by engine (`path`, `machineId`, `fs`, `node`).
+// engines give it; `extra` adds what differs by engine (`path`, `machineId`, `fs`, `node`). `prepare`, when
+// given, sees `shim` and `host` before the files run (QuickJS installs there the members whose files it
+// reads on first use).
 
 const { ObjectAssign, ReflectApply, Boolean } = core.primordials;
 
-core.startShim = function startShim(files, extra) {
+core.startShim = function startShim(files, extra, prepare) {
   const spec = core.spec;
   const host = ObjectAssign({
     id: spec.id,
@@ -25,6 +27,7 @@ core.startShim = function startShim(files, extra) {
     primordials: core.primordials,
   }, extra);
   const shim = {};
+  if (prepare) prepare(shim, host);
   for (let index = 0; index < files.length; index++) ReflectApply(files[index], undefined, [shim, host]);
   core.shim = shim;
   return shim;

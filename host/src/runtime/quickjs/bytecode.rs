@@ -24,8 +24,8 @@ use rquickjs::{Array, Context, Ctx, Function, Runtime, Value, qjs};
 pub(crate) struct Prelude {
     /// Each bootstrap module as a strict script `(function (core) {…})`, in load order.
     bootstrap: Vec<Vec<u8>>,
-    /// Each shim file as a script `(function (shim, host) {…})`, in load order.
-    shim: Vec<Vec<u8>>,
+    /// Each shim file as a script `(function (shim, host) {…})`, in load order, with its file name.
+    shim: Vec<(String, Vec<u8>)>,
 }
 
 impl Prelude {
@@ -56,11 +56,12 @@ impl Prelude {
             let shim = shim
                 .iter()
                 .map(|(file_name, source)| {
-                    compile(
+                    let bytecode = compile(
                         format!("(function (shim, host) {{{source}\n}})"),
                         &format!("exthost:vscode-shim/src/{file_name}"),
                         false,
-                    )
+                    )?;
+                    Ok::<_, String>(((*file_name).to_owned(), bytecode))
                 })
                 .collect::<Result<_, _>>()?;
             Ok(Self { bootstrap, shim })
@@ -75,13 +76,39 @@ impl Prelude {
             .collect()
     }
 
-    /// The shim's file functions, in `ctx`, in load order.
-    pub(crate) fn shim<'js>(&self, ctx: &Ctx<'js>) -> rquickjs::Result<Array<'js>> {
+    /// The shim's file names, in load order (a file's index is its place here).
+    pub(crate) fn shim_names(&self) -> impl Iterator<Item = &str> {
+        self.shim.iter().map(|(name, _)| name.as_str())
+    }
+
+    /// The functions of the shim's files whose index `eager` admits, in `ctx`, in load order. The others
+    /// are read later, one by one, with [`Prelude::shim_file`].
+    pub(crate) fn shim<'js>(
+        &self,
+        ctx: &Ctx<'js>,
+        eager: impl Fn(usize) -> bool,
+    ) -> rquickjs::Result<Array<'js>> {
         let files = Array::new(ctx.clone())?;
-        for (index, bytecode) in self.shim.iter().enumerate() {
-            files.set(index, run_script(ctx, bytecode)?)?;
+        let mut length = 0;
+        for (index, (_, bytecode)) in self.shim.iter().enumerate() {
+            if eager(index) {
+                files.set(length, run_script(ctx, bytecode)?)?;
+                length += 1;
+            }
         }
         Ok(files)
+    }
+
+    /// The function of the shim's file `index`, in `ctx` (undefined past the last file).
+    pub(crate) fn shim_file<'js>(
+        &self,
+        ctx: &Ctx<'js>,
+        index: usize,
+    ) -> rquickjs::Result<Value<'js>> {
+        match self.shim.get(index) {
+            Some((_, bytecode)) => run_script(ctx, bytecode),
+            None => Ok(Value::new_undefined(ctx.clone())),
+        }
     }
 }
 
@@ -202,7 +229,7 @@ mod tests {
             let stack: String = answer.get(1).expect("stack");
             assert_eq!(doubled, 42.0);
             assert!(stack.contains("exthost:bootstrap/00_first.js:1"), "{stack}");
-            let files = prelude.shim(&ctx).expect("shim");
+            let files = prelude.shim(&ctx, |_| true).expect("shim");
             let file: Function = files.get(0).expect("file");
             let shim = rquickjs::Object::new(ctx.clone()).expect("object");
             file.call::<_, ()>((shim.clone(), ())).expect("runs");

@@ -65,7 +65,6 @@ impl MemoryGuard {
     }
 
     /// Bytes QuickJS holds now.
-    #[cfg(test)]
     pub(crate) fn used(&self) -> usize {
         self.used.load(Ordering::Relaxed)
     }

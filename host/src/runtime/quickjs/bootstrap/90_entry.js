@@ -2,11 +2,61 @@
 // the Rust event loop calls (`globalThis.__exthost`: start, runTimer, nextTimerDelay, hostReply, the
 // module hooks of `modules.rs`, trackRejection, reportRejections).
 
-const { JSONParse, JSONStringify, ObjectFreeze, ObjectDefineProperty, ObjectKeys, ArrayPrototypeFilter,
-  RegExpPrototypeTest, SafeMap, SafeMapValues } = core.primordials;
+const { JSONParse, JSONStringify, ObjectFreeze, ObjectDefineProperty, ObjectGetOwnPropertyDescriptor, ObjectKeys,
+  ArrayPrototypeFilter, ReflectApply, RegExpPrototypeTest, SafeMap, SafeMapValues } = core.primordials;
 const native = core.native;
 
 core.spec = JSONParse(core.specJson);
+
+// Shim files read on first use (`LAZY_SHIM_GROUPS` in quickjs.rs): each group's trigger members are
+// accessors that read and run the group's files (`core.shimFile(index)`), which then define the members
+// as plain values. A group runs once; it runs over the builtins as the extension left them, which can only
+// change what that extension itself gets.
+const lazyShim = JSONParse(core.lazyShimJson);
+let shimHost;
+
+function runShimFiles(shimObject, indexes) {
+  for (let index = 0; index < indexes.length; index++) {
+    ReflectApply(core.shimFile(indexes[index]), undefined, [shimObject, shimHost]);
+  }
+}
+
+// `members` of `target` as accessors that run `load` once, then answer what it defined.
+function lazyMembers(target, members, load) {
+  for (let index = 0; index < members.length; index++) {
+    const member = members[index];
+    const settle = (value) => {
+      ObjectDefineProperty(target, member, { value, writable: true, enumerable: true, configurable: true });
+    };
+    ObjectDefineProperty(target, member, {
+      configurable: true,
+      enumerable: true,
+      get() {
+        load();
+        const now = ObjectGetOwnPropertyDescriptor(target, member);
+        // The group did not define it: it is undefined, as a member no file defines.
+        if (now && now.get) {
+          settle(undefined);
+          return undefined;
+        }
+        return target[member];
+      },
+      set: settle,
+    });
+  }
+}
+
+function lazyGroup(group) {
+  let loaded = false;
+  return () => {
+    if (loaded) return;
+    loaded = true;
+    runShimFiles(pendingShim, group.files);
+  };
+}
+
+let pendingShim;
+const groupLoaders = [];
 
 const shim = core.startShim(core.shimFiles, {
   path: core.builtinModules.get('path'),
@@ -21,7 +71,30 @@ const shim = core.startShim(core.shimFiles, {
     readDirectory: (path) => JSONParse(native.fsReadDirectory(path)),
     findFiles: (request) => JSONParse(native.findFiles(JSONStringify(request))),
   },
+}, (shimObject, host) => {
+  pendingShim = shimObject;
+  shimHost = host;
+  for (let index = 0; index < lazyShim.groups.length; index++) {
+    const group = lazyShim.groups[index];
+    const load = lazyGroup(group);
+    groupLoaders[index] = load;
+    lazyMembers(shimObject, group.shim, load);
+  }
 });
+// `shim.internal` comes from the first file: its lazy members go in once every eager file has run.
+for (let index = 0; index < lazyShim.groups.length; index++) {
+  lazyMembers(shim.internal, lazyShim.groups[index].internal, groupLoaders[index]);
+}
+// Node's light built-ins but their registry: read on the first module asked of the registry.
+const registryModule = shim.nodeModule;
+let nodeLoaded = false;
+shim.nodeModule = (name) => {
+  if (!nodeLoaded) {
+    nodeLoaded = true;
+    runShimFiles(shim, lazyShim.node);
+  }
+  return registryModule(name);
+};
 core.builtinModules.set('vscode', shim.vscode);
 
 // The entry module: an ES module through QuickJS's loader (`modules.rs`), else CommonJS.

@@ -244,6 +244,68 @@ fn run_thread(
     }
 }
 
+/// How many runtimes start at once, process-wide (see [`StartGate`]).
+fn start_gate() -> &'static StartGate {
+    static GATE: OnceLock<StartGate> = OnceLock::new();
+    GATE.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        StartGate::new(cores)
+    })
+}
+
+/// A counting semaphore in front of a runtime's start (making the runtime, running the bootstrap and the
+/// shim: CPU only, no wait on the host): at most one start per core runs at a time. Without it, a
+/// thousand extensions activating on `*` were a thousand threads starting at once on two cores, and the
+/// worker's own threads (its answers, the supervisor's heartbeat) got too little of them: the supervisor
+/// found the worker unresponsive and killed it. The wait is the host's time, not the extension's (it runs
+/// the extension's [`HostWaitClock`]), so a long queue does not break anyone's activate limit.
+struct StartGate {
+    free: std::sync::Mutex<usize>,
+    freed: std::sync::Condvar,
+}
+
+impl StartGate {
+    fn new(permits: usize) -> Self {
+        Self {
+            free: std::sync::Mutex::new(permits.max(1)),
+            freed: std::sync::Condvar::new(),
+        }
+    }
+
+    /// Waits for a free start; it is given back when the answer drops.
+    fn enter(&self) -> StartPermit<'_> {
+        let mut free = self
+            .free
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        while *free == 0 {
+            free = self
+                .freed
+                .wait(free)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+        *free -= 1;
+        StartPermit { gate: self }
+    }
+}
+
+/// One start under way (see [`StartGate`]).
+struct StartPermit<'gate> {
+    gate: &'gate StartGate,
+}
+
+impl Drop for StartPermit<'_> {
+    fn drop(&mut self) {
+        let mut free = self
+            .gate
+            .free
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *free += 1;
+        self.gate.freed.notify_one();
+    }
+}
+
 async fn serve(
     spec: LaunchSpec,
     host: HostSender,
@@ -251,7 +313,12 @@ async fn serve(
     host_waits: Arc<HostWaitClock>,
 ) {
     let (completions_sender, mut completions) = mpsc::unbounded_channel();
-    let mut runtime = match JsRuntime::new(&spec, host, completions_sender, host_waits) {
+    let waiting = host_waits.begin();
+    let permit = start_gate().enter();
+    drop(waiting);
+    let started = JsRuntime::new(&spec, host, completions_sender, host_waits);
+    drop(permit);
+    let mut runtime = match started {
         Ok(runtime) => runtime,
         Err(error) => {
             tracing::error!(extension = %spec.extension_id, %error, "cannot start the JS runtime");

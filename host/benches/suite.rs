@@ -3,7 +3,7 @@
 //! one client over the same pipes in one run; prints each figure with its median, spread and ratio.
 //! `-- --quick` runs a short version (seconds), as `.ci/run` does; `-- --no-peer` measures exthost alone.
 //! The log-flood figures (a stalled reader's memory cost, latency under a flood) are in `suite/flood.rs`;
-//! `-- --flood-only` runs just them.
+//! `-- --flood-only` runs just them; `-- --changes-only` just the hover and didChange figures.
 //! Method and latest figures: docs/performance.md.
 #![allow(clippy::print_stdout, reason = "a benchmark prints its figures")]
 
@@ -533,16 +533,22 @@ fn measure(kind: Kind, sizes: &Sizes, folders: &Folders, figures: &mut Figures) 
             name,
             restart(kind, &folders.fifty, 50),
         );
-        let (hover_ms, changes) = hover_and_changes(kind, &folders.hover, sizes);
-        figures.add("hover, 10 providers, 10,000 lines (ms)", name, hover_ms);
-        for (lines, cpu) in changes {
-            let figure: &'static str = match lines {
-                1_000 => "one-character didChange, 1,000 lines (ms host CPU)",
-                10_000 => "one-character didChange, 10,000 lines (ms host CPU)",
-                _ => "one-character didChange, 100,000 lines (ms host CPU)",
-            };
-            figures.add(figure, name, cpu);
-        }
+        measure_changes(kind, sizes, folders, figures);
+    }
+}
+
+/// One round of the hover and didChange figures.
+fn measure_changes(kind: Kind, sizes: &Sizes, folders: &Folders, figures: &mut Figures) {
+    let name = host_name(kind);
+    let (hover_ms, changes) = hover_and_changes(kind, &folders.hover, sizes);
+    figures.add("hover, 10 providers, 10,000 lines (ms)", name, hover_ms);
+    for (lines, cpu) in changes {
+        let figure: &'static str = match lines {
+            1_000 => "one-character didChange, 1,000 lines (ms host CPU)",
+            10_000 => "one-character didChange, 10,000 lines (ms host CPU)",
+            _ => "one-character didChange, 100,000 lines (ms host CPU)",
+        };
+        figures.add(figure, name, cpu);
     }
 }
 
@@ -648,13 +654,26 @@ fn main() {
     let folders = folders();
     let mut figures = Figures::default();
     let started = Instant::now();
-    // `-- --flood-only`: just the log-flood section.
+    // `-- --flood-only`: just the log-flood section; `-- --changes-only`: just hover and didChange.
     let flood_only = arguments.iter().any(|argument| argument == "--flood-only");
-    if !flood_only {
-        measure(Kind::Exthost, &sizes, &folders, &mut figures);
+    let changes_only = arguments.iter().any(|argument| argument == "--changes-only");
+    let kinds = if peer {
+        &[Kind::Exthost, Kind::Node][..]
+    } else {
+        &[Kind::Exthost][..]
+    };
+    for &kind in kinds {
+        if changes_only {
+            for _ in 0..sizes.rounds {
+                measure_changes(kind, &sizes, &folders, &mut figures);
+            }
+        } else if !flood_only {
+            measure(kind, &sizes, &folders, &mut figures);
+        }
     }
-    if peer && !flood_only {
-        measure(Kind::Node, &sizes, &folders, &mut figures);
+    if changes_only {
+        print_figures(&sizes, &figures, started);
+        return;
     }
     let flood_sizes = if quick {
         flood::FloodSizes {
@@ -692,6 +711,11 @@ fn main() {
         let (median, _, _) = round_trips(Kind::Cat, &folders.empty, sizes.calls, true);
         figures.add("client floor (cat), pinned, median (µs)", "cat", median);
     }
+    print_figures(&sizes, &figures, started);
+}
+
+/// Prints the table of every figure measured.
+fn print_figures(sizes: &Sizes, figures: &Figures, started: Instant) {
     println!(
         "{} rounds; median [min–max] of the rounds; ratio = exthost / node\n",
         sizes.rounds

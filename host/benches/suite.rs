@@ -656,7 +656,9 @@ fn main() {
     let started = Instant::now();
     // `-- --flood-only`: just the log-flood section; `-- --changes-only`: just hover and didChange.
     let flood_only = arguments.iter().any(|argument| argument == "--flood-only");
-    let changes_only = arguments.iter().any(|argument| argument == "--changes-only");
+    let changes_only = arguments
+        .iter()
+        .any(|argument| argument == "--changes-only");
     let kinds = if peer {
         &[Kind::Exthost, Kind::Node][..]
     } else {

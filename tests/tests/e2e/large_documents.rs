@@ -138,3 +138,106 @@ async fn typing_in_a_100000_line_document_keeps_every_extension_enabled() {
     );
     assert_eq!(host.shutdown().await, 0);
 }
+
+/// A listener that records every change event: its version, its first change (the range read lazily)
+/// and, after a microtask, that it ran; answers `order.log` with the record.
+const LISTENER: &str = r#"
+const vscode = require('vscode');
+const record = [];
+exports.activate = (context) => {
+  context.subscriptions.push(vscode.workspace.onDidChangeTextDocument((event) => {
+    const change = event.contentChanges[0];
+    record.push(['event', event.document.version, change.rangeOffset, change.rangeLength, change.text,
+                 change.range.start.line, change.range.start.character, change.range.end.character,
+                 event.contentChanges.length, Object.isFrozen(change)]);
+    // A microtask of one event runs before the next event, as separate messages' would.
+    Promise.resolve().then(() => record.push(['after', event.document.version]));
+  }));
+  context.subscriptions.push(vscode.commands.registerCommand('order.log', () => record));
+};
+"#;
+
+/// An extension with no change listener that reads the document when asked.
+const READER: &str = r#"
+const vscode = require('vscode');
+exports.activate = (context) => {
+  context.subscriptions.push(vscode.commands.registerCommand('reader.read', (uri) => {
+    const document = vscode.workspace.textDocuments.find((candidate) => candidate.uri.toString() === uri);
+    return { version: document.version, line: document.lineAt(1).text, length: document.getText().length,
+             offset: document.offsetAt(new vscode.Position(2, 0)) };
+  }));
+};
+"#;
+
+#[tokio::test]
+async fn a_burst_of_changes_reaches_a_listener_in_order_and_a_reader_sees_the_current_text() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, script) in [("order", LISTENER), ("reader", READER)] {
+        write_extension(
+            dir.path(),
+            name,
+            &json!({"id": format!("test.{name}"), "name": name, "version": "1.0.0",
+                    "main": "extension.js", "activationEvents": ["*"]}),
+            &[("extension.js", script)],
+        );
+    }
+    let mut host = Host::start(&[dir.path()]).await;
+    for name in ["order", "reader"] {
+        host.state_change(&format!("test.{name}"), "enabled").await;
+    }
+    let uri = "file:///tmp/burst.txt";
+    host.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "plaintext", "version": 1,
+                                "text": "first\nsecond\nthird\n"}}),
+    )
+    .await;
+    // 200 one-character inserts at the start of line 1, sent without waiting: a burst the runtimes take
+    // in few wake-ups, each still its own event.
+    const CHANGES: usize = 200;
+    for change in 0..CHANGES {
+        host.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": change + 2},
+                   "contentChanges": [{"range": range(1, 0, 1, 0), "text": "x"}]}),
+        )
+        .await;
+    }
+    // A change that leaves the text as it was (replacing "x" with "x") gives no event, as in VS Code.
+    host.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": CHANGES + 2},
+               "contentChanges": [{"range": range(1, 0, 1, 1), "text": "x"}]}),
+    )
+    .await;
+    let record = host
+        .call(
+            "workspace/executeCommand",
+            json!({"command": "order.log", "arguments": []}),
+        )
+        .await;
+    let record = record.as_array().expect("the record");
+    let mut expected = Vec::new();
+    for change in 0..CHANGES {
+        let version = change + 2;
+        // "first\n" is 6 units: line 1 starts at offset 6.
+        expected.push(json!(["event", version, 6, 0, "x", 1, 0, 0, 1, true]));
+        expected.push(json!(["after", version]));
+    }
+    assert_eq!(record.len(), expected.len(), "{record:?}");
+    for (index, (seen, wanted)) in record.iter().zip(&expected).enumerate() {
+        assert_eq!(seen, wanted, "entry {index}");
+    }
+    let read = host
+        .call(
+            "workspace/executeCommand",
+            json!({"command": "reader.read", "arguments": [uri]}),
+        )
+        .await;
+    assert_eq!(
+        read,
+        json!({"version": CHANGES + 2, "line": format!("{}second", "x".repeat(CHANGES)),
+               "length": 19 + CHANGES, "offset": 13 + CHANGES})
+    );
+    assert_eq!(host.shutdown().await, 0);
+}

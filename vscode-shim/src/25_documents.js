@@ -123,21 +123,12 @@ class LineIndex {
     this.setText(text);
   }
 
-  // A new text is split into lines only when something needs them (a line, an offset, an edit): a
-  // large document that an extension never looks at costs it no split.
   setText(text) {
-    this._blocks = null;
-    this._lineCount = 0;
-    this._length = text.length;
-    this._text = text;
-    this._resetCursor();
-  }
-
-  // The blocks, split from the text on first use.
-  _build() {
-    const { lines, breaks } = splitLines(this._text);
+    const { lines, breaks } = splitLines(text);
     this._blocks = makeBlocks(lines, breaks);
     this._lineCount = lines.length;
+    this._length = text.length;
+    this._text = text;
     this._resetCursor();
   }
 
@@ -148,23 +139,17 @@ class LineIndex {
     this._cursorOffset = 0;
   }
 
-  get lineCount() {
-    if (this._blocks === null) this._build();
-    return this._lineCount;
-  }
-
+  get lineCount() { return this._lineCount; }
   get length() { return this._length; }
 
   // Whether a line ends in '\r\n'.
   get hasCrlf() {
-    if (this._blocks === null) return this._text.indexOf('\r\n') !== -1;
     for (const block of this._blocks) if (block.crlf > 0) return true;
     return false;
   }
 
   // Moves the cursor to the block holding `line` (0 <= line < lineCount); answers the block.
   _seekLine(line) {
-    if (this._blocks === null) this._build();
     const blocks = this._blocks;
     while (line < this._cursorLine) {
       this._cursorBlock--;
@@ -183,7 +168,6 @@ class LineIndex {
 
   // Moves the cursor to the block holding `offset` (0 <= offset <= length); answers the block.
   _seekOffset(offset) {
-    if (this._blocks === null) this._build();
     const blocks = this._blocks;
     while (offset < this._cursorOffset) {
       this._cursorBlock--;
@@ -239,7 +223,7 @@ class LineIndex {
   // The text between two valid positions.
   slice(startLine, startCharacter, endLine, endCharacter) {
     if (startLine === endLine) return this.line(startLine).slice(startCharacter, endCharacter);
-    if (startLine === 0 && startCharacter === 0 && endLine === this.lineCount - 1 && endCharacter === this.line(endLine).length) return this.text();
+    if (startLine === 0 && startCharacter === 0 && endLine === this._lineCount - 1 && endCharacter === this.line(endLine).length) return this.text();
     const parts = [this.line(startLine).slice(startCharacter), this.lineBreak(startLine)];
     for (let line = startLine + 1; line < endLine; line++) parts.push(this.line(line), this.lineBreak(line));
     parts.push(this.line(endLine).slice(0, endCharacter));

@@ -147,11 +147,12 @@ const record = [];
 exports.activate = (context) => {
   context.subscriptions.push(vscode.workspace.onDidChangeTextDocument((event) => {
     const change = event.contentChanges[0];
-    record.push(['event', event.document.version, change.rangeOffset, change.rangeLength, change.text,
+    const version = event.document.version;
+    record.push(['event', version, change.rangeOffset, change.rangeLength, change.text,
                  change.range.start.line, change.range.start.character, change.range.end.character,
                  event.contentChanges.length, Object.isFrozen(change)]);
     // A microtask of one event runs before the next event, as separate messages' would.
-    Promise.resolve().then(() => record.push(['after', event.document.version]));
+    Promise.resolve().then(() => record.push(['after', version]));
   }));
   context.subscriptions.push(vscode.commands.registerCommand('order.log', () => record));
 };

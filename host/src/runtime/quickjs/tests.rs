@@ -1385,3 +1385,28 @@ async fn a_commonjs_activate_runs_under_the_activate_limit_not_a_promise_callbac
     assert_eq!(harness.activate().await, Ok(json!({ "worked": true })));
     harness.logs_until_closed().await;
 }
+
+#[test]
+fn the_start_gate_lets_as_many_starts_run_as_it_has_permits() {
+    let gate = Arc::new(super::StartGate::new(2));
+    let first = gate.enter();
+    let second = gate.enter();
+    let (entered, waited) = std::sync::mpsc::channel();
+    let third = std::thread::spawn({
+        let gate = Arc::clone(&gate);
+        move || {
+            let _permit = gate.enter();
+            entered.send(()).expect("the test waits");
+        }
+    });
+    // Two starts under way: the third waits.
+    assert!(waited.recv_timeout(Duration::from_millis(200)).is_err());
+    drop(first);
+    waited
+        .recv_timeout(WAIT)
+        .expect("a start ending lets the next one in");
+    third.join().expect("the third start ends");
+    drop(second);
+    // Every permit came back: two can enter again at once.
+    let _again = (gate.enter(), gate.enter());
+}

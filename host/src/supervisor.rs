@@ -53,6 +53,14 @@ pub fn is_supervised() -> bool {
     std::env::var_os(marks::MARKS_ENV).is_some()
 }
 
+/// In a worker, the folder its supervisor owns (the one holding the worker's marks file): it outlives
+/// every worker of the session and is removed when the supervisor ends. Development mode keeps the last
+/// good version of a native extension there, so a successor worker can roll back to it.
+pub fn owned_folder() -> Option<PathBuf> {
+    let marks = PathBuf::from(std::env::var_os(marks::MARKS_ENV)?);
+    marks.parent().map(std::path::Path::to_path_buf)
+}
+
 /// The message of the error answering requests that were in flight on a worker that went away.
 pub const RESTARTED_MESSAGE: &str = "the extension host restarted";
 

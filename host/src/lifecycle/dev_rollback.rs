@@ -57,11 +57,10 @@ impl Lifecycle {
             return false;
         }
         tracing::info!(%id, library = %library.display(), "native library rebuilt: asking the supervisor for a new worker");
-        self.editor.notify(
-            crate::supervisor::RESTART_WORKER_METHOD,
-            json!({"reason": "libraryRebuilt", "detail": format!("{id}: {} was rebuilt", library.display())}),
-        );
-        true
+        self.ask_supervisor_to_restart(
+            "libraryRebuilt",
+            Some(format!("{id}: {} was rebuilt", library.display())),
+        )
     }
 
     /// After `manifest`'s extension activated: for a `--dev` extension running from its development

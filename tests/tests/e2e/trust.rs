@@ -171,3 +171,90 @@ async fn trust_by_request_or_by_the_user_setting_and_distrust_is_kept() {
     );
     assert_eq!(host.shutdown().await, 0);
 }
+
+#[tokio::test]
+async fn trusting_the_workspace_starts_a_new_worker_and_the_session_goes_on_as_it_was() {
+    let workspace = workspace_with_extension();
+    let user = tempfile::tempdir().unwrap();
+    write_extension(
+        user.path(),
+        "counter",
+        &json!({"id": "test.counter", "name": "counter", "version": "1.0.0", "main": "extension.js",
+                "activationEvents": ["onCommand:counter.bump"]}),
+        &[(
+            "extension.js",
+            r#"const vscode = require('vscode');
+exports.activate = (c) => {
+  c.subscriptions.push(vscode.commands.registerCommand('counter.bump', async () => {
+    const count = c.globalState.get('count', 0) + 1;
+    await c.globalState.update('count', count);
+    return count;
+  }));
+  c.subscriptions.push(vscode.commands.registerCommand('counter.documents', () =>
+    vscode.workspace.textDocuments.map((d) => d.getText())));
+};
+"#,
+        )],
+    );
+    write_extension(
+        user.path(),
+        "other",
+        &json!({"id": "test.other", "name": "other", "version": "1.0.0", "main": "extension.js",
+                "activationEvents": ["*"]}),
+        &[("extension.js", "exports.activate = () => {};")],
+    );
+    let mut options = HostOptions::with_dirs(&[user.path()]);
+    options.args.extend([
+        "--workspace".to_owned(),
+        workspace.path().display().to_string(),
+    ]);
+    let mut host = Host::spawn(options);
+    host.initialize(json!({})).await;
+    let (question, _) = host.server_request("window/showMessageRequest").await;
+    host.open_document("file:///notes.txt", "plaintext", "kept text")
+        .await;
+    let bump = json!({"command": "counter.bump"});
+    assert_eq!(host.call("workspace/executeCommand", bump.clone()).await, 1);
+    host.state_change("test.other", "enabled").await;
+    host.call("exthost/disable", json!({"id": "test.other"}))
+        .await;
+    assert_eq!(host.extension("test.evil").await["state"], "disabled");
+
+    let result = host
+        .call(
+            "exthost/trustWorkspace",
+            json!({"uri": uri(workspace.path())}),
+        )
+        .await;
+    assert_eq!(result, json!({"trusted": true}));
+    host.notification("exthost/hostRestarted", |params| {
+        params["reason"] == "workspaceTrusted"
+    })
+    .await;
+    assert!(
+        host.log().contains("the worker asked to be restarted"),
+        "the supervisor started a new worker"
+    );
+    host.state_change("test.evil", "enabled").await;
+    assert_eq!(
+        host.call("workspace/executeCommand", json!({"command": "evil.ran"}))
+            .await,
+        json!("ran")
+    );
+    // The session goes on: states, documents and Memento values as they were.
+    assert_eq!(host.extension("test.counter").await["state"], "enabled");
+    assert_eq!(host.extension("test.other").await["state"], "disabled");
+    assert_eq!(host.call("workspace/executeCommand", bump).await, 2);
+    assert_eq!(
+        host.call(
+            "workspace/executeCommand",
+            json!({"command": "counter.documents"})
+        )
+        .await,
+        json!(["kept text"])
+    );
+    // The old worker's question is answered late: dropped, nothing asked again.
+    host.send(&Message::Response(Response::ok(question, Value::Null)))
+        .await;
+    assert_eq!(host.shutdown().await, 0);
+}

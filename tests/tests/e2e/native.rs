@@ -19,6 +19,7 @@ const FIXTURES: &[&str] = &[
     "native-command-panic",
     "native-abi-mismatch",
     "native-crash",
+    "native-state",
 ];
 
 /// The cargo target folder this test binary was built in (`<target>/<profile>/deps/e2e-…`).

@@ -3,7 +3,8 @@
 //! the storage folders exist; `kill -9` of the whole host during a burst of `globalState.update` calls
 //! leaves a valid file holding a completed write; a corrupt state file is moved aside with a warning; two
 //! real hosts on one home keep each other's keys; persisted enables are applied at the next start; and an
-//! explicit restart does not reset the automatic-restart cap.
+//! explicit restart does not reset the automatic-restart cap. A native extension's mementos (`exthost-sdk`)
+//! persist the same way, in the same files.
 
 use std::path::Path;
 
@@ -11,6 +12,7 @@ use exthost_e2e::{Host, HostOptions, write_extension};
 use serde_json::{Value, json};
 
 use super::engines::deno;
+use super::native::install_fixture;
 use super::supervisor::{alive, kill_9, worker_pid, workers_of};
 
 const COMMANDS: &[&str] = &[
@@ -440,5 +442,52 @@ async fn an_explicit_restart_keeps_the_automatic_restart_history() {
         json!({"restarted": true})
     );
     assert_eq!(run(&mut host, "memo.set", json!(["k", 1])).await, true);
+    assert_eq!(host.shutdown().await, 0);
+}
+
+#[tokio::test]
+async fn a_native_extensions_mementos_survive_restart_host_and_a_new_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let workspace = tempfile::tempdir().unwrap();
+    let home_folder = tempfile::tempdir().unwrap();
+    let home = home_folder.path().to_path_buf();
+    install_fixture(dir.path(), "native-state");
+    let mut host = spawn_on_home(dir.path(), &home, &[]);
+    host.initialize(workspace_init(workspace.path())).await;
+    assert_eq!(
+        run(&mut host, "native-state.bump", json!(["first"])).await,
+        1
+    );
+    assert_eq!(
+        run(&mut host, "native-state.bump", json!([{"n": 2}])).await,
+        2
+    );
+    let worker = worker_pid(&host).await;
+    assert_eq!(
+        host.call("exthost/restartHost", json!({})).await,
+        json!({"restarted": true})
+    );
+    assert_ne!(worker_pid(&host).await, worker, "a new worker");
+    assert_eq!(
+        run(&mut host, "native-state.read", json!([])).await,
+        json!({"count": 2, "last": {"n": 2}, "keys": ["count"]}),
+        "the new worker starts from what was written"
+    );
+    assert_eq!(run(&mut host, "native-state.bump", json!([])).await, 3);
+    // The same file a JavaScript extension's globalState is kept in.
+    let stored: Value = serde_json::from_slice(
+        &std::fs::read(home.join("state/global-state/test.native-state.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(stored, json!({"count": 3}), "{stored}");
+    assert_eq!(host.shutdown().await, 0);
+
+    // The next session on the same home and workspace.
+    let mut host = spawn_on_home(dir.path(), &home, &[]);
+    host.initialize(workspace_init(workspace.path())).await;
+    assert_eq!(
+        run(&mut host, "native-state.read", json!([])).await,
+        json!({"count": 3, "last": {"n": 2}, "keys": ["count"]})
+    );
     assert_eq!(host.shutdown().await, 0);
 }

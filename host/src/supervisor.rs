@@ -1165,7 +1165,8 @@ impl Supervisor {
         }
         let ping_age = worker.ping.as_ref().map(|(_, sent)| sent.elapsed());
         let running = marks::read(&worker.marks);
-        let longest = running.first();
+        // A call its engine interrupts itself (JavaScript in QuickJS) does not stall the worker.
+        let longest = running.iter().find(|mark| !mark.bounded);
         let stalled_for = ping_age
             .unwrap_or_default()
             .max(longest.map(|mark| mark.running_for).unwrap_or_default());

@@ -1,12 +1,15 @@
 //! Workspace trust (contract §12): a folder's own extensions (`.exthost/extensions`) stay disabled with
 //! "workspace not trusted" until the user trusts it — by answering the host's question, with
 //! `exthost/trustWorkspace`, or with the user setting `trustedFolders` — and the answer is kept per folder.
+//! Trusting starts a new worker through the supervisor, and the session goes on as it was.
 
 use std::path::Path;
 
 use exthost_e2e::{Host, HostOptions, write_extension};
 use exthost_protocol::{Message, Response};
 use serde_json::{Value, json};
+
+use super::supervisor::worker_pid;
 
 /// A workspace shipping an extension that runs at start-up and says so with a setting.
 fn workspace_with_extension() -> tempfile::TempDir {
@@ -219,6 +222,7 @@ exports.activate = (c) => {
     host.call("exthost/disable", json!({"id": "test.other"}))
         .await;
     assert_eq!(host.extension("test.evil").await["state"], "disabled");
+    let worker = worker_pid(&host).await;
 
     let result = host
         .call(
@@ -235,6 +239,7 @@ exports.activate = (c) => {
         host.log().contains("the worker asked to be restarted"),
         "the supervisor started a new worker"
     );
+    assert_ne!(worker_pid(&host).await, worker, "a new worker");
     host.state_change("test.evil", "enabled").await;
     assert_eq!(
         host.call("workspace/executeCommand", json!({"command": "evil.ran"}))

@@ -889,6 +889,10 @@ impl Supervisor {
 
     /// [`RESTART_WORKER_METHOD`] from the current worker `generation`.
     fn worker_asked_restart(&mut self, generation: u64, params: Value) {
+        if self.shut_down {
+            tracing::debug!("a restart asked after shutdown; ignored");
+            return;
+        }
         let reason = params
             .get("reason")
             .and_then(Value::as_str)

@@ -90,13 +90,29 @@ impl Lifecycle {
             let Some(name) = located.file_name().map(ToOwned::to_owned) else {
                 return;
             };
-            let bytes = library::mapped_copy(&located).unwrap_or(located);
-            native = Some((bytes, name));
+            let bytes = match library::mapped_copy(&located) {
+                Some(copy) => copy,
+                // Under a supervisor every new mapping has its copy until it was kept (or failed):
+                // these bytes are kept already, and the file may hold a newer build by now.
+                None if crate::supervisor::is_supervised() => return,
+                None => located.clone(),
+            };
+            native = Some((bytes, name, located));
         }
         let kept_for_successors = native.as_ref().and_then(|_| supervised_last_good(&id));
-        let copied = tokio::task::spawn_blocking(move || match kept_for_successors {
-            Some(destination) => keep_in(&folder, native.as_ref(), &destination).map(|()| None),
-            None => copy_extension(&folder, native.as_ref()).map(Some),
+        let copied = tokio::task::spawn_blocking(move || {
+            let bytes = native
+                .as_ref()
+                .map(|(bytes, name, _)| (bytes.clone(), name.clone()));
+            let copied = match kept_for_successors {
+                Some(destination) => keep_in(&folder, bytes.as_ref(), &destination).map(|()| None),
+                None => copy_extension(&folder, bytes.as_ref()).map(Some),
+            };
+            // The private copy was only kept for this.
+            if let Some((_, _, located)) = &native {
+                library::release_copy(located);
+            }
+            copied
         })
         .await;
         match copied {
@@ -134,8 +150,23 @@ impl Lifecycle {
 
     /// Whether the activation of `id` that just failed may roll back: a `--dev` native extension running
     /// from its development folder, with a last good version whose library is not the one that failed
-    /// (the same bytes would fail the same way). Answers the last good version's folder.
+    /// (the same bytes would fail the same way). Answers the last good version's folder. The failed
+    /// library's private copy is removed (its bytes are of no more use).
     pub(super) fn native_rollback_folder(&self, id: &str) -> Option<PathBuf> {
+        let folder = self.native_rollback_candidate(id);
+        if let Some(failed) = self
+            .manifest(id)
+            .ok()
+            .filter(|manifest| manifest.is_native())
+            .and_then(|manifest| self.launch_spec(&manifest))
+            .and_then(|spec| library::locate(&spec).ok())
+        {
+            library::release_copy(&failed);
+        }
+        folder
+    }
+
+    fn native_rollback_candidate(&self, id: &str) -> Option<PathBuf> {
         let manifest = self.manifest(id).ok()?;
         if !manifest.is_native() || !self.is_development(id) {
             return None;

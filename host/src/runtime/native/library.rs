@@ -254,6 +254,22 @@ pub(crate) fn mapped_copy(path: &Path) -> Option<PathBuf> {
         .filter(|copy| copy.is_file())
 }
 
+/// Removes the kept private copy of the current mapping of the library at `path` (the mapping stays):
+/// once its bytes were kept as the last good version, or once they failed.
+pub(crate) fn release_copy(path: &Path) {
+    let Ok(canonical) = path.canonicalize() else {
+        return;
+    };
+    let copy = LOADED
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get_mut(&canonical)
+        .and_then(|loaded| loaded.copy.take());
+    if let Some(copy) = copy {
+        let _ = std::fs::remove_file(copy);
+    }
+}
+
 /// Maps the library at `path` for good.
 fn open(path: &Path) -> Result<&'static Library, String> {
     // SAFETY: loading runs the library's initialisers in this process; that is the trust a native

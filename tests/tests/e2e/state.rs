@@ -2,7 +2,8 @@
 //! `workspaceState` and `secrets` survive `exthost/restartHost` and a new session, in QuickJS and in Deno;
 //! the storage folders exist; `kill -9` of the whole host during a burst of `globalState.update` calls
 //! leaves a valid file holding a completed write; a corrupt state file is moved aside with a warning; two
-//! real hosts on one home keep each other's keys; persisted enables are applied at the next start; and an
+//! real hosts on one home keep each other's keys (and one's secret writes fire the other's
+//! `secrets.onDidChange`); persisted enables are applied at the next start; and an
 //! explicit restart does not reset the automatic-restart cap. A native extension's mementos (`exthost-sdk`)
 //! persist the same way, in the same files.
 
@@ -490,4 +491,59 @@ async fn a_native_extensions_mementos_survive_restart_host_and_a_new_session() {
         json!({"count": 3, "last": {"n": 2}, "keys": ["count"]})
     );
     assert_eq!(host.shutdown().await, 0);
+}
+
+/// Runs `memo.secretChanges` on `host` until it answers `expected` (within 10 s).
+async fn secret_changes_become(host: &mut Host, expected: Value) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let changes = run(host, "memo.secretChanges", json!([])).await;
+        if changes == expected {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "secrets.onDidChange saw {changes}, never {expected}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn another_hosts_secret_writes_fire_secrets_on_did_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let home_folder = tempfile::tempdir().unwrap();
+    let home = home_folder.path();
+    install_memo(dir.path(), None);
+    let mut first = spawn_on_home(dir.path(), home, &[]);
+    let mut second = spawn_on_home(dir.path(), home, &[]);
+    first.initialize(json!({})).await;
+    second.initialize(json!({})).await;
+    run(&mut first, "memo.read", json!([])).await;
+    run(&mut second, "memo.read", json!([])).await;
+
+    // The first window stores a secret: the second window's extension hears of it.
+    assert_eq!(
+        run(&mut first, "memo.secretStore", json!(["shared", "one"])).await,
+        true
+    );
+    secret_changes_become(&mut second, json!(["shared"])).await;
+    assert_eq!(
+        run(&mut second, "memo.secretGet", json!(["shared"])).await,
+        "one"
+    );
+    // Its own write fires once (the shim's own event, not the watcher's too); the first window hears it.
+    assert_eq!(
+        run(&mut second, "memo.secretStore", json!(["mine", "two"])).await,
+        true
+    );
+    secret_changes_become(&mut first, json!(["shared", "mine"])).await;
+    // A deletion elsewhere is a change too; the second window's list shows no echo of its own write.
+    assert_eq!(
+        run(&mut first, "memo.secretDelete", json!(["shared"])).await,
+        true
+    );
+    secret_changes_become(&mut second, json!(["shared", "mine", "shared"])).await;
+    assert_eq!(first.shutdown().await, 0);
+    assert_eq!(second.shutdown().await, 0);
 }

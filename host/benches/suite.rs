@@ -637,6 +637,7 @@ impl Sizes {
                 stall: Duration::from_secs(3),
                 window: Duration::from_secs(3),
                 margin: Duration::from_millis(500),
+                resume_limit: Duration::from_secs(10),
             },
         }
     }
@@ -658,6 +659,7 @@ impl Sizes {
                 stall: Duration::from_millis(300),
                 window: Duration::from_millis(300),
                 margin: Duration::from_millis(200),
+                resume_limit: Duration::from_secs(2),
             },
         }
     }

@@ -655,6 +655,7 @@ impl JsRuntime {
         }
         let budget = self.background_budget("a promise callback");
         let watchdog = self.shared.watchdog.clone();
+        let _running = crate::supervisor::marks::enter_bounded(&self.shared.extension_id);
         watchdog.arm(budget.deadline);
         let outcome = loop {
             let ran = self.runtime.execute_pending_job();
@@ -754,6 +755,8 @@ impl JsRuntime {
         call: impl for<'js> FnOnce(&Ctx<'js>) -> rquickjs::Result<R>,
     ) -> Result<Result<R, RuntimeError>, RuntimeError> {
         let watchdog = &self.shared.watchdog;
+        // Which extension's code runs, for the supervisor to name at a crash (see `supervisor/marks.rs`).
+        let _running = crate::supervisor::marks::enter_bounded(&self.shared.extension_id);
         watchdog.arm(budget.deadline);
         let outcome = self
             .context

@@ -10,7 +10,9 @@
 //! breach, whether or not JS catches the exception it causes); a stack limit; an interrupt handler that
 //! stops JS past the deadline of whatever runs (`activate_timeout`, `call_timeout`, `deactivate_timeout`
 //! from the start of a request until its promise settles; `call_timeout` for each stretch of timer or
-//! promise callbacks outside any request) or once the heap limit is broken. A broken limit is fatal:
+//! promise callbacks outside any request) or once the heap limit is broken. A stretch of JS is charged the
+//! CPU time of the runtime's thread (`watchdog`); a request whose promise has not settled, by the wall
+//! clock. A broken limit is fatal:
 //! in-flight requests get the error (or, with none in flight, the host gets [`HostRequest::Crashed`]),
 //! nothing more runs in the engine, the thread tears it down and exits, and later calls answer
 //! [`RuntimeError::Stopped`].
@@ -38,6 +40,7 @@ mod node;
 pub(crate) mod resolve;
 #[cfg(test)]
 mod tests;
+mod watchdog;
 pub(crate) mod workspace_fs;
 
 use std::cell::Cell;
@@ -814,6 +817,7 @@ impl JsRuntime {
         }
         let budget = self.background_budget("a promise callback");
         let watchdog = self.shared.watchdog.clone();
+        let _running = crate::supervisor::marks::enter_bounded(&self.shared.extension_id);
         watchdog.arm(budget.deadline);
         let outcome = loop {
             let ran = self.runtime.execute_pending_job();
@@ -913,6 +917,8 @@ impl JsRuntime {
         call: impl for<'js> FnOnce(&Ctx<'js>) -> rquickjs::Result<R>,
     ) -> Result<Result<R, RuntimeError>, RuntimeError> {
         let watchdog = &self.shared.watchdog;
+        // Which extension's code runs, for the supervisor to name at a crash (see `supervisor/marks.rs`).
+        let _running = crate::supervisor::marks::enter_bounded(&self.shared.extension_id);
         watchdog.arm(budget.deadline);
         let outcome = self
             .context

@@ -87,6 +87,17 @@ struct InFlight {
     generation: u64,
 }
 
+/// The members of a worker's frame that route it; the rest (params, result) is skipped, not built.
+#[derive(serde::Deserialize)]
+struct Route {
+    #[serde(default)]
+    id: Option<Id>,
+    #[serde(default)]
+    method: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    error: Option<serde::de::IgnoredAny>,
+}
+
 /// What a supervisor-made request to a worker is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Internal {
@@ -152,9 +163,21 @@ where
     let (editor, mut queue, backlog) = backlog::EditorQueue::new();
     let writer = tokio::spawn(async move {
         let mut framed = FramedWrite::new(output, ContentLengthCodec::new());
+        framed.set_backpressure_boundary(worker::MAX_BATCH_BYTES);
         while let Some(body) = queue.recv().await {
-            let length = body.len();
-            let sent = framed.send(body).await;
+            // What else is queued goes into the same write (responses first, as `recv` takes them).
+            let mut length = body.len();
+            let mut sent = framed.feed(body).await;
+            while sent.is_ok() && framed.write_buffer().len() < worker::MAX_BATCH_BYTES {
+                let Some(body) = queue.try_recv() else {
+                    break;
+                };
+                length += body.len();
+                sent = framed.feed(body).await;
+            }
+            if sent.is_ok() {
+                sent = SinkExt::<Bytes>::flush(&mut framed).await;
+            }
             backlog.written(length);
             if let Err(error) = sent {
                 tracing::error!(%error, "cannot write to the editor; stopping the writer");
@@ -789,6 +812,9 @@ impl Supervisor {
     }
 
     fn on_worker_frame(&mut self, generation: u64, body: Bytes) {
+        if self.forward_answer(generation, &body) {
+            return;
+        }
         let Ok(message) = Message::from_slice(&body) else {
             tracing::warn!(generation, "invalid message from a worker");
             return;
@@ -812,7 +838,8 @@ impl Supervisor {
                 match self.in_flight.get(&id) {
                     Some(request) if request.generation == generation => {
                         let request = self.in_flight.remove(&id).expect("found above");
-                        self.record_answer(&request, &response);
+                        let ok = matches!(response.payload, ResponsePayload::Result(_));
+                        self.record_answer(&request, ok);
                         let _ = self.editor.send_response(body);
                     }
                     // An answer to a message the supervisor could not read (an invalid request).
@@ -868,9 +895,40 @@ impl Supervisor {
         }
     }
 
-    /// Keeps the record current with what the worker answered.
-    fn record_answer(&mut self, request: &InFlight, response: &Response) {
-        let ok = matches!(response.payload, ResponsePayload::Result(_));
+    /// The common case of a worker's frame, without building its JSON: the answer to an editor's request
+    /// in flight on this worker, forwarded as it came. Answers whether it was that (else the frame takes
+    /// the full path: requests, notifications, the supervisor's own answers, anything unusual).
+    fn forward_answer(&mut self, generation: u64, body: &Bytes) -> bool {
+        let Ok(route) = serde_json::from_slice::<Route>(body) else {
+            return false;
+        };
+        let (None, Some(id)) = (route.method, route.id) else {
+            return false;
+        };
+        if self
+            .internal
+            .get(&id)
+            .is_some_and(|(owner, _)| *owner == generation)
+        {
+            return false;
+        }
+        if !self
+            .in_flight
+            .get(&id)
+            .is_some_and(|request| request.generation == generation)
+        {
+            return false;
+        }
+        let Some(request) = self.in_flight.remove(&id) else {
+            return false;
+        };
+        self.record_answer(&request, route.error.is_none());
+        let _ = self.editor.send_response(body.clone());
+        true
+    }
+
+    /// Keeps the record current with what the worker answered (`ok`: with a result, not an error).
+    fn record_answer(&mut self, request: &InFlight, ok: bool) {
         let id = request
             .params
             .as_ref()

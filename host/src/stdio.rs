@@ -26,8 +26,9 @@ enum Kind {
 #[cfg(unix)]
 fn kind_of(fd: std::os::fd::BorrowedFd<'_>) -> Kind {
     use std::os::fd::AsRawFd;
-    // SAFETY: an all-zero `stat` is valid; `fstat` only writes it, on a descriptor that is open.
+    // SAFETY: an all-zero `stat` is a valid value.
     let mut stat: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: `fstat` only writes `stat`, for a descriptor that is open (borrowed).
     if unsafe { libc::fstat(fd.as_raw_fd(), &mut stat) } != 0 {
         return Kind::Other;
     }

@@ -93,7 +93,7 @@ struct Route {
     #[serde(default)]
     id: Option<Id>,
     #[serde(default)]
-    method: Option<serde::de::IgnoredAny>,
+    method: Option<String>,
     #[serde(default)]
     error: Option<serde::de::IgnoredAny>,
 }
@@ -812,7 +812,9 @@ impl Supervisor {
     }
 
     fn on_worker_frame(&mut self, generation: u64, body: Bytes) {
-        if self.forward_answer(generation, &body) {
+        if let Ok(route) = serde_json::from_slice::<Route>(&body)
+            && self.forward_as_routed(generation, route, &body)
+        {
             return;
         }
         let Ok(message) = Message::from_slice(&body) else {
@@ -895,15 +897,15 @@ impl Supervisor {
         }
     }
 
-    /// The common case of a worker's frame, without building its JSON: the answer to an editor's request
-    /// in flight on this worker, forwarded as it came. Answers whether it was that (else the frame takes
-    /// the full path: requests, notifications, the supervisor's own answers, anything unusual).
-    fn forward_answer(&mut self, generation: u64, body: &Bytes) -> bool {
-        let Ok(route) = serde_json::from_slice::<Route>(body) else {
-            return false;
-        };
-        let (None, Some(id)) = (route.method, route.id) else {
-            return false;
+    /// The common cases of a worker's frame, forwarded as it came without building its JSON: the answer
+    /// to an editor's request in flight on this worker, and a notification the supervisor does not look
+    /// into (logs, diagnostics, …). Answers whether it was one of those (else the frame takes the full
+    /// path: requests, the notifications the supervisor keeps track of, its own answers, anything unusual).
+    fn forward_as_routed(&mut self, generation: u64, route: Route, body: &Bytes) -> bool {
+        let id = match (route.method, route.id) {
+            (Some(method), None) => return self.forward_notification(generation, &method, body),
+            (None, Some(id)) => id,
+            _ => return false,
         };
         if self
             .internal
@@ -924,6 +926,24 @@ impl Supervisor {
         };
         self.record_answer(&request, route.error.is_none());
         let _ = self.editor.send_response(body.clone());
+        true
+    }
+
+    /// A notification from worker `generation`, forwarded unless the supervisor looks into it (the state
+    /// changes it keeps, the worker's restart request): answers whether it was handled here.
+    fn forward_notification(&mut self, generation: u64, method: &str, body: &Bytes) -> bool {
+        if method == RESTART_WORKER_METHOD || method == "exthost/extensionStateChanged" {
+            return false;
+        }
+        if self.is_current(generation) {
+            let _ = self.editor.send(body.clone());
+        } else if method == "window/logMessage" {
+            // A retiring worker's extensions deactivate as it stops: what they log still reaches the
+            // editor.
+            let _ = self.editor.send(body.clone());
+        } else {
+            tracing::debug!(generation, "message from a retiring worker dropped");
+        }
         true
     }
 

@@ -1,16 +1,22 @@
 //! `cargo bench -p exthost --bench suite`: exthost side by side with a Node peer (`benches/node-peer`, an
 //! extension host on `vscode-jsonrpc` loading the same generated extensions in one Node process), driven by
-//! one client over the same pipes in one run; prints each figure with its median, spread and ratio.
-//! `-- --quick` runs a short version (seconds), as `.ci/run` does; `-- --no-peer` measures exthost alone.
-//! The log-flood figures (a stalled reader's memory cost, latency under a flood) are in `suite/flood.rs`;
-//! `-- --flood-only` runs just them.
+//! one client over the same pipes in one run; prints one table: each figure's median and spread over the
+//! rounds, the ratio, issue 15's target and whether it was met.
+//! `-- --quick` runs a short version (seconds), as `.ci/run` does; `-- --no-peer` measures exthost alone;
+//! `-- --only roundtrip,hover` runs some groups of figures (`-- --help` lists them); `-- --rounds N`.
+//! Per-process figures sum the host's whole process tree (`suite/process_tree.rs`); the log-flood figures
+//! are in `suite/flood.rs`; the table in `suite/table.rs`.
 //! Method and latest figures: docs/performance.md.
 #![allow(clippy::print_stdout, reason = "a benchmark prints its figures")]
 
 #[path = "suite/flood.rs"]
 mod flood;
+#[path = "suite/process_tree.rs"]
+mod process_tree;
+#[path = "suite/table.rs"]
+mod table;
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
@@ -18,6 +24,7 @@ use std::time::{Duration, Instant};
 
 use exthost_protocol::FrameReader;
 use serde_json::{Value, json};
+use table::{Figures, Target};
 
 /// Which host a client drives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,17 +33,6 @@ enum Kind {
     Node,
     /// `cat`: the client's own floor (it echoes each request back).
     Cat,
-}
-
-/// How much work each figure does.
-struct Sizes {
-    rounds: usize,
-    calls: usize,
-    throughput_calls: usize,
-    hovers: usize,
-    changes: usize,
-    /// The documents' sizes (lines) for the didChange figures.
-    documents: &'static [usize],
 }
 
 /// One host process and a synchronous client on its pipes.
@@ -112,6 +108,12 @@ impl Client {
         serde_json::from_slice(&self.read_body()).expect("JSON")
     }
 
+    /// The next message, or `None` once the host has closed its output (or was killed by the valve).
+    fn try_read(&mut self) -> Option<Value> {
+        let body = self.stdout.read_frame().ok()??;
+        Some(serde_json::from_slice(&body).expect("JSON"))
+    }
+
     /// One frame's body from the host, unparsed (the protocol crate's codec does the framing).
     fn read_body(&mut self) -> bytes::Bytes {
         self.stdout
@@ -169,12 +171,35 @@ impl Client {
 
     /// Reads until `count` extensions have reported `enabled`.
     fn wait_enabled(&mut self, count: usize) {
+        assert!(
+            self.try_wait_enabled(count),
+            "the host closed its output with {} of {count} extensions enabled",
+            self.enabled()
+        );
+    }
+
+    /// Reads until `count` extensions have reported `enabled`: false if the host went away first.
+    fn try_wait_enabled(&mut self, count: usize) -> bool {
         while self.enabled() < count {
-            let message = self.read();
+            let Some(message) = self.try_read() else {
+                return false;
+            };
             if message.get("method").is_some() {
                 self.notes.push(message);
             }
         }
+        true
+    }
+
+    /// How many extensions have reported `failed` so far.
+    fn failed(&self) -> usize {
+        self.notes
+            .iter()
+            .filter(|note| {
+                note["method"] == "exthost/extensionStateChanged"
+                    && note["params"]["state"] == "failed"
+            })
+            .count()
     }
 
     fn initialize(&mut self) {
@@ -184,8 +209,10 @@ impl Client {
         );
     }
 
+    /// Kills the host's whole process tree (a worker must not outlive its supervisor into the next
+    /// figure) and reaps the process it spawned.
     fn stop(mut self) {
-        drop(self.child.kill());
+        process_tree::kill(self.pid());
         drop(self.child.wait());
     }
 }
@@ -222,59 +249,6 @@ const ECHO: &str = "const vscode = require('vscode');\nexports.activate = (c) =>
 
 const HOVER: &str = "const vscode = require('vscode');\nlet changes = 0;\nexports.activate = (c) => {\n  c.subscriptions.push(vscode.workspace.onDidChangeTextDocument(() => { changes++; }));\n  c.subscriptions.push(vscode.languages.registerHoverProvider('plaintext', { provideHover(document, position) { return new vscode.Hover('{index}: ' + document.lineAt(position.line).text + ' ' + changes); } }));\n};\n";
 
-/// Sum over a process's threads, and those of every process below it (`exthost serve` is a supervisor
-/// with a worker process), of a number read from each `/proc/<pid>/task/<tid>/<file>`.
-fn sum_over_threads(pid: u32, file: &str, read: impl Fn(&str) -> u64 + Copy) -> u64 {
-    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
-        return 0;
-    };
-    let mut total = 0;
-    for task in tasks.flatten() {
-        if let Ok(text) = std::fs::read_to_string(task.path().join(file)) {
-            total += read(&text);
-        }
-        if let Ok(children) = std::fs::read_to_string(task.path().join("children")) {
-            total += children
-                .split_whitespace()
-                .filter_map(|child| child.parse().ok())
-                .map(|child| sum_over_threads(child, file, read))
-                .sum::<u64>();
-        }
-    }
-    total
-}
-
-/// Nanoseconds on a CPU, over the live threads of the process and its descendants (`schedstat`).
-fn cpu_nanos(pid: u32) -> u64 {
-    sum_over_threads(pid, "schedstat", |text| {
-        text.split_whitespace()
-            .next()
-            .and_then(|field| field.parse().ok())
-            .unwrap_or(0)
-    })
-}
-
-fn status_field(text: &str, name: &str) -> u64 {
-    text.lines()
-        .find_map(|line| line.strip_prefix(name))
-        .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
-        .unwrap_or(0)
-}
-
-/// Context switches (voluntary and not), over the live threads of the process and its descendants.
-fn context_switches(pid: u32) -> u64 {
-    sum_over_threads(pid, "status", |text| {
-        status_field(text, "voluntary_ctxt_switches:")
-            + status_field(text, "nonvoluntary_ctxt_switches:")
-    })
-}
-
-fn resident_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .map(|text| status_field(&text, "VmRSS:"))
-        .unwrap_or(0)
-}
-
 fn percentile(samples: &mut [f64], fraction: f64) -> f64 {
     samples.sort_by(f64::total_cmp);
     samples[((samples.len() as f64 - 1.0) * fraction).round() as usize]
@@ -303,27 +277,6 @@ fn pin_self(pinned: bool) {
     }
 }
 
-/// One figure's samples per host (one per round).
-#[derive(Default)]
-struct Figures {
-    samples: BTreeMap<&'static str, BTreeMap<&'static str, Vec<f64>>>,
-    order: Vec<&'static str>,
-}
-
-impl Figures {
-    fn add(&mut self, figure: &'static str, host: &'static str, value: f64) {
-        if !self.order.contains(&figure) {
-            self.order.push(figure);
-        }
-        self.samples
-            .entry(figure)
-            .or_default()
-            .entry(host)
-            .or_default()
-            .push(value);
-    }
-}
-
 fn host_name(kind: Kind) -> &'static str {
     match kind {
         Kind::Exthost => "exthost",
@@ -332,6 +285,27 @@ fn host_name(kind: Kind) -> &'static str {
     }
 }
 
+/// A count as the table writes it: `1,000`.
+fn count_text(count: usize) -> String {
+    if count >= 1_000 {
+        format!("{},{:03}", count / 1_000, count % 1_000)
+    } else {
+        count.to_string()
+    }
+}
+
+/// Prints a note when a measurement saw threads or processes of the host end: what they did after the
+/// first sample is missing from its figure.
+fn note_ended(kind: Kind, figure: &str, ended: usize) {
+    if ended > 0 {
+        println!(
+            "({}: {ended} thread(s) or process(es) ended during \"{figure}\"; what they did is not counted)",
+            host_name(kind)
+        );
+    }
+}
+
+/// Milliseconds from spawn to `initialize` answered; the tree's resident KiB once idle.
 fn cold_start(kind: Kind, dir: &Path) -> (f64, u64) {
     let started = Instant::now();
     let mut client = Client::spawn(kind, dir, false);
@@ -340,13 +314,20 @@ fn cold_start(kind: Kind, dir: &Path) -> (f64, u64) {
     client.notify("initialized", json!({}));
     // The idle process's memory, for the per-extension figure.
     std::thread::sleep(Duration::from_millis(200));
-    let resident = flood::tree_resident_kib(client.pid());
+    let resident = process_tree::resident_kib(client.pid());
     client.stop();
     (elapsed, resident)
 }
 
-/// Round trips of `calls` sequential commands: median µs, p99 µs, context switches per call.
-fn round_trips(kind: Kind, dir: &Path, calls: usize, pinned: bool) -> (f64, f64, f64) {
+/// What `calls` sequential commands measured.
+struct RoundTrips {
+    median_us: f64,
+    p99_us: f64,
+    switches_per_call: f64,
+}
+
+/// Round trips of `calls` sequential commands, after `calls / 10` to warm up.
+fn round_trips(kind: Kind, dir: &Path, calls: usize, pinned: bool) -> RoundTrips {
     pin_self(pinned);
     let mut client = Client::spawn(kind, dir, pinned);
     if kind != Kind::Cat {
@@ -358,27 +339,32 @@ fn round_trips(kind: Kind, dir: &Path, calls: usize, pinned: bool) -> (f64, f64,
     for _ in 0..calls / 10 {
         client.request("workspace/executeCommand", params.clone());
     }
-    let switches_before = context_switches(client.pid());
+    let before = process_tree::counters(client.pid());
     let mut samples = Vec::with_capacity(calls);
     for _ in 0..calls {
         let started = Instant::now();
         client.request("workspace/executeCommand", params.clone());
         samples.push(started.elapsed().as_secs_f64() * 1e6);
     }
-    let switches = (context_switches(client.pid()) - switches_before) as f64 / calls as f64;
+    let spent = before.until(&process_tree::counters(client.pid()));
+    note_ended(kind, "round trips", spent.ended);
     client.stop();
     pin_self(false);
-    let median = percentile(&mut samples, 0.5);
-    let p99 = percentile(&mut samples, 0.99);
-    (median, p99, switches)
+    RoundTrips {
+        median_us: percentile(&mut samples, 0.5),
+        p99_us: percentile(&mut samples, 0.99),
+        switches_per_call: spent.switches as f64 / calls as f64,
+    }
 }
 
-/// Commands per second with 64 in flight.
+/// Commands per second with 64 in flight (a new request as each answer arrives).
 fn throughput(kind: Kind, dir: &Path, calls: usize) -> f64 {
     let mut client = Client::spawn(kind, dir, false);
-    client.initialize();
-    client.notify("initialized", json!({}));
-    client.wait_enabled(1);
+    if kind != Kind::Cat {
+        client.initialize();
+        client.notify("initialized", json!({}));
+        client.wait_enabled(1);
+    }
     let params = json!({"command": "bench0.echo", "arguments": [1]});
     let started = Instant::now();
     let mut sent = 0;
@@ -389,7 +375,10 @@ fn throughput(kind: Kind, dir: &Path, calls: usize) -> f64 {
     }
     while answered < calls {
         let message = client.read();
-        if message.get("id").is_some() && message.get("method").is_none() {
+        // `cat` echoes the requests: they count as its answers.
+        let answer =
+            message.get("id").is_some() && (kind == Kind::Cat || message.get("method").is_none());
+        if answer {
             answered += 1;
             if sent < calls {
                 client.send_request("workspace/executeCommand", params.clone());
@@ -402,34 +391,53 @@ fn throughput(kind: Kind, dir: &Path, calls: usize) -> f64 {
     rate
 }
 
-/// Milliseconds from `initialized` until all `count` extensions on `*` are enabled; resident KiB then.
-fn star_activation(kind: Kind, dir: &Path, count: usize) -> (f64, u64) {
+/// What `count` extensions on `*` measured: ms from `initialized` until the last is enabled, the tree's
+/// resident KiB 300 ms later; `None` if the safety valve stopped the host first.
+fn star_activation(kind: Kind, dir: &Path, count: usize) -> Option<(f64, u64)> {
     let mut client = Client::spawn(kind, dir, false);
+    let valve = process_tree::Valve::watch(client.pid());
     client.initialize();
     let started = Instant::now();
     client.notify("initialized", json!({}));
-    client.wait_enabled(count);
+    let all = client.try_wait_enabled(count);
     let elapsed = started.elapsed().as_secs_f64() * 1e3;
     std::thread::sleep(Duration::from_millis(300));
-    let resident = flood::tree_resident_kib(client.pid());
+    let resident = process_tree::resident_kib(client.pid());
+    let tripped = valve.tripped();
+    drop(valve);
+    let enabled = client.enabled();
     client.stop();
-    (elapsed, resident)
+    if tripped {
+        println!(
+            "({}: {count} extensions on *: stopped with {enabled} enabled, its processes past {} MB \
+             resident, the suite's cap)",
+            host_name(kind),
+            process_tree::RESIDENT_CAP_KIB / 1024
+        );
+        return None;
+    }
+    assert!(
+        all,
+        "{kind:?}: the host closed its output with {enabled} of {count} extensions enabled"
+    );
+    Some((elapsed, resident))
 }
 
-/// Milliseconds of `exthost/restartHost` with `count` enabled (median of 3 restarts).
-fn restart(kind: Kind, dir: &Path, count: usize) -> f64 {
+/// Milliseconds of each of `restarts` `exthost/restartHost` with `count` enabled (exthost answers once all
+/// are enabled again).
+fn restart(kind: Kind, dir: &Path, count: usize, restarts: usize) -> Vec<f64> {
     let mut client = Client::spawn(kind, dir, false);
     client.initialize();
     client.notify("initialized", json!({}));
     client.wait_enabled(count);
     let mut samples = Vec::new();
-    for _ in 0..3 {
+    for _ in 0..restarts {
         let started = Instant::now();
         client.request("exthost/restartHost", json!({}));
         samples.push(started.elapsed().as_secs_f64() * 1e3);
     }
     client.stop();
-    percentile(&mut samples, 0.5)
+    samples
 }
 
 fn document(lines: usize) -> String {
@@ -445,9 +453,23 @@ fn hover(client: &mut Client, uri: &str, line: usize) -> Value {
     )
 }
 
-/// Hover with 10 providers on 10,000 lines (median ms), then one-character didChange host CPU (ms) at
-/// each size in `sizes`.
-fn hover_and_changes(kind: Kind, dir: &Path, sizes: &Sizes) -> (f64, Vec<(usize, f64)>) {
+/// The providers behind the hover extensions (`HOVER`), one per extension.
+const PROVIDERS: usize = 10;
+
+/// What the hover and didChange figures measured.
+#[derive(Default)]
+struct Typing {
+    /// Median and p99 of the hovers, ms.
+    hover: Option<(f64, f64)>,
+    /// Per document size: host CPU per one-character change (ms), and how many extensions failed or did
+    /// not answer the hover after the changes with the changed line.
+    changes: Vec<(usize, f64, usize)>,
+}
+
+/// With the 10 hover extensions (their providers count change events): hovers on 10,000 lines (with
+/// `hover`), then, for each size of `sizes.documents` (with `change`), one-character changes in the middle
+/// line, the host's CPU over them, and a hover that must show every change from every provider.
+fn typing(kind: Kind, dir: &Path, sizes: &Sizes, hovers: bool, changes: bool) -> Typing {
     let mut client = Client::spawn(kind, dir, false);
     client.initialize();
     client.notify("initialized", json!({}));
@@ -457,26 +479,33 @@ fn hover_and_changes(kind: Kind, dir: &Path, sizes: &Sizes) -> (f64, Vec<(usize,
             json!({"textDocument": {"uri": uri, "languageId": "plaintext", "version": 1, "text": document(lines)}}),
         );
     };
-    open(&mut client, "file:///bench/10000.txt", 10_000);
-    client.wait_enabled(10);
-    for _ in 0..20 {
-        hover(&mut client, "file:///bench/10000.txt", 5_000);
+    let mut typing = Typing::default();
+    if hovers {
+        open(&mut client, "file:///bench/10000.txt", 10_000);
+        client.wait_enabled(PROVIDERS);
+        for _ in 0..20 {
+            hover(&mut client, "file:///bench/10000.txt", 5_000);
+        }
+        let mut samples = Vec::new();
+        for index in 0..sizes.hovers {
+            let started = Instant::now();
+            let answer = hover(&mut client, "file:///bench/10000.txt", index % 10_000);
+            samples.push(started.elapsed().as_secs_f64() * 1e3);
+            assert!(answer.is_object(), "{kind:?} answered a hover: {answer}");
+        }
+        typing.hover = Some((
+            percentile(&mut samples, 0.5),
+            percentile(&mut samples, 0.99),
+        ));
     }
-    let mut samples = Vec::new();
-    for index in 0..sizes.hovers {
-        let started = Instant::now();
-        let answer = hover(&mut client, "file:///bench/10000.txt", index % 10_000);
-        samples.push(started.elapsed().as_secs_f64() * 1e3);
-        assert!(answer.is_object(), "{kind:?} answered a hover: {answer}");
-    }
-    let hover_ms = percentile(&mut samples, 0.5);
-    let mut changes = Vec::new();
-    for &lines in sizes.documents {
+    for &lines in sizes.documents.iter().filter(|_| changes) {
         let uri = format!("file:///bench/{lines}-lines.txt");
         open(&mut client, &uri, lines);
+        client.wait_enabled(PROVIDERS);
         hover(&mut client, &uri, 0);
         let middle = lines / 2;
-        let before = cpu_nanos(client.pid());
+        let failed_before = client.failed();
+        let before = process_tree::counters(client.pid());
         for change in 0..sizes.changes {
             client.notify(
                 "textDocument/didChange",
@@ -486,77 +515,396 @@ fn hover_and_changes(kind: Kind, dir: &Path, sizes: &Sizes) -> (f64, Vec<(usize,
             );
         }
         let answer = hover(&mut client, &uri, middle);
-        let cpu = (cpu_nanos(client.pid()) - before) as f64 / sizes.changes as f64 / 1e6;
+        let spent = before.until(&process_tree::counters(client.pid()));
+        note_ended(kind, "didChange", spent.ended);
+        let cpu = spent.cpu_nanos as f64 / sizes.changes as f64 / 1e6;
         let expected = "x".repeat(sizes.changes);
-        assert!(
-            answer.to_string().contains(&expected),
-            "{kind:?}, {lines} lines: the providers see the changed line: {answer}"
-        );
-        changes.push((lines, cpu));
+        let answering = answer.to_string().matches(&expected).count();
+        let failed = (client.failed() - failed_before).max(PROVIDERS.saturating_sub(answering));
+        typing.changes.push((lines, cpu, failed));
     }
     client.stop();
-    (hover_ms, changes)
+    typing
 }
 
-fn measure(kind: Kind, sizes: &Sizes, folders: &Folders, figures: &mut Figures) {
-    let name = host_name(kind);
-    for _ in 0..sizes.rounds {
-        let (cold, idle_kib) = cold_start(kind, &folders.empty);
-        figures.add("cold start, no extensions (ms)", name, cold);
-        let (cold, _) = cold_start(kind, &folders.discovered);
-        figures.add("cold start, 100 discovered (ms)", name, cold);
-        let (median, p99, switches) = round_trips(kind, &folders.one, sizes.calls, false);
-        figures.add("command round trip, median (µs)", name, median);
-        figures.add("command round trip, p99 (µs)", name, p99);
-        figures.add("context switches per call", name, switches);
-        let (median, p99, _) = round_trips(kind, &folders.one, sizes.calls, true);
-        figures.add("round trip pinned to one CPU, median (µs)", name, median);
-        figures.add("round trip pinned to one CPU, p99 (µs)", name, p99);
-        figures.add(
-            "throughput, 64 in flight (calls/s)",
-            name,
-            throughput(kind, &folders.one, sizes.throughput_calls),
-        );
-        let (star, resident) = star_activation(kind, &folders.star, 100);
-        figures.add(
-            "100 extensions on *, until the last is enabled (ms)",
-            name,
-            star,
-        );
-        figures.add(
-            "resident memory per idle extension (MB)",
-            name,
-            resident.saturating_sub(idle_kib) as f64 / 100.0 / 1024.0,
-        );
-        figures.add(
-            "restartHost with 50 enabled (ms)",
-            name,
-            restart(kind, &folders.fifty, 50),
-        );
-        let (hover_ms, changes) = hover_and_changes(kind, &folders.hover, sizes);
-        figures.add("hover, 10 providers, 10,000 lines (ms)", name, hover_ms);
-        for (lines, cpu) in changes {
-            let figure: &'static str = match lines {
-                1_000 => "one-character didChange, 1,000 lines (ms host CPU)",
-                10_000 => "one-character didChange, 10,000 lines (ms host CPU)",
-                _ => "one-character didChange, 100,000 lines (ms host CPU)",
-            };
-            figures.add(figure, name, cpu);
+/// The groups of figures `-- --only` selects from, with what each measures.
+const GROUPS: &[(&str, &str)] = &[
+    (
+        "cold",
+        "cold start with no extensions, 100 discovered and 1,000 discovered",
+    ),
+    (
+        "roundtrip",
+        "command round trip (median, p99) and context switches per call",
+    ),
+    (
+        "pinned",
+        "the round trip with client and host pinned to one CPU",
+    ),
+    ("throughput", "commands per second with 64 in flight"),
+    (
+        "star",
+        "100 extensions on *: until the last is enabled, memory per idle extension",
+    ),
+    (
+        "thousand",
+        "1,000 extensions on *: until the last is enabled, memory per idle extension",
+    ),
+    ("restart", "restartHost with 50 enabled (median, p99)"),
+    (
+        "hover",
+        "hover with 10 providers on 10,000 lines (median, p99)",
+    ),
+    (
+        "change",
+        "one-character didChange at 1,000 / 10,000 / 100,000 lines: host CPU, extensions failed",
+    ),
+    (
+        "flood",
+        "a log flood with the reader stalled, resuming, and reading",
+    ),
+    (
+        "floor",
+        "the client against `cat`: round trip, pinned, throughput",
+    ),
+];
+
+/// How much work each figure does.
+struct Sizes {
+    rounds: usize,
+    calls: usize,
+    throughput_calls: usize,
+    hovers: usize,
+    changes: usize,
+    /// The documents' sizes (lines) for the didChange figures.
+    documents: &'static [usize],
+    /// Extensions on `*` for the first activation figure (100 in the issue).
+    star: usize,
+    /// Extensions on `*` for the large activation figure (1,000).
+    thousand: usize,
+    /// Extensions enabled for `restartHost` (50), and how many restarts a round makes.
+    restart_enabled: usize,
+    restarts: usize,
+    flood: flood::FloodSizes,
+}
+
+impl Sizes {
+    fn full() -> Self {
+        Self {
+            rounds: 3,
+            calls: 5_000,
+            throughput_calls: 20_000,
+            hovers: 200,
+            changes: 500,
+            documents: &[1_000, 10_000, 100_000],
+            star: 100,
+            thousand: 1_000,
+            restart_enabled: 50,
+            restarts: 10,
+            flood: flood::FloodSizes {
+                stall: Duration::from_secs(3),
+                window: Duration::from_secs(3),
+                margin: Duration::from_millis(500),
+            },
+        }
+    }
+
+    /// `-- --quick`: every figure's code runs, on little work (its figures mean nothing).
+    fn quick() -> Self {
+        Self {
+            rounds: 1,
+            calls: 200,
+            throughput_calls: 1_000,
+            hovers: 20,
+            changes: 20,
+            documents: &[1_000, 10_000],
+            star: 20,
+            thousand: 50,
+            restart_enabled: 10,
+            restarts: 2,
+            flood: flood::FloodSizes {
+                stall: Duration::from_millis(300),
+                window: Duration::from_millis(300),
+                margin: Duration::from_millis(200),
+            },
         }
     }
 }
 
+/// The command line: `--quick`, `--no-peer`, `--only GROUP,…`, `--rounds N`, `--flood-only`.
+struct Options {
+    sizes: Sizes,
+    peer: bool,
+    /// The groups to run (all when `None`).
+    only: Option<BTreeSet<String>>,
+}
+
+impl Options {
+    fn parse() -> Self {
+        let mut arguments = std::env::args().skip(1);
+        let mut quick = false;
+        let mut peer = true;
+        let mut only: Option<BTreeSet<String>> = None;
+        let mut rounds = None;
+        let add_groups = |only: &mut Option<BTreeSet<String>>, list: &str| {
+            for group in list.split(',').filter(|group| !group.is_empty()) {
+                if !GROUPS.iter().any(|(name, _)| *name == group) {
+                    usage(&format!("no group `{group}`"));
+                }
+                only.get_or_insert_with(BTreeSet::new)
+                    .insert(group.to_owned());
+            }
+        };
+        while let Some(argument) = arguments.next() {
+            match argument.as_str() {
+                "--quick" => quick = true,
+                "--no-peer" => peer = false,
+                "--flood-only" => add_groups(&mut only, "flood"),
+                "--only" => {
+                    let list = arguments
+                        .next()
+                        .unwrap_or_else(|| usage("--only needs a list"));
+                    add_groups(&mut only, &list);
+                }
+                "--rounds" => {
+                    rounds = Some(
+                        arguments
+                            .next()
+                            .and_then(|count| count.parse::<usize>().ok())
+                            .filter(|count| *count > 0)
+                            .unwrap_or_else(|| usage("--rounds needs a count")),
+                    );
+                }
+                // `cargo bench` passes `--bench` to a harness-less bench.
+                "--bench" => {}
+                "--help" | "-h" => usage(""),
+                other => match other.strip_prefix("--only=") {
+                    Some(list) => add_groups(&mut only, list),
+                    None => usage(&format!("unknown argument `{other}`")),
+                },
+            }
+        }
+        let mut sizes = if quick { Sizes::quick() } else { Sizes::full() };
+        if let Some(rounds) = rounds {
+            sizes.rounds = rounds;
+        }
+        Self { sizes, peer, only }
+    }
+
+    fn wants(&self, group: &str) -> bool {
+        self.only.as_ref().is_none_or(|only| only.contains(group))
+    }
+}
+
+/// Prints the options and the groups, then exits (with 2 if `problem` is not empty).
+fn usage(problem: &str) -> ! {
+    if !problem.is_empty() {
+        println!("suite: {problem}\n");
+    }
+    println!(
+        "usage: cargo bench -p exthost --bench suite -- [--quick] [--no-peer] [--rounds N] [--only GROUP,…]\n\
+         --quick: one round of little work (what .ci/run runs); --no-peer: exthost alone;\n\
+         --flood-only: the same as --only flood. Groups:"
+    );
+    for (name, what) in GROUPS {
+        println!("  {name:<11} {what}");
+    }
+    std::process::exit(if problem.is_empty() { 0 } else { 2 });
+}
+
+/// Seconds spent per group, summed over hosts and rounds.
+#[derive(Default)]
+struct Clock {
+    seconds: Vec<(&'static str, f64)>,
+}
+
+impl Clock {
+    /// Runs `work` for `group` if the options want it, adding its time.
+    fn run(&mut self, options: &Options, group: &'static str, work: impl FnOnce()) {
+        if !options.wants(group) {
+            return;
+        }
+        let started = Instant::now();
+        work();
+        self.add(group, started.elapsed().as_secs_f64());
+    }
+
+    fn add(&mut self, group: &'static str, seconds: f64) {
+        match self.seconds.iter_mut().find(|(name, _)| *name == group) {
+            Some((_, total)) => *total += seconds,
+            None => self.seconds.push((group, seconds)),
+        }
+    }
+}
+
+/// One round of every wanted group for `kind`.
+fn measure_round(
+    kind: Kind,
+    options: &Options,
+    folders: &Folders,
+    figures: &mut Figures,
+    clock: &mut Clock,
+) {
+    let name = host_name(kind);
+    let sizes = &options.sizes;
+    // The idle host's memory, the base of the per-extension figures.
+    let mut idle_kib = 0;
+    let memory_wanted = options.wants("star") || options.wants("thousand");
+    if memory_wanted && !options.wants("cold") {
+        idle_kib = cold_start(kind, &folders.empty).1;
+    }
+    clock.run(options, "cold", || {
+        let (cold, idle) = cold_start(kind, &folders.empty);
+        idle_kib = idle;
+        figures.add_with_target(
+            "cold start, no extensions (ms)",
+            name,
+            cold,
+            Target::RatioAtMost(0.05),
+        );
+        let (cold, _) = cold_start(kind, &folders.discovered);
+        figures.add_with_target(
+            "cold start, 100 discovered (ms)",
+            name,
+            cold,
+            Target::RatioAtMost(0.1),
+        );
+        let (cold, _) = cold_start(kind, &folders.thousand_discovered);
+        figures.add("cold start, 1,000 discovered (ms)", name, cold);
+    });
+    clock.run(options, "roundtrip", || {
+        let trips = round_trips(kind, &folders.one, sizes.calls, false);
+        figures.add_with_target(
+            "command round trip, median (µs)",
+            name,
+            trips.median_us,
+            Target::RatioAtMost(1.0),
+        );
+        figures.add("command round trip, p99 (µs)", name, trips.p99_us);
+        figures.add_with_target(
+            "context switches per call",
+            name,
+            trips.switches_per_call,
+            Target::AtMost(3.0),
+        );
+    });
+    clock.run(options, "pinned", || {
+        let trips = round_trips(kind, &folders.one, sizes.calls, true);
+        figures.add_with_target(
+            "round trip pinned to one CPU, median (µs)",
+            name,
+            trips.median_us,
+            Target::RatioAtMost(0.5),
+        );
+        figures.add("round trip pinned to one CPU, p99 (µs)", name, trips.p99_us);
+        figures.add(
+            "context switches per call, pinned",
+            name,
+            trips.switches_per_call,
+        );
+    });
+    clock.run(options, "throughput", || {
+        figures.add_with_target(
+            "throughput, 64 in flight (calls/s)",
+            name,
+            throughput(kind, &folders.one, sizes.throughput_calls),
+            Target::RatioAtLeast(3.0),
+        );
+    });
+    for (group, folder, count) in [
+        ("star", &folders.star, sizes.star),
+        ("thousand", &folders.thousand, sizes.thousand),
+    ] {
+        clock.run(options, group, || {
+            let Some((elapsed, resident)) = star_activation(kind, folder, count) else {
+                return;
+            };
+            let count_text = count_text(count);
+            let figure = format!("{count_text} extensions on *, until the last is enabled (ms)");
+            if count == 100 {
+                figures.add_with_target(&figure, name, elapsed, Target::AtMost(50.0));
+            } else {
+                figures.add(&figure, name, elapsed);
+            }
+            figures.add_with_target(
+                &format!("resident memory per idle extension, {count_text} enabled (MB)"),
+                name,
+                resident.saturating_sub(idle_kib) as f64 / count as f64 / 1024.0,
+                Target::AtMost(0.3),
+            );
+        });
+    }
+    clock.run(options, "restart", || {
+        let mut samples = restart(kind, &folders.fifty, sizes.restart_enabled, sizes.restarts);
+        let enabled = sizes.restart_enabled;
+        let figure = format!("restartHost with {enabled} enabled, median (ms)");
+        let median = percentile(&mut samples, 0.5);
+        if enabled == 50 {
+            figures.add_with_target(&figure, name, median, Target::AtMost(50.0));
+        } else {
+            figures.add(&figure, name, median);
+        }
+        figures.add(
+            &format!("restartHost with {enabled} enabled, p99 (ms)"),
+            name,
+            percentile(&mut samples, 0.99),
+        );
+    });
+    let hovers = options.wants("hover");
+    let changes = options.wants("change");
+    if hovers || changes {
+        // One host for both (the hover's extensions are the ones typed to).
+        let started = Instant::now();
+        let typing = typing(kind, &folders.hover, sizes, hovers, changes);
+        clock.add("hover+change", started.elapsed().as_secs_f64());
+        if let Some((median, p99)) = typing.hover {
+            figures.add_with_target(
+                "hover, 10 providers, 10,000 lines, median (ms)",
+                name,
+                median,
+                Target::AtMost(0.5),
+            );
+            figures.add("hover, 10 providers, 10,000 lines, p99 (ms)", name, p99);
+        }
+        let mut failed = 0;
+        for (lines, cpu, failed_here) in typing.changes {
+            figures.add_with_target(
+                &format!(
+                    "one-character didChange, {} lines (ms host CPU)",
+                    count_text(lines)
+                ),
+                name,
+                cpu,
+                Target::AtMost(0.1),
+            );
+            failed += failed_here;
+        }
+        if changes {
+            figures.add_with_target(
+                "extensions failed by change events (of 10)",
+                name,
+                failed as f64,
+                Target::AtMost(0.0),
+            );
+        }
+    }
+}
+
+/// The generated extension folders, one per figure.
 struct Folders {
     _root: tempfile::TempDir,
     empty: PathBuf,
     discovered: PathBuf,
+    thousand_discovered: PathBuf,
     one: PathBuf,
     star: PathBuf,
+    thousand: PathBuf,
     fifty: PathBuf,
     hover: PathBuf,
+    flood: PathBuf,
 }
 
-fn folders() -> Folders {
+fn folders(sizes: &Sizes) -> Folders {
     let root = tempfile::tempdir().expect("temp folder");
     let folder = |name: &str| {
         let path = root.path().join(name);
@@ -566,156 +914,163 @@ fn folders() -> Folders {
     let folders = Folders {
         empty: folder("empty"),
         discovered: folder("discovered"),
+        thousand_discovered: folder("thousand-discovered"),
         one: folder("one"),
         star: folder("star"),
+        thousand: folder("thousand"),
         fifty: folder("fifty"),
         hover: folder("hover"),
+        flood: folder("flood"),
         _root: root,
     };
-    write_extensions(
-        &folders.discovered,
-        100,
-        &json!(["onCommand:bench.never"]),
-        ECHO,
-    );
+    let never = json!(["onCommand:bench.never"]);
+    write_extensions(&folders.discovered, 100, &never, ECHO);
+    write_extensions(&folders.thousand_discovered, 1_000, &never, ECHO);
     write_extensions(&folders.one, 1, &json!(["*"]), ECHO);
-    write_extensions(&folders.star, 100, &json!(["*"]), ECHO);
-    write_extensions(&folders.fifty, 50, &json!(["*"]), ECHO);
-    write_extensions(&folders.hover, 10, &json!(["onLanguage:plaintext"]), HOVER);
+    write_extensions(&folders.star, sizes.star, &json!(["*"]), ECHO);
+    write_extensions(&folders.thousand, sizes.thousand, &json!(["*"]), ECHO);
+    write_extensions(&folders.fifty, sizes.restart_enabled, &json!(["*"]), ECHO);
+    write_extensions(
+        &folders.hover,
+        PROVIDERS,
+        &json!(["onLanguage:plaintext"]),
+        HOVER,
+    );
+    flood::write_extensions(&folders.flood);
     folders
 }
 
-fn spread(samples: &[f64]) -> String {
-    let mut sorted = samples.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let median = sorted[sorted.len() / 2];
-    let precision = if median >= 100.0 {
-        0
-    } else if median >= 1.0 {
-        2
+/// The machine and the moment, for the table's heading.
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|text| {
+            text.lines().find_map(|line| {
+                Some(
+                    line.strip_prefix("model name")?
+                        .trim_start_matches([' ', '\t', ':'])
+                        .to_owned(),
+                )
+            })
+        })
+        .unwrap_or_default();
+    let cpus = std::thread::available_parallelism().map_or(0, usize::from);
+    let memory_gb = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|text| {
+            text.lines().find_map(|line| {
+                line.strip_prefix("MemTotal:")?
+                    .split_whitespace()
+                    .next()?
+                    .parse::<f64>()
+                    .ok()
+            })
+        })
+        .map_or(0.0, |kib| kib / 1024.0 / 1024.0);
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    let node = Command::new("node")
+        .arg("--version")
+        .output()
+        .ok()
+        .map(|output| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+        .unwrap_or_default();
+    let profile = if cfg!(debug_assertions) {
+        "debug"
     } else {
-        3
+        "release"
     };
-    if sorted.len() == 1 {
-        format!("{median:.precision$}")
-    } else {
-        format!(
-            "{median:.precision$} [{:.precision$}–{:.precision$}]",
-            sorted[0],
-            sorted[sorted.len() - 1]
-        )
-    }
+    format!(
+        "{cpus} CPUs ({cpu}), {memory_gb:.0} GB, Linux {}, Node {node}, {profile} profile",
+        kernel.trim()
+    )
 }
 
-fn median(samples: &[f64]) -> f64 {
-    let mut sorted = samples.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    sorted[sorted.len() / 2]
+/// The 1, 5 and 15 minutes' load averages.
+fn load() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|text| {
+            text.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default()
 }
 
 fn main() {
-    let arguments: Vec<String> = std::env::args().collect();
-    let quick = arguments.iter().any(|argument| argument == "--quick");
-    let sizes = if quick {
-        Sizes {
-            rounds: 1,
-            calls: 200,
-            throughput_calls: 1_000,
-            hovers: 20,
-            changes: 20,
-            documents: &[1_000, 10_000],
-        }
-    } else {
-        Sizes {
-            rounds: 3,
-            calls: 5_000,
-            throughput_calls: 20_000,
-            hovers: 200,
-            changes: 500,
-            documents: &[1_000, 10_000, 100_000],
-        }
-    };
-    let peer = !arguments.iter().any(|argument| argument == "--no-peer")
+    let mut options = Options::parse();
+    options.peer = options.peer
         && peer_script()
             .parent()
             .is_some_and(|folder| folder.join("node_modules/vscode-jsonrpc").is_dir());
-    if !peer {
+    if !options.peer {
         println!(
             "(no Node peer: run `npm ci` in benches/node-peer, or this was --no-peer; exthost alone)"
         );
     }
+    let load_before = load();
     pin_self(false);
-    let folders = folders();
+    let folders = folders(&options.sizes);
     let mut figures = Figures::default();
+    let mut clock = Clock::default();
     let started = Instant::now();
-    // `-- --flood-only`: just the log-flood section.
-    let flood_only = arguments.iter().any(|argument| argument == "--flood-only");
-    if !flood_only {
-        measure(Kind::Exthost, &sizes, &folders, &mut figures);
+    let mut kinds = vec![Kind::Exthost];
+    if options.peer {
+        kinds.push(Kind::Node);
     }
-    if peer && !flood_only {
-        measure(Kind::Node, &sizes, &folders, &mut figures);
-    }
-    let flood_sizes = if quick {
-        flood::FloodSizes {
-            stall: Duration::from_secs(1),
-            window: Duration::from_secs(1),
+    // Rounds outermost, so each round's hosts run minutes apart at most and share the machine's load.
+    for _ in 0..options.sizes.rounds {
+        for &kind in &kinds {
+            measure_round(kind, &options, &folders, &mut figures, &mut clock);
+            clock.run(&options, "flood", || {
+                flood::measure(kind, &folders.flood, &options.sizes.flood, &mut figures);
+            });
         }
-    } else {
-        flood::FloodSizes {
-            stall: Duration::from_secs(3),
-            window: Duration::from_secs(3),
-        }
-    };
-    let flood_folder = tempfile::tempdir().expect("temp folder");
-    flood::write_extensions(flood_folder.path());
-    flood::measure(
-        Kind::Exthost,
-        flood_folder.path(),
-        &flood_sizes,
-        sizes.rounds,
-        &mut figures,
-    );
-    if peer {
-        flood::measure(
-            Kind::Node,
-            flood_folder.path(),
-            &flood_sizes,
-            sizes.rounds,
-            &mut figures,
-        );
-    }
-    for _ in 0..if flood_only { 0 } else { sizes.rounds } {
-        let (median, p99, _) = round_trips(Kind::Cat, &folders.empty, sizes.calls, false);
-        figures.add("client floor (cat), round trip median (µs)", "cat", median);
-        figures.add("client floor (cat), round trip p99 (µs)", "cat", p99);
-        let (median, _, _) = round_trips(Kind::Cat, &folders.empty, sizes.calls, true);
-        figures.add("client floor (cat), pinned, median (µs)", "cat", median);
-    }
-    println!(
-        "{} rounds; median [min–max] of the rounds; ratio = exthost / node\n",
-        sizes.rounds
-    );
-    println!(
-        "| {:<56} | {:>26} | {:>26} | {:>7} |",
-        "figure", "exthost", "Node peer", "ratio"
-    );
-    println!("| {:-<56} | {:->26} | {:->26} | {:->7} |", "", "", "", "");
-    for figure in &figures.order {
-        let hosts = &figures.samples[figure];
-        let (first, second) = match (hosts.get("exthost"), hosts.get("node"), hosts.get("cat")) {
-            (Some(exthost), node, _) => (exthost, node),
-            (None, _, Some(cat)) => (cat, None),
-            _ => continue,
-        };
-        let ratio = second.map_or(String::new(), |node| {
-            format!("{:.2}", median(first) / median(node))
+        clock.run(&options, "floor", || {
+            let trips = round_trips(Kind::Cat, &folders.empty, options.sizes.calls, false);
+            figures.add(
+                "client floor (cat), round trip median (µs)",
+                "cat",
+                trips.median_us,
+            );
+            figures.add(
+                "client floor (cat), round trip p99 (µs)",
+                "cat",
+                trips.p99_us,
+            );
+            let trips = round_trips(Kind::Cat, &folders.empty, options.sizes.calls, true);
+            figures.add(
+                "client floor (cat), pinned, median (µs)",
+                "cat",
+                trips.median_us,
+            );
+            figures.add("client floor (cat), pinned, p99 (µs)", "cat", trips.p99_us);
+            figures.add(
+                "client floor (cat), throughput, 64 in flight (calls/s)",
+                "cat",
+                throughput(Kind::Cat, &folders.empty, options.sizes.throughput_calls),
+            );
         });
-        println!(
-            "| {figure:<56} | {:>26} | {:>26} | {ratio:>7} |",
-            spread(first),
-            second.map_or(String::from("—"), |node| spread(node)),
-        );
     }
-    println!("\n(suite ran in {:.1} s)", started.elapsed().as_secs_f64());
+    println!(
+        "\n{} round(s); median [min–max] of the rounds; ratio = exthost / Node peer (of the medians); \
+         target: issue 15's, met by the medians",
+        options.sizes.rounds
+    );
+    println!(
+        "{}; load average {load_before} before, {} after\n",
+        machine(),
+        load()
+    );
+    println!("{}", figures.table());
+    let groups: Vec<String> = clock
+        .seconds
+        .iter()
+        .map(|(group, seconds)| format!("{group} {seconds:.1} s"))
+        .collect();
+    println!(
+        "\n(suite ran in {:.1} s: {})",
+        started.elapsed().as_secs_f64(),
+        groups.join(", ")
+    );
 }

@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use super::{Client, Figures, Kind, host_name, percentile, resident_kib};
+use super::process_tree::{RESIDENT_CAP_KIB, resident_kib};
+use super::{Client, Figures, Kind, host_name, percentile};
 
 /// How long each phase lasts.
 pub(super) struct FloodSizes {
@@ -16,14 +17,9 @@ pub(super) struct FloodSizes {
     pub(super) stall: Duration,
     /// How long the client calls the witness, reading everything, while the flood runs.
     pub(super) window: Duration,
+    /// How long the flood outlasts each phase, so that it runs for the whole of it.
+    pub(super) margin: Duration,
 }
-
-/// A host whose processes together grow past this is stopped early (a shared machine's safety valve); the
-/// figure is then the peak reached when it was stopped, and a note says so.
-const RESIDENT_CAP_KIB: u64 = 1536 * 1024;
-
-/// How long the flood outlasts each phase, so that it runs for the whole of it.
-const FLOOD_MARGIN: Duration = Duration::from_millis(500);
 
 /// The flooding extension: `flood.run(ms)` logs 100 lines of 4 KB per timer tick for `ms` milliseconds and
 /// answers `started` at once.
@@ -53,27 +49,6 @@ pub(super) fn write_extensions(folder: &Path) {
         std::fs::write(root.join("exthost.json"), manifest.to_string()).expect("write manifest");
         std::fs::write(root.join("extension.js"), code).expect("write code");
     }
-}
-
-/// `VmRSS` of `pid` and of all its descendants (`/proc/<pid>/task/*/children`), in KiB: for exthost the
-/// supervisor and its worker.
-pub fn tree_resident_kib(pid: u32) -> u64 {
-    let mut total = resident_kib(pid);
-    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
-        return total;
-    };
-    for task in tasks.flatten() {
-        let Ok(children) = std::fs::read_to_string(task.path().join("children")) else {
-            continue;
-        };
-        for child in children
-            .split_whitespace()
-            .filter_map(|child| child.parse().ok())
-        {
-            total += tree_resident_kib(child);
-        }
-    }
-    total
 }
 
 /// Reads until the answer to `id`; answers its result, how many log notifications came before it and
@@ -129,11 +104,11 @@ struct Stalled {
 
 /// The flood starts, the client reads nothing for `stall` while sampling the host's memory, then asks the
 /// witness and resumes reading: the time from resuming to the witness's answer.
-fn stalled(kind: Kind, folder: &Path, stall: Duration) -> Stalled {
+fn stalled(kind: Kind, folder: &Path, stall: Duration, margin: Duration) -> Stalled {
     let mut client = ready(kind, folder);
     std::thread::sleep(Duration::from_millis(200));
-    let before_kib = tree_resident_kib(client.pid());
-    let flood_ms = (stall + FLOOD_MARGIN).as_millis() as u64;
+    let before_kib = resident_kib(client.pid());
+    let flood_ms = (stall + margin).as_millis() as u64;
     client.send_request(
         "workspace/executeCommand",
         json!({"command": "flood.run", "arguments": [flood_ms]}),
@@ -143,7 +118,7 @@ fn stalled(kind: Kind, folder: &Path, stall: Duration) -> Stalled {
     let mut capped = false;
     while started.elapsed() < stall {
         std::thread::sleep(Duration::from_millis(20));
-        peak_kib = peak_kib.max(tree_resident_kib(client.pid()));
+        peak_kib = peak_kib.max(resident_kib(client.pid()));
         if peak_kib > RESIDENT_CAP_KIB {
             capped = true;
             break;
@@ -154,7 +129,7 @@ fn stalled(kind: Kind, folder: &Path, stall: Duration) -> Stalled {
         json!({"command": "ok.ping", "arguments": []}),
     );
     std::thread::sleep(Duration::from_millis(20));
-    peak_kib = peak_kib.max(tree_resident_kib(client.pid()));
+    peak_kib = peak_kib.max(resident_kib(client.pid()));
     let resumed = Instant::now();
     let (pong, logs_before, _) = answer(&mut client, witness);
     let resumed_ms = resumed.elapsed().as_secs_f64() * 1e3;
@@ -178,9 +153,9 @@ struct Reading {
 
 /// The flood starts and the client, reading everything, calls the witness one call after another for
 /// `window`.
-fn reading(kind: Kind, folder: &Path, window: Duration) -> Reading {
+fn reading(kind: Kind, folder: &Path, window: Duration, margin: Duration) -> Reading {
     let mut client = ready(kind, folder);
-    let flood_ms = (window + FLOOD_MARGIN).as_millis() as u64;
+    let flood_ms = (window + margin).as_millis() as u64;
     let (started, _, _) = call(&mut client, "flood.run", json!([flood_ms]));
     assert_eq!(started, json!("started"), "{kind:?}: the flood starts");
     let begun = Instant::now();
@@ -196,7 +171,7 @@ fn reading(kind: Kind, folder: &Path, window: Duration) -> Reading {
         bytes += log_bytes;
         if sampled.elapsed() > Duration::from_millis(50) {
             sampled = Instant::now();
-            if tree_resident_kib(client.pid()) > RESIDENT_CAP_KIB {
+            if resident_kib(client.pid()) > RESIDENT_CAP_KIB {
                 capped = true;
                 break;
             }
@@ -215,17 +190,11 @@ fn reading(kind: Kind, folder: &Path, window: Duration) -> Reading {
     }
 }
 
-/// Both phases, `rounds` times, for `kind`; adds the figures and prints a note for any capped run.
-pub(super) fn measure(
-    kind: Kind,
-    folder: &Path,
-    sizes: &FloodSizes,
-    rounds: usize,
-    figures: &mut Figures,
-) {
+/// Both phases, one round, for `kind`; adds the figures and prints a note for a capped run.
+pub(super) fn measure(kind: Kind, folder: &Path, sizes: &FloodSizes, figures: &mut Figures) {
     let name = host_name(kind);
-    for _ in 0..rounds {
-        let stall = stalled(kind, folder, sizes.stall);
+    {
+        let stall = stalled(kind, folder, sizes.stall, sizes.margin);
         figures.add(
             "log flood, reader stalled: peak RSS, all processes (MB)",
             name,
@@ -246,7 +215,7 @@ pub(super) fn measure(
             name,
             stall.logs_before as f64,
         );
-        let mut read = reading(kind, folder, sizes.window);
+        let mut read = reading(kind, folder, sizes.window, sizes.margin);
         figures.add(
             "log flood, reading: witness command, median (µs)",
             name,

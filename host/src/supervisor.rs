@@ -914,10 +914,10 @@ impl Supervisor {
         {
             return false;
         }
-        if !self
+        if self
             .in_flight
             .get(&id)
-            .is_some_and(|request| request.generation == generation)
+            .is_none_or(|request| request.generation != generation)
         {
             return false;
         }

@@ -482,14 +482,14 @@ fn supervise(serve: &ServeArgs, log_file: Option<&std::path::Path>) -> anyhow::R
     Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)))
 }
 
-/// The server on stdio (the worker). One thread runs the protocol's reader and writer, the request
-/// tasks and the lifecycle, polling the non-blocking pipes itself: a request costs one wake-up of this
-/// thread, one of the extension's own thread and one for its answer, where a multi-thread runtime added
-/// wake-ups of idle workers looking for work and blocking-pool threads for stdin and stdout. Extensions
-/// run on threads (or processes) of their own, so nothing of theirs runs here; handlers do no blocking
-/// work on it (disk-heavy work goes to `spawn_blocking`).
+/// The server on stdio (the worker), reading and writing its non-blocking pipes on the runtime's own
+/// poller. The session runs as a task on the runtime's workers (not on this thread, which only waits for
+/// it), so a request's task, spawned by the reader, starts on the reader's worker without waking another
+/// thread. The runtime stays multi-threaded: a current-thread one saved a wake-up per call but put every
+/// runtime's start-up traffic on one thread, and ten extensions activating on a 100,000-line document
+/// then broke their activate limit on a loaded machine (`e2e::large_documents`).
 fn serve(config: HostConfig) -> anyhow::Result<ExitCode> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("exthost")
         .build()
@@ -498,16 +498,14 @@ fn serve(config: HostConfig) -> anyhow::Result<ExitCode> {
         let (input, output) = protocol_stdio()?;
         // Installed before the first message is read: a signal at any time after start-up counts.
         let stop = termination_signal().context("cannot listen for termination signals")?;
-        anyhow::Ok(
-            exthost::server::serve_until(
-                input,
-                output,
-                config,
-                Arc::new(QuickJsEngine::new()),
-                stop,
-            )
-            .await,
-        )
+        let session = tokio::spawn(exthost::server::serve_until(
+            input,
+            output,
+            config,
+            Arc::new(QuickJsEngine::new()),
+            stop,
+        ));
+        session.await.context("the session's task failed")
     })?;
     // Extension threads may still be winding down; the protocol is over, so leave now.
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));

@@ -225,7 +225,7 @@ connection.onRequest('exthost/restartHost', async () => {
   await stopAll();
   discover();
   await Promise.all(discovered.filter((extension) => enabled.has(extension.manifest.id)).map(activate));
-  connection.sendNotification('exthost/hostRestarted', {});
+  connection.sendNotification('exthost/hostRestarted', { reason: 'requested' });
   return { restarted: true };
 });
 

@@ -159,6 +159,7 @@ impl Client {
         self.write(&json!({"jsonrpc": "2.0", "method": method, "params": params}));
     }
 
+    /// How many distinct extensions have reported `enabled` (a worker that restarts reports them again).
     fn enabled(&self) -> usize {
         self.notes
             .iter()
@@ -166,29 +167,59 @@ impl Client {
                 note["method"] == "exthost/extensionStateChanged"
                     && note["params"]["state"] == "enabled"
             })
-            .count()
+            .filter_map(|note| note["params"]["id"].as_str())
+            .collect::<BTreeSet<_>>()
+            .len()
     }
 
     /// Reads until `count` extensions have reported `enabled`.
     fn wait_enabled(&mut self, count: usize) {
-        assert!(
-            self.try_wait_enabled(count),
-            "the host closed its output with {} of {count} extensions enabled",
-            self.enabled()
-        );
+        if let Err(problem) = self.try_wait_enabled(count) {
+            panic!(
+                "{problem} with {} of {count} extensions enabled",
+                self.enabled()
+            );
+        }
     }
 
-    /// Reads until `count` extensions have reported `enabled`: false if the host went away first.
-    fn try_wait_enabled(&mut self, count: usize) -> bool {
-        while self.enabled() < count {
+    /// Reads until `count` extensions have reported `enabled`; fails if the host went away first, or
+    /// restarted on its own (its worker crashed or was killed as unresponsive: the figure would be wrong).
+    fn try_wait_enabled(&mut self, count: usize) -> Result<(), String> {
+        let mut enabled = BTreeSet::new();
+        for note in &self.notes {
+            Self::check_note(note, &mut enabled)?;
+        }
+        while enabled.len() < count {
             let Some(message) = self.try_read() else {
-                return false;
+                return Err(String::from("the host closed its output"));
             };
             if message.get("method").is_some() {
+                let checked = Self::check_note(&message, &mut enabled);
                 self.notes.push(message);
+                checked?;
             }
         }
-        true
+        Ok(())
+    }
+
+    /// Adds an `enabled` extension's id to `enabled`; an `exthost/hostRestarted` the client did not ask
+    /// for is an error.
+    fn check_note(note: &Value, enabled: &mut BTreeSet<String>) -> Result<(), String> {
+        let params = &note["params"];
+        if note["method"] == "exthost/extensionStateChanged"
+            && params["state"] == "enabled"
+            && let Some(id) = params["id"].as_str()
+        {
+            enabled.insert(id.to_owned());
+        }
+        if note["method"] == "exthost/hostRestarted" && params["reason"] != "requested" {
+            return Err(format!(
+                "the host restarted by itself ({}: {})",
+                params["reason"].as_str().unwrap_or("?"),
+                params["detail"].as_str().unwrap_or("")
+            ));
+        }
+        Ok(())
     }
 
     /// How many extensions have reported `failed` so far.
@@ -395,7 +426,7 @@ fn throughput(kind: Kind, dir: &Path, calls: usize) -> f64 {
 /// resident KiB 300 ms later; `None` if the safety valve stopped the host first.
 fn star_activation(kind: Kind, dir: &Path, count: usize) -> Option<(f64, u64)> {
     let mut client = Client::spawn(kind, dir, false);
-    let valve = process_tree::Valve::watch(client.pid());
+    let valve = process_tree::Valve::watch(client.pid(), STAR_DEADLINE);
     client.initialize();
     let started = Instant::now();
     client.notify("initialized", json!({}));
@@ -407,21 +438,22 @@ fn star_activation(kind: Kind, dir: &Path, count: usize) -> Option<(f64, u64)> {
     drop(valve);
     let enabled = client.enabled();
     client.stop();
-    if tripped {
-        println!(
-            "({}: {count} extensions on *: stopped with {enabled} enabled, its processes past {} MB \
-             resident, the suite's cap)",
-            host_name(kind),
-            process_tree::RESIDENT_CAP_KIB / 1024
-        );
-        return None;
-    }
-    assert!(
-        all,
-        "{kind:?}: the host closed its output with {enabled} of {count} extensions enabled"
+    let problem = match (tripped, all) {
+        (Some(why), _) => why,
+        (None, Err(problem)) => problem,
+        (None, Ok(())) => return Some((elapsed, resident)),
+    };
+    println!(
+        "({}: {count} extensions on *: stopped with {enabled} enabled after {:.1} s: {problem}; this \
+         round's figure is left out)",
+        host_name(kind),
+        elapsed / 1e3
     );
-    Some((elapsed, resident))
+    None
 }
+
+/// How long the activation figures may take before the suite stops the host.
+const STAR_DEADLINE: Duration = Duration::from_secs(120);
 
 /// Milliseconds of each of `restarts` `exthost/restartHost` with `count` enabled (exthost answers once all
 /// are enabled again).
@@ -605,6 +637,7 @@ impl Sizes {
                 stall: Duration::from_secs(3),
                 window: Duration::from_secs(3),
                 margin: Duration::from_millis(500),
+                resume_limit: Duration::from_secs(10),
             },
         }
     }
@@ -626,6 +659,7 @@ impl Sizes {
                 stall: Duration::from_millis(300),
                 window: Duration::from_millis(300),
                 margin: Duration::from_millis(200),
+                resume_limit: Duration::from_secs(2),
             },
         }
     }

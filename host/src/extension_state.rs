@@ -248,6 +248,17 @@ impl ExtensionStorage {
             .unwrap_or(Value::Null))
     }
 
+    /// Every secret of `id` as this host sees it (the disk's, with its own queued changes over them).
+    pub fn secrets(&self, id: &str) -> Result<Map<String, Value>, String> {
+        safe_id(id)?;
+        Ok(self.current(StateScope::Secrets, id, ""))
+    }
+
+    /// The folder of the secrets files (`state/secrets`).
+    pub fn secrets_folder(&self) -> PathBuf {
+        self.home.join("state").join("secrets")
+    }
+
     /// `SecretStorage.keys`: the keys of `id`'s secrets.
     pub fn secret_keys(&self, id: &str) -> Result<Value, String> {
         safe_id(id)?;

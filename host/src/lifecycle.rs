@@ -194,6 +194,9 @@ pub struct Lifecycle {
     events: tokio::sync::broadcast::Sender<ManagerEvent>,
     /// Extensions' persisted state (Mementos, secrets, storage folders); `None` without a home.
     extension_storage: Option<Arc<crate::extension_state::ExtensionStorage>>,
+    /// The secrets each extension was last told of, and the watcher that finds another host's writes
+    /// (see `persisted_state`).
+    secrets_seen: persisted_state::SecretsSeen,
 }
 
 impl std::fmt::Debug for Lifecycle {
@@ -241,6 +244,7 @@ impl Lifecycle {
             last_good: Mutex::new(HashMap::new()),
             events: tokio::sync::broadcast::channel(EVENT_BACKLOG).0,
             extension_storage,
+            secrets_seen: persisted_state::SecretsSeen::default(),
         })
     }
 

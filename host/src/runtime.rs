@@ -124,6 +124,7 @@ pub enum RuntimeRequest {
 /// | `activeEditorChanged` | `{uri, selections: [LSP Range]}` or `null` |
 /// | `selectionChanged` | `{uri, selections: [LSP Range]}` |
 /// | `workspaceFoldersChanged` | `{added: [{uri, name}], removed: [{uri, name}]}` |
+/// | `secretsChanged` | `{keys}`: this extension's secrets another host changed (sent to that extension only) |
 pub struct SessionEvent;
 
 impl SessionEvent {
@@ -143,6 +144,8 @@ impl SessionEvent {
     pub const SELECTION_CHANGED: &'static str = "selectionChanged";
     /// `workspace/didChangeWorkspaceFolders`.
     pub const WORKSPACE_FOLDERS_CHANGED: &'static str = "workspaceFoldersChanged";
+    /// Another host on the same home changed this extension's secrets (`lifecycle/persisted_state.rs`).
+    pub const SECRETS_CHANGED: &'static str = "secretsChanged";
 }
 
 /// Why a call into an extension did not produce a value.

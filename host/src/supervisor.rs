@@ -42,15 +42,31 @@ use worker::{Worker, WorkerEvent};
 /// The private request the supervisor pings a worker with; the worker's reader loop answers it at once.
 pub const PING_METHOD: &str = "$/exthost/supervisorPing";
 
-/// The worker's private notification asking for its own replacement (`{reason, detail}`): development
-/// mode sends it when a `--dev` native extension's library was rebuilt, since a loaded library cannot be
-/// unloaded from a running process. The supervisor restarts the worker as for `exthost/restartHost`
-/// (replay included) and tells the editor `exthost/hostRestarted {reason: "libraryRebuilt", detail}`.
+/// The worker's private notification asking for its own replacement (`{reason, detail?, enabled?,
+/// disabled?}`): development mode sends it when a `--dev` native extension's library was rebuilt (reason
+/// `libraryRebuilt`), since a loaded library cannot be unloaded from a running process; the manager's
+/// `exthost/restartHost` and trusting the workspace (`workspaceTrusted`) send it too. The supervisor
+/// takes the worker's enable/disable choices (`enabled`, `disabled`: the manager's are not seen on the
+/// editor's stdio) into its record, restarts the worker as for `exthost/restartHost` (replay included)
+/// and tells the editor `exthost/hostRestarted {reason, detail?}` once the new worker is ready. An
+/// `exthost/trustWorkspace` in flight when the worker asks for `workspaceTrusted` is answered
+/// `{trusted: true}` then.
 pub const RESTART_WORKER_METHOD: &str = "$/exthost/restartWorker";
+
+/// The `reason` of [`RESTART_WORKER_METHOD`] after the workspace was trusted.
+pub const WORKSPACE_TRUSTED: &str = "workspaceTrusted";
 
 /// Whether this process is a worker of a supervisor (which then restarts it on request).
 pub fn is_supervised() -> bool {
     std::env::var_os(marks::MARKS_ENV).is_some()
+}
+
+/// In a worker, the folder its supervisor owns (the one holding the worker's marks file): it outlives
+/// every worker of the session and is removed when the supervisor ends. Development mode keeps the last
+/// good version of a native extension there, so a successor worker can roll back to it.
+pub fn owned_folder() -> Option<PathBuf> {
+    let marks = PathBuf::from(std::env::var_os(marks::MARKS_ENV)?);
+    marks.parent().map(std::path::Path::to_path_buf)
 }
 
 /// The message of the error answering requests that were in flight on a worker that went away.
@@ -132,8 +148,11 @@ struct Supervisor {
     restart_answers: Vec<Id>,
     /// Whether a restart of the current worker is a crash recovery (tell the editor when it is ready).
     recovering: Option<String>,
-    /// Whether it is the worker's own request ([`RESTART_WORKER_METHOD`]): the detail to tell the editor.
-    rebuilt: Option<String>,
+    /// Whether it is the worker's own request ([`RESTART_WORKER_METHOD`]): the reason and detail to tell
+    /// the editor.
+    worker_asked: Option<(String, Option<String>)>,
+    /// `exthost/trustWorkspace` requests to answer once the worker the trust restarted is ready.
+    trust_answers: Vec<Id>,
     shut_down: bool,
     /// Warnings about corrupt state files, shown once the editor has initialized.
     pending_warnings: Vec<String>,
@@ -209,7 +228,8 @@ where
         crash_counts: HashMap::new(),
         restart_answers: Vec::new(),
         recovering: None,
-        rebuilt: None,
+        worker_asked: None,
+        trust_answers: Vec::new(),
         shut_down: false,
         pending_warnings: Vec::new(),
         store: StateStore::for_home(),
@@ -538,11 +558,18 @@ impl Supervisor {
                 json!({"reason": "crashed", "detail": detail}),
             );
         }
-        if let Some(detail) = self.rebuilt.take() {
-            self.notify_editor(
-                "exthost/hostRestarted",
-                json!({"reason": "libraryRebuilt", "detail": detail}),
-            );
+        if let Some((reason, detail)) = self.worker_asked.take() {
+            let mut params = json!({"reason": reason});
+            if let Some(detail) = detail {
+                params["detail"] = json!(detail);
+            }
+            self.notify_editor("exthost/hostRestarted", params);
+        }
+        for id in std::mem::take(&mut self.trust_answers) {
+            self.to_editor(&Message::Response(Response::ok(
+                id,
+                json!({"trusted": true}),
+            )));
         }
         self.answer_restarts();
     }
@@ -865,15 +892,7 @@ impl Supervisor {
             Message::Notification(notification)
                 if current && notification.method == RESTART_WORKER_METHOD =>
             {
-                let detail = notification
-                    .params
-                    .as_ref()
-                    .and_then(|params| params.get("detail")?.as_str())
-                    .unwrap_or("the worker asked to be restarted")
-                    .to_owned();
-                tracing::info!(%detail, "the worker asked to be restarted");
-                self.rebuilt = Some(detail);
-                self.restart_requested();
+                self.worker_asked_restart(generation, notification.params.unwrap_or(Value::Null));
             }
             Message::Notification(notification) if current => {
                 if notification.method == "exthost/extensionStateChanged"
@@ -945,6 +964,63 @@ impl Supervisor {
             tracing::debug!(generation, "message from a retiring worker dropped");
         }
         true
+    }
+
+    /// [`RESTART_WORKER_METHOD`] from the current worker `generation`.
+    fn worker_asked_restart(&mut self, generation: u64, params: Value) {
+        if self.shut_down {
+            tracing::debug!("a restart asked after shutdown; ignored");
+            return;
+        }
+        let reason = params
+            .get("reason")
+            .and_then(Value::as_str)
+            .unwrap_or("workerRequested")
+            .to_owned();
+        let detail = params
+            .get("detail")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        tracing::info!(%reason, ?detail, "the worker asked to be restarted");
+        // The worker's choices (the manager's among them) are the session's.
+        let ids = |key: &str| -> Vec<String> {
+            params
+                .get(key)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|id| id.as_str().map(str::to_owned))
+                .collect()
+        };
+        for id in ids("disabled") {
+            if !self.record.disabled.contains(&id) {
+                self.record.record_disabled(&id);
+                self.persist_choice(&id, false);
+            }
+        }
+        for id in ids("enabled") {
+            if !self.record.enabled.contains(&id) {
+                self.record.record_enabled(&id);
+                self.persist_choice(&id, true);
+            }
+        }
+        if reason == WORKSPACE_TRUSTED {
+            // Trusting is done once the new worker runs the workspace's extensions.
+            let trusting: Vec<Id> = self
+                .in_flight
+                .iter()
+                .filter(|(_, request)| {
+                    request.generation == generation && request.method == "exthost/trustWorkspace"
+                })
+                .map(|(id, _)| id.clone())
+                .collect();
+            for id in trusting {
+                self.in_flight.remove(&id);
+                self.trust_answers.push(id);
+            }
+        }
+        self.worker_asked = Some((reason, detail));
+        self.restart_requested();
     }
 
     /// Keeps the record current with what the worker answered (`ok`: with a result, not an error).
@@ -1171,7 +1247,8 @@ impl Supervisor {
         }
         let ping_age = worker.ping.as_ref().map(|(_, sent)| sent.elapsed());
         let running = marks::read(&worker.marks);
-        let longest = running.first();
+        // A call its engine interrupts itself (JavaScript in QuickJS) does not stall the worker.
+        let longest = running.iter().find(|mark| !mark.bounded);
         let stalled_for = ping_age
             .unwrap_or_default()
             .max(longest.map(|mark| mark.running_for).unwrap_or_default());

@@ -232,6 +232,23 @@ function toRange(value) {
   return value instanceof Range ? value : new Range(toPosition(value.start), toPosition(value.end));
 }
 
+// A Position and a Range of numbers the shim has validated itself (start first): the objects the
+// constructors make, without their checks (a change event makes a Range for each change).
+function validPosition(line, character) {
+  const position = host.primordials.ObjectCreate(Position.prototype);
+  position._line = line;
+  position._character = character;
+  return position;
+}
+
+function validRange(startLine, startCharacter, endLine, endCharacter) {
+  const range = host.primordials.ObjectCreate(Range.prototype);
+  range._start = validPosition(startLine, startCharacter);
+  range._end = validPosition(endLine, endCharacter);
+  return range;
+}
+
+shim.internal.validRange = validRange;
 shim.Position = Position;
 shim.Range = Range;
 shim.Selection = Selection;

@@ -29,7 +29,12 @@ class EventEmitter {
   }
 
   fire(data) {
-    for (const entry of this._listeners.slice()) {
+    // The listeners as they were when it fired: one that subscribes or disposes during the event
+    // changes the next one (a single listener needs no copy: what it adds comes after it).
+    const count = this._listeners.length;
+    const listeners = count === 1 ? this._listeners : this._listeners.slice();
+    for (let index = 0; index < count; index++) {
+      const entry = listeners[index];
       try {
         entry.listener.call(entry.thisArgs, data);
       } catch (error) {

@@ -142,11 +142,10 @@ class LineIndex {
   get lineCount() { return this._lineCount; }
   get length() { return this._length; }
 
-  // The number of lines ending in '\r\n'.
-  get crlfCount() {
-    let count = 0;
-    for (const block of this._blocks) count += block.crlf;
-    return count;
+  // Whether a line ends in '\r\n'.
+  get hasCrlf() {
+    for (const block of this._blocks) if (block.crlf > 0) return true;
+    return false;
   }
 
   // Moves the cursor to the block holding `line` (0 <= line < lineCount); answers the block.
@@ -245,6 +244,19 @@ class LineIndex {
 
   // Replaces the text between two valid positions with `text`.
   replace(startLine, startCharacter, endLine, endCharacter, text) {
+    if (startLine === endLine && text.indexOf('\n') === -1 && text.indexOf('\r') === -1) {
+      // Inside one line, no line break in or out (typing): the line changes in place.
+      const line = this.line(startLine);
+      const block = this._blocks[this._cursorBlock];
+      const local = startLine - this._cursorLine;
+      const delta = text.length - (endCharacter - startCharacter);
+      block.lines[local] = line.slice(0, startCharacter) + text + line.slice(endCharacter);
+      block.length += delta;
+      if (block.valid > local + 1) block.valid = local + 1;
+      this._length += delta;
+      this._text = null;
+      return;
+    }
     const removed = this.offsetAt(endLine, endCharacter) - this.offsetAt(startLine, startCharacter);
     let prefix = this.line(startLine).slice(0, startCharacter);
     const joined = text + this.line(endLine).slice(endCharacter) + this.lineBreak(endLine);
@@ -327,7 +339,7 @@ class TextDocument {
   get version() { return this._version; }
   get isDirty() { return this._isDirty; }
   get isClosed() { return this._isClosed; }
-  get eol() { return this._index.crlfCount > 0 ? 2 : 1; }
+  get eol() { return this._index.hasCrlf ? 2 : 1; }
   get lineCount() { return this._index.lineCount; }
   get encoding() { return 'utf8'; }
 
@@ -482,18 +494,73 @@ function removeDocument(uri) {
   return document;
 }
 
+// Where an LSP change's position lands once `validatePosition` has clamped it (past the end of a line:
+// its end; past the last line: the end of the text), for its line and character; the line is clamped
+// first, and the character of a position past the last line is that line's length.
+function clampedLine(index, line) {
+  return line >= index.lineCount ? index.lineCount - 1 : line;
+}
+
+function clampedCharacter(index, line, character) {
+  if (line >= index.lineCount) return index.line(index.lineCount - 1).length;
+  const length = index.line(line).length;
+  return character > length ? length : character;
+}
+
+function isCount(value) {
+  return typeof value === 'number' && value >= 0;
+}
+
+// One of a change event's `contentChanges`: {range, rangeOffset, rangeLength, text}, frozen, its range
+// made from numbers already clamped (no checks again).
+function contentChange(startLine, startCharacter, endLine, endCharacter, rangeOffset, rangeLength, text) {
+  const range = shim.internal.validRange(startLine, startCharacter, endLine, endCharacter);
+  return Object.freeze({ range, rangeOffset, rangeLength, text });
+}
+
+// Applies one ranged change given as non-negative numbers (clamped and ordered as a vscode.Range
+// would be) to `index`; answers its content change, or null when it leaves the text as it was.
+function applyRanged(index, startLine, startCharacter, endLine, endCharacter, text) {
+  let fromCharacter = clampedCharacter(index, startLine, startCharacter);
+  let toCharacter = clampedCharacter(index, endLine, endCharacter);
+  let from = clampedLine(index, startLine);
+  let to = clampedLine(index, endLine);
+  if (startLine > endLine || (startLine === endLine && startCharacter > endCharacter)) {
+    // A Range puts its start first (before clamping, as `validateRange(new Range(…))` does).
+    [from, fromCharacter, to, toCharacter] = [to, toCharacter, from, fromCharacter];
+  }
+  const rangeOffset = index.offsetAt(from, fromCharacter);
+  const rangeLength = index.offsetAt(to, toCharacter) - rangeOffset;
+  if (rangeLength === text.length && index.slice(from, fromCharacter, to, toCharacter) === text) return null;
+  const change = contentChange(from, fromCharacter, to, toCharacter, rangeOffset, rangeLength, text);
+  index.replace(from, fromCharacter, to, toCharacter, text);
+  return change;
+}
+
 // Applies LSP content changes ({range?, text}; no range: the whole text) to the document's model in
 // order, and answers VS Code's change events ({range, rangeOffset, rangeLength, text}), each measured
 // against the text as it was before that change. A change that leaves the text as it was gives no event.
 function applyChanges(document, changes) {
   const index = document._index;
   const events = [];
-  for (const change of changes || []) {
+  const count = changes ? changes.length : 0;
+  for (let position = 0; position < count; position++) {
+    const change = changes[position];
     if (!change) continue;
     const text = typeof change.text === 'string' ? change.text : '';
+    const wire = change.range;
+    const start = wire && wire.start;
+    const end = wire && wire.end;
+    if (start && end && isCount(start.line) && isCount(start.character) && isCount(end.line) && isCount(end.character)) {
+      // The editor's numbers, clamped and ordered as numbers: one Range is made, without checks.
+      const event = applyRanged(index, start.line, start.character, end.line, end.character, text);
+      if (event) events.push(event);
+      continue;
+    }
     let range;
-    if (change.range) {
-      range = document.validateRange(shim.toRange(change.range));
+    if (wire) {
+      // Not numbers: the general way, which throws as VS Code's Range would.
+      range = document.validateRange(shim.toRange(wire));
       if (document.getText(range) === text) continue;
     } else {
       if (text === index.text()) continue;
@@ -502,7 +569,7 @@ function applyChanges(document, changes) {
     const rangeOffset = document.offsetAt(range.start);
     const rangeLength = document.offsetAt(range.end) - rangeOffset;
     events.push(Object.freeze({ range, rangeOffset, rangeLength, text }));
-    if (change.range) index.replace(range.start.line, range.start.character, range.end.line, range.end.character, text);
+    if (wire) index.replace(range.start.line, range.start.character, range.end.line, range.end.character, text);
     else index.setText(text);
   }
   return events;
@@ -571,7 +638,7 @@ shim.internal.onEvent('documentOpened', (payload, fresh) => {
   shim.internal.documentOpened(document);
 });
 
-shim.internal.onEvent('documentChanged', (payload) => {
+function changeFromEditor(payload) {
   if (!payload || typeof payload.uri !== 'string') return;
   const document = documents.get(keyOf(payload.uri));
   if (!document) {
@@ -587,7 +654,24 @@ shim.internal.onEvent('documentChanged', (payload) => {
     return;
   }
   changeDocument(document, payload.version, payload.text, payload.changes);
-});
+}
+
+shim.internal.onEvent('documentChanged', changeFromEditor);
+
+// A documentChanged event of one ranged change, handed over as numbers (see `quickjs.rs`): the same as
+// the event, without making its payload's objects first.
+shim.internal.documentChange = function documentChange(uri, version, startLine, startCharacter, endLine, endCharacter, text) {
+  shim.internal.ensureSession();
+  const document = documents.get(keyOf(uri));
+  if (!document || document._pending || version <= document._editorVersion) {
+    changeFromEditor({ uri, version, changes: [{ range: { start: { line: startLine, character: startCharacter }, end: { line: endLine, character: endCharacter } }, text }] });
+    return;
+  }
+  document._editorVersion = version;
+  if (version > document._version) document._version = version;
+  const event = applyRanged(document._index, startLine, startCharacter, endLine, endCharacter, text);
+  if (event) fireChanged(document, [event]);
+};
 
 shim.internal.onEvent('documentClosed', (payload) => {
   if (!payload || typeof payload.uri !== 'string') return;

@@ -118,6 +118,11 @@ class EnvironmentVariableCollection {
 const globalState = new Memento('global');
 const workspaceState = new Memento('workspace');
 const secrets = new SecretStorage();
+// Another host's writes (a second editor window on the same home): the host compares and names the keys.
+shim.internal.onEvent('secretsChanged', (payload) => {
+  const keys = payload && Array.isArray(payload.keys) ? payload.keys : [];
+  for (const key of keys) secrets._changed.fire({ key: String(key) });
+});
 const environmentVariableCollection = new EnvironmentVariableCollection();
 
 // Asked once, when the context is created (host operation `extensionState`, synchronous and small: the

@@ -7,13 +7,14 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use exthost_abi::HostOperation;
+use exthost_abi::{HostOperation, StateScope};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
 use crate::error::{Error, Result};
 use crate::host::Host;
 use crate::providers::{DocumentSelector, ProviderRequest};
+use crate::state::{Memento, StartState};
 
 /// A command (or exported function) handler.
 pub(crate) type Handler = Rc<dyn Fn(&Call<'_>) -> Result<Value>>;
@@ -37,6 +38,8 @@ pub(crate) struct Registry {
     pub(crate) exports: RefCell<Map<String, Value>>,
     pub(crate) providers: RefCell<BTreeMap<u64, Provider>>,
     next_provider: Cell<u64>,
+    /// The persisted state, once asked for ([`Context::global_state`]).
+    state: RefCell<Option<Rc<StartState>>>,
 }
 
 impl Registry {
@@ -48,6 +51,7 @@ impl Registry {
             exports: RefCell::default(),
             providers: RefCell::default(),
             next_provider: Cell::new(1),
+            state: RefCell::default(),
         }
     }
 
@@ -70,6 +74,16 @@ impl Registry {
         let providers = std::mem::take(&mut *self.providers.borrow_mut());
         self.exports.borrow_mut().clear();
         drop((commands, functions, providers));
+    }
+
+    /// The persisted state, asked of the host the first time.
+    fn start_state(&self) -> Result<Rc<StartState>> {
+        if let Some(state) = self.state.borrow().as_ref() {
+            return Ok(Rc::clone(state));
+        }
+        let state = Rc::new(StartState::ask(&self.host)?);
+        *self.state.borrow_mut() = Some(Rc::clone(&state));
+        Ok(state)
     }
 
     fn next_provider_id(&self) -> u64 {
@@ -135,6 +149,34 @@ impl Context {
     /// Whether the host runs this extension in development mode (`exthost serve --dev`).
     pub fn is_development(&self) -> bool {
         self.development
+    }
+
+    /// This extension's `globalState`: JSON values kept per extension across sessions and workspaces, in
+    /// the same file a JavaScript extension's `context.globalState` uses. Asks the host for the stored
+    /// values the first time (later calls, and clones kept in handlers, share them). Without a home
+    /// (`$EXTHOST_HOME` unusable) the values live in memory for this instance only.
+    ///
+    /// ```
+    /// use exthost_sdk::{Context, Result, json};
+    ///
+    /// fn register(context: &mut Context) -> Result<()> {
+    ///     let state = context.global_state()?;
+    ///     context.register_command("counter.bump", move |_| {
+    ///         let count: u64 = state.get_as("count")?.unwrap_or(0) + 1;
+    ///         state.update("count", count)?;
+    ///         Ok(json!(count))
+    ///     })
+    /// }
+    /// ```
+    pub fn global_state(&self) -> Result<Memento> {
+        let state = self.registry.start_state()?;
+        Ok(state.memento(&self.registry.host, StateScope::Global))
+    }
+
+    /// This extension's `workspaceState`: as [`Context::global_state`], kept per set of workspace folders.
+    pub fn workspace_state(&self) -> Result<Memento> {
+        let state = self.registry.start_state()?;
+        Ok(state.memento(&self.registry.host, StateScope::Workspace))
     }
 
     /// Registers `command`: from now on the host routes `workspace/executeCommand` and other extensions'

@@ -94,7 +94,9 @@
 //! Commands (register, execute any extension's, unregister), exports (values and functions), log lines and
 //! messages to the user, settings ([`Host::configuration`]), language feature providers
 //! ([`Context::register_hover_provider`], [`Context::register_completion_provider`],
-//! [`Context::register_provider`]) and extension lookups all work. Not yet: native extensions receive no
+//! [`Context::register_provider`]), extension lookups and persisted state ([`Context::global_state`],
+//! [`Context::workspace_state`]: JSON values in the same files as JavaScript extensions' mementos) all
+//! work. Not yet: native extensions receive no
 //! session events (documents opened or changed, settings changed) and cannot read a document's text, so a
 //! provider works from what the LSP request carries (URI, position, context). An operation a host does not
 //! offer answers [`Error::Unsupported`].
@@ -114,6 +116,7 @@ mod entry;
 mod error;
 mod host;
 pub mod providers;
+mod state;
 pub mod testing;
 
 pub use serde_json::{self, Value, json};
@@ -122,6 +125,7 @@ pub use crate::context::{Call, Context};
 pub use crate::error::{Error, Result};
 pub use crate::host::{Host, LogLevel, MessageLevel};
 pub use crate::providers::{DocumentFilter, DocumentSelector, Position, ProviderRequest};
+pub use crate::state::Memento;
 
 /// A native extension: what the host activates and deactivates.
 ///

@@ -29,7 +29,7 @@ use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 
-use exthost_abi::{ExtensionRequest, HostCallError, HostOperation};
+use exthost_abi::{ExtensionRequest, HostCallError, HostOperation, StateScope};
 use serde_json::{Map, Value, json};
 
 use crate::Extension;
@@ -80,6 +80,8 @@ struct TestState {
     messages: RefCell<Vec<(MessageLevel, String)>>,
     fakes: BTreeMap<String, FakeCommand>,
     settings: Map<String, Value>,
+    global_state: RefCell<Map<String, Value>>,
+    workspace_state: RefCell<Map<String, Value>>,
 }
 
 /// A stand-in for the exthost host in unit tests.
@@ -87,8 +89,11 @@ struct TestState {
 /// It answers the extension's host operations like the real host does for one extension: commands it
 /// registered run through it (re-entrantly, too), commands added with [`TestHost::with_command`] stand
 /// for other extensions', settings come from [`TestHost::with_setting`], providers it registered answer
-/// [`TestHost::hover`], [`TestHost::completion`] and [`TestHost::invoke_provider`], and log lines and
-/// messages are kept for [`TestHost::logs`] and [`TestHost::messages`].
+/// [`TestHost::hover`], [`TestHost::completion`] and [`TestHost::invoke_provider`], log lines and
+/// messages are kept for [`TestHost::logs`] and [`TestHost::messages`], and the persisted state
+/// ([`Context::global_state`](crate::Context::global_state), `workspace_state`) starts from
+/// [`TestHost::with_global_state`] / [`TestHost::with_workspace_state`] and is read back with
+/// [`TestHost::global_state`] / [`TestHost::workspace_state`].
 pub struct TestHost {
     state: Box<TestState>,
     vtable: Box<HostVTable>,
@@ -150,6 +155,35 @@ impl TestHost {
     pub fn with_setting(mut self, key: impl Into<String>, value: Value) -> Self {
         self.state_mut().settings.insert(key.into(), value);
         self
+    }
+
+    /// Stores `value` under `key` in the extension's `globalState` before it activates (as an earlier
+    /// session would have left it).
+    pub fn with_global_state(mut self, key: impl Into<String>, value: Value) -> Self {
+        self.state_mut()
+            .global_state
+            .get_mut()
+            .insert(key.into(), value);
+        self
+    }
+
+    /// [`TestHost::with_global_state`] for `workspaceState`.
+    pub fn with_workspace_state(mut self, key: impl Into<String>, value: Value) -> Self {
+        self.state_mut()
+            .workspace_state
+            .get_mut()
+            .insert(key.into(), value);
+        self
+    }
+
+    /// The extension's `globalState` as the host stored it (what the next session starts from).
+    pub fn global_state(&self) -> Map<String, Value> {
+        self.state.global_state.borrow().clone()
+    }
+
+    /// The extension's `workspaceState` as the host stored it.
+    pub fn workspace_state(&self) -> Map<String, Value> {
+        self.state.workspace_state.borrow().clone()
     }
 
     fn state_mut(&mut self) -> &mut TestState {
@@ -365,6 +399,31 @@ impl TestState {
                 ok(Value::Null)
             }
             HostOperation::GetExtension { .. } => ok(Value::Null),
+            HostOperation::ExtensionState => ok(json!({
+                "globalState": Value::Object(self.global_state.borrow().clone()),
+                "workspaceState": Value::Object(self.workspace_state.borrow().clone()),
+            })),
+            HostOperation::StateUpdate {
+                scope,
+                key,
+                value,
+                delete,
+            } => {
+                let store = match scope {
+                    StateScope::Global => &self.global_state,
+                    StateScope::Workspace => &self.workspace_state,
+                    StateScope::Secrets => {
+                        return HostCallError::unsupported("TestHost keeps no secrets").to_answer();
+                    }
+                };
+                let mut store = store.borrow_mut();
+                if delete {
+                    store.remove(&key);
+                } else {
+                    store.insert(key, value);
+                }
+                ok(Value::Null)
+            }
             operation @ (HostOperation::ActivateExtension { .. }
             | HostOperation::CallExport { .. }) => failed(format!(
                 "{}: TestHost knows no other extension than the one under test",
@@ -624,5 +683,59 @@ mod tests {
             Ok(vec![json!({"contents": "line 4"})])
         );
         assert_eq!(host.completion(position), Ok(vec![json!({"label": "fn"})]));
+    }
+
+    #[test]
+    fn global_and_workspace_state_start_from_the_host_and_write_through() {
+        struct Counter;
+        impl Extension for Counter {
+            fn activate(&mut self, context: &mut Context) -> crate::Result<()> {
+                let global = context.global_state()?;
+                let workspace = context.workspace_state()?;
+                let seen: u64 = global.get_as("count")?.unwrap_or(0);
+                context.host().info(format!("started from {seen}"));
+                context.register_command("counter.bump", move |call| {
+                    let count: u64 = global.get_as("count")?.unwrap_or(0) + 1;
+                    global.update("count", count)?;
+                    workspace.update("last", call.arguments().first().cloned())?;
+                    if count == 3 {
+                        workspace.remove("old")?;
+                    }
+                    Ok(json!({"count": count, "keys": global.keys()}))
+                })?;
+                // A second handle shares the values.
+                let again = context.global_state()?;
+                context.register_command("counter.read", move |_| Ok(json!(again.get("count"))))?;
+                Ok(())
+            }
+        }
+        let mut host = TestHost::new()
+            .with_global_state("count", json!(1))
+            .with_global_state("name", json!("kept"))
+            .with_workspace_state("old", json!(true));
+        host.activate(Counter).expect("activates");
+        assert_eq!(host.logs(), [(LogLevel::Info, "started from 1".to_owned())]);
+        assert_eq!(
+            host.execute_command("counter.bump", vec![json!("a")]),
+            Ok(json!({"count": 2, "keys": ["count", "name"]}))
+        );
+        assert_eq!(host.execute_command("counter.read", vec![]), Ok(json!(2)));
+        assert_eq!(host.global_state().get("count"), Some(&json!(2)));
+        assert_eq!(
+            host.execute_command("counter.bump", vec![json!({"b": 1})]),
+            Ok(json!({"count": 3, "keys": ["count", "name"]}))
+        );
+        assert_eq!(
+            Value::Object(host.workspace_state()),
+            json!({"last": {"b": 1}})
+        );
+        assert_eq!(host.global_state().get("name"), Some(&json!("kept")));
+        // A value of the wrong type is an error naming the key, not a panic.
+        let wrong = TestHost::new().with_global_state("count", json!("many"));
+        let mut wrong = wrong;
+        let error = wrong
+            .activate(Counter)
+            .expect_err("activate reads the count");
+        assert!(error.message.contains("\"count\""), "{error}");
     }
 }

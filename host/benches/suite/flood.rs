@@ -19,6 +19,9 @@ pub(super) struct FloodSizes {
     pub(super) window: Duration,
     /// How long the flood outlasts each phase, so that it runs for the whole of it.
     pub(super) margin: Duration,
+    /// How long the client waits for the witness after resuming (a host that queued everything takes
+    /// minutes to drain); past it the figure is a lower bound and a note says so.
+    pub(super) resume_limit: Duration,
 }
 
 /// The flooding extension: `flood.run(ms)` logs 100 lines of 4 KB per timer tick for `ms` milliseconds and
@@ -54,9 +57,22 @@ pub(super) fn write_extensions(folder: &Path) {
 /// Reads until the answer to `id`; answers its result, how many log notifications came before it and
 /// their bytes. Other messages are read and dropped (never kept: a flood would fill the client).
 fn answer(client: &mut Client, id: i64) -> (Value, usize, usize) {
+    answer_within(client, id, Duration::MAX).expect("no time limit")
+}
+
+/// [`answer`], giving up once `limit` has passed (`Err`: the log notifications and bytes read so far).
+fn answer_within(
+    client: &mut Client,
+    id: i64,
+    limit: Duration,
+) -> Result<(Value, usize, usize), (usize, usize)> {
+    let started = Instant::now();
     let mut logs = 0;
     let mut bytes = 0;
     loop {
+        if started.elapsed() > limit {
+            return Err((logs, bytes));
+        }
         let body = client.read_body();
         let message: Value = serde_json::from_slice(&body).expect("JSON");
         if message["id"] == id && message.get("method").is_none() {
@@ -64,7 +80,7 @@ fn answer(client: &mut Client, id: i64) -> (Value, usize, usize) {
                 message.get("error").is_none(),
                 "request {id} failed: {message}"
             );
-            return (message["result"].clone(), logs, bytes);
+            return Ok((message["result"].clone(), logs, bytes));
         }
         if message["method"] == "window/logMessage" {
             logs += 1;
@@ -100,11 +116,14 @@ struct Stalled {
     capped: bool,
     resumed_ms: f64,
     logs_before: usize,
+    /// The witness had not answered within the resume limit: the two figures above are lower bounds.
+    gave_up: bool,
 }
 
 /// The flood starts, the client reads nothing for `stall` while sampling the host's memory, then asks the
 /// witness and resumes reading: the time from resuming to the witness's answer.
-fn stalled(kind: Kind, folder: &Path, stall: Duration, margin: Duration) -> Stalled {
+fn stalled(kind: Kind, folder: &Path, sizes: &FloodSizes) -> Stalled {
+    let (stall, margin, resume_limit) = (sizes.stall, sizes.margin, sizes.resume_limit);
     let mut client = ready(kind, folder);
     std::thread::sleep(Duration::from_millis(200));
     let before_kib = resident_kib(client.pid());
@@ -131,9 +150,14 @@ fn stalled(kind: Kind, folder: &Path, stall: Duration, margin: Duration) -> Stal
     std::thread::sleep(Duration::from_millis(20));
     peak_kib = peak_kib.max(resident_kib(client.pid()));
     let resumed = Instant::now();
-    let (pong, logs_before, _) = answer(&mut client, witness);
+    let (logs_before, gave_up) = match answer_within(&mut client, witness, resume_limit) {
+        Ok((pong, logs_before, _)) => {
+            assert_eq!(pong, json!("pong"), "{kind:?}: the witness answers");
+            (logs_before, false)
+        }
+        Err((logs_before, _)) => (logs_before, true),
+    };
     let resumed_ms = resumed.elapsed().as_secs_f64() * 1e3;
-    assert_eq!(pong, json!("pong"), "{kind:?}: the witness answers");
     client.stop();
     Stalled {
         before_kib,
@@ -141,6 +165,7 @@ fn stalled(kind: Kind, folder: &Path, stall: Duration, margin: Duration) -> Stal
         capped,
         resumed_ms,
         logs_before,
+        gave_up,
     }
 }
 
@@ -194,7 +219,7 @@ fn reading(kind: Kind, folder: &Path, window: Duration, margin: Duration) -> Rea
 pub(super) fn measure(kind: Kind, folder: &Path, sizes: &FloodSizes, figures: &mut Figures) {
     let name = host_name(kind);
     {
-        let stall = stalled(kind, folder, sizes.stall, sizes.margin);
+        let stall = stalled(kind, folder, sizes);
         figures.add(
             "log flood, reader stalled: peak RSS, all processes (MB)",
             name,
@@ -236,6 +261,14 @@ pub(super) fn measure(kind: Kind, folder: &Path, sizes: &FloodSizes, figures: &m
             name,
             read.log_bytes_per_second / 1024.0 / 1024.0,
         );
+        if stall.gave_up {
+            println!(
+                "({name}: the witness had not answered {} s after the reader resumed, behind {} log \
+                 lines; the resume figures are lower bounds)",
+                sizes.resume_limit.as_secs(),
+                stall.logs_before
+            );
+        }
         if stall.capped || read.capped {
             println!(
                 "({name}: the flood was stopped early at {} MB resident, the suite's cap)",

@@ -170,19 +170,21 @@ pub(super) fn kill(pid: u32) {
 }
 
 /// A thread sampling the tree's resident memory every 50 ms while a figure runs; it kills the tree if it
-/// passes [`RESIDENT_CAP_KIB`]. It walks the tree again only every second: a host with 1,000 extensions has
+/// passes [`RESIDENT_CAP_KIB`] or outlives its deadline. It walks the tree again only every second: a host with 1,000 extensions has
 /// over 1,000 threads, and reading all their `children` every 50 ms would take CPU from the host measured.
 pub(super) struct Valve {
     stop: Arc<AtomicBool>,
-    tripped: Arc<AtomicBool>,
+    /// Why it killed the tree, once it did.
+    tripped: Arc<std::sync::Mutex<Option<String>>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Valve {
-    /// Starts watching the tree below `pid`.
-    pub(super) fn watch(pid: u32) -> Self {
+    /// Starts watching the tree below `pid`, for at most `deadline`.
+    pub(super) fn watch(pid: u32, deadline: Duration) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
-        let tripped = Arc::new(AtomicBool::new(false));
+        let tripped = Arc::new(std::sync::Mutex::new(None));
+        let started = std::time::Instant::now();
         let thread = {
             let (stop, tripped) = (stop.clone(), tripped.clone());
             std::thread::spawn(move || {
@@ -193,12 +195,21 @@ impl Valve {
                         tree = processes(pid);
                     }
                     sample += 1;
-                    if resident_kib_of(&tree) > RESIDENT_CAP_KIB {
-                        tripped.store(true, Ordering::Relaxed);
-                        kill(pid);
-                        return;
-                    }
-                    std::thread::sleep(Duration::from_millis(50));
+                    let resident = resident_kib_of(&tree);
+                    let why = if resident > RESIDENT_CAP_KIB {
+                        format!(
+                            "its processes passed {} MB resident, the suite's cap",
+                            RESIDENT_CAP_KIB / 1024
+                        )
+                    } else if started.elapsed() > deadline {
+                        format!("it took more than {} s", deadline.as_secs())
+                    } else {
+                        std::thread::sleep(Duration::from_millis(50));
+                        continue;
+                    };
+                    *tripped.lock().unwrap_or_else(|poison| poison.into_inner()) = Some(why);
+                    kill(pid);
+                    return;
                 }
             })
         };
@@ -209,9 +220,12 @@ impl Valve {
         }
     }
 
-    /// Whether it killed the tree.
-    pub(super) fn tripped(&self) -> bool {
-        self.tripped.load(Ordering::Relaxed)
+    /// Why it killed the tree, if it did.
+    pub(super) fn tripped(&self) -> Option<String> {
+        self.tripped
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .clone()
     }
 }
 

@@ -107,7 +107,15 @@ impl Lifecycle {
         self: Arc<Self>,
         id: String,
     ) -> Result<Value, LifecycleError> {
-        let result = self.activate_now(&id).await;
+        let result = match self.activate_now(&id).await {
+            // Development mode: a rebuilt native library that does not load or activate gives way to
+            // the last version that did (see `dev_rollback`).
+            Err(error @ LifecycleError::Runtime { .. }) => match self.native_rollback_folder(&id) {
+                Some(copy) => self.roll_back_native(&id, &copy, error).await,
+                None => Err(error),
+            },
+            other => other,
+        };
         self.lock().activations.remove(&id);
         result
     }

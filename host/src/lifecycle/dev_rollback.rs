@@ -10,10 +10,18 @@
 //!
 //! A rebuilt native library is not reloaded in process (a loaded library stays mapped): the worker asks
 //! its supervisor to restart it ([`crate::supervisor::RESTART_WORKER_METHOD`]), and the new worker,
-//! brought to the session's state by the replay, loads the new library.
+//! brought to the session's state by the replay, loads the new library. The last good version of a
+//! native extension is its folder copied the same way plus the library's bytes as they were mapped when
+//! it activated (the loader's private copy, `runtime/native/library.rs`); under a supervisor it is kept
+//! in the folder the supervisor owns ([`crate::supervisor::owned_folder`]), so it outlives the worker.
+//! When a `--dev` native extension running from its development folder fails to load or activate (in
+//! the new worker, typically during the replay) and its library differs from the last good one, the
+//! activation is done again from the last good version: the extension ends `enabled`, the editor gets
+//! the error as a `window/showMessage`, and the next rebuild that activates replaces the copy.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use exthost_protocol::methods::ExtensionSource;
 use serde_json::json;
@@ -22,6 +30,10 @@ use super::{Lifecycle, LifecycleError};
 use crate::config::manifest_context;
 use crate::discovery;
 use crate::manifest::Manifest;
+use crate::runtime::native::library;
+
+/// Numbers the folders a last good native version is built in before it replaces the previous one.
+static BUILDS: AtomicU64 = AtomicU64::new(0);
 
 /// The last good copies, by extension id.
 pub(super) type LastGoodCopies = std::sync::Mutex<std::collections::HashMap<String, LastGood>>;
@@ -45,15 +57,15 @@ impl Lifecycle {
             return false;
         }
         tracing::info!(%id, library = %library.display(), "native library rebuilt: asking the supervisor for a new worker");
-        self.editor.notify(
-            crate::supervisor::RESTART_WORKER_METHOD,
-            json!({"reason": "libraryRebuilt", "detail": format!("{id}: {} was rebuilt", library.display())}),
-        );
-        true
+        self.ask_supervisor_to_restart(
+            "libraryRebuilt",
+            Some(format!("{id}: {} was rebuilt", library.display())),
+        )
     }
 
-    /// After `manifest`'s extension activated: for a `--dev` JavaScript extension running from its
-    /// development folder, copies that folder as its last good version (replacing the previous one).
+    /// After `manifest`'s extension activated: for a `--dev` extension running from its development
+    /// folder, copies that folder (and, for a native extension, the library's bytes as mapped) as its last
+    /// good version, replacing the previous one.
     pub(super) async fn keep_last_good(self: &Arc<Self>, manifest: &Manifest) {
         let id = manifest.id.clone();
         let Some(folder) = manifest.file.parent().map(Path::to_path_buf) else {
@@ -63,23 +75,156 @@ impl Lifecycle {
             self.lock().registry.get(&id).is_some_and(|record| {
                 record.source == ExtensionSource::Dev && record.path == folder
             });
-        if !development || manifest.is_native() {
+        if !development {
             return;
         }
-        let copied = tokio::task::spawn_blocking(move || copy_extension(&folder)).await;
+        // A native extension: the library that was loaded (its located path, and the bytes mapped from it).
+        let mut native = None;
+        if manifest.is_native() {
+            let Some(Ok(located)) = self
+                .launch_spec(manifest)
+                .map(|spec| library::locate(&spec))
+            else {
+                return;
+            };
+            let Some(name) = located.file_name().map(ToOwned::to_owned) else {
+                return;
+            };
+            let bytes = match library::mapped_copy(&located) {
+                Some(copy) => copy,
+                // Under a supervisor every new mapping has its copy until it was kept (or failed):
+                // these bytes are kept already, and the file may hold a newer build by now.
+                None if crate::supervisor::is_supervised() => return,
+                None => located.clone(),
+            };
+            native = Some((bytes, name, located));
+        }
+        let kept_for_successors = native.as_ref().and_then(|_| supervised_last_good(&id));
+        let copied = tokio::task::spawn_blocking(move || {
+            let bytes = native
+                .as_ref()
+                .map(|(bytes, name, _)| (bytes.clone(), name.clone()));
+            let copied = match kept_for_successors {
+                Some(destination) => keep_in(&folder, bytes.as_ref(), &destination).map(|()| None),
+                None => copy_extension(&folder, bytes.as_ref()).map(Some),
+            };
+            // The private copy was only kept for this.
+            if let Some((_, _, located)) = &native {
+                library::release_copy(located);
+            }
+            copied
+        })
+        .await;
         match copied {
-            Ok(Ok(copy)) => {
+            Ok(Ok(Some(copy))) => {
                 tracing::debug!(%id, copy = %copy.extension.display(), "kept the last good version");
                 self.last_good
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner)
                     .insert(id, copy);
             }
+            Ok(Ok(None)) => {
+                tracing::debug!(%id, "kept the last good version for the supervisor's next workers")
+            }
             Ok(Err(error)) => {
                 tracing::warn!(%id, %error, "cannot keep a copy of the last good version; no rollback")
             }
             Err(error) => {
                 tracing::warn!(%id, %error, "cannot keep a copy of the last good version")
+            }
+        }
+    }
+
+    /// The folder of the last good version of `id` (this process's copy, else the one a previous worker
+    /// kept in the supervisor's folder).
+    fn last_good_folder(&self, id: &str) -> Option<PathBuf> {
+        let copy = self
+            .last_good
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(id)
+            .map(|copy| copy.extension.clone());
+        copy.or_else(|| supervised_last_good(id))
+            .filter(|folder| folder.is_dir())
+    }
+
+    /// Whether the activation of `id` that just failed may roll back: a `--dev` native extension running
+    /// from its development folder, with a last good version whose library is not the one that failed
+    /// (the same bytes would fail the same way). Answers the last good version's folder. The failed
+    /// library's private copy is removed (its bytes are of no more use).
+    pub(super) fn native_rollback_folder(&self, id: &str) -> Option<PathBuf> {
+        let folder = self.native_rollback_candidate(id);
+        if let Some(failed) = self
+            .manifest(id)
+            .ok()
+            .filter(|manifest| manifest.is_native())
+            .and_then(|manifest| self.launch_spec(&manifest))
+            .and_then(|spec| library::locate(&spec).ok())
+        {
+            library::release_copy(&failed);
+        }
+        folder
+    }
+
+    fn native_rollback_candidate(&self, id: &str) -> Option<PathBuf> {
+        let manifest = self.manifest(id).ok()?;
+        if !manifest.is_native() || !self.is_development(id) {
+            return None;
+        }
+        let folder = manifest.file.parent()?.to_path_buf();
+        let from_development_folder = self
+            .lock()
+            .registry
+            .get(id)
+            .is_some_and(|record| record.path == folder);
+        if !from_development_folder {
+            return None;
+        }
+        let copy = self.last_good_folder(id)?;
+        let spec = self.launch_spec(&manifest)?;
+        let failed = library::locate(&spec).ok();
+        let mut in_copy = spec;
+        in_copy.extension_path = copy.clone();
+        let good = library::locate(&in_copy).ok()?;
+        let same = failed.is_some_and(|failed| {
+            let mapped = library::mapped_copy(&failed).unwrap_or(failed);
+            matches!((std::fs::read(mapped), std::fs::read(&good)), (Ok(a), Ok(b)) if a == b)
+        });
+        (!same).then_some(copy)
+    }
+
+    /// The activation of native `id` failed with `error`; `copy` is its last good version
+    /// ([`Lifecycle::native_rollback_folder`]): activates that version instead and tells the editor.
+    /// Answers its exports, or `Err(error)` unchanged when the copy does not come back either.
+    pub(super) async fn roll_back_native(
+        self: &Arc<Self>,
+        id: &str,
+        copy: &Path,
+        error: LifecycleError,
+    ) -> Result<serde_json::Value, LifecycleError> {
+        let fresh = discovery::read_extension(ExtensionSource::Dev, copy, &manifest_context());
+        let Some(manifest) = fresh.manifest.filter(|manifest| manifest.id == id) else {
+            return Err(error);
+        };
+        {
+            let mut state = self.lock();
+            state.registry.replace_manifest(id, manifest);
+            self.resolve_again(&mut state);
+        }
+        match Box::pin(self.activate_now(id)).await {
+            Ok(exports) => {
+                tracing::warn!(%id, %error, "the rebuilt library failed; the previous version keeps running");
+                self.editor.notify(
+                    "window/showMessage",
+                    json!({"type": 1, "message": format!(
+                        "{id}: the changed version failed ({error}); the previous version keeps running"
+                    )}),
+                );
+                Ok(exports)
+            }
+            Err(again) => {
+                tracing::warn!(%id, %again, "the previous version does not activate either");
+                Err(error)
             }
         }
     }
@@ -134,8 +279,27 @@ impl Lifecycle {
     }
 }
 
-/// Copies the extension `folder` into a new temporary folder (see the module's documentation).
-fn copy_extension(folder: &Path) -> std::io::Result<LastGood> {
+/// Where the last good version of native extension `id` is kept under a supervisor (`None` without one).
+fn supervised_last_good(id: &str) -> Option<PathBuf> {
+    let name: String = id
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    crate::supervisor::owned_folder().map(|folder| folder.join("last-good").join(name))
+}
+
+/// Copies the extension `folder` into a new temporary folder (see the module's documentation), with
+/// `native` (the library's bytes, and the file name to give them) at the copy's root.
+fn copy_extension(
+    folder: &Path,
+    native: Option<&(PathBuf, std::ffi::OsString)>,
+) -> std::io::Result<LastGood> {
     let holder = tempfile::Builder::new()
         .prefix("exthost-last-good-")
         .tempdir()?;
@@ -144,10 +308,42 @@ fn copy_extension(folder: &Path) -> std::io::Result<LastGood> {
         .map_or_else(|| "extension".into(), ToOwned::to_owned);
     let extension = holder.path().join(name);
     copy_tree(folder, &extension, true)?;
+    if let Some((bytes, name)) = native {
+        std::fs::copy(bytes, extension.join(name))?;
+    }
     Ok(LastGood {
         _folder: holder,
         extension,
     })
+}
+
+/// [`copy_extension`] into `destination` (replacing what it held): built beside it, then renamed.
+fn keep_in(
+    folder: &Path,
+    native: Option<&(PathBuf, std::ffi::OsString)>,
+    destination: &Path,
+) -> std::io::Result<()> {
+    let parent = destination
+        .parent()
+        .ok_or_else(|| std::io::Error::other("the last good folder has no parent"))?;
+    std::fs::create_dir_all(parent)?;
+    let building = parent.join(format!(
+        ".building-{}-{}",
+        std::process::id(),
+        BUILDS.fetch_add(1, Ordering::Relaxed)
+    ));
+    let built = copy_tree(folder, &building, true).and_then(|()| match native {
+        Some((bytes, name)) => std::fs::copy(bytes, building.join(name)).map(|_| ()),
+        None => Ok(()),
+    });
+    if let Err(error) = built {
+        let _ = std::fs::remove_dir_all(&building);
+        return Err(error);
+    }
+    if destination.exists() {
+        std::fs::remove_dir_all(destination)?;
+    }
+    std::fs::rename(&building, destination)
 }
 
 fn copy_tree(from: &Path, to: &Path, top: bool) -> std::io::Result<()> {
@@ -188,7 +384,7 @@ mod tests {
         std::fs::create_dir_all(root.join("node_modules/dep")).unwrap();
         std::fs::write(root.join("exthost.json"), "{}").unwrap();
         std::fs::write(root.join("src/extension.js"), "good").unwrap();
-        let copy = copy_extension(root).unwrap();
+        let copy = copy_extension(root, None).unwrap();
         assert_eq!(
             std::fs::read_to_string(copy.extension.join("src/extension.js")).unwrap(),
             "good"

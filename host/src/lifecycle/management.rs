@@ -310,6 +310,31 @@ impl Lifecycle {
         self.call_loops().extend(kept);
     }
 
+    /// Under a supervisor, asks it to replace this worker ([`crate::supervisor::RESTART_WORKER_METHOD`]:
+    /// a new worker, the session replayed, then `exthost/hostRestarted {reason, detail?}`), handing it the
+    /// session's enable/disable choices; answers whether it asked (false: no supervisor, restart in
+    /// process with [`Lifecycle::restart`]).
+    pub fn ask_supervisor_to_restart(&self, reason: &str, detail: Option<String>) -> bool {
+        if !crate::supervisor::is_supervised() {
+            return false;
+        }
+        let (enabled, disabled) = {
+            let state = self.lock();
+            (
+                state.session.enabled.clone(),
+                state.session.disabled.clone(),
+            )
+        };
+        let mut params = json!({"reason": reason, "enabled": enabled, "disabled": disabled});
+        if let Some(detail) = detail {
+            params["detail"] = json!(detail);
+        }
+        tracing::info!(%reason, "asking the supervisor for a new worker");
+        self.editor
+            .notify(crate::supervisor::RESTART_WORKER_METHOD, params);
+        true
+    }
+
     /// `exthost/restartHost`, in process: stops every extension, discovers again from disk, replays the
     /// session (explicit disables stay disabled) and enables again every extension that was enabled.
     /// Tells the editor with `exthost/hostRestarted`. Answers the ids enabled again.

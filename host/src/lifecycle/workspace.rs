@@ -31,7 +31,8 @@ impl Lifecycle {
     }
 
     /// Trusts `folder` (kept under `$EXTHOST_HOME`); when it is this session's workspace, its extensions
-    /// are loaded — the host restarts, as VS Code's does — and the events fired so far fire again.
+    /// are loaded — the host restarts, as VS Code's does (under a supervisor as a new worker, see
+    /// [`Lifecycle::ask_supervisor_to_restart`]) — and the events fired so far fire again.
     pub async fn trust_workspace(
         self: &Arc<Self>,
         folder: &std::path::Path,
@@ -48,7 +49,12 @@ impl Lifecycle {
         if !waiting.as_deref().is_some_and(same_folder) {
             return Ok(());
         }
-        self.restart("workspaceTrusted").await;
+        // Under a supervisor a new worker starts them (its replay fires the events again); alone, the
+        // host restarts in process.
+        if self.ask_supervisor_to_restart(crate::supervisor::WORKSPACE_TRUSTED, None) {
+            return Ok(());
+        }
+        self.restart(crate::supervisor::WORKSPACE_TRUSTED).await;
         let fired = self.lock().session.fired_events.clone();
         for event in fired {
             self.fire(&event).await;

@@ -209,6 +209,9 @@ pub fn module(
     })?;
     module.register_async_method(RestartHost::METHOD, |_, context, _| async move {
         let lifecycle = Arc::clone(&context.lifecycle);
+        // In process, even under a supervisor: this endpoint lives in the worker, so a new worker would
+        // end the page's connection and its URL (a new port and token). The editor's `exthost/restartHost`
+        // goes through the supervisor.
         to_completion(async move { lifecycle.restart("requested from the manager").await }).await?;
         Ok::<_, ErrorObjectOwned>(RestartHostResult { restarted: true })
     })?;

@@ -70,7 +70,7 @@ impl Engine for NativeEngine {
 
     fn launch(&self, spec: LaunchSpec, host: HostSender) -> Result<RuntimeHandle, RuntimeError> {
         let path = library::locate(&spec)?;
-        let functions = library::load(&path)?;
+        let functions = library::load(&path, spec.development)?;
         tracing::debug!(extension = %spec.extension_id, library = %path.display(), "native library loaded");
         let (sender, requests) = mpsc::unbounded_channel();
         let module = path.display().to_string();

@@ -10,7 +10,9 @@
 //! breach, whether or not JS catches the exception it causes); a stack limit; an interrupt handler that
 //! stops JS past the deadline of whatever runs (`activate_timeout`, `call_timeout`, `deactivate_timeout`
 //! from the start of a request until its promise settles; `call_timeout` for each stretch of timer or
-//! promise callbacks outside any request) or once the heap limit is broken. A broken limit is fatal:
+//! promise callbacks outside any request) or once the heap limit is broken. A stretch of JS is charged the
+//! CPU time of the runtime's thread (`watchdog`); a request whose promise has not settled, by the wall
+//! clock. A broken limit is fatal:
 //! in-flight requests get the error (or, with none in flight, the host gets [`HostRequest::Crashed`]),
 //! nothing more runs in the engine, the thread tears it down and exits, and later calls answer
 //! [`RuntimeError::Stopped`].
@@ -36,6 +38,7 @@ mod node;
 pub(crate) mod resolve;
 #[cfg(test)]
 mod tests;
+mod watchdog;
 pub(crate) mod workspace_fs;
 
 use std::cell::Cell;
@@ -91,6 +94,9 @@ const JS_STACK_BYTES: usize = 2 * 1024 * 1024;
 /// Timers run per turn of the loop before it looks at requests again (so a `setImmediate` chain cannot
 /// starve the host).
 const MAX_TIMERS_PER_TURN: usize = 64;
+
+/// Requests started per wake-up of the loop before it runs due timers and checks deadlines.
+const MAX_REQUESTS_PER_TURN: usize = 64;
 
 /// The longest wait for a timer: JS clamps delays to 2^31 - 1 ms (about 24.8 days).
 const MAX_TIMER_WAIT: Duration = Duration::from_millis(2_147_483_647);
@@ -393,7 +399,19 @@ impl JsRuntime {
             ));
             tokio::select! {
                 envelope = requests.recv() => match envelope {
-                    Some((request, reply)) => self.start(request, reply)?,
+                    Some((request, reply)) => {
+                        self.start(request, reply)?;
+                        // Requests already queued (a burst of session events: typing) start in the
+                        // same wake-up, each after the promise jobs of the one before, as separate
+                        // messages would; timers and deadlines are looked at once the burst is in.
+                        for _ in 1..MAX_REQUESTS_PER_TURN {
+                            let Ok((request, reply)) = requests.try_recv() else {
+                                break;
+                            };
+                            self.settle_jobs()?;
+                            self.start(request, reply)?;
+                        }
+                    }
                     None => return Ok(()),
                 },
                 Some((call, outcome)) = completions.recv() => self.deliver(call, outcome)?,
@@ -491,10 +509,8 @@ impl JsRuntime {
                 "cancel".to_owned(),
             ),
             RuntimeRequest::Event { name, payload } => {
-                self.shared.workspace.learn_from_event(&name, &payload);
-                let during = format!("event {name}");
-                let payload = json!({ "name": name, "payload": payload });
-                ("event", payload, limits.call_timeout, during)
+                self.event(name, &payload, reply)?;
+                return Ok(());
             }
         };
         let id = self.next_request;
@@ -522,6 +538,50 @@ impl JsRuntime {
         {
             let _ = flight.reply.send(Err(error));
         }
+        Ok(())
+    }
+
+    /// Delivers one session event: the shim applies it and fires its listeners synchronously, under the
+    /// call limit (promises the listeners return are not awaited), and it is answered at once. No promise
+    /// is made for it and no settlement comes back: a burst of document changes costs the shim's work and
+    /// little more.
+    fn event(
+        &mut self,
+        name: String,
+        payload: &Json,
+        reply: oneshot::Sender<Result<Json, RuntimeError>>,
+    ) -> Result<(), RuntimeError> {
+        self.shared.workspace.learn_from_event(&name, payload);
+        let budget = Budget {
+            deadline: Instant::now() + self.limits.call_timeout,
+            limit: self.limits.call_timeout,
+            during: format!("event {name}"),
+        };
+        let delivered = match OneChange::of(&name, payload) {
+            // Typing: one ranged change, handed to the shim as numbers and strings (no JSON).
+            Some(change) => self.enter(&budget, move |ctx| {
+                let (start_line, start_character, end_line, end_character) = change.range;
+                entry(ctx, "documentChange")?.call::<_, ()>((
+                    change.uri,
+                    change.version,
+                    start_line,
+                    start_character,
+                    end_line,
+                    end_character,
+                    change.text,
+                ))
+            })?,
+            None => {
+                let payload = payload.to_string();
+                self.enter(&budget, move |ctx| {
+                    entry(ctx, "event")?.call::<_, ()>((name, payload))
+                })?
+            }
+        };
+        if let Err(error) = &delivered {
+            tracing::debug!(extension = %self.shared.extension_id, %error, "a session event threw");
+        }
+        let _ = reply.send(delivered.map(|()| Json::Null));
         Ok(())
     }
 
@@ -595,6 +655,7 @@ impl JsRuntime {
         }
         let budget = self.background_budget("a promise callback");
         let watchdog = self.shared.watchdog.clone();
+        let _running = crate::supervisor::marks::enter_bounded(&self.shared.extension_id);
         watchdog.arm(budget.deadline);
         let outcome = loop {
             let ran = self.runtime.execute_pending_job();
@@ -694,6 +755,8 @@ impl JsRuntime {
         call: impl for<'js> FnOnce(&Ctx<'js>) -> rquickjs::Result<R>,
     ) -> Result<Result<R, RuntimeError>, RuntimeError> {
         let watchdog = &self.shared.watchdog;
+        // Which extension's code runs, for the supervisor to name at a crash (see `supervisor/marks.rs`).
+        let _running = crate::supervisor::marks::enter_bounded(&self.shared.extension_id);
         watchdog.arm(budget.deadline);
         let outcome = self
             .context
@@ -737,6 +800,43 @@ impl Drop for JsRuntime {
     /// Runs before the fields drop: freeing the context and the runtime must not meet the heap limit.
     fn drop(&mut self) {
         self.memory.lift();
+    }
+}
+
+/// A `documentChanged` event that carries exactly one change with a range (what typing sends), taken
+/// apart for the shim's `documentChange` entry point.
+struct OneChange<'a> {
+    uri: &'a str,
+    version: f64,
+    /// Start line, start character, end line, end character.
+    range: (f64, f64, f64, f64),
+    text: &'a str,
+}
+
+impl<'a> OneChange<'a> {
+    fn of(name: &str, payload: &'a Json) -> Option<Self> {
+        if name != super::SessionEvent::DOCUMENT_CHANGED {
+            return None;
+        }
+        let [change] = payload.get("changes")?.as_array()?.as_slice() else {
+            return None;
+        };
+        let range = change.get("range")?;
+        let number = |position: &str, field: &str| {
+            let value = range.get(position)?.get(field)?.as_u64()?;
+            u32::try_from(value).ok().map(f64::from)
+        };
+        Some(Self {
+            uri: payload.get("uri")?.as_str()?,
+            version: payload.get("version")?.as_i64()? as f64,
+            range: (
+                number("start", "line")?,
+                number("start", "character")?,
+                number("end", "line")?,
+                number("end", "character")?,
+            ),
+            text: change.get("text")?.as_str()?,
+        })
     }
 }
 

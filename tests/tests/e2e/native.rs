@@ -14,10 +14,12 @@ use serde_json::{Value, json};
 /// The fixture crates, by folder under `tests/fixtures/native/` (each crate is `exthost-fixture-<folder>`).
 const FIXTURES: &[&str] = &[
     "native-ok",
+    "native-ok-v2",
     "native-panics",
     "native-command-panic",
     "native-abi-mismatch",
     "native-crash",
+    "native-state",
 ];
 
 /// The cargo target folder this test binary was built in (`<target>/<profile>/deps/e2e-…`).
@@ -701,5 +703,100 @@ async fn a_rebuilt_dev_native_library_restarts_the_worker_which_loads_it() {
         host.log().contains("the worker asked to be restarted"),
         "the supervisor did the restart"
     );
+    assert_eq!(host.shutdown().await, 0);
+}
+
+/// Puts the built library of fixture crate `built` (its library's base name) in `folder` under the file
+/// name of library `as_library`, as cargo writes a rebuild: a new file renamed over the old one.
+fn rebuild_as(folder: &Path, built: &str, as_library: &str) {
+    let partial = folder.join("rebuilt.partial");
+    std::fs::copy(built_fixtures().join(library_file(built)), &partial).unwrap();
+    std::fs::rename(&partial, folder.join(library_file(as_library))).unwrap();
+}
+
+#[tokio::test]
+async fn a_broken_dev_native_rebuild_rolls_back_to_the_library_that_worked_until_a_good_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = install_fixture(dir.path(), "native-ok");
+    let mut host = Host::spawn(HostOptions {
+        args: vec!["--dev".to_owned(), folder.display().to_string()],
+        builtin: None,
+    });
+    host.initialize(json!({})).await;
+    let answer = host
+        .call(
+            "workspace/executeCommand",
+            execute("native-ok.compute", json!([2, 3])),
+        )
+        .await;
+    assert_eq!(answer["sum"], 5.0);
+    assert_eq!(answer.get("version"), None, "{answer}");
+    host.state_change("test.native-ok", "enabled").await;
+
+    // A rebuild that does not load (an ABI mismatch), then one whose activate panics: each time the new
+    // worker brings back the library that worked, and the editor is told.
+    for broken in [
+        "exthost_fixture_native_abi_mismatch",
+        "exthost_fixture_native_panics",
+    ] {
+        rebuild_as(&folder, broken, "exthost_fixture_native_ok");
+        let shown = host
+            .notification("window/showMessage", |params| {
+                params["message"]
+                    .as_str()
+                    .is_some_and(|message| message.contains("the previous version keeps running"))
+            })
+            .await;
+        assert_eq!(shown["type"], 1, "{shown}");
+        assert!(
+            shown["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("test.native-ok: the changed version failed"),
+            "{shown}"
+        );
+        host.notification("exthost/hostRestarted", |params| {
+            params["reason"] == "libraryRebuilt"
+        })
+        .await;
+        let answer = host
+            .call(
+                "workspace/executeCommand",
+                execute("native-ok.compute", json!([20, 22])),
+            )
+            .await;
+        assert_eq!(answer["sum"], 42.0, "{answer}");
+        assert_eq!(
+            answer.get("version"),
+            None,
+            "the old library answers: {answer}"
+        );
+        let info = host.extension("test.native-ok").await;
+        assert_eq!(info["state"], "enabled", "{info}");
+        assert_eq!(
+            info["path"],
+            json!(folder.canonicalize().unwrap()),
+            "{info}"
+        );
+    }
+
+    // The next good build replaces it.
+    rebuild_as(
+        &folder,
+        "exthost_fixture_native_ok_v2",
+        "exthost_fixture_native_ok",
+    );
+    host.notification("exthost/hostRestarted", |params| {
+        params["reason"] == "libraryRebuilt"
+    })
+    .await;
+    let answer = host
+        .call(
+            "workspace/executeCommand",
+            execute("native-ok.compute", json!([1, 1])),
+        )
+        .await;
+    assert_eq!(answer, json!({"sum": 2.0, "version": 2}));
+    assert_eq!(host.extension("test.native-ok").await["state"], "enabled");
     assert_eq!(host.shutdown().await, 0);
 }

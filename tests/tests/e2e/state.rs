@@ -2,8 +2,10 @@
 //! `workspaceState` and `secrets` survive `exthost/restartHost` and a new session, in QuickJS and in Deno;
 //! the storage folders exist; `kill -9` of the whole host during a burst of `globalState.update` calls
 //! leaves a valid file holding a completed write; a corrupt state file is moved aside with a warning; two
-//! real hosts on one home keep each other's keys; persisted enables are applied at the next start; and an
-//! explicit restart does not reset the automatic-restart cap.
+//! real hosts on one home keep each other's keys (and one's secret writes fire the other's
+//! `secrets.onDidChange`); persisted enables are applied at the next start; and an
+//! explicit restart does not reset the automatic-restart cap. A native extension's mementos (`exthost-sdk`)
+//! persist the same way, in the same files.
 
 use std::path::Path;
 
@@ -11,6 +13,7 @@ use exthost_e2e::{Host, HostOptions, write_extension};
 use serde_json::{Value, json};
 
 use super::engines::deno;
+use super::native::install_fixture;
 use super::supervisor::{alive, kill_9, worker_pid, workers_of};
 
 const COMMANDS: &[&str] = &[
@@ -441,4 +444,106 @@ async fn an_explicit_restart_keeps_the_automatic_restart_history() {
     );
     assert_eq!(run(&mut host, "memo.set", json!(["k", 1])).await, true);
     assert_eq!(host.shutdown().await, 0);
+}
+
+#[tokio::test]
+async fn a_native_extensions_mementos_survive_restart_host_and_a_new_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let workspace = tempfile::tempdir().unwrap();
+    let home_folder = tempfile::tempdir().unwrap();
+    let home = home_folder.path().to_path_buf();
+    install_fixture(dir.path(), "native-state");
+    let mut host = spawn_on_home(dir.path(), &home, &[]);
+    host.initialize(workspace_init(workspace.path())).await;
+    assert_eq!(
+        run(&mut host, "native-state.bump", json!(["first"])).await,
+        1
+    );
+    assert_eq!(
+        run(&mut host, "native-state.bump", json!([{"n": 2}])).await,
+        2
+    );
+    let worker = worker_pid(&host).await;
+    assert_eq!(
+        host.call("exthost/restartHost", json!({})).await,
+        json!({"restarted": true})
+    );
+    assert_ne!(worker_pid(&host).await, worker, "a new worker");
+    assert_eq!(
+        run(&mut host, "native-state.read", json!([])).await,
+        json!({"count": 2, "last": {"n": 2}, "keys": ["count"]}),
+        "the new worker starts from what was written"
+    );
+    assert_eq!(run(&mut host, "native-state.bump", json!([])).await, 3);
+    // The same file a JavaScript extension's globalState is kept in.
+    let stored: Value = serde_json::from_slice(
+        &std::fs::read(home.join("state/global-state/test.native-state.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(stored, json!({"count": 3}), "{stored}");
+    assert_eq!(host.shutdown().await, 0);
+
+    // The next session on the same home and workspace.
+    let mut host = spawn_on_home(dir.path(), &home, &[]);
+    host.initialize(workspace_init(workspace.path())).await;
+    assert_eq!(
+        run(&mut host, "native-state.read", json!([])).await,
+        json!({"count": 3, "last": {"n": 2}, "keys": ["count"]})
+    );
+    assert_eq!(host.shutdown().await, 0);
+}
+
+/// Runs `memo.secretChanges` on `host` until it answers `expected` (within 10 s).
+async fn secret_changes_become(host: &mut Host, expected: Value) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let changes = run(host, "memo.secretChanges", json!([])).await;
+        if changes == expected {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "secrets.onDidChange saw {changes}, never {expected}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn another_hosts_secret_writes_fire_secrets_on_did_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let home_folder = tempfile::tempdir().unwrap();
+    let home = home_folder.path();
+    install_memo(dir.path(), None);
+    let mut first = spawn_on_home(dir.path(), home, &[]);
+    let mut second = spawn_on_home(dir.path(), home, &[]);
+    first.initialize(json!({})).await;
+    second.initialize(json!({})).await;
+    run(&mut first, "memo.read", json!([])).await;
+    run(&mut second, "memo.read", json!([])).await;
+
+    // The first window stores a secret: the second window's extension hears of it.
+    assert_eq!(
+        run(&mut first, "memo.secretStore", json!(["shared", "one"])).await,
+        true
+    );
+    secret_changes_become(&mut second, json!(["shared"])).await;
+    assert_eq!(
+        run(&mut second, "memo.secretGet", json!(["shared"])).await,
+        "one"
+    );
+    // Its own write fires once (the shim's own event, not the watcher's too); the first window hears it.
+    assert_eq!(
+        run(&mut second, "memo.secretStore", json!(["mine", "two"])).await,
+        true
+    );
+    secret_changes_become(&mut first, json!(["shared", "mine"])).await;
+    // A deletion elsewhere is a change too; the second window's list shows no echo of its own write.
+    assert_eq!(
+        run(&mut first, "memo.secretDelete", json!(["shared"])).await,
+        true
+    );
+    secret_changes_become(&mut second, json!(["shared", "mine", "shared"])).await;
+    assert_eq!(first.shutdown().await, 0);
+    assert_eq!(second.shutdown().await, 0);
 }

@@ -524,3 +524,57 @@ async fn two_hosts_on_one_home_lose_none_of_each_others_choices() {
     assert_eq!(second.shutdown().await, 0);
     assert_eq!(first.shutdown().await, 0);
 }
+
+#[tokio::test]
+async fn a_crash_while_javascript_runs_names_the_javascript_extension() {
+    let dir = tempfile::tempdir().unwrap();
+    install_steady(dir.path());
+    write_extension(
+        dir.path(),
+        "busy",
+        &json!({
+            "id": "test.busy", "name": "Busy", "version": "1.0.0", "main": "extension.js",
+            "activationEvents": ["onCommand:busy.spin"],
+        }),
+        &[(
+            "extension.js",
+            r#"
+            const vscode = require('vscode');
+            exports.activate = (context) => {
+              context.subscriptions.push(vscode.commands.registerCommand('busy.spin', () => {
+                const end = Date.now() + 5000;
+                while (Date.now() < end) {}
+                return 'done';
+              }));
+            };
+            "#,
+        )],
+    );
+    let mut host = host_with(dir.path(), &["--call-timeout-ms", "30000"], json!({})).await;
+    assert_eq!(
+        host.call("workspace/executeCommand", execute("steady.echo"))
+            .await["activations"],
+        1
+    );
+    let worker = worker_pid(&host).await;
+    let spinning = host
+        .send_request("workspace/executeCommand", execute("busy.spin"))
+        .await;
+    // The extension's code holds its thread now (activation is quick; the loop runs 5 s).
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    kill_9(worker);
+    let (code, _) = error_of(&host.response(&spinning).await.payload);
+    assert_eq!(code, error_code::SERVER_CANCELLED);
+    let restarted = host.notification("exthost/hostRestarted", |_| true).await;
+    assert_eq!(restarted["reason"], "crashed");
+    let detail = restarted["detail"].as_str().expect("a detail");
+    assert!(detail.contains("while running test.busy"), "{detail}");
+    assert!(!detail.contains("test.steady"), "{detail}");
+    // Marks of JavaScript do not make the worker unresponsive: the extension that did nothing is fine.
+    assert_eq!(
+        host.call("workspace/executeCommand", execute("steady.echo"))
+            .await["echoed"],
+        json!([])
+    );
+    assert_eq!(host.shutdown().await, 0);
+}

@@ -13,6 +13,10 @@
 //! an extension again creates a fresh instance from the same code). A file that changed on disk since it
 //! was loaded (rebuilt) is loaded from a private copy, because the platform loader would answer the old
 //! mapping for the same path; old mappings are never unloaded (see the engine's documentation).
+//! In development mode every library is loaded from a private copy, so a rebuild writing the file in
+//! place never touches a mapped file; under a supervisor the copy is kept (in the folder the supervisor
+//! owns, removed when it ends) so that the bytes that activated can become the last good version a broken
+//! rebuild rolls back to ([`mapped_copy`], `lifecycle/dev_rollback.rs`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -66,6 +70,8 @@ impl Fingerprint {
 struct Loaded {
     fingerprint: Fingerprint,
     library: &'static Library,
+    /// The private copy it was mapped from, while it is kept on disk.
+    copy: Option<PathBuf>,
 }
 
 /// Every library this process has mapped, by canonical path: the latest version of each.
@@ -199,8 +205,9 @@ pub(crate) fn locate_in(
 }
 
 /// Loads the library at `path` (or reuses its mapping), checks its ABI version first, then resolves the
-/// entry points.
-pub(crate) fn load(path: &Path) -> Result<Functions, RuntimeError> {
+/// entry points. `development`: a new mapping is always made from a private copy (see the module's
+/// documentation).
+pub(crate) fn load(path: &Path, development: bool) -> Result<Functions, RuntimeError> {
     let load_error = |reason: String| RuntimeError::Load {
         module: path.display().to_string(),
         reason,
@@ -215,16 +222,17 @@ pub(crate) fn load(path: &Path) -> Result<Functions, RuntimeError> {
         match loaded.get(&canonical) {
             Some(previous) if previous.fingerprint == fingerprint => previous.library,
             previous => {
-                let library = if previous.is_some() {
-                    open_copy(&canonical).map_err(load_error)?
+                let (library, copy) = if previous.is_some() || development {
+                    open_copy(&canonical, development).map_err(load_error)?
                 } else {
-                    open(&canonical).map_err(load_error)?
+                    (open(&canonical).map_err(load_error)?, None)
                 };
                 loaded.insert(
                     canonical.clone(),
                     Loaded {
                         fingerprint,
                         library,
+                        copy,
                     },
                 );
                 library
@@ -232,6 +240,34 @@ pub(crate) fn load(path: &Path) -> Result<Functions, RuntimeError> {
         }
     };
     check_and_resolve(library).map_err(load_error)
+}
+
+/// The private copy the current mapping of the library at `path` was made from, when it is still on disk
+/// (development mode under a supervisor): the very bytes that run, whatever happened to `path` since.
+pub(crate) fn mapped_copy(path: &Path) -> Option<PathBuf> {
+    let canonical = path.canonicalize().ok()?;
+    let loaded = LOADED.lock().unwrap_or_else(PoisonError::into_inner);
+    loaded
+        .get(&canonical)?
+        .copy
+        .clone()
+        .filter(|copy| copy.is_file())
+}
+
+/// Removes the kept private copy of the current mapping of the library at `path` (the mapping stays):
+/// once its bytes were kept as the last good version, or once they failed.
+pub(crate) fn release_copy(path: &Path) {
+    let Ok(canonical) = path.canonicalize() else {
+        return;
+    };
+    let copy = LOADED
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get_mut(&canonical)
+        .and_then(|loaded| loaded.copy.take());
+    if let Some(copy) = copy {
+        let _ = std::fs::remove_file(copy);
+    }
 }
 
 /// Maps the library at `path` for good.
@@ -244,27 +280,39 @@ fn open(path: &Path) -> Result<&'static Library, String> {
     Ok(Box::leak(Box::new(library)))
 }
 
-/// Maps a private copy of `path` (the platform loader would answer the stale mapping for the path itself).
-fn open_copy(path: &Path) -> Result<&'static Library, String> {
-    let folder = std::env::temp_dir().join(format!("exthost-native-{}", std::process::id()));
+/// Maps a private copy of `path` (the platform loader would answer the stale mapping for the path itself,
+/// and a rebuild in place must not write into a mapped file). With `keep` and a supervisor, the copy stays
+/// on disk in the supervisor's folder and is answered with the mapping.
+fn open_copy(path: &Path, keep: bool) -> Result<(&'static Library, Option<PathBuf>), String> {
+    let kept_in = crate::supervisor::owned_folder()
+        .filter(|_| keep)
+        .map(|folder| folder.join("native-copies"));
+    let folder = kept_in.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("exthost-native-{}", std::process::id()))
+    });
     std::fs::create_dir_all(&folder)
-        .map_err(|error| format!("cannot copy the rebuilt library: {error}"))?;
+        .map_err(|error| format!("cannot copy the library: {error}"))?;
     let number = COPIES.fetch_add(1, Ordering::Relaxed);
     let file_name = path
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let copy = folder.join(format!("{number}-{file_name}"));
-    std::fs::copy(path, &copy)
-        .map_err(|error| format!("cannot copy the rebuilt library: {error}"))?;
-    tracing::info!(library = %path.display(), copy = %copy.display(), "loading a rebuilt native library from a private copy");
+    let copy = folder.join(format!("{}-{number}-{file_name}", std::process::id()));
+    std::fs::copy(path, &copy).map_err(|error| format!("cannot copy the library: {error}"))?;
+    tracing::info!(library = %path.display(), copy = %copy.display(), "loading a native library from a private copy");
     let library = open(&copy);
+    if kept_in.is_some() {
+        if library.is_err() {
+            let _ = std::fs::remove_file(&copy);
+        }
+        return library.map(|library| (library, Some(copy)));
+    }
     // The mapping outlives the file on Unix; elsewhere the copy stays until the temp folder is cleaned.
     if cfg!(unix) {
         let _ = std::fs::remove_file(&copy);
         let _ = std::fs::remove_dir(&folder);
     }
-    library
+    library.map(|library| (library, None))
 }
 
 /// Checks the ABI version — before looking up anything else — then resolves the entry points.
@@ -418,7 +466,7 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         let path = root.path().join(library_file("broken"));
         touch(&path);
-        let error = load(&path).unwrap_err();
+        let error = load(&path, false).unwrap_err();
         assert!(
             matches!(&error, RuntimeError::Load { module, .. } if module.contains("broken")),
             "{error:?}"

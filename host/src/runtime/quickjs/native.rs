@@ -1,7 +1,6 @@
 //! The Rust side of one extension's JS runtime that JS can call (`native.*` in `bootstrap.js`): logging,
 //! settling requests, host operations (fire-and-forget, async, and blocking), module resolution and file
-//! reads confined to the extension's folder, compiling with a file name. Also the watchdog the interrupt
-//! handler reads.
+//! reads confined to the extension's folder, compiling with a file name.
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -9,7 +8,6 @@ use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::task::{Context as TaskContext, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
@@ -20,6 +18,7 @@ use serde_json::{Value as Json, json};
 use tokio::sync::{mpsc, oneshot};
 
 use super::resolve::{self, Resolved};
+use super::watchdog::Watchdog;
 use super::workspace_fs::{BoundarySource, WorkspaceFiles};
 use crate::editor::{LOG_BYTES_PER_SECOND, LOG_LINES_PER_SECOND, LogBudget};
 use crate::runtime::{
@@ -104,11 +103,8 @@ impl Shared {
             Ok(answer) => answer,
             Err(error) => return Some(Err(error.to_string())),
         };
-        let started = Instant::now();
-        let outcome = wait_blocking(answer, started + timeout);
-        if let Some(deadline) = self.watchdog.deadline() {
-            self.watchdog.arm(deadline + started.elapsed());
-        }
+        // The wait costs this thread no CPU time, so the running JS's budget (see `Watchdog`) is untouched.
+        let outcome = wait_blocking(answer, Instant::now() + timeout);
         outcome.map(|answer| match answer {
             Ok(answer) => answer.map_err(|error| error.to_string()),
             Err(_) => Err("exthost: the host dropped the request".to_owned()),
@@ -128,74 +124,6 @@ impl Shared {
             })
             .map_err(|_| HostCallError::unavailable("exthost: the host has gone away"))?;
         Ok(answer)
-    }
-}
-
-/// The deadline of whatever JS is running now; the interrupt handler stops JS once it has passed.
-pub(crate) struct Watchdog {
-    origin: Instant,
-    /// Nanoseconds since `origin`; `u64::MAX` when nothing is armed.
-    deadline: AtomicU64,
-    tripped: AtomicBool,
-}
-
-impl Watchdog {
-    fn new() -> Self {
-        Self {
-            origin: Instant::now(),
-            deadline: AtomicU64::new(u64::MAX),
-            tripped: AtomicBool::new(false),
-        }
-    }
-
-    /// Sets the deadline for the JS about to run.
-    pub(crate) fn arm(&self, deadline: Instant) {
-        let nanos = deadline.saturating_duration_since(self.origin).as_nanos();
-        self.deadline.store(
-            u64::try_from(nanos).unwrap_or(u64::MAX - 1),
-            Ordering::Relaxed,
-        );
-    }
-
-    /// Clears the deadline (no JS is running).
-    pub(crate) fn disarm(&self) {
-        self.deadline.store(u64::MAX, Ordering::Relaxed);
-    }
-
-    /// The armed deadline.
-    pub(crate) fn deadline(&self) -> Option<Instant> {
-        match self.deadline.load(Ordering::Relaxed) {
-            u64::MAX => None,
-            nanos => Some(self.origin + Duration::from_nanos(nanos)),
-        }
-    }
-
-    /// Marks the deadline as broken (JS is interrupted at its next check and never resumes).
-    pub(crate) fn trip(&self) {
-        self.tripped.store(true, Ordering::Relaxed);
-    }
-
-    /// Whether the deadline has been broken; trips it when it has just passed.
-    pub(crate) fn expired(&self) -> bool {
-        if self.tripped.load(Ordering::Relaxed) {
-            return true;
-        }
-        let deadline = self.deadline.load(Ordering::Relaxed);
-        if deadline != u64::MAX && self.origin.elapsed().as_nanos() > u128::from(deadline) {
-            self.trip();
-            return true;
-        }
-        false
-    }
-
-    /// Whether JS was stopped (or must be stopped) for running past its deadline.
-    pub(crate) fn tripped(&self) -> bool {
-        self.tripped.load(Ordering::Relaxed)
-    }
-
-    /// Milliseconds since the runtime started (`performance.now()`, timers).
-    pub(crate) fn now_ms(&self) -> f64 {
-        self.origin.elapsed().as_secs_f64() * 1000.0
     }
 }
 
@@ -291,15 +219,11 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, shared: &Rc<Shared>) -> rquickjs::Res
                     .ask(request)
                     .map_err(|error| throw_host_error(&ctx, &error))?;
                 // The wait is the host's time, not the extension's (as `HostWaitClock` is for the
-                // asynchronous operations): bounded on its own, and the running JS's deadline moves by
-                // it, so a busy host cannot make an extension overrun its limit.
-                let started = Instant::now();
+                // asynchronous operations): bounded on its own, and it costs this thread no CPU time, so
+                // the running JS's budget (see `Watchdog`) does not run down while a busy host answers.
                 let waiting = state.host_waits.begin();
-                let outcome = wait_blocking(answer, started + FALLBACK_HOST_WAIT);
+                let outcome = wait_blocking(answer, Instant::now() + FALLBACK_HOST_WAIT);
                 drop(waiting);
-                if let Some(deadline) = state.watchdog.deadline() {
-                    state.watchdog.arm(deadline + started.elapsed());
-                }
                 match outcome {
                     Some(Ok(Ok(value))) => {
                         // The host's own answer, before JS sees it, is what bounds `workspace.fs`.

@@ -1,6 +1,6 @@
 // QuickJS: the shim over this engine's host object, the rejections nobody handled, and the entry points
-// the Rust event loop calls (`globalThis.__exthost`: start, runTimer, nextTimerDelay, hostReply, the
-// module hooks of `modules.rs`, trackRejection, reportRejections).
+// the Rust event loop calls (`globalThis.__exthost`: start, event, documentChange, runTimer, nextTimerDelay, hostReply,
+// the module hooks of `modules.rs`, trackRejection, reportRejections).
 
 const { JSONParse, JSONStringify, ObjectFreeze, ObjectDefineProperty, ObjectKeys, ArrayPrototypeFilter,
   RegExpPrototypeTest, SafeMap, SafeMapValues } = core.primordials;
@@ -42,6 +42,19 @@ function start(id, kind, payloadJson) {
   core.start(id, kind, payload, settle);
 }
 
+// A session event (RuntimeRequest::Event), applied to the model and its listeners fired synchronously:
+// nobody waits for its answer, so no promise is made for it (a listener that throws is reported by its
+// emitter; what throws here is the host's own fault and is answered as an exception).
+function event(name, payloadJson) {
+  core.shim.internal.handleEvent(name, JSONParse(payloadJson));
+}
+
+// A documentChanged event of one ranged change, taken apart by the host (see `OneChange` in
+// `quickjs.rs`): the shim applies it without a payload object.
+function documentChange(uri, version, startLine, startCharacter, endLine, endCharacter, text) {
+  core.shim.internal.documentChange(uri, version, startLine, startCharacter, endLine, endCharacter, text);
+}
+
 function builtinExportNames(name) {
   const module = core.builtin(name);
   return ArrayPrototypeFilter(ObjectKeys(module), (key) => key !== 'default' && RegExpPrototypeTest(/^[A-Za-z_$][\w$]*$/, key));
@@ -67,6 +80,8 @@ function reportRejections() {
 
 const entryPoints = ObjectFreeze({
   start,
+  event,
+  documentChange,
   runTimer: core.runTimer,
   nextTimerDelay: core.nextTimerDelay,
   hostReply: core.hostReply,

@@ -284,3 +284,100 @@ async fn an_edit_made_here_and_its_echo_from_the_editor_apply_once() {
     assert_eq!(seen["text"], "one\n2\r\nTWO\nthree!");
     assert_eq!(seen["events"], 2);
 }
+
+/// An extension that records each change event's content changes as plain values.
+const RECORDER: &str = r#"
+const vscode = require('vscode');
+const events = [];
+exports.activate = (context) => {
+  context.subscriptions.push(vscode.workspace.onDidChangeTextDocument((event) => {
+    events.push({
+      version: event.document.version,
+      reason: event.reason,
+      frozen: Object.isFrozen(event) && Object.isFrozen(event.contentChanges),
+      changes: event.contentChanges.map((change) => ({
+        range: [change.range.start.line, change.range.start.character, change.range.end.line, change.range.end.character],
+        isRange: change.range instanceof vscode.Range,
+        sameRange: change.range === change.range,
+        json: JSON.parse(JSON.stringify(change)),
+        rangeOffset: change.rangeOffset,
+        rangeLength: change.rangeLength,
+        text: change.text,
+      })),
+    });
+  }));
+  context.subscriptions.push(vscode.commands.registerCommand('test.events', () => ({
+    events, text: vscode.workspace.textDocuments[0].getText(),
+  })));
+};
+"#;
+
+#[tokio::test]
+async fn change_positions_past_the_ends_clamp_and_reversed_ranges_swap() {
+    let snapshot = json!({
+        "workspaceFolders": [],
+        "documents": [{ "uri": URI, "languageId": "plaintext", "version": 1, "text": "one\r\ntwo\nthree" }],
+        "settings": {},
+    });
+    let harness = Harness::with_host(
+        &[("main.js", RECORDER)],
+        "main.js",
+        Limits::default(),
+        json!({ "name": "ext", "publisher": "test", "version": "1.0.0" }),
+        Arc::new(move |request| match request {
+            HostRequest::Snapshot => Ok(snapshot.clone()),
+            other => answer(other),
+        }),
+    );
+    harness.activate().await.expect("activate");
+    let change = |version: u32, range: [u32; 4], text: &str| {
+        json!({ "uri": URI, "version": version, "changes": [{
+            "range": { "start": { "line": range[0], "character": range[1] },
+                       "end": { "line": range[2], "character": range[3] } },
+            "text": text }] })
+    };
+    // Past the end of line 0 ("one"): its end, before "\r\n".
+    harness
+        .event("documentChanged", change(2, [0, 99, 0, 99], "!"))
+        .await;
+    // Reversed: (1, 2) back to (0, 1) is (0, 1)–(1, 2), across the "\r\n".
+    harness
+        .event("documentChanged", change(3, [1, 2, 0, 1], "-"))
+        .await;
+    // Past the last line: the end of the text.
+    harness
+        .event("documentChanged", change(4, [7, 0, 9, 4], "?"))
+        .await;
+    // The same text over the same range: no event, but the version moves.
+    harness
+        .event("documentChanged", change(5, [0, 0, 0, 1], "o"))
+        .await;
+    let seen = harness
+        .command("test.events", vec![])
+        .await
+        .expect("test.events answers");
+    let event = |version: u32, range: [u32; 4], offset: u32, length: u32, text: &str| {
+        json!({
+            "version": version, "frozen": true,
+            "changes": [{
+                "range": range, "isRange": true, "sameRange": true,
+                "json": {
+                    "range": [{ "line": range[0], "character": range[1] }, { "line": range[2], "character": range[3] }],
+                    "rangeOffset": offset, "rangeLength": length, "text": text,
+                },
+                "rangeOffset": offset, "rangeLength": length, "text": text,
+            }],
+        })
+    };
+    assert_eq!(
+        seen,
+        json!({
+            "events": [
+                event(2, [0, 3, 0, 3], 3, 0, "!"),
+                event(3, [0, 1, 1, 2], 1, 7, "-"),
+                event(4, [1, 5, 1, 5], 9, 0, "?"),
+            ],
+            "text": "o-o\nthree?",
+        })
+    );
+}

@@ -16,6 +16,7 @@ use exthost::package::record::InstalledRecords;
 use exthost::runtime::quickjs::QuickJsEngine;
 use exthost::scaffold::ScaffoldKind;
 use exthost::session::SessionState;
+use exthost::stdio::{ProtocolInput, ProtocolOutput};
 use exthost_protocol::methods::{ExtensionInfo, ExtensionSource};
 use tracing_subscriber::EnvFilter;
 
@@ -415,34 +416,6 @@ fn execute(command: Command, log_file: Option<&std::path::Path>) -> anyhow::Resu
     }
 }
 
-/// The protocol's output. On Unix, stdout is duplicated for the protocol writer and file descriptor 1 then
-/// points at stderr, so that nothing else in the process — a native extension's `println!`, a library
-/// that prints — can write into the protocol stream.
-#[cfg(unix)]
-fn protocol_output() -> std::io::Result<tokio::fs::File> {
-    use std::os::fd::FromRawFd;
-    // SAFETY: duplicating the process's own standard descriptors; `protocol` is a fresh descriptor
-    // that the returned `File` owns from here on.
-    unsafe {
-        let protocol = libc::dup(libc::STDOUT_FILENO);
-        if protocol < 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        if libc::dup2(libc::STDERR_FILENO, libc::STDOUT_FILENO) < 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        Ok(tokio::fs::File::from_std(std::fs::File::from_raw_fd(
-            protocol,
-        )))
-    }
-}
-
-/// The protocol's output (stdout itself where descriptors cannot be redirected).
-#[cfg(not(unix))]
-fn protocol_output() -> std::io::Result<tokio::io::Stdout> {
-    Ok(tokio::io::stdout())
-}
-
 impl Locations {
     /// The same options as worker arguments.
     fn to_args(&self, args: &mut Vec<std::ffi::OsString>) {
@@ -474,6 +447,15 @@ impl LimitArgs {
     }
 }
 
+/// The protocol's stdin and stdout (non-blocking pipes or sockets where they are; see `exthost::stdio`).
+/// Called inside the runtime, before anything could print.
+fn protocol_stdio() -> anyhow::Result<(ProtocolInput, ProtocolOutput)> {
+    let output = ProtocolOutput::take_stdout().context("cannot set up stdout for the protocol")?;
+    let input = ProtocolInput::stdin();
+    tracing::debug!(?input, ?output, "protocol stdio");
+    Ok((input, output))
+}
+
 /// `exthost serve`: the supervisor on the editor's stdio; the server runs in `exthost worker` processes.
 fn supervise(serve: &ServeArgs, log_file: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
     let mut args: Vec<std::ffi::OsString> = Vec::new();
@@ -490,36 +472,40 @@ fn supervise(serve: &ServeArgs, log_file: Option<&std::path::Path>) -> anyhow::R
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let output = protocol_output().context("cannot set up stdout for the protocol")?;
     let code = runtime.block_on(async {
+        let (input, output) = protocol_stdio()?;
         // Installed before the first message is read: a signal at any time after start-up counts.
         let stop = termination_signal().context("cannot listen for termination signals")?;
-        anyhow::Ok(exthost::supervisor::run_until(tokio::io::stdin(), output, options, stop).await)
+        anyhow::Ok(exthost::supervisor::run_until(input, output, options, stop).await)
     })?;
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
     Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)))
 }
 
+/// The server on stdio (the worker), reading and writing its non-blocking pipes on the runtime's own
+/// poller. The session runs as a task on the runtime's workers (not on this thread, which only waits for
+/// it), so a request's task, spawned by the reader, starts on the reader's worker without waking another
+/// thread. The runtime stays multi-threaded: a current-thread one saved a wake-up per call but put every
+/// runtime's start-up traffic on one thread, and ten extensions activating on a 100,000-line document
+/// then broke their activate limit on a loaded machine (`e2e::large_documents`).
 fn serve(config: HostConfig) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("exthost")
         .build()
         .context("cannot start the async runtime")?;
-    let output = protocol_output().context("cannot set up stdout for the protocol")?;
     let code = runtime.block_on(async {
+        let (input, output) = protocol_stdio()?;
         // Installed before the first message is read: a signal at any time after start-up counts.
         let stop = termination_signal().context("cannot listen for termination signals")?;
-        anyhow::Ok(
-            exthost::server::serve_until(
-                tokio::io::stdin(),
-                output,
-                config,
-                Arc::new(QuickJsEngine::new()),
-                stop,
-            )
-            .await,
-        )
+        let session = tokio::spawn(exthost::server::serve_until(
+            input,
+            output,
+            config,
+            Arc::new(QuickJsEngine::new()),
+            stop,
+        ));
+        session.await.context("the session's task failed")
     })?;
     // Extension threads may still be winding down; the protocol is over, so leave now.
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));

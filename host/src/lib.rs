@@ -26,6 +26,7 @@ pub mod server;
 pub mod session;
 pub mod settings;
 pub mod state_store;
+pub mod stdio;
 pub mod supervisor;
 pub mod to_proto;
 pub mod trust;

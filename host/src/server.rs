@@ -51,6 +51,9 @@ struct Server {
     dev_watcher: Mutex<Option<crate::dev_watch::DevWatcher>>,
     /// The manager endpoint, when asked for (contract §10).
     manager: OnceLock<crate::manager::Manager>,
+    /// The task answering `shutdown` once every extension has stopped: an `exit` right behind it waits
+    /// for that answer to be queued before the writer stops.
+    shutting_down: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 /// The process exit code LSP asks for: 0 after `shutdown` then `exit`, 1 otherwise.
@@ -96,6 +99,7 @@ where
         in_flight: Mutex::default(),
         dev_watcher: Mutex::new(None),
         manager: OnceLock::new(),
+        shutting_down: Mutex::new(None),
     });
     let code = tokio::select! {
         code = server.read_messages(input) => code,
@@ -106,6 +110,14 @@ where
         }
     };
     server.editor.disconnect();
+    let shutting_down = server
+        .shutting_down
+        .lock()
+        .expect("invariant: shutdown lock is never poisoned")
+        .take();
+    if let Some(task) = shutting_down {
+        let _ = task.await;
+    }
     if let Some(lifecycle) = server.lifecycle.get() {
         lifecycle.stop_all().await;
     }
@@ -237,7 +249,7 @@ impl Server {
                 // Stopping extensions may need the editor's answers (a deactivate that asks something):
                 // the reader keeps reading meanwhile.
                 let server = Arc::clone(self);
-                tokio::spawn(
+                let task = tokio::spawn(
                     async move {
                         if let Some(lifecycle) = server.lifecycle.get() {
                             lifecycle.stop_all().await;
@@ -246,6 +258,10 @@ impl Server {
                     }
                     .instrument(span),
                 );
+                *self
+                    .shutting_down
+                    .lock()
+                    .expect("invariant: shutdown lock is never poisoned") = Some(task);
             }
             (Phase::Running, _) => self.spawn_request(id, method, params, span),
         }

@@ -103,6 +103,17 @@ struct InFlight {
     generation: u64,
 }
 
+/// The members of a worker's frame that route it; the rest (params, result) is skipped, not built.
+#[derive(serde::Deserialize)]
+struct Route {
+    #[serde(default)]
+    id: Option<Id>,
+    #[serde(default)]
+    method: Option<String>,
+    #[serde(default)]
+    error: Option<serde::de::IgnoredAny>,
+}
+
 /// What a supervisor-made request to a worker is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Internal {
@@ -171,9 +182,21 @@ where
     let (editor, mut queue, backlog) = backlog::EditorQueue::new();
     let writer = tokio::spawn(async move {
         let mut framed = FramedWrite::new(output, ContentLengthCodec::new());
+        framed.set_backpressure_boundary(worker::MAX_BATCH_BYTES);
         while let Some(body) = queue.recv().await {
-            let length = body.len();
-            let sent = framed.send(body).await;
+            // What else is queued goes into the same write (responses first, as `recv` takes them).
+            let mut length = body.len();
+            let mut sent = framed.feed(body).await;
+            while sent.is_ok() && framed.write_buffer().len() < worker::MAX_BATCH_BYTES {
+                let Some(body) = queue.try_recv() else {
+                    break;
+                };
+                length += body.len();
+                sent = framed.feed(body).await;
+            }
+            if sent.is_ok() {
+                sent = SinkExt::<Bytes>::flush(&mut framed).await;
+            }
             backlog.written(length);
             if let Err(error) = sent {
                 tracing::error!(%error, "cannot write to the editor; stopping the writer");
@@ -816,6 +839,11 @@ impl Supervisor {
     }
 
     fn on_worker_frame(&mut self, generation: u64, body: Bytes) {
+        if let Ok(route) = serde_json::from_slice::<Route>(&body)
+            && self.forward_as_routed(generation, route, &body)
+        {
+            return;
+        }
         let Ok(message) = Message::from_slice(&body) else {
             tracing::warn!(generation, "invalid message from a worker");
             return;
@@ -839,7 +867,8 @@ impl Supervisor {
                 match self.in_flight.get(&id) {
                     Some(request) if request.generation == generation => {
                         let request = self.in_flight.remove(&id).expect("found above");
-                        self.record_answer(&request, &response);
+                        let ok = matches!(response.payload, ResponsePayload::Result(_));
+                        self.record_answer(&request, ok);
                         let _ = self.editor.send_response(body);
                     }
                     // An answer to a message the supervisor could not read (an invalid request).
@@ -885,6 +914,56 @@ impl Supervisor {
             }
             _ => tracing::debug!(generation, "message from a retiring worker dropped"),
         }
+    }
+
+    /// The common cases of a worker's frame, forwarded as it came without building its JSON: the answer
+    /// to an editor's request in flight on this worker, and a notification the supervisor does not look
+    /// into (logs, diagnostics, …). Answers whether it was one of those (else the frame takes the full
+    /// path: requests, the notifications the supervisor keeps track of, its own answers, anything unusual).
+    fn forward_as_routed(&mut self, generation: u64, route: Route, body: &Bytes) -> bool {
+        let id = match (route.method, route.id) {
+            (Some(method), None) => return self.forward_notification(generation, &method, body),
+            (None, Some(id)) => id,
+            _ => return false,
+        };
+        if self
+            .internal
+            .get(&id)
+            .is_some_and(|(owner, _)| *owner == generation)
+        {
+            return false;
+        }
+        if self
+            .in_flight
+            .get(&id)
+            .is_none_or(|request| request.generation != generation)
+        {
+            return false;
+        }
+        let Some(request) = self.in_flight.remove(&id) else {
+            return false;
+        };
+        self.record_answer(&request, route.error.is_none());
+        let _ = self.editor.send_response(body.clone());
+        true
+    }
+
+    /// A notification from worker `generation`, forwarded unless the supervisor looks into it (the state
+    /// changes it keeps, the worker's restart request): answers whether it was handled here.
+    fn forward_notification(&mut self, generation: u64, method: &str, body: &Bytes) -> bool {
+        if method == RESTART_WORKER_METHOD || method == "exthost/extensionStateChanged" {
+            return false;
+        }
+        if self.is_current(generation) {
+            let _ = self.editor.send(body.clone());
+        } else if method == "window/logMessage" {
+            // A retiring worker's extensions deactivate as it stops: what they log still reaches the
+            // editor.
+            let _ = self.editor.send(body.clone());
+        } else {
+            tracing::debug!(generation, "message from a retiring worker dropped");
+        }
+        true
     }
 
     /// [`RESTART_WORKER_METHOD`] from the current worker `generation`.
@@ -944,9 +1023,8 @@ impl Supervisor {
         self.restart_requested();
     }
 
-    /// Keeps the record current with what the worker answered.
-    fn record_answer(&mut self, request: &InFlight, response: &Response) {
-        let ok = matches!(response.payload, ResponsePayload::Result(_));
+    /// Keeps the record current with what the worker answered (`ok`: with a result, not an error).
+    fn record_answer(&mut self, request: &InFlight, ok: bool) {
         let id = request
             .params
             .as_ref()

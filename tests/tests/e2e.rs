@@ -21,6 +21,7 @@ mod e2e {
     pub mod resilience;
     pub mod signals;
     pub mod state;
+    pub mod stdio;
     pub mod supervisor;
     pub mod trust;
     pub mod vscode_api_fixtures;

@@ -70,7 +70,7 @@ impl EditorQueueReceiver {
     /// The next body to write: a queued response first, else the oldest other message; `None` once
     /// every sender is gone and both lanes are empty.
     pub async fn recv(&mut self) -> Option<Bytes> {
-        if let Ok(body) = self.responses.try_recv() {
+        if let Some(body) = self.try_recv() {
             return Some(body);
         }
         tokio::select! {
@@ -79,6 +79,15 @@ impl EditorQueueReceiver {
             Some(body) = self.others.recv() => Some(body),
             else => None,
         }
+    }
+
+    /// The next body if one is queued (a response first), without waiting: the writer takes what is
+    /// queued into one write.
+    pub fn try_recv(&mut self) -> Option<Bytes> {
+        self.responses
+            .try_recv()
+            .or_else(|_| self.others.try_recv())
+            .ok()
     }
 }
 

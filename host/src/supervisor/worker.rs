@@ -15,6 +15,9 @@ use tokio_util::codec::{FramedRead, FramedWrite};
 
 use super::marks::MARKS_ENV;
 
+/// The most bytes of queued frames the supervisor gathers into one write (to a worker or the editor).
+pub(super) const MAX_BATCH_BYTES: usize = 256 * 1024;
+
 /// What a worker's tasks tell the supervisor.
 #[derive(Debug)]
 pub(super) enum WorkerEvent {
@@ -99,8 +102,20 @@ impl Worker {
         let (input, mut queue) = mpsc::unbounded_channel::<Bytes>();
         tokio::spawn(async move {
             let mut framed = FramedWrite::new(stdin, ContentLengthCodec::new());
+            framed.set_backpressure_boundary(MAX_BATCH_BYTES);
             while let Some(body) = queue.recv().await {
-                if framed.send(body).await.is_err() {
+                // What else is queued goes into the same write.
+                let mut sent = framed.feed(body).await;
+                while sent.is_ok() && framed.write_buffer().len() < MAX_BATCH_BYTES {
+                    let Ok(body) = queue.try_recv() else {
+                        break;
+                    };
+                    sent = framed.feed(body).await;
+                }
+                if sent.is_ok() {
+                    sent = SinkExt::<Bytes>::flush(&mut framed).await;
+                }
+                if sent.is_err() {
                     break;
                 }
             }

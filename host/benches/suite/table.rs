@@ -45,11 +45,16 @@ pub(super) struct Figures {
 }
 
 impl Figures {
-    /// One round's value of `figure` for `host` (`exthost`, `node` or `cat`).
-    pub(super) fn add(&mut self, figure: &str, host: &'static str, value: f64) {
+    /// Gives `figure` its place in the table (the next row) if it has none yet.
+    pub(super) fn row(&mut self, figure: &str) {
         if !self.order.iter().any(|known| known == figure) {
             self.order.push(figure.to_owned());
         }
+    }
+
+    /// One round's value of `figure` for `host` (`exthost`, `node` or `cat`).
+    pub(super) fn add(&mut self, figure: &str, host: &'static str, value: f64) {
+        self.row(figure);
         self.samples
             .entry(figure.to_owned())
             .or_default()
@@ -83,7 +88,9 @@ impl Figures {
             ),
         ];
         for figure in &self.order {
-            let hosts = &self.samples[figure];
+            let Some(hosts) = self.samples.get(figure) else {
+                continue;
+            };
             // A figure with no exthost sample (the safety valve stopped it) shows a dash.
             let none = Vec::new();
             let (first, second) = match (hosts.get("exthost"), hosts.get("node"), hosts.get("cat"))

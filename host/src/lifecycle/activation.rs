@@ -155,6 +155,8 @@ impl Lifecycle {
             return Ok(Value::Null);
         };
         let activate_limit = spec.limits.activate_timeout;
+        // Development mode: the files this activation reads, kept should it work.
+        let snapshot = self.snapshot_before_activation(&manifest);
         let generation = self.new_generation();
         let runtime = self
             .engine_for(&manifest)
@@ -234,7 +236,7 @@ impl Lifecycle {
         };
         if activated.is_ok() {
             // Development mode: what just activated is the version a broken change rolls back to.
-            self.keep_last_good(&manifest).await;
+            self.keep_last_good(&manifest, snapshot).await;
         }
         activated
     }

@@ -3,7 +3,8 @@
 //! from that copy, so the previous version keeps running until the next good change.
 //!
 //! The copy is a private temporary folder per extension (removed when replaced and when the host ends),
-//! taken right after each successful activation from the development folder: every file but version
+//! taken from the development folder before each activation and kept once the activation worked (taken
+//! after it, the copy could hold a change saved meanwhile, a broken one included): every file but version
 //! control data (`.git`) and build output (`target`); `node_modules` is linked, not copied. An extension
 //! running from its copy keeps its record's path (the development folder, which the watcher reports), so
 //! the next change is read from the development folder again.
@@ -38,6 +39,9 @@ static BUILDS: AtomicU64 = AtomicU64::new(0);
 /// The last good copies, by extension id.
 pub(super) type LastGoodCopies = std::sync::Mutex<std::collections::HashMap<String, LastGood>>;
 
+/// A copy of a development folder being taken before an activation ([`Lifecycle::snapshot_before_activation`]).
+pub(super) type Snapshot = tokio::task::JoinHandle<std::io::Result<LastGood>>;
+
 /// One extension's last good version on disk.
 #[derive(Debug)]
 pub(super) struct LastGood {
@@ -63,42 +67,86 @@ impl Lifecycle {
         )
     }
 
+    /// Before `manifest`'s extension is launched: for a `--dev` JavaScript extension running from its
+    /// development folder, starts copying that folder as it is now, the files the activation is about to
+    /// read (on the blocking pool, while the activation goes on: starting it does not yield). Taken before,
+    /// not after the activation, so a change saved right after it activated is never mistaken for the
+    /// version that worked: [`Lifecycle::keep_last_good`] keeps this copy.
+    pub(super) fn snapshot_before_activation(&self, manifest: &Manifest) -> Option<Snapshot> {
+        if manifest.is_native() {
+            // The library's bytes as mapped are kept after the activation instead.
+            return None;
+        }
+        let folder = self.development_folder(manifest)?;
+        Some(tokio::task::spawn_blocking(move || {
+            copy_extension(&folder, None)
+        }))
+    }
+
+    /// The folder of `manifest`'s extension when it is a `--dev` extension running from its development
+    /// folder (not from a last good copy).
+    fn development_folder(&self, manifest: &Manifest) -> Option<PathBuf> {
+        let folder = manifest.file.parent().map(Path::to_path_buf)?;
+        let development = self
+            .lock()
+            .registry
+            .get(&manifest.id)
+            .is_some_and(|record| record.source == ExtensionSource::Dev && record.path == folder);
+        development.then_some(folder)
+    }
+
     /// After `manifest`'s extension activated: for a `--dev` extension running from its development
-    /// folder, copies that folder (and, for a native extension, the library's bytes as mapped) as its last
-    /// good version, replacing the previous one.
-    pub(super) async fn keep_last_good(self: &Arc<Self>, manifest: &Manifest) {
+    /// folder, keeps its last good version, replacing the previous one: for a JavaScript extension the
+    /// `snapshot` taken before it was launched, for a native one a copy of the folder with the library's
+    /// bytes as mapped.
+    pub(super) async fn keep_last_good(
+        self: &Arc<Self>,
+        manifest: &Manifest,
+        snapshot: Option<Snapshot>,
+    ) {
         let id = manifest.id.clone();
-        let Some(folder) = manifest.file.parent().map(Path::to_path_buf) else {
+        if let Some(snapshot) = snapshot {
+            match snapshot.await {
+                Ok(Ok(copy)) => {
+                    tracing::debug!(%id, copy = %copy.extension.display(), "kept the last good version");
+                    self.last_good
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .insert(id, copy);
+                }
+                Ok(Err(error)) => {
+                    tracing::warn!(%id, %error, "cannot keep a copy of the last good version; no rollback")
+                }
+                Err(error) => {
+                    tracing::warn!(%id, %error, "cannot keep a copy of the last good version")
+                }
+            }
+            return;
+        }
+        if !manifest.is_native() {
+            return;
+        }
+        let Some(folder) = self.development_folder(manifest) else {
             return;
         };
-        let development =
-            self.lock().registry.get(&id).is_some_and(|record| {
-                record.source == ExtensionSource::Dev && record.path == folder
-            });
-        if !development {
+        // The library that was loaded (its located path, and the bytes mapped from it).
+        let Some(Ok(located)) = self
+            .launch_spec(manifest)
+            .map(|spec| library::locate(&spec))
+        else {
             return;
-        }
-        // A native extension: the library that was loaded (its located path, and the bytes mapped from it).
-        let mut native = None;
-        if manifest.is_native() {
-            let Some(Ok(located)) = self
-                .launch_spec(manifest)
-                .map(|spec| library::locate(&spec))
-            else {
-                return;
-            };
-            let Some(name) = located.file_name().map(ToOwned::to_owned) else {
-                return;
-            };
-            let bytes = match library::mapped_copy(&located) {
-                Some(copy) => copy,
-                // Under a supervisor every new mapping has its copy until it was kept (or failed):
-                // these bytes are kept already, and the file may hold a newer build by now.
-                None if crate::supervisor::is_supervised() => return,
-                None => located.clone(),
-            };
-            native = Some((bytes, name, located));
-        }
+        };
+        let Some(name) = located.file_name().map(ToOwned::to_owned) else {
+            return;
+        };
+        let bytes = match library::mapped_copy(&located) {
+            Some(copy) => copy,
+            // Under a supervisor every new mapping has its copy until it was kept (or failed):
+            // these bytes are kept already, and the file may hold a newer build by now.
+            None if crate::supervisor::is_supervised() => return,
+            None => located.clone(),
+        };
+        let native = Some((bytes, name, located));
         let kept_for_successors = native.as_ref().and_then(|_| supervised_last_good(&id));
         let copied = tokio::task::spawn_blocking(move || {
             let bytes = native

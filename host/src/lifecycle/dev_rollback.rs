@@ -106,21 +106,8 @@ impl Lifecycle {
     ) {
         let id = manifest.id.clone();
         if let Some(snapshot) = snapshot {
-            match snapshot.await {
-                Ok(Ok(copy)) => {
-                    tracing::debug!(%id, copy = %copy.extension.display(), "kept the last good version");
-                    self.last_good
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner)
-                        .insert(id, copy);
-                }
-                Ok(Err(error)) => {
-                    tracing::warn!(%id, %error, "cannot keep a copy of the last good version; no rollback")
-                }
-                Err(error) => {
-                    tracing::warn!(%id, %error, "cannot keep a copy of the last good version")
-                }
-            }
+            let copied = snapshot.await.map(|copied| copied.map(Some));
+            self.record_last_good(id, copied);
             return;
         }
         if !manifest.is_native() {
@@ -163,6 +150,16 @@ impl Lifecycle {
             copied
         })
         .await;
+        self.record_last_good(id, copied);
+    }
+
+    /// Records how keeping `id`'s last good version went: this process's copy, a copy kept in the
+    /// supervisor's folder for the next workers (`None`), or why there is none.
+    fn record_last_good(
+        &self,
+        id: String,
+        copied: Result<std::io::Result<Option<LastGood>>, tokio::task::JoinError>,
+    ) {
         match copied {
             Ok(Ok(Some(copy))) => {
                 tracing::debug!(%id, copy = %copy.extension.display(), "kept the last good version");

@@ -656,10 +656,10 @@ async fn others_still_answer(host: &mut Host, left: i64, right: i64) {
     assert_eq!(pong, "pong");
 }
 
-#[tokio::test]
-async fn a_rebuilt_dev_native_library_restarts_the_worker_which_loads_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let folder = install_fixture(dir.path(), "native-ok");
+/// `native-ok` installed in `dir` and run as a `--dev` folder: its folder, the initialized host, and the
+/// answer of its first `compute` (2 + 3 = 5, checked).
+async fn dev_native_ok(dir: &Path) -> (PathBuf, Host, Value) {
+    let folder = install_fixture(dir, "native-ok");
     let mut host = Host::spawn(HostOptions {
         args: vec!["--dev".to_owned(), folder.display().to_string()],
         builtin: None,
@@ -672,6 +672,13 @@ async fn a_rebuilt_dev_native_library_restarts_the_worker_which_loads_it() {
         )
         .await;
     assert_eq!(answer["sum"], 5.0);
+    (folder, host, answer)
+}
+
+#[tokio::test]
+async fn a_rebuilt_dev_native_library_restarts_the_worker_which_loads_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (folder, mut host, _) = dev_native_ok(dir.path()).await;
     host.state_change("test.native-ok", "enabled").await;
 
     // A rebuild, as cargo writes it: a new file renamed over the library.
@@ -717,19 +724,7 @@ fn rebuild_as(folder: &Path, built: &str, as_library: &str) {
 #[tokio::test]
 async fn a_broken_dev_native_rebuild_rolls_back_to_the_library_that_worked_until_a_good_one() {
     let dir = tempfile::tempdir().unwrap();
-    let folder = install_fixture(dir.path(), "native-ok");
-    let mut host = Host::spawn(HostOptions {
-        args: vec!["--dev".to_owned(), folder.display().to_string()],
-        builtin: None,
-    });
-    host.initialize(json!({})).await;
-    let answer = host
-        .call(
-            "workspace/executeCommand",
-            execute("native-ok.compute", json!([2, 3])),
-        )
-        .await;
-    assert_eq!(answer["sum"], 5.0);
+    let (folder, mut host, answer) = dev_native_ok(dir.path()).await;
     assert_eq!(answer.get("version"), None, "{answer}");
     host.state_change("test.native-ok", "enabled").await;
 

@@ -144,6 +144,8 @@ pub struct ExtensionStorage {
     home: PathBuf,
     store: StateStore,
     queues: Mutex<HashMap<(String, StateScope), Queue>>,
+    /// Notified whenever a file's queue is written out (for [`ExtensionStorage::wait_written`]).
+    written: std::sync::Condvar,
     /// Each extension's workspace key when it last started: its `workspaceState` stays that workspace's
     /// while it runs, even if the folders change meanwhile.
     started_in: Mutex<HashMap<String, String>>,
@@ -166,6 +168,7 @@ impl ExtensionStorage {
             home: home.to_path_buf(),
             store: StateStore::new(home),
             queues: Mutex::new(HashMap::new()),
+            written: std::sync::Condvar::new(),
             started_in: Mutex::new(HashMap::new()),
             warn: Box::new(warn),
         })
@@ -323,6 +326,7 @@ impl ExtensionStorage {
                 };
                 if queue.pending.is_empty() {
                     queues.remove(&queue_key);
+                    self.written.notify_all();
                     return;
                 }
                 let batch = std::mem::take(&mut queue.pending);
@@ -366,6 +370,18 @@ impl ExtensionStorage {
                 }
             }
         }
+    }
+
+    /// Waits (at most `limit`) until every change queued so far is on disk; answers whether it is. A
+    /// process about to exit calls it after its extensions stopped, so a change an extension made without
+    /// awaiting it (in `deactivate`, say) is not lost with the writer thread.
+    pub fn wait_written(&self, limit: std::time::Duration) -> bool {
+        let queues = self.queues();
+        let (queues, _) = self
+            .written
+            .wait_timeout_while(queues, limit, |queues| !queues.is_empty())
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        queues.is_empty()
     }
 
     /// Creates the secrets folder readable by the user only.

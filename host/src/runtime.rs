@@ -669,3 +669,21 @@ pub trait Engine: Send + Sync {
     /// [`RuntimeRequest::Activate`]. `host` is where the extension's own requests go.
     fn launch(&self, spec: LaunchSpec, host: HostSender) -> Result<RuntimeHandle, RuntimeError>;
 }
+
+/// Set once the process is ending its session for good (`shutdown`, a termination signal, the end of its
+/// input): no runtime will be launched again in it, and it exits once its extensions are stopped.
+static PROCESS_EXITING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Marks this process as ending (see [`process_exiting`]). Called before the last stop of every
+/// extension, never in a process that goes on serving (an in-process `exthost/restartHost`).
+pub fn mark_process_exiting() {
+    PROCESS_EXITING.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Whether this process is ending: an engine whose extension has been stopped (its `deactivate` ran and
+/// its last calls to the host were sent) may then leave its heap to the process's exit instead of
+/// freeing it object by object — the memory goes back to the system at once when the process ends, and
+/// the CPU that freeing took is not taken from a successor worker starting beside it.
+pub fn process_exiting() -> bool {
+    PROCESS_EXITING.load(std::sync::atomic::Ordering::SeqCst)
+}

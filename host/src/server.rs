@@ -118,14 +118,25 @@ where
     if let Some(task) = shutting_down {
         let _ = task.await;
     }
+    mark_worker_exiting();
     if let Some(lifecycle) = server.lifecycle.get() {
         lifecycle.stop_all().await;
+        lifecycle.flush_state().await;
     }
     // Let the writer drain what is queued, then stop.
     drop(server);
     outbox.close();
     let _ = tokio::time::timeout(std::time::Duration::from_secs(2), writer).await;
     code
+}
+
+/// In a supervisor's worker (one session per process, which exits when it ends), marks the process as
+/// ending (see [`crate::runtime::process_exiting`]). A server run in a process that goes on (a test, the
+/// demo) frees its runtimes as usual.
+fn mark_worker_exiting() {
+    if crate::supervisor::is_supervised() {
+        crate::runtime::mark_process_exiting();
+    }
 }
 
 /// The one writer of the output: writes the outbox's batches (responses first; several frames per write
@@ -251,6 +262,8 @@ impl Server {
                 let server = Arc::clone(self);
                 let task = tokio::spawn(
                     async move {
+                        // After `shutdown` only `exit` may come: nothing runs in this process again.
+                        mark_worker_exiting();
                         if let Some(lifecycle) = server.lifecycle.get() {
                             lifecycle.stop_all().await;
                         }

@@ -474,11 +474,18 @@ impl Supervisor {
         let id = Id::String(format!("supervisor-{}", self.next_internal));
         self.next_internal += 1;
         self.internal.insert(id.clone(), (worker.generation, kind));
-        worker.send(body_of(&Message::Request(Request {
+        let body = body_of(&Message::Request(Request {
             id: id.clone(),
             method: method.to_owned(),
             params: Some(params),
-        })));
+        }));
+        // A held worker still answers pings (its reader loop does): a long `deactivate` in the worker it
+        // replaces is no stall of its own.
+        if kind == Internal::Ping {
+            worker.send_now(body);
+        } else {
+            worker.send(body);
+        }
         Some(id)
     }
 
@@ -513,6 +520,13 @@ impl Supervisor {
         self.replay_request("initialize", params);
         for id in self.record.disabled.clone() {
             self.replay_request("exthost/disable", json!({"id": id}));
+        }
+        // The rest starts extensions: it waits until the workers this one replaces have exited (their
+        // extensions deactivated and their state written), while this one starts meanwhile.
+        if !self.retiring.is_empty()
+            && let Some(worker) = &self.current
+        {
+            worker.hold();
         }
         for document in self.record.documents.values() {
             self.replay_notification(to_proto::method::DID_OPEN, to_proto::did_open(document));
@@ -616,6 +630,19 @@ impl Supervisor {
         }
         self.retiring
             .retain(|worker| worker.generation != generation);
+        self.release_if_alone();
+    }
+
+    /// Once no old worker is left, the current one gets what was held back for it (its replay's rest and
+    /// the editor's frames since).
+    fn release_if_alone(&self) {
+        if self.retiring.is_empty()
+            && let Some(worker) = &self.current
+            && worker.is_held()
+        {
+            tracing::debug!(generation = worker.generation, "old workers gone; replay resumes");
+            worker.release();
+        }
     }
 
     /// One frame from the editor. Answers whether it was `exit`.
@@ -1126,7 +1153,9 @@ impl Supervisor {
             self.next_internal += 1;
             self.internal
                 .insert(id.clone(), (generation, Internal::Shutdown));
-            old.send(body_of(&Message::Request(Request {
+            // Replaced before it was released: its successor replays what it held.
+            old.discard_held();
+            old.send_now(body_of(&Message::Request(Request {
                 id,
                 method: "shutdown".to_owned(),
                 params: None,
@@ -1148,6 +1177,7 @@ impl Supervisor {
             tracing::info!(generation, %status, "an old worker exited");
             self.retiring
                 .retain(|worker| worker.generation != generation);
+            self.release_if_alone();
             self.answer_restarts();
             return;
         }

@@ -50,7 +50,22 @@ pub(super) fn storage_for_home(
     }))
 }
 
+/// How long a process ending its session waits for its extensions' state to be written.
+const FLUSH_LIMIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 impl Lifecycle {
+    /// Waits until every state change the extensions made is on disk (at most [`FLUSH_LIMIT`]): the last
+    /// step before the process exits, after [`Lifecycle::stop_all`] (whose drain queued them all).
+    pub async fn flush_state(&self) {
+        let Some(storage) = self.extension_storage.clone() else {
+            return;
+        };
+        let written = tokio::task::spawn_blocking(move || storage.wait_written(FLUSH_LIMIT)).await;
+        if !matches!(written, Ok(true)) {
+            tracing::warn!("extensions' state was not all written before the exit");
+        }
+    }
+
     /// The workspace folders now.
     fn state_folders(&self) -> Vec<std::path::PathBuf> {
         let state = self.lock();

@@ -67,6 +67,8 @@ pub(super) struct Worker {
     pub reported_unresponsive: bool,
     /// Why the supervisor killed it, when it did (unresponsive).
     pub killed_because: Option<String>,
+    /// Frames held back while the workers it replaces still stop (see [`Worker::hold`]).
+    held: std::sync::Mutex<Option<Vec<Bytes>>>,
 }
 
 impl Worker {
@@ -179,14 +181,61 @@ impl Worker {
             ping: None,
             reported_unresponsive: false,
             killed_because: None,
+            held: std::sync::Mutex::new(None),
         })
     }
 
-    /// Writes one message body to the worker.
+    /// Writes one message body to the worker (or keeps it, in order, while the worker is held).
     pub fn send(&self, body: Bytes) {
+        if let Some(held) = self.held().as_mut() {
+            held.push(body);
+            return;
+        }
+        self.send_now(body);
+    }
+
+    /// Writes one message body to the worker even while it is held (the supervisor's pings, its
+    /// `shutdown`).
+    pub fn send_now(&self, body: Bytes) {
         if let Some(input) = &self.input {
             let _ = input.send(body);
         }
+    }
+
+    /// From now on keeps what [`Worker::send`] is given until [`Worker::release`]: a successor's replay
+    /// past its `initialize` (what makes extensions start) and the editor's frames wait until the workers
+    /// it replaces have stopped, so no extension starts before its predecessor's `deactivate` has run
+    /// and written its state.
+    pub fn hold(&self) {
+        let mut held = self.held();
+        if held.is_none() {
+            *held = Some(Vec::new());
+        }
+    }
+
+    /// Whether frames are held back.
+    pub fn is_held(&self) -> bool {
+        self.held().is_some()
+    }
+
+    /// Writes what was held, in order, and stops holding.
+    pub fn release(&self) {
+        let frames = self.held().take();
+        for body in frames.into_iter().flatten() {
+            self.send_now(body);
+        }
+    }
+
+    /// Stops holding and drops what was held (a worker replaced before it was released: whatever the
+    /// held frames would have done, its successor's replay does).
+    pub fn discard_held(&self) {
+        self.held().take();
+    }
+
+    fn held(&self) -> std::sync::MutexGuard<'_, Option<Vec<Bytes>>> {
+        self.held
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Closes the worker's stdin (end of input: it stops its extensions and exits).

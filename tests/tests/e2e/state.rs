@@ -547,3 +547,66 @@ async fn another_hosts_secret_writes_fire_secrets_on_did_change() {
     assert_eq!(first.shutdown().await, 0);
     assert_eq!(second.shutdown().await, 0);
 }
+
+/// A worker that is replaced (`exthost/restartHost`) or ends with the session leaves its runtimes' heaps
+/// to the process's exit instead of freeing them: what `deactivate` writes — awaited or not — is still on
+/// disk for the next worker and the next session.
+#[tokio::test]
+async fn state_written_in_deactivate_survives_restart_host_and_the_session_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let home_folder = tempfile::tempdir().unwrap();
+    let home = home_folder.path().to_path_buf();
+    write_extension(
+        dir.path(),
+        "farewell",
+        &json!({"id": "test.farewell", "name": "Farewell", "version": "1.0.0", "main": "extension.js",
+                "activationEvents": ["onCommand:farewell.arm", "onCommand:farewell.read"]}),
+        &[(
+            "extension.js",
+            r#"
+            const vscode = require('vscode');
+            let state;
+            exports.activate = function (context) {
+              state = context.globalState;
+              context.subscriptions.push(vscode.commands.registerCommand('farewell.arm', () => true));
+              context.subscriptions.push(vscode.commands.registerCommand('farewell.read', () =>
+                Object.fromEntries(state.keys().map((key) => [key, state.get(key)]))));
+            };
+            exports.deactivate = function () {
+              const runs = (state.get('runs') || 0) + 1;
+              const pad = 'x'.repeat(20000);
+              // Not awaited: the writes are queued as the extension returns.
+              for (let i = 0; i < 20; i++) state.update('pad' + i, { runs, pad });
+              return state.update('runs', runs);
+            };
+            "#,
+        )],
+    );
+    let read = |stored: &Value| -> (Value, usize) {
+        let pads = (0..20)
+            .filter(|i| stored[format!("pad{i}")]["runs"] == stored["runs"])
+            .count();
+        (stored["runs"].clone(), pads)
+    };
+    let mut host = spawn_on_home(dir.path(), &home, &[]);
+    host.initialize(json!({})).await;
+    for restart in 1..=3 {
+        assert_eq!(run(&mut host, "farewell.arm", json!([])).await, true);
+        assert_eq!(
+            host.call("exthost/restartHost", json!({})).await,
+            json!({"restarted": true})
+        );
+        let stored = run(&mut host, "farewell.read", json!([])).await;
+        assert_eq!(
+            read(&stored),
+            (json!(restart), 20),
+            "restart {restart}: the old worker's deactivate wrote every key"
+        );
+    }
+    assert_eq!(host.shutdown().await, 0);
+    let file: Value = serde_json::from_slice(
+        &std::fs::read(home.join("state/global-state/test.farewell.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(read(&file), (json!(4), 20), "the session's end wrote them");
+}

@@ -640,7 +640,10 @@ impl Supervisor {
             && let Some(worker) = &self.current
             && worker.is_held()
         {
-            tracing::debug!(generation = worker.generation, "old workers gone; replay resumes");
+            tracing::debug!(
+                generation = worker.generation,
+                "old workers gone; replay resumes"
+            );
             worker.release();
         }
     }

@@ -215,13 +215,9 @@ pub fn discover(roots: &DiscoveryRoots, context: &ManifestContext) -> Vec<Extens
     let mut containers = Vec::new();
     for (index, (source, container)) in roots.containers().into_iter().enumerate() {
         let first = records.len();
-        for entry in extension_folders(source, container) {
-            records.push(match entry {
-                Entry::Folder(folder) => read_extension(source, &folder, context),
-                Entry::Broken { path, reason } => broken_record(source, &path, reason),
-            });
-            containers.push(index);
-        }
+        let read = read_entries(source, extension_folders(source, container), context);
+        containers.extend(std::iter::repeat_n(index, read.len()));
+        records.extend(read);
         if source == ExtensionSource::User {
             prefer_newest_versions(&mut records[first..]);
         }
@@ -233,6 +229,66 @@ pub fn discover(roots: &DiscoveryRoots, context: &ManifestContext) -> Vec<Extens
     }
     mark_shadowed(&mut records, &containers);
     records
+}
+
+/// Below this many extensions in one folder, they are read on the calling thread (a thread's start
+/// costs more than reading a few manifests).
+const PARALLEL_FROM: usize = 32;
+
+/// The records of one folder's `entries`, in their order. Many are read by this thread and one more per
+/// core, each taking the next unread entry (each manifest is a few system calls and a parse): discovery
+/// sits between the editor's `initialize` and its answer. A helper thread that cannot start only leaves
+/// more to this one.
+fn read_entries(
+    source: ExtensionSource,
+    entries: Vec<Entry>,
+    context: &ManifestContext,
+) -> Vec<ExtensionRecord> {
+    let read = |entry: &Entry| match entry {
+        Entry::Folder(folder) => read_extension(source, folder, context),
+        Entry::Broken { path, reason } => broken_record(source, path, reason.clone()),
+    };
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    if entries.len() < PARALLEL_FROM || threads < 2 {
+        return entries.iter().map(read).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slots: Vec<std::sync::Mutex<Option<ExtensionRecord>>> = entries
+        .iter()
+        .map(|_| std::sync::Mutex::new(None))
+        .collect();
+    let work = || {
+        loop {
+            let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(entry) = entries.get(index) else {
+                break;
+            };
+            let record = read(entry);
+            *slots[index]
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(record);
+        }
+    };
+    std::thread::scope(|scope| {
+        for _ in 1..threads {
+            let started = std::thread::Builder::new()
+                .name("exthost-discovery".to_owned())
+                .spawn_scoped(scope, work);
+            if let Err(error) = started {
+                tracing::debug!(%error, "no discovery thread; reading on this one");
+            }
+        }
+        work();
+    });
+    slots
+        .into_iter()
+        .zip(&entries)
+        .map(|(slot, entry)| {
+            slot.into_inner()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .unwrap_or_else(|| read(entry))
+        })
+        .collect()
 }
 
 /// Several versions of one extension side by side in the user folder (installs go to `<id>-<version>`):
@@ -317,6 +373,44 @@ mod tests {
         let manifest =
             format!(r#"{{"id": "{id}", "name": "x", "version": "{version}", "main": "x.js"}}"#);
         std::fs::write(root.join("exthost.json"), manifest).unwrap();
+    }
+
+    #[test]
+    fn a_large_folder_is_read_in_parallel_in_folder_order_with_its_broken_entries() {
+        let dir = tempfile::tempdir().unwrap();
+        let count = PARALLEL_FROM * 3;
+        for index in 0..count {
+            extension(
+                dir.path(),
+                &format!("e{index:03}"),
+                &format!("p.e{index:03}"),
+                "1.0.0",
+            );
+        }
+        // A broken manifest and a duplicate id among them keep their places and their verdicts.
+        std::fs::write(dir.path().join("e007/exthost.json"), "{ not json").unwrap();
+        extension(dir.path(), "e050", "p.e049", "1.0.0");
+        let roots = DiscoveryRoots {
+            dirs: vec![dir.path().to_path_buf()],
+            ..DiscoveryRoots::default()
+        };
+        let records = discover(&roots, &crate::config::manifest_context());
+        let folders: Vec<PathBuf> = records.iter().map(|r| r.path.clone()).collect();
+        let expected: Vec<PathBuf> = (0..count)
+            .map(|index| dir.path().join(format!("e{index:03}")))
+            .collect();
+        assert_eq!(folders, expected);
+        for (index, record) in records.iter().enumerate() {
+            let failed = index == 7 || index == 50;
+            assert_eq!(
+                record.state == ExtensionState::Failed,
+                failed,
+                "{index}: {record:?}"
+            );
+            if !failed {
+                assert_eq!(record.id, format!("p.e{index:03}"));
+            }
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 mod documents;
 mod fixtures;
+mod primordials;
 mod realm;
 mod vscode_api;
 

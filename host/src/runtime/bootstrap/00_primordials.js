@@ -23,7 +23,7 @@ const NAMES = [
   'MapPrototypeForEach', 'MathMax', 'MathTrunc', 'Number', 'NumberIsFinite', 'NumberPrototypeToFixed',
   'ObjectAssign', 'ObjectCreate', 'ObjectDefineProperty', 'ObjectFreeze', 'ObjectGetOwnPropertyDescriptor',
   'ObjectGetOwnPropertyNames', 'ObjectGetPrototypeOf', 'ObjectIs', 'ObjectKeys', 'ObjectPrototypeHasOwnProperty',
-  'Promise', 'PromisePrototypeThen', 'PromiseReject', 'PromiseResolve', 'ReflectApply', 'RegExp',
+  'ObjectSetPrototypeOf', 'Promise', 'PromisePrototypeThen', 'PromiseReject', 'PromiseResolve', 'Proxy', 'ReflectApply', 'ReflectGet', 'RegExp',
   'RegExpPrototypeTest', 'SafeMap', 'SafeMapValues', 'Set', 'SetPrototypeHas', 'String', 'StringPrototypeReplace',
   'StringPrototypeSlice', 'StringPrototypeStartsWith', 'Symbol', 'SymbolPrototypeToString', 'SymbolToPrimitive',
   'TypeError', 'Uint8Array', 'isNaN', 'parseFloat',
@@ -60,7 +60,7 @@ const plain = {
 // its static members, its prototype's).
 const sources = {
   JSON, Math, Reflect, Array, ArrayBuffer, Boolean, Date, Error, Function, Map, Number, Object, Promise,
-  RangeError, RegExp, Set, String, Symbol, SyntaxError, TypeError, Uint8Array, WeakMap,
+  Proxy, RangeError, RegExp, Set, String, Symbol, SyntaxError, TypeError, Uint8Array, WeakMap,
 };
 const sourceNames = Object.keys(sources);
 

@@ -22,7 +22,8 @@ fn primordials_source() -> &'static str {
 /// The names of `NAMES = [ 'A', 'B', … ]` in the primordials file.
 fn table() -> BTreeSet<String> {
     let source = primordials_source();
-    let start = source.find("const NAMES = [").expect("NAMES is declared") + "const NAMES = [".len();
+    let start =
+        source.find("const NAMES = [").expect("NAMES is declared") + "const NAMES = [".len();
     let end = start + source[start..].find("];").expect("NAMES ends");
     source[start..end]
         .split(',')
@@ -64,7 +65,10 @@ fn used_in(source: &str, names: &mut BTreeSet<String>) {
             .next_back()
             .is_some_and(|character| is_name_character(character) && character != '.');
         let after = &rest[found + "primordials.".len()..];
-        let name: String = after.chars().take_while(|c| is_name_character(*c)).collect();
+        let name: String = after
+            .chars()
+            .take_while(|c| is_name_character(*c))
+            .collect();
         if !preceded_by_word && !name.is_empty() && name != "js" {
             names.insert(name);
         }
@@ -137,7 +141,9 @@ fn every_name_of_the_table_is_the_builtin_it_names() {
             "Object.keys(core.primordials).every((name) => core.primordials[name] !== undefined)",
         ];
         for check in checks {
-            let holds: bool = ctx.eval(check).unwrap_or_else(|error| panic!("{check}: {error}"));
+            let holds: bool = ctx
+                .eval(check)
+                .unwrap_or_else(|error| panic!("{check}: {error}"));
             assert!(holds, "{check}");
         }
     });

@@ -102,6 +102,20 @@ const LAZY_SHIM_GROUPS: &[(&[&str], &[&str], &[&str])] = &[
         &["languages", "lsp"],
         &["invokeProvider", "globToRegExp"],
     ),
+    // The text edits' and markdown's value classes (`TextEdit`, `WorkspaceEdit`, `MarkdownString`, …).
+    (
+        &["06_types_text.js"],
+        &[
+            "snippetToText",
+            "TextEdit",
+            "WorkspaceEdit",
+            "SnippetString",
+            "MarkdownString",
+            "ThemeColor",
+            "ThemeIcon",
+        ],
+        &[],
+    ),
     // The language features' value classes and enums (`Hover`, `Diagnostic`, …).
     (
         &["07_types_language.js"],

@@ -83,6 +83,36 @@ const shim = core.startShim(core.shimFiles, {
 });
 // `shim.internal` comes from the first file: its lazy members wait from the end of the eager files on.
 ObjectSetPrototypeOf(shim.internal, lazyPrototype(memberLoaders('internal')));
+// A group's globals (`TextEncoder`, `URL`, …) wait as accessors of the global object: the first read
+// puts them all back as they were (absent) and reads the group, whose files install them as values; a
+// write before that makes the name a plain value and leaves the group's install of it out.
+for (let index = 0; index < lazyShim.groups.length; index++) {
+  const names = lazyShim.groups[index].globals;
+  const load = groupLoaders[index];
+  const forgetAll = () => {
+    for (let name = 0; name < names.length; name++) {
+      const now = ObjectGetOwnPropertyDescriptor(globalThis, names[name]);
+      if (now && now.get) delete globalThis[names[name]];
+    }
+  };
+  for (let name = 0; name < names.length; name++) {
+    const global = names[name];
+    if (global in globalThis) continue;
+    ObjectDefineProperty(globalThis, global, {
+      configurable: true,
+      enumerable: false,
+      get() {
+        forgetAll();
+        load();
+        return globalThis[global];
+      },
+      set(value) {
+        delete globalThis[global];
+        ObjectDefineProperty(globalThis, global, { value, writable: true, configurable: true, enumerable: false });
+      },
+    });
+  }
+}
 // Node's light built-ins but their registry: read on the first module asked of the registry.
 const registryModule = shim.nodeModule;
 let nodeLoaded = false;

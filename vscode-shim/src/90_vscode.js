@@ -65,18 +65,17 @@ const NOT_IMPLEMENTED = [
 ];
 
 const moduleObject = { version: host.vscodeVersion };
+// Members an engine builds on first use (QuickJS reads some files lazily and names them in
+// `shim.lazyMembers`) are not read here: `waiting` holds them, and the module object is a proxy over the
+// plain object that moves a member in on its first read, description, `in`, or listing of the keys (which
+// moves all of them), so that extensions see a plain object's behaviour. No function is made per member.
+const lazy = new Set(shim.lazyMembers || []);
+const waiting = Object.create(null);
+let waitingCount = 0;
 for (const name of NAMESPACES.concat(CLASSES, ENUMS)) {
-  const own = Object.getOwnPropertyDescriptor(shim, name);
-  if (own && own.get) {
-    // A member an engine builds on first use (QuickJS reads some files lazily) stays so here: the first
-    // read takes shim's value, and from then on it is a plain property.
-    const settle = (value) => {
-      Object.defineProperty(moduleObject, name, { value, writable: true, enumerable: true, configurable: true });
-      return value;
-    };
-    Object.defineProperty(moduleObject, name, {
-      get: () => settle(shim[name]), set: settle, enumerable: true, configurable: true,
-    });
+  if (lazy.has(name)) {
+    waiting[name] = true;
+    waitingCount++;
     continue;
   }
   if (shim[name] === undefined) throw new Error('exthost shim: vscode.' + name + ' is listed but not built');
@@ -84,3 +83,43 @@ for (const name of NAMESPACES.concat(CLASSES, ENUMS)) {
 }
 
 shim.vscode = shim.guard(moduleObject, 'vscode', NOT_IMPLEMENTED);
+
+if (waitingCount > 0) {
+  const forget = (name) => {
+    if (typeof name === 'string' && waiting[name] === true) delete waiting[name];
+  };
+  const moveIn = (name) => {
+    if (typeof name !== 'string' || waiting[name] !== true) return;
+    delete waiting[name];
+    Object.defineProperty(moduleObject, name, { value: shim[name], writable: true, enumerable: true, configurable: true });
+  };
+  shim.vscode = new Proxy(moduleObject, {
+    get(target, name, receiver) {
+      moveIn(name);
+      return Reflect.get(target, name, receiver);
+    },
+    has(target, name) {
+      return (typeof name === 'string' && waiting[name] === true) || Reflect.has(target, name);
+    },
+    getOwnPropertyDescriptor(target, name) {
+      moveIn(name);
+      return Reflect.getOwnPropertyDescriptor(target, name);
+    },
+    ownKeys(target) {
+      for (const name of Object.keys(waiting)) moveIn(name);
+      return Reflect.ownKeys(target);
+    },
+    set(target, name, value, receiver) {
+      forget(name);
+      return Reflect.set(target, name, value, receiver === shim.vscode ? target : receiver);
+    },
+    defineProperty(target, name, descriptor) {
+      forget(name);
+      return Reflect.defineProperty(target, name, descriptor);
+    },
+    deleteProperty(target, name) {
+      forget(name);
+      return Reflect.deleteProperty(target, name);
+    },
+  });
+}

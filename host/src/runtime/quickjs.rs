@@ -87,16 +87,215 @@ fn prelude() -> Result<&'static Prelude, RuntimeError> {
         })
 }
 
+/// One group of [`LAZY_SHIM_GROUPS`]: `(file names, members of shim, members of shim.internal, globals)`.
+type LazyShimGroup = (
+    &'static [&'static str],
+    &'static [&'static str],
+    &'static [&'static str],
+    &'static [&'static str],
+);
+
 /// Shim files a runtime reads only when first used (`90_entry.js` installs the triggers), as
-/// `(file names, members of shim, members of shim.internal)`: reading a trigger member reads the group's
+/// `(file names, members of shim, members of shim.internal, globals)`: reading a trigger member reads the group's
 /// files, in load order. Most extensions never touch them, and each read file costs every runtime its
 /// bytecode, its objects and its time at start-up. The node group (Node's light built-ins but their
 /// registry) is read on the first `require` of a Node module instead.
-const LAZY_SHIM_GROUPS: &[(&[&str], &[&str], &[&str])] = &[(
-    &["50_languages.js", "52_conversions.js"],
-    &["languages", "lsp"],
-    &["invokeProvider", "globToRegExp"],
-)];
+///
+/// The lists must name every member a group's files define: `90_vscode.js` refuses to start when a
+/// class, enum or namespace of the `vscode` module is neither built nor listed here, and a test
+/// (`every_assigned_lazy_member_is_listed`) checks the members a group's files assign one by one.
+const LAZY_SHIM_GROUPS: &[LazyShimGroup] = &[
+    (
+        &["50_languages.js", "52_conversions.js"],
+        &["languages", "lsp"],
+        &["invokeProvider", "globToRegExp"],
+        &[],
+    ),
+    // The web globals (`TextEncoder`, `URL`, …) and the shim's UTF-8 helpers.
+    (
+        &["02_web.js"],
+        &["encodeUtf8", "decodeUtf8"],
+        &[],
+        &["TextEncoder", "TextDecoder", "URL", "URLSearchParams"],
+    ),
+    // The text edits' and markdown's value classes (`TextEdit`, `WorkspaceEdit`, `MarkdownString`, …).
+    (
+        &["06_types_text.js"],
+        &[
+            "snippetToText",
+            "TextEdit",
+            "WorkspaceEdit",
+            "SnippetString",
+            "MarkdownString",
+            "ThemeColor",
+            "ThemeIcon",
+        ],
+        &[],
+        &[],
+    ),
+    // The language features' value classes and enums (`Hover`, `Diagnostic`, …).
+    (
+        &["07_types_language.js"],
+        &[
+            "Hover",
+            "CompletionItemKind",
+            "CompletionItemTag",
+            "CompletionTriggerKind",
+            "CompletionItem",
+            "CompletionList",
+            "CodeActionKind",
+            "CodeActionTriggerKind",
+            "CodeAction",
+            "CodeLens",
+            "DiagnosticSeverity",
+            "DiagnosticTag",
+            "DiagnosticRelatedInformation",
+            "Diagnostic",
+            "SymbolKind",
+            "SymbolTag",
+            "DocumentSymbol",
+            "SymbolInformation",
+            "SemanticTokensLegend",
+            "SemanticTokens",
+            "SemanticTokensEdit",
+            "SemanticTokensEdits",
+            "SemanticTokensBuilder",
+            "DocumentLink",
+            "SignatureHelpTriggerKind",
+            "ParameterInformation",
+            "SignatureInformation",
+            "SignatureHelp",
+            "DocumentHighlightKind",
+            "RelativePattern",
+            "EvaluatableExpression",
+            "InlineValueText",
+            "InlineValueVariableLookup",
+            "InlineValueEvaluatableExpression",
+            "InlineCompletionList",
+            "InlineCompletionItem",
+            "ColorInformation",
+            "ColorPresentation",
+            "InlayHintLabelPart",
+            "InlayHint",
+            "SelectionRange",
+            "CallHierarchyItem",
+            "CallHierarchyIncomingCall",
+            "CallHierarchyOutgoingCall",
+            "TypeHierarchyItem",
+            "LinkedEditingRanges",
+            "DocumentDropEdit",
+            "DocumentPasteEdit",
+            "DocumentHighlight",
+            "Color",
+            "FoldingRange",
+            "SnippetTextEdit",
+            "DocumentDropOrPasteEditKind",
+            "InlineCompletionTriggerKind",
+            "InlayHintKind",
+            "FoldingRangeKind",
+            "DocumentPasteTriggerKind",
+            "SyntaxTokenType",
+            "LanguageStatusSeverity",
+        ],
+        &["dataClass"],
+        &[],
+    ),
+    // The workbench parts' enums and classes (tasks, trees, notebooks, debugging, tests, chat).
+    (
+        &["09_workbench.js"],
+        &[
+            "InputBoxValidationSeverity",
+            "TerminalLocation",
+            "TerminalShellExecutionCommandLineConfidence",
+            "TerminalExitReason",
+            "TaskRevealKind",
+            "TaskPanelKind",
+            "ShellQuoting",
+            "TaskScope",
+            "TreeItemCollapsibleState",
+            "TreeItemCheckboxState",
+            "QuickInputButtonLocation",
+            "NotebookEditorRevealType",
+            "NotebookCellKind",
+            "NotebookControllerAffinity",
+            "NotebookCellStatusBarAlignment",
+            "DebugConsoleMode",
+            "DebugConfigurationProviderTriggerKind",
+            "CommentThreadCollapsibleState",
+            "CommentMode",
+            "CommentThreadState",
+            "TestRunProfileKind",
+            "ChatResultFeedbackKind",
+            "LanguageModelChatMessageRole",
+            "LanguageModelChatToolMode",
+            "TaskGroup",
+            "ProcessExecution",
+            "ShellExecution",
+            "CustomExecution",
+            "Task",
+            "DataTransferItem",
+            "DataTransfer",
+            "TreeItem",
+            "QuickInputButtons",
+            "NotebookRange",
+            "NotebookCellOutputItem",
+            "NotebookCellOutput",
+            "NotebookEdit",
+            "Breakpoint",
+            "SourceBreakpoint",
+            "FunctionBreakpoint",
+            "TestMessage",
+            "TestCoverageCount",
+            "FileCoverage",
+            "LanguageModelChatMessage",
+            "LanguageModelError",
+            "LanguageModelDataPart",
+            "TerminalLink",
+            "TerminalProfile",
+            "FileDecoration",
+            "NotebookCellData",
+            "NotebookData",
+            "NotebookCellStatusBarItem",
+            "DebugAdapterExecutable",
+            "DebugAdapterServer",
+            "DebugAdapterNamedPipeServer",
+            "DebugAdapterInlineImplementation",
+            "DebugThread",
+            "DebugStackFrame",
+            "TestTag",
+            "TestRunRequest",
+            "TestMessageStackFrame",
+            "StatementCoverage",
+            "BranchCoverage",
+            "DeclarationCoverage",
+            "TabInputText",
+            "TabInputTextDiff",
+            "TabInputCustom",
+            "TabInputWebview",
+            "TabInputNotebook",
+            "TabInputNotebookDiff",
+            "TabInputTerminal",
+            "TelemetryTrustedValue",
+            "ChatRequestTurn",
+            "ChatResponseTurn",
+            "ChatResponseMarkdownPart",
+            "ChatResponseFileTreePart",
+            "ChatResponseAnchorPart",
+            "ChatResponseProgressPart",
+            "ChatResponseReferencePart",
+            "ChatResponseCommandButtonPart",
+            "McpStdioServerDefinition",
+            "McpHttpServerDefinition",
+            "LanguageModelToolCallPart",
+            "LanguageModelToolResultPart",
+            "LanguageModelTextPart",
+            "LanguageModelPromptTsxPart",
+            "LanguageModelToolResult",
+        ],
+        &[],
+        &[],
+    ),
+];
 
 /// The node group: every file of [`NODE_FILES`] but its registry (`node/00_registry.js`, which the
 /// others register with).
@@ -109,19 +308,19 @@ fn is_lazy_shim_file(name: &str) -> bool {
     is_lazy_node_file(name)
         || LAZY_SHIM_GROUPS
             .iter()
-            .any(|(files, _, _)| files.contains(&name))
+            .any(|(files, _, _, _)| files.contains(&name))
 }
 
-/// `core.lazyShim`: `{ groups: [{ files: [index…], shim: [member…], internal: [member…] }], node: [index…] }`,
+/// `core.lazyShim`: `{ groups: [{ files: [index…], shim: [member…], internal: [member…], globals: [name…] }], node: [index…] }`,
 /// the indexes being places in the prelude's shim list.
 fn lazy_shim_description(prelude: &Prelude) -> Json {
     let names: Vec<&str> = prelude.shim_names().collect();
     let index_of = |wanted: &str| names.iter().position(|name| *name == wanted);
     let groups: Vec<Json> = LAZY_SHIM_GROUPS
         .iter()
-        .map(|(files, shim, internal)| {
+        .map(|(files, shim, internal, globals)| {
             let files: Vec<usize> = files.iter().filter_map(|file| index_of(file)).collect();
-            json!({ "files": files, "shim": shim, "internal": internal })
+            json!({ "files": files, "shim": shim, "internal": internal, "globals": globals })
         })
         .collect();
     let node: Vec<usize> = names

@@ -3,6 +3,8 @@
 
 mod documents;
 mod fixtures;
+mod lazy_shim;
+mod primordials;
 mod realm;
 mod vscode_api;
 

@@ -3,46 +3,27 @@
 // the module hooks of `modules.rs`, trackRejection, reportRejections).
 
 const { JSONParse, JSONStringify, ObjectFreeze, ObjectDefineProperty, ObjectGetOwnPropertyDescriptor, ObjectKeys,
-  ArrayPrototypeFilter, ReflectApply, RegExpPrototypeTest, SafeMap, SafeMapValues } = core.primordials;
+  ObjectCreate, ObjectSetPrototypeOf, ArrayPrototypeFilter, ReflectApply, ReflectGet, RegExpPrototypeTest, SafeMap,
+  SafeMapValues, Proxy } = core.primordials;
 const native = core.native;
 
 core.spec = JSONParse(core.specJson);
 
-// Shim files read on first use (`LAZY_SHIM_GROUPS` in quickjs.rs): each group's trigger members are
-// accessors that read and run the group's files (`core.shimFile(index)`), which then define the members
-// as plain values. A group runs once; it runs over the builtins as the extension left them, which can only
-// change what that extension itself gets.
+// Shim files read on first use (`LAZY_SHIM_GROUPS` in quickjs.rs): `shim` and `shim.internal` each get a
+// prototype (a `Proxy`, invisible to extensions, which see only the `vscode` module object) that, on a
+// read of a group's member neither object has yet, reads and runs the group's files
+// (`core.shimFile(index)`); those define the members on the object itself, so later reads never reach
+// the prototype. No function is made per member. A group runs once; it runs over the builtins as the
+// extension left them, which can only change what that extension itself gets. `shim.lazyMembers` names
+// the members of `shim` that wait, so that `90_vscode.js` gives the module object accessors for them.
 const lazyShim = JSONParse(core.lazyShimJson);
 let shimHost;
+let pendingShim;
+const groupLoaders = [];
 
 function runShimFiles(shimObject, indexes) {
   for (let index = 0; index < indexes.length; index++) {
     ReflectApply(core.shimFile(indexes[index]), undefined, [shimObject, shimHost]);
-  }
-}
-
-// `members` of `target` as accessors that run `load` once, then answer what it defined.
-function lazyMembers(target, members, load) {
-  for (let index = 0; index < members.length; index++) {
-    const member = members[index];
-    const settle = (value) => {
-      ObjectDefineProperty(target, member, { value, writable: true, enumerable: true, configurable: true });
-    };
-    ObjectDefineProperty(target, member, {
-      configurable: true,
-      enumerable: true,
-      get() {
-        load();
-        const now = ObjectGetOwnPropertyDescriptor(target, member);
-        // The group did not define it: it is undefined, as a member no file defines.
-        if (now && now.get) {
-          settle(undefined);
-          return undefined;
-        }
-        return target[member];
-      },
-      set: settle,
-    });
   }
 }
 
@@ -55,8 +36,29 @@ function lazyGroup(group) {
   };
 }
 
-let pendingShim;
-const groupLoaders = [];
+// A prototype that loads the group of a member `loaders` names on its first read.
+function lazyPrototype(loaders) {
+  const fallback = {};
+  return new Proxy(fallback, {
+    get(_, name, receiver) {
+      const load = typeof name === 'string' ? loaders[name] : undefined;
+      if (load === undefined) return ReflectGet(fallback, name, receiver);
+      load();
+      // The group did not define it: it is undefined, as a member no file defines.
+      return ObjectGetOwnPropertyDescriptor(receiver, name) ? receiver[name] : undefined;
+    },
+  });
+}
+
+// Member name → its group's loader, for `part` (`shim` or `internal`) of every group.
+function memberLoaders(part) {
+  const loaders = ObjectCreate(null);
+  for (let index = 0; index < lazyShim.groups.length; index++) {
+    const members = lazyShim.groups[index][part];
+    for (let member = 0; member < members.length; member++) loaders[members[member]] = groupLoaders[index];
+  }
+  return loaders;
+}
 
 const shim = core.startShim(core.shimFiles, {
   path: core.builtinModules.get('path'),
@@ -74,16 +76,42 @@ const shim = core.startShim(core.shimFiles, {
 }, (shimObject, host) => {
   pendingShim = shimObject;
   shimHost = host;
-  for (let index = 0; index < lazyShim.groups.length; index++) {
-    const group = lazyShim.groups[index];
-    const load = lazyGroup(group);
-    groupLoaders[index] = load;
-    lazyMembers(shimObject, group.shim, load);
-  }
+  for (let index = 0; index < lazyShim.groups.length; index++) groupLoaders[index] = lazyGroup(lazyShim.groups[index]);
+  const loaders = memberLoaders('shim');
+  ObjectSetPrototypeOf(shimObject, lazyPrototype(loaders));
+  shimObject.lazyMembers = ObjectFreeze(ObjectKeys(loaders));
 });
-// `shim.internal` comes from the first file: its lazy members go in once every eager file has run.
+// `shim.internal` comes from the first file: its lazy members wait from the end of the eager files on.
+ObjectSetPrototypeOf(shim.internal, lazyPrototype(memberLoaders('internal')));
+// A group's globals (`TextEncoder`, `URL`, …) wait as accessors of the global object: the first read
+// puts them all back as they were (absent) and reads the group, whose files install them as values; a
+// write before that makes the name a plain value and leaves the group's install of it out.
 for (let index = 0; index < lazyShim.groups.length; index++) {
-  lazyMembers(shim.internal, lazyShim.groups[index].internal, groupLoaders[index]);
+  const names = lazyShim.groups[index].globals;
+  const load = groupLoaders[index];
+  const forgetAll = () => {
+    for (let name = 0; name < names.length; name++) {
+      const now = ObjectGetOwnPropertyDescriptor(globalThis, names[name]);
+      if (now && now.get) delete globalThis[names[name]];
+    }
+  };
+  for (let name = 0; name < names.length; name++) {
+    const global = names[name];
+    if (global in globalThis) continue;
+    ObjectDefineProperty(globalThis, global, {
+      configurable: true,
+      enumerable: false,
+      get() {
+        forgetAll();
+        load();
+        return globalThis[global];
+      },
+      set(value) {
+        delete globalThis[global];
+        ObjectDefineProperty(globalThis, global, { value, writable: true, configurable: true, enumerable: false });
+      },
+    });
+  }
 }
 // Node's light built-ins but their registry: read on the first module asked of the registry.
 const registryModule = shim.nodeModule;

@@ -173,7 +173,9 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, shared: &Rc<Shared>) -> rquickjs::Res
         "jobsPending",
         Function::new(ctx.clone(), |ctx: Ctx<'js>| {
             // SAFETY: `ctx` is a live context of this thread's runtime, which outlives the call.
-            unsafe { rquickjs::qjs::JS_IsJobPending(rquickjs::qjs::JS_GetRuntime(ctx.as_raw().as_ptr())) }
+            unsafe {
+                rquickjs::qjs::JS_IsJobPending(rquickjs::qjs::JS_GetRuntime(ctx.as_raw().as_ptr()))
+            }
         })?,
     )?;
 

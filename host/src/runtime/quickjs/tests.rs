@@ -429,7 +429,10 @@ async fn synchronous_and_asynchronous_command_answers() {
         "main.js",
     );
     harness.activate().await.expect("activate");
-    assert_eq!(harness.command("test.undefined", vec![]).await, Ok(json!(null)));
+    assert_eq!(
+        harness.command("test.undefined", vec![]).await,
+        Ok(json!(null))
+    );
     assert_eq!(harness.command("test.null", vec![]).await, Ok(json!(null)));
     let uri = json!({ "$mid": 1, "scheme": "file", "path": "/a/b.txt" });
     assert_eq!(
@@ -463,12 +466,18 @@ async fn synchronous_and_asynchronous_command_answers() {
         harness.command("test.toJSON", vec![]).await,
         Ok(json!({ "replaced": 1 }))
     );
-    assert_eq!(harness.command("test.arm", vec![json!(20)]).await, Ok(json!(0)));
+    assert_eq!(
+        harness.command("test.arm", vec![json!(20)]).await,
+        Ok(json!(0))
+    );
     assert_eq!(
         harness.command("test.armAndClear", vec![]).await,
         Ok(json!("armed"))
     );
-    assert_eq!(harness.command("test.arm", vec![json!(1)]).await, Ok(json!(0)));
+    assert_eq!(
+        harness.command("test.arm", vec![json!(1)]).await,
+        Ok(json!(0))
+    );
     let deadline = Instant::now() + WAIT;
     loop {
         let fired = harness.command("test.fired", vec![]).await;

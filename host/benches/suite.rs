@@ -497,6 +497,9 @@ fn hover(client: &mut Client, uri: &str, line: usize) -> Value {
 /// The providers behind the hover extensions (`HOVER`), one per extension.
 const PROVIDERS: usize = 10;
 
+/// The pause before each change typed one at a time (a fast typist's keystrokes are ~100 ms apart).
+const PACED_CHANGE_GAP: Duration = Duration::from_millis(10);
+
 /// What the hover and didChange figures measured.
 #[derive(Default)]
 struct Typing {
@@ -505,6 +508,9 @@ struct Typing {
     /// Per document size: host CPU per one-character change (ms), and how many extensions failed or did
     /// not answer the hover after the changes with the changed line.
     changes: Vec<(usize, f64, usize)>,
+    /// Host CPU per one-character change typed one at a time (`PACED_CHANGE_GAP` apart) at 10,000 lines,
+    /// ms, and whether every provider's hover afterwards showed them.
+    paced: Option<(f64, bool)>,
     /// The failures reported from the first document's opening on (`id: error`).
     failures: Vec<String>,
 }
@@ -566,6 +572,31 @@ fn typing(kind: Kind, dir: &Path, sizes: &Sizes, hovers: bool, changes: bool) ->
         let failed =
             (client.failed().len() - failed_before).max(PROVIDERS.saturating_sub(answering));
         typing.changes.push((lines, cpu, failed));
+        if lines == 10_000 {
+            // A typist, not a burst: each change alone, the host idle between them, so every thread it
+            // wakes pays its whole wake-up (a burst shares them).
+            let before = process_tree::counters(client.pid());
+            for change in 0..sizes.paced_changes {
+                std::thread::sleep(PACED_CHANGE_GAP);
+                client.notify(
+                    "textDocument/didChange",
+                    json!({"textDocument": {"uri": uri, "version": sizes.changes + change + 2},
+                           "contentChanges": [{"range": {"start": {"line": middle, "character": 0},
+                                                          "end": {"line": middle, "character": 0}}, "text": "y"}]}),
+                );
+            }
+            // The last change's own work, before the hover that checks it.
+            std::thread::sleep(PACED_CHANGE_GAP);
+            let spent = before.until(&process_tree::counters(client.pid()));
+            note_ended(kind, "paced didChange", spent.ended);
+            let answer = hover(&mut client, &uri, middle);
+            let typed = "y".repeat(sizes.paced_changes);
+            let answering = answer.to_string().matches(&typed).count();
+            typing.paced = Some((
+                spent.cpu_nanos as f64 / sizes.paced_changes as f64 / 1e6,
+                answering == PROVIDERS,
+            ));
+        }
     }
     typing.failures = client.failed();
     client.stop();
@@ -621,6 +652,8 @@ struct Sizes {
     throughput_calls: usize,
     hovers: usize,
     changes: usize,
+    /// Changes typed one at a time at 10,000 lines.
+    paced_changes: usize,
     /// The documents' sizes (lines) for the didChange figures.
     documents: &'static [usize],
     /// Extensions on `*` for the first activation figure (100 in the issue).
@@ -641,6 +674,7 @@ impl Sizes {
             throughput_calls: 20_000,
             hovers: 200,
             changes: 500,
+            paced_changes: 100,
             documents: &[1_000, 10_000, 100_000],
             star: 100,
             thousand: 1_000,
@@ -663,6 +697,7 @@ impl Sizes {
             throughput_calls: 1_000,
             hovers: 20,
             changes: 20,
+            paced_changes: 10,
             documents: &[1_000, 10_000],
             star: 20,
             thousand: 50,
@@ -935,6 +970,21 @@ fn measure_round(
                 continue;
             }
             figures.add_with_target(&figure, name, cpu, Target::AtMost(0.1));
+        }
+        if let Some((cpu, seen)) = typing.paced {
+            let figure = format!(
+                "didChange typed {} ms apart, 10,000 lines (ms host CPU)",
+                PACED_CHANGE_GAP.as_millis()
+            );
+            figures.row(&figure);
+            if seen {
+                figures.add_with_target(&figure, name, cpu, Target::AtMost(0.1));
+            } else {
+                println!(
+                    "({name}: a provider's hover lacked the changes typed one at a time; that figure is \
+                     left out)"
+                );
+            }
         }
         if let Some(first) = typing.failures.first() {
             println!(

@@ -58,6 +58,10 @@ use crate::to_proto;
 /// Extra time the host grants a runtime beyond its own limit before giving up on it from outside.
 const OUTSIDE_GRACE: Duration = Duration::from_secs(2);
 
+/// How often the host looks at a request still waiting in its runtime's queue, and at one whose extension
+/// waits on the host (both move its deadline).
+const QUEUE_LOOK: Duration = Duration::from_millis(100);
+
 /// How many events a slow subscriber of [`Lifecycle::subscribe_events`] may fall behind before it skips.
 const EVENT_BACKLOG: usize = 1024;
 
@@ -453,6 +457,11 @@ fn disk_access(what: &'static str) {
 
 /// Sends `request` and waits at most the runtime's own limit plus a grace period: a runtime that does not
 /// answer by then (its thread is wedged) is treated as having broken the limit.
+///
+/// The limit counts from when the request starts, not from when it is sent: while it waits in the
+/// runtime's queue behind requests the runtime is working through (a burst of change events for a slow
+/// listener, each within its own limit), the clock starts again at each look ([`QUEUE_LOOK`]). A runtime
+/// that takes nothing from its queue for the limit plus the grace is wedged, and the request fails.
 async fn call_with_grace(
     runtime: &RuntimeHandle,
     request: RuntimeRequest,
@@ -462,27 +471,46 @@ async fn call_with_grace(
     // The time the extension spends waiting on the host does not count (see `HostWaitClock`).
     let clock = Arc::clone(runtime.host_waits());
     let waited_before = clock.total();
-    let started = tokio::time::Instant::now();
-    let answer = runtime.call(request);
+    let (ticket, answer) = runtime.call_queued(request);
     tokio::pin!(answer);
+    // When the request last counted as starting: its sending, then each look that found it still queued
+    // while the runtime took others.
+    let mut started = tokio::time::Instant::now();
+    let mut taken = runtime.requests_taken();
     loop {
         let waited = clock.total().saturating_sub(waited_before);
-        let mut deadline = started + limit + OUTSIDE_GRACE + waited;
+        let limit_ends = started + limit + OUTSIDE_GRACE + waited;
+        let queued = !runtime.has_started(ticket);
+        let now = tokio::time::Instant::now();
+        let mut deadline = limit_ends;
+        if queued {
+            deadline = deadline.min(now + QUEUE_LOOK);
+        }
         if clock.waiting() {
             // The deadline moves while the wait lasts: look again now and then, not in a tight loop.
-            deadline = deadline.max(tokio::time::Instant::now() + Duration::from_millis(100));
+            deadline = deadline.max(now + QUEUE_LOOK);
         }
-        match tokio::time::timeout_at(deadline, &mut answer).await {
-            Ok(answer) => return answer,
-            // Waiting on the host meanwhile moved the deadline: look again.
-            Err(_) if clock.waiting() || clock.total().saturating_sub(waited_before) > waited => {}
-            Err(_) => {
-                return Err(RuntimeError::TimeLimit {
-                    limit,
-                    during: during.to_owned(),
-                });
-            }
+        if let Ok(answer) = tokio::time::timeout_at(deadline, &mut answer).await {
+            return answer;
         }
+        let now_taken = runtime.requests_taken();
+        if queued && now_taken != taken {
+            // The runtime worked through its queue meanwhile: that wait was not this request's.
+            taken = now_taken;
+            started = tokio::time::Instant::now();
+            continue;
+        }
+        // Waiting on the host meanwhile moved the deadline, or this was only a look: wait on.
+        if clock.waiting()
+            || clock.total().saturating_sub(waited_before) > waited
+            || tokio::time::Instant::now() < limit_ends
+        {
+            continue;
+        }
+        return Err(RuntimeError::TimeLimit {
+            limit,
+            during: during.to_owned(),
+        });
     }
 }
 

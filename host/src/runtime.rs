@@ -12,6 +12,7 @@ pub mod quickjs;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 pub use exthost_abi::{HostCallError, HostCallErrorKind, HostOperation};
@@ -508,6 +509,57 @@ pub type RuntimeEnvelope = (RuntimeRequest, oneshot::Sender<Result<Value, Runtim
 pub struct RuntimeHandle {
     sender: mpsc::UnboundedSender<RuntimeEnvelope>,
     host_waits: Arc<HostWaitClock>,
+    queue: Arc<QueueCount>,
+}
+
+/// How many requests were sent to a runtime and how many it has taken from its queue (a
+/// [`RuntimeInbox`] counts them; a runtime reading a plain receiver never takes any, as far as this
+/// count knows). A request waiting in the queue behind others the runtime is working through has not
+/// started: the host's outside guard does not count that time against it.
+#[derive(Debug, Default)]
+struct QueueCount {
+    sent: AtomicU64,
+    taken: AtomicU64,
+}
+
+/// The place of one request in its runtime's queue: the request has started once the runtime has taken
+/// this many (see [`RuntimeHandle::call_queued`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueTicket(u64);
+
+/// The receiving end of a runtime's request channel, as [`RuntimeHandle::channel`] makes it: the same
+/// `recv` and `try_recv` as tokio's receiver, counting each request taken.
+#[derive(Debug)]
+pub struct RuntimeInbox {
+    receiver: mpsc::UnboundedReceiver<RuntimeEnvelope>,
+    queue: Arc<QueueCount>,
+}
+
+impl RuntimeInbox {
+    /// The next request, waiting for one; `None` once every handle is gone.
+    pub async fn recv(&mut self) -> Option<RuntimeEnvelope> {
+        let envelope = self.receiver.recv().await;
+        self.took(envelope.is_some());
+        envelope
+    }
+
+    /// The next request if one is queued.
+    pub fn try_recv(&mut self) -> Result<RuntimeEnvelope, mpsc::error::TryRecvError> {
+        let envelope = self.receiver.try_recv();
+        self.took(envelope.is_ok());
+        envelope
+    }
+
+    /// Closes the channel: handles' sends fail from now on, and what is queued can still be taken.
+    pub fn close(&mut self) {
+        self.receiver.close();
+    }
+
+    fn took(&self, taken: bool) {
+        if taken {
+            self.queue.taken.fetch_add(1, Ordering::Release);
+        }
+    }
 }
 
 /// How long an extension has spent waiting on the host (the editor, the user, another extension) — time
@@ -572,11 +624,25 @@ impl Drop for HostWaitGuard {
 
 impl RuntimeHandle {
     /// Wraps the sending side of a runtime's request channel (engines call this when they launch).
+    /// Its queue's count of taken requests never moves (see [`RuntimeHandle::channel`]).
     pub fn new(sender: mpsc::UnboundedSender<RuntimeEnvelope>) -> Self {
         Self {
             sender,
             host_waits: Arc::default(),
+            queue: Arc::default(),
         }
+    }
+
+    /// A new request channel: the handle, and the inbox the runtime reads, which counts the requests it
+    /// takes (so a request waiting behind others is known not to have started).
+    pub fn channel() -> (Self, RuntimeInbox) {
+        let (sender, receiver) = mpsc::unbounded_channel();
+        let handle = Self::new(sender);
+        let inbox = RuntimeInbox {
+            receiver,
+            queue: Arc::clone(&handle.queue),
+        };
+        (handle, inbox)
     }
 
     /// Whether `other` is a handle on the same runtime (a clone of this one), not on one started later.
@@ -592,20 +658,52 @@ impl RuntimeHandle {
     /// Sends one request and waits for its answer. Limits are enforced by the runtime itself; a runtime
     /// that has gone away answers [`RuntimeError::Stopped`].
     pub async fn call(&self, request: RuntimeRequest) -> Result<Value, RuntimeError> {
-        let (reply, answer) = oneshot::channel();
-        self.sender
-            .send((request, reply))
-            .map_err(|_| RuntimeError::Stopped)?;
-        answer.await.unwrap_or(Err(RuntimeError::Stopped))
+        self.call_queued(request).1.await
+    }
+
+    /// [`RuntimeHandle::call`], also answering the request's place in the queue (see
+    /// [`RuntimeHandle::has_started`]).
+    pub fn call_queued(
+        &self,
+        request: RuntimeRequest,
+    ) -> (
+        QueueTicket,
+        impl std::future::Future<Output = Result<Value, RuntimeError>> + use<>,
+    ) {
+        let (ticket, answer) = self.queue_request(request);
+        let answer = async move { answer.await.unwrap_or(Err(RuntimeError::Stopped)) };
+        (ticket, answer)
     }
 
     /// Queues a request without waiting: requests queued from one place reach the runtime in order (for
     /// session events). The answer, if anyone wants it, arrives on the returned receiver.
     pub fn send(&self, request: RuntimeRequest) -> oneshot::Receiver<Result<Value, RuntimeError>> {
+        self.queue_request(request).1
+    }
+
+    /// Sends `request` with a new reply channel; a stopped runtime drops the reply sender, which its
+    /// receiver reports as an error.
+    fn queue_request(
+        &self,
+        request: RuntimeRequest,
+    ) -> (QueueTicket, oneshot::Receiver<Result<Value, RuntimeError>>) {
         let (reply, answer) = oneshot::channel();
-        // A stopped runtime drops the reply sender, which its receiver reports as an error.
+        // Two requests sent at once from two threads may take their numbers in one order and enter the
+        // queue in the other: a ticket can then read as started one request early, never later.
+        let ticket = QueueTicket(self.queue.sent.fetch_add(1, Ordering::AcqRel) + 1);
         let _ = self.sender.send((request, reply));
-        answer
+        (ticket, answer)
+    }
+
+    /// Whether the runtime has taken the request of `ticket` from its queue (it may still be running).
+    pub fn has_started(&self, ticket: QueueTicket) -> bool {
+        self.requests_taken() >= ticket.0
+    }
+
+    /// How many requests the runtime has taken from its queue so far: when it moves, the runtime is
+    /// working through its queue.
+    pub fn requests_taken(&self) -> u64 {
+        self.queue.taken.load(Ordering::Acquire)
     }
 
     /// Whether the runtime still takes requests.

@@ -3,6 +3,8 @@
 const vscode = require('vscode');
 
 const NOTE = /\b(TODO|FIXME)\b:?(.*)/g;
+// How long typing must pause before a changed document is scanned again.
+const RESCAN_DELAY_MS = 150;
 const EXPLANATIONS = {
   TODO: 'Something still to be done.',
   FIXME: 'Something known to be broken.',
@@ -33,12 +35,27 @@ exports.activate = function activate(context) {
   const refresh = (document) => {
     if (document.languageId === 'plaintext') collection.set(document.uri, notesIn(document));
   };
+  // Typing changes a document many times a second and a scan reads all of it: scan once the typing
+  // pauses (as linters do), not on every keystroke.
+  const pending = new Map();
+  const refreshSoon = (document) => {
+    const key = document.uri.toString();
+    clearTimeout(pending.get(key));
+    pending.set(key, setTimeout(() => {
+      pending.delete(key);
+      if (!document.isClosed) refresh(document);
+    }, RESCAN_DELAY_MS));
+  };
   vscode.workspace.textDocuments.forEach(refresh);
   context.subscriptions.push(
     collection,
     vscode.workspace.onDidOpenTextDocument(refresh),
-    vscode.workspace.onDidChangeTextDocument((event) => refresh(event.document)),
-    vscode.workspace.onDidCloseTextDocument((document) => collection.delete(document.uri)),
+    vscode.workspace.onDidChangeTextDocument((event) => refreshSoon(event.document)),
+    vscode.workspace.onDidCloseTextDocument((document) => {
+      clearTimeout(pending.get(document.uri.toString()));
+      pending.delete(document.uri.toString());
+      collection.delete(document.uri);
+    }),
     vscode.languages.registerHoverProvider('plaintext', {
       provideHover(document, position) {
         const range = document.getWordRangeAtPosition(position, /TODO|FIXME/);

@@ -448,3 +448,99 @@ async fn no_disk_access_under_the_lifecycle_lock() {
         "disk accesses made under the lock"
     );
 }
+
+/// A command for the outside guard's tests.
+fn guarded_command() -> crate::runtime::RuntimeRequest {
+    crate::runtime::RuntimeRequest::ExecuteCommand {
+        command: "test.run".to_owned(),
+        arguments: Vec::new(),
+    }
+}
+
+/// A runtime that takes nothing from its queue is wedged: the request fails once its limit and the grace
+/// have passed (the clock is tokio's, paused: no real time goes by).
+#[tokio::test(start_paused = true)]
+async fn the_outside_guard_fails_a_request_whose_runtime_takes_nothing() {
+    let (runtime, _inbox) = crate::runtime::RuntimeHandle::channel();
+    let started = tokio::time::Instant::now();
+    let limit = Duration::from_millis(300);
+    let outcome =
+        super::call_with_grace(&runtime, guarded_command(), limit, "command test.run").await;
+    assert!(
+        matches!(outcome, Err(RuntimeError::TimeLimit { .. })),
+        "{outcome:?}"
+    );
+    let waited = started.elapsed();
+    assert!(
+        waited >= limit + super::OUTSIDE_GRACE
+            && waited < limit + super::OUTSIDE_GRACE + Duration::from_millis(200),
+        "failed after {waited:?}"
+    );
+}
+
+/// A request queued behind work the runtime is getting through (one request every 50 ms, 100 ahead of
+/// it: 5 s, past the limit and the grace) is answered: its time in the queue is not its own.
+#[tokio::test(start_paused = true)]
+async fn the_outside_guard_does_not_count_the_time_a_request_waits_in_a_working_queue() {
+    let (runtime, mut inbox) = crate::runtime::RuntimeHandle::channel();
+    for _ in 0..100 {
+        drop(runtime.send(guarded_command()));
+    }
+    tokio::spawn(async move {
+        while let Some((_, reply)) = inbox.recv().await {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            let _ = reply.send(Ok(json!("done")));
+        }
+    });
+    let started = tokio::time::Instant::now();
+    let outcome = super::call_with_grace(
+        &runtime,
+        guarded_command(),
+        Duration::from_millis(300),
+        "command test.run",
+    )
+    .await;
+    assert_eq!(outcome.expect("answered"), json!("done"));
+    assert!(
+        started.elapsed() >= Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+/// The queue moving does not save a request once it has started: one that never answers fails its limit
+/// plus the grace after the runtime took it (at most one look later).
+#[tokio::test(start_paused = true)]
+async fn the_outside_guard_counts_from_when_the_runtime_takes_the_request() {
+    let (runtime, mut inbox) = crate::runtime::RuntimeHandle::channel();
+    for _ in 0..20 {
+        drop(runtime.send(guarded_command()));
+    }
+    let (taken_sender, taken) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        for _ in 0..20 {
+            let (_, reply) = inbox.recv().await.expect("queued");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            let _ = reply.send(Ok(json!("done")));
+        }
+        // The guarded request: taken, then held without an answer.
+        let held = inbox.recv().await.expect("the guarded request");
+        let _ = taken_sender.send(tokio::time::Instant::now());
+        std::future::pending::<()>().await;
+        drop(held);
+    });
+    let limit = Duration::from_millis(300);
+    let outcome =
+        super::call_with_grace(&runtime, guarded_command(), limit, "command test.run").await;
+    assert!(
+        matches!(outcome, Err(RuntimeError::TimeLimit { .. })),
+        "{outcome:?}"
+    );
+    let taken_at = taken.await.expect("taken");
+    let after_taking = taken_at.elapsed();
+    let budget = limit + super::OUTSIDE_GRACE;
+    assert!(
+        after_taking >= budget - super::QUEUE_LOOK && after_taking <= budget + super::QUEUE_LOOK,
+        "failed {after_taking:?} after the runtime took it"
+    );
+}

@@ -41,8 +41,7 @@ use super::quickjs::resolve::is_es_module;
 use super::quickjs::workspace_fs::{BoundarySource, WorkspaceFiles};
 use super::{
     Engine, HostCall, HostCallError, HostOperation, HostRequest, HostSender, HostWaitClock,
-    HostWaitGuard, LaunchSpec, LogLevel, RuntimeEnvelope, RuntimeError, RuntimeHandle,
-    RuntimeRequest,
+    HostWaitGuard, LaunchSpec, LogLevel, RuntimeError, RuntimeHandle, RuntimeInbox, RuntimeRequest,
 };
 use crate::permissions::{Access, ENVIRONMENT_KEPT, PermissionContext, Permissions};
 
@@ -105,8 +104,7 @@ impl Engine for DenoEngine {
                 reason: locate::NOT_FOUND.to_owned(),
             });
         };
-        let (sender, requests) = mpsc::unbounded_channel();
-        let handle = RuntimeHandle::new(sender);
+        let (handle, requests) = RuntimeHandle::channel();
         let host_waits = Arc::clone(handle.host_waits());
         let module = spec.entry.display().to_string();
         std::thread::Builder::new()
@@ -125,7 +123,7 @@ fn run_thread(
     program: PathBuf,
     spec: LaunchSpec,
     host: HostSender,
-    mut requests: mpsc::UnboundedReceiver<RuntimeEnvelope>,
+    mut requests: RuntimeInbox,
     host_waits: Arc<HostWaitClock>,
 ) {
     let extension_id = spec.extension_id.clone();
@@ -606,10 +604,7 @@ impl DenoProcess {
 
     /// Serves requests until the handle is dropped, a grant asks for a restart, or a fatal error stops
     /// the process.
-    async fn run(
-        &mut self,
-        requests: &mut mpsc::UnboundedReceiver<RuntimeEnvelope>,
-    ) -> Result<Flow, RuntimeError> {
+    async fn run(&mut self, requests: &mut RuntimeInbox) -> Result<Flow, RuntimeError> {
         loop {
             let wake = self.next_wake();
             tokio::select! {

@@ -33,8 +33,6 @@ mod tests;
 
 use std::path::{Path, PathBuf};
 
-use tokio::sync::mpsc;
-
 use super::{Engine, HostSender, LaunchSpec, RuntimeError, RuntimeHandle};
 #[cfg(doc)]
 use super::{HostCall, RuntimeRequest};
@@ -72,7 +70,7 @@ impl Engine for NativeEngine {
         let path = library::locate(&spec)?;
         let functions = library::load(&path, spec.development)?;
         tracing::debug!(extension = %spec.extension_id, library = %path.display(), "native library loaded");
-        let (sender, requests) = mpsc::unbounded_channel();
+        let (handle, requests) = RuntimeHandle::channel();
         let module = path.display().to_string();
         std::thread::Builder::new()
             .name(format!("native:{}", spec.extension_id))
@@ -82,6 +80,6 @@ impl Engine for NativeEngine {
                 module,
                 reason: format!("cannot start the extension's thread: {error}"),
             })?;
-        Ok(RuntimeHandle::new(sender))
+        Ok(handle)
     }
 }

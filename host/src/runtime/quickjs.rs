@@ -61,8 +61,8 @@ use self::native::{HostCompletion, Shared};
 use super::HostCallError;
 use super::js_files::{CORE_FILES, NODE_FILES, QUICKJS_BOOTSTRAP_FILES, SHIM_FILES};
 use super::{
-    Engine, HostRequest, HostSender, HostWaitClock, LaunchSpec, Limits, LogLevel, RuntimeEnvelope,
-    RuntimeError, RuntimeHandle, RuntimeRequest,
+    Engine, HostRequest, HostSender, HostWaitClock, LaunchSpec, Limits, LogLevel, RuntimeError,
+    RuntimeHandle, RuntimeInbox, RuntimeRequest,
 };
 
 /// The bootstrap modules, in load order: the core both engines run (primordials, the wire format, the
@@ -207,8 +207,7 @@ impl Engine for QuickJsEngine {
     }
 
     fn launch(&self, spec: LaunchSpec, host: HostSender) -> Result<RuntimeHandle, RuntimeError> {
-        let (sender, requests) = mpsc::unbounded_channel();
-        let handle = RuntimeHandle::new(sender);
+        let (handle, requests) = RuntimeHandle::channel();
         let host_waits = Arc::clone(handle.host_waits());
         let module = spec.entry.display().to_string();
         std::thread::Builder::new()
@@ -227,7 +226,7 @@ impl Engine for QuickJsEngine {
 fn run_thread(
     spec: LaunchSpec,
     host: HostSender,
-    requests: mpsc::UnboundedReceiver<RuntimeEnvelope>,
+    requests: RuntimeInbox,
     host_waits: Arc<HostWaitClock>,
 ) {
     let extension_id = spec.extension_id.clone();
@@ -315,7 +314,7 @@ impl Drop for StartPermit<'_> {
 async fn serve(
     spec: LaunchSpec,
     host: HostSender,
-    mut requests: mpsc::UnboundedReceiver<RuntimeEnvelope>,
+    mut requests: RuntimeInbox,
     host_waits: Arc<HostWaitClock>,
 ) {
     let (completions_sender, mut completions) = mpsc::unbounded_channel();
@@ -557,7 +556,7 @@ impl JsRuntime {
     /// The event loop. Returns when the request channel closes, or with the fatal error that stopped it.
     async fn run(
         &mut self,
-        requests: &mut mpsc::UnboundedReceiver<RuntimeEnvelope>,
+        requests: &mut RuntimeInbox,
         completions: &mut mpsc::UnboundedReceiver<HostCompletion>,
     ) -> Result<(), RuntimeError> {
         loop {

@@ -381,3 +381,53 @@ async fn console_output_reaches_the_editor_as_log_messages_never_stdout() {
     assert_eq!(error["type"], 1);
     assert_eq!(host.shutdown().await, 0);
 }
+
+/// The TODO Lens example scans a document when it opens and again once typing pauses: a burst of changes
+/// gives one new set of diagnostics, with the notes as the last change left them.
+#[tokio::test]
+async fn the_todo_lens_example_scans_again_once_typing_pauses() {
+    let examples = exthost_e2e::repository_root().join("extensions/examples");
+    let mut host = Host::spawn(HostOptions {
+        builtin: Some(examples),
+        ..HostOptions::default()
+    });
+    host.initialize(json!({})).await;
+    let uri = "file:///tmp/notes.txt";
+    host.open_document(uri, "plaintext", "TODO: one\n").await;
+    let opened = host
+        .notification("textDocument/publishDiagnostics", |p| p["uri"] == uri)
+        .await;
+    assert_eq!(opened["diagnostics"].as_array().map(Vec::len), Some(1));
+    // Twenty keystrokes: "FIXME: x" typed on the second line, one character at a time.
+    let typed = "FIXME: two and more";
+    for (index, character) in typed.chars().enumerate() {
+        host.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": index + 2},
+                   "contentChanges": [{"range": {"start": {"line": 1, "character": index},
+                                                 "end": {"line": 1, "character": index}},
+                                       "text": character.to_string()}]}),
+        )
+        .await;
+    }
+    let rescanned = host
+        .notification("textDocument/publishDiagnostics", |p| p["uri"] == uri)
+        .await;
+    let messages: Vec<&str> = rescanned["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter_map(|diagnostic| diagnostic["message"].as_str())
+        .collect();
+    assert_eq!(messages, ["TODO: one", "FIXME: two and more"]);
+    // One scan for the whole burst: no other set of diagnostics came meanwhile.
+    let later = host
+        .backlog()
+        .filter(|message| {
+            matches!(message, exthost_protocol::Message::Notification(n)
+                if n.method == "textDocument/publishDiagnostics")
+        })
+        .count();
+    assert_eq!(later, 0);
+    assert_eq!(host.shutdown().await, 0);
+}

@@ -542,3 +542,47 @@ async fn a_contributed_command_belongs_to_the_extension_that_contributes_it() {
     assert_eq!(host.extension("test.owner").await["state"], "enabled");
     assert_eq!(host.shutdown().await, 0);
 }
+
+/// A listener that stays within its limit but is slow (40 ms of work a change): a burst of changes queues
+/// seconds of work in its runtime, and a command sent behind them waits its turn. The time it waits in the
+/// queue is not the command's: it is answered once the runtime reaches it, and the extension stays
+/// enabled. (The host's outside guard used to count from the send: past the limit plus its grace, the
+/// command failed with "time limit exceeded" and so did the extension, although none of its JS ran long.)
+#[tokio::test]
+async fn a_request_queued_behind_a_slow_listeners_changes_waits_its_turn_and_nothing_fails() {
+    const CHANGES: usize = 80;
+    let dir = tempfile::tempdir().unwrap();
+    write_extension(
+        dir.path(),
+        "slow",
+        &json!({"id": "test.slow", "name": "slow", "version": "1.0.0", "main": "extension.js",
+                "activationEvents": ["*"], "limits": {"callTimeoutMs": 300}}),
+        &[(
+            "extension.js",
+            "const vscode = require('vscode');\nlet seen = 0;\nexports.activate = (c) => {\n  c.subscriptions.push(vscode.workspace.onDidChangeTextDocument(() => { const until = Date.now() + 40; while (Date.now() < until) {} seen++; }));\n  c.subscriptions.push(vscode.commands.registerCommand('slow.seen', () => seen));\n};\n",
+        )],
+    );
+    let mut host = Host::start(&[dir.path()]).await;
+    host.state_change("test.slow", "enabled").await;
+    let uri = "file:///tmp/slow.txt";
+    host.open_document(uri, "plaintext", "x").await;
+    for version in 2..CHANGES + 2 {
+        host.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": version},
+                   "contentChanges": [{"range": {"start": {"line": 0, "character": 0},
+                                                 "end": {"line": 0, "character": 0}}, "text": "y"}]}),
+        )
+        .await;
+    }
+    // 80 × 40 ms = 3.2 s of queued work, more than the call limit (300 ms) and the host's grace (2 s).
+    let seen = host
+        .call(
+            "workspace/executeCommand",
+            json!({"command": "slow.seen", "arguments": []}),
+        )
+        .await;
+    assert_eq!(seen, json!(CHANGES), "every change ran before the command");
+    assert_eq!(host.extension("test.slow").await["state"], "enabled");
+    assert_eq!(host.shutdown().await, 0);
+}

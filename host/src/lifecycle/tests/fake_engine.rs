@@ -8,11 +8,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use tokio::sync::{Semaphore, mpsc, oneshot};
+use tokio::sync::{Semaphore, oneshot};
 
 use crate::runtime::{
-    Engine, HostCall, HostRequest, HostSender, LaunchSpec, RuntimeEnvelope, RuntimeError,
-    RuntimeHandle, RuntimeRequest,
+    Engine, HostCall, HostRequest, HostSender, LaunchSpec, RuntimeError, RuntimeHandle,
+    RuntimeInbox, RuntimeRequest,
 };
 
 /// A gate an activation waits at until the test opens it.
@@ -129,9 +129,9 @@ impl Engine for FakeEngine {
             .lock()
             .expect("launches lock")
             .push(launch.clone());
-        let (sender, requests) = mpsc::unbounded_channel();
+        let (handle, requests) = RuntimeHandle::channel();
         tokio::spawn(run(launch, script, host, requests));
-        Ok(RuntimeHandle::new(sender))
+        Ok(handle)
     }
 }
 
@@ -153,12 +153,7 @@ pub async fn ask(
         .unwrap_or_else(|_| Err(crate::runtime::HostCallError::unavailable("no answer")))
 }
 
-async fn run(
-    launch: Launch,
-    script: Script,
-    host: HostSender,
-    mut requests: mpsc::UnboundedReceiver<RuntimeEnvelope>,
-) {
+async fn run(launch: Launch, script: Script, host: HostSender, mut requests: RuntimeInbox) {
     while let Some((request, reply)) = requests.recv().await {
         let name = match &request {
             RuntimeRequest::Activate => "activate".to_owned(),

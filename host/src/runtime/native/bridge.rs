@@ -9,13 +9,13 @@ use std::path::PathBuf;
 
 use exthost_abi::ExtensionRequest;
 use serde_json::{Value, json};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 use super::abi::{ABI_VERSION, Buffer, HostVTable};
 use super::library::Functions;
 use crate::runtime::{
     HostCall, HostCallError, HostCallErrorKind, HostOperation, HostRequest, HostSender, LaunchSpec,
-    RuntimeEnvelope, RuntimeError, RuntimeRequest,
+    RuntimeEnvelope, RuntimeError, RuntimeInbox, RuntimeRequest,
 };
 
 /// The body of a native extension's thread. A panic on the host's side of the thread (a host bug: the
@@ -25,7 +25,7 @@ pub(crate) fn run_thread(
     library: PathBuf,
     spec: LaunchSpec,
     host: HostSender,
-    requests: mpsc::UnboundedReceiver<RuntimeEnvelope>,
+    requests: RuntimeInbox,
 ) {
     let extension_id = spec.extension_id.clone();
     let panic_host = host.clone();
@@ -43,7 +43,7 @@ fn serve(
     library: PathBuf,
     spec: LaunchSpec,
     host: HostSender,
-    requests: mpsc::UnboundedReceiver<RuntimeEnvelope>,
+    requests: RuntimeInbox,
 ) {
     // A current-thread executor without drivers: only channels are awaited on it.
     let executor = match tokio::runtime::Builder::new_current_thread().build() {
@@ -109,7 +109,7 @@ struct Bridge {
     extension_path: PathBuf,
     development: bool,
     host: HostSender,
-    requests: RefCell<mpsc::UnboundedReceiver<RuntimeEnvelope>>,
+    requests: RefCell<RuntimeInbox>,
     /// False once every [`RuntimeHandle`](crate::runtime::RuntimeHandle) is gone.
     requests_open: Cell<bool>,
     executor: tokio::runtime::Runtime,

@@ -137,8 +137,7 @@ fn start(create: unsafe extern "C" fn(*const HostVTable) -> *mut c_void) -> Harn
         destroy: fake_destroy,
     };
     let (host, mut calls) = mpsc::unbounded_channel::<HostCall>();
-    let (sender, requests) = mpsc::unbounded_channel();
-    let runtime = RuntimeHandle::new(sender);
+    let (runtime, requests) = RuntimeHandle::channel();
     let thread = std::thread::spawn(move || {
         run_thread(functions, "fake.so".into(), spec(), host, requests);
     });

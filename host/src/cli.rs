@@ -483,15 +483,15 @@ fn supervise(serve: &ServeArgs, log_file: Option<&std::path::Path>) -> anyhow::R
 }
 
 /// The server on stdio (the worker), reading and writing its non-blocking pipes on the runtime's own
-/// poller. The session runs as a task on the runtime's workers (not on this thread, which only waits for
-/// it), so a request's task, spawned by the reader, starts on the reader's worker without waking another
-/// thread. The runtime stays multi-threaded: a current-thread one saved a wake-up per call but put every
-/// runtime's start-up traffic on one thread, and ten extensions activating on a 100,000-line document
-/// then broke their activate limit on a loaded machine (`e2e::large_documents`).
+/// poller, all on this one thread (a current-thread runtime): the reader, each request's task and the
+/// writer run where the frame was read, so a call wakes this thread once for the request and once for the
+/// extension's answer, and no other worker thread. The extensions' JS runs on threads of their own, and
+/// their time limits count their own CPU time (`runtime/quickjs/watchdog.rs`), so a wait for this thread
+/// during many runtimes' start-up (ten activating on a 100,000-line document, `e2e::large_documents`) is
+/// not charged to them.
 fn serve(config: HostConfig) -> anyhow::Result<ExitCode> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
-        .thread_name("exthost")
         .build()
         .context("cannot start the async runtime")?;
     let code = runtime.block_on(async {

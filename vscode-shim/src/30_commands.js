@@ -3,7 +3,7 @@
 // have no meaning over LSP are answered here (see BUILTIN_COMMANDS).
 
 // The dispatch of the host's ExecuteCommand uses builtins captured before extension code ran.
-const { SafeMap, MapPrototypeForEach, ReflectApply, ArrayPrototypeMap, PromisePrototypeThen, PromiseResolve } = host.primordials;
+const { SafeMap, MapPrototypeForEach, ReflectApply, PromisePrototypeThen, PromiseResolve } = host.primordials;
 
 const commandHandlers = new SafeMap();
 const contextKeys = new Map();
@@ -107,9 +107,15 @@ function reviveArgument(value) {
   return value;
 }
 
-shim.internal.commandHandler = (command) => {
+// Runs the handler registered for `command` with the host's arguments (an array of JSON values, which it
+// revives in place) and answers what the handler returned; answers `missing` when no handler is
+// registered. The host's `executeCommand` request (bootstrap `20_requests.js`) calls it for every command,
+// so it makes no closure and no copy of the arguments.
+shim.internal.runCommand = (command, args, missing) => {
   const entry = commandHandlers.get(command);
-  return entry ? (...args) => ReflectApply(entry.callback, entry.thisArg, ArrayPrototypeMap(args, reviveArgument)) : undefined;
+  if (entry === undefined) return missing;
+  for (let index = 0; index < args.length; index++) args[index] = reviveArgument(args[index]);
+  return ReflectApply(entry.callback, entry.thisArg, args);
 };
 
 shim.internal.unregisterAllCommands = () => {

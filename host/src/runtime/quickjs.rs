@@ -50,7 +50,7 @@ use std::rc::Rc;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use rquickjs::{Coerced, Context, Ctx, Runtime, Value};
+use rquickjs::{Coerced, Context, Ctx, Function, Persistent, Runtime, Value};
 use serde_json::{Value as Json, json};
 use tokio::sync::{mpsc, oneshot};
 
@@ -575,9 +575,11 @@ struct InFlight {
     waited_at_start: Duration,
 }
 
-/// One extension's engine and event-loop state. Field order is drop order: the context goes before the
-/// runtime.
+/// One extension's engine and event-loop state. Field order is drop order: the saved entry point goes
+/// before the context, the context before the runtime.
 struct JsRuntime {
+    /// The bootstrap's `start` entry point, kept once the bootstrap has run (every request calls it).
+    start_entry: Option<Persistent<Function<'static>>>,
     context: Context,
     runtime: Runtime,
     memory: Arc<MemoryGuard>,
@@ -662,6 +664,7 @@ impl JsRuntime {
         )));
         let context = Context::full(&runtime).map_err(engine_error)?;
         let mut runtime = Self {
+            start_entry: None,
             context,
             runtime,
             memory,
@@ -677,6 +680,10 @@ impl JsRuntime {
         let started = Instant::now();
         runtime.runtime.set_gc_threshold(START_GC_THRESHOLD_BYTES);
         runtime.bootstrap(spec)?;
+        runtime.start_entry = runtime
+            .context
+            .with(|ctx| entry(&ctx, "start").map(|start| Persistent::save(&ctx, start)))
+            .ok();
         let heap_bytes = runtime.memory.used();
         runtime
             .runtime
@@ -792,6 +799,8 @@ impl JsRuntime {
     fn turn(&mut self) -> Result<(), RuntimeError> {
         self.settle_jobs()?;
         if self.next_timer.is_some_and(|due| due <= Instant::now()) {
+            // Asked again even when no timer ran (JS's clock had not reached it yet).
+            self.shared.timers_changed.set(true);
             for _ in 0..MAX_TIMERS_PER_TURN {
                 if !self.run_timer()? {
                     break;
@@ -898,14 +907,22 @@ impl JsRuntime {
             },
         );
         let payload = payload.to_string();
+        let start_entry = self.start_entry.clone();
         let started = self.enter(&budget, move |ctx| {
-            entry(ctx, "start")?.call::<_, ()>((id as f64, kind, payload))
+            let start = match start_entry {
+                Some(start) => start.restore(ctx)?,
+                None => entry(ctx, "start")?,
+            };
+            start.call::<_, ()>((id as f64, kind, payload))
         })?;
         if let Err(error) = started
             && let Some(flight) = self.in_flight.remove(&id)
         {
             let _ = flight.reply.send(Err(error));
         }
+        // A handler that answered synchronously settled within the call (see `start` in
+        // `20_requests.js`): its answer leaves now.
+        self.collect_settlements();
         Ok(())
     }
 
@@ -1005,7 +1022,11 @@ impl JsRuntime {
         Ok(ran.unwrap_or(false))
     }
 
+    /// Asks JS for its earliest timer, when its timers may have changed since the last time.
     fn refresh_next_timer(&mut self) -> Result<(), RuntimeError> {
+        if !self.shared.timers_changed.replace(false) {
+            return Ok(());
+        }
         let budget = self.background_budget("the timer queue");
         let delay = self
             .enter(&budget, |ctx| {

@@ -41,6 +41,14 @@ function wireKeys(value, markFunctions) {
 // A JSON-able copy of `value`. With `markFunctions`, functions become {"$exthostFunction": path};
 // otherwise they are dropped as JSON.stringify drops them. Cycles are cut.
 function toWireValue(value, markFunctions) {
+  // A primitive (what most commands answer) needs no walk; what JSON cannot carry is null, as below.
+  switch (typeof value) {
+    case 'undefined': case 'symbol': return null;
+    case 'bigint': return String(value);
+    case 'number': return NumberIsFinite(value) ? value : null;
+    case 'string': case 'boolean': return value;
+  }
+  if (value === null) return null;
   const seen = [];
   function walk(current, path) {
     switch (typeof current) {

@@ -87,10 +87,12 @@ async function deactivate() {
   return null;
 }
 
-async function executeCommand(payload) {
-  const handler = core.shim.internal.commandHandler(payload.command);
-  if (!handler) throw unknownCommand(payload.command);
-  return await ReflectApply(handler, undefined, payload.arguments);
+// Not `async`: a handler's synchronous result (or throw) reaches `start` as it is, which answers it
+// without a promise (see `start`); a thenable it returns is adopted there.
+function executeCommand(payload) {
+  const result = core.shim.internal.runCommand(payload.command, payload.arguments, UNKNOWN_COMMAND);
+  if (result === UNKNOWN_COMMAND) throw unknownCommand(payload.command);
+  return result;
 }
 
 async function callExport(payload) {
@@ -143,30 +145,58 @@ function failure(kind, error) {
   return { kind: 'threw', message, stack };
 }
 
+// Whether settling `value` needs the promise machinery: a thenable is adopted as `await` would. (Its
+// `then` is read here and again by `PromiseResolve`; a `then` getter that throws takes the promise path,
+// which rejects with what it threw.)
+function isThenable(value) {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return false;
+  try {
+    return typeof value.then === 'function';
+  } catch (_) {
+    return true;
+  }
+}
+
+// The answer of a request whose handler gave `value`: the wire value, or the failure of making it.
+function answer(id, kind, value, settle) {
+  let wire;
+  try {
+    wire = core.toWireValue(value, kind === 'activate');
+  } catch (error) {
+    settle(id, false, failure(kind, error));
+    return;
+  }
+  settle(id, true, wire);
+}
+
 // Starts one request; `settle(id, ok, value)` gets its answer once the promise it starts settles: the
 // wire value (functions marked for `activate`, whose exports other extensions call) or the failure.
+//
+// A handler that returns a value that is not a thenable, or throws, and queued no promise job is answered
+// at once, before `start` returns, without a promise: what the promise would have settled with is already
+// known and nothing could run before its reaction. The engine tells whether jobs are queued with
+// `core.jobsPending()`; without it (Deno) every request takes the promise path. When the handler queued a
+// job (its own `then`, `queueMicrotask`), the answer waits for it as an `await` would.
 function start(id, kind, payload, settle) {
-  let promise;
+  let value;
+  let threw = false;
   try {
     const handler = requestHandlers[kind];
     if (!handler) throw new Error('exthost: unknown request ' + kind);
-    promise = PromiseResolve(handler(payload));
+    value = handler(payload);
   } catch (error) {
-    promise = PromiseReject(error);
+    threw = true;
+    value = error;
   }
-  const markFunctions = kind === 'activate';
+  const jobsPending = core.jobsPending;
+  if (jobsPending !== undefined && (threw || !isThenable(value)) && !jobsPending()) {
+    if (threw) settle(id, false, failure(kind, value));
+    else answer(id, kind, value, settle);
+    return;
+  }
   PromisePrototypeThen(
-    promise,
-    (value) => {
-      let wire;
-      try {
-        wire = core.toWireValue(value, markFunctions);
-      } catch (error) {
-        settle(id, false, failure(kind, error));
-        return;
-      }
-      settle(id, true, wire);
-    },
+    threw ? PromiseReject(value) : PromiseResolve(value),
+    (settled) => answer(id, kind, settled, settle),
     (error) => settle(id, false, failure(kind, error)),
   );
 }

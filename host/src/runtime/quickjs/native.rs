@@ -56,6 +56,9 @@ pub(crate) struct Shared {
     pub question_timeout: Cell<Duration>,
     /// The extension's clock of waits on the host (a blocking host call runs it while it waits).
     pub host_waits: Arc<HostWaitClock>,
+    /// Set when JS may have changed its timers (added, cleared, run or refreshed one): the event loop
+    /// asks JS for the earliest timer again only then.
+    pub timers_changed: Cell<bool>,
     next_host_call: Cell<u64>,
 }
 
@@ -78,6 +81,7 @@ impl Shared {
             completions,
             read_cap: Cell::new(MAX_EXTENSION_FILE_BYTES),
             question_timeout: Cell::new(Duration::from_secs(60)),
+            timers_changed: Cell::new(true),
             next_host_call: Cell::new(1),
         }
     }
@@ -161,6 +165,24 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, shared: &Rc<Shared>) -> rquickjs::Res
             let outcome = settlement(ok, &text);
             state.settled.borrow_mut().push((request as u64, outcome));
         })?,
+    )?;
+
+    // Whether promise jobs are queued: a request whose handler answered synchronously and queued none is
+    // settled at once, without a promise (`start` in `20_requests.js`).
+    native.set(
+        "jobsPending",
+        Function::new(ctx.clone(), |ctx: Ctx<'js>| {
+            // SAFETY: `ctx` is a live context of this thread's runtime, which outlives the call.
+            unsafe {
+                rquickjs::qjs::JS_IsJobPending(rquickjs::qjs::JS_GetRuntime(ctx.as_raw().as_ptr()))
+            }
+        })?,
+    )?;
+
+    let state = shared.clone();
+    native.set(
+        "timersChanged",
+        Function::new(ctx.clone(), move || state.timers_changed.set(true))?,
     )?;
 
     let state = shared.clone();

@@ -397,6 +397,109 @@ async fn es_module_entries_import_vscode_and_relative_modules() {
     );
 }
 
+/// What a handler gives is answered the same whether it settles within the request (a synchronous result
+/// or throw: no promise is made) or through a promise: a thenable is adopted, promise jobs the handler
+/// queued run before its result is read, a `then` getter that throws rejects, timers it sets still fire.
+#[tokio::test]
+async fn synchronous_and_asynchronous_command_answers() {
+    let harness = Harness::new(
+        &[(
+            "main.js",
+            "const vscode = require('vscode');
+             let fired = [];
+             exports.activate = (context) => {
+                 const register = (name, handler) =>
+                     context.subscriptions.push(vscode.commands.registerCommand(name, handler));
+                 register('test.undefined', () => undefined);
+                 register('test.null', () => null);
+                 register('test.object', (uri) => ({ nested: [1, 'two', { three: true }], skipped: () => 1, uri: String(uri) }));
+                 register('test.thenable', () => ({ then(resolve) { resolve('from a thenable'); } }));
+                 register('test.thenableRejects', () => ({ then(_, reject) { reject(new Error('thenable refused')); } }));
+                 register('test.thenGetterThrows', () => ({ get then() { throw new Error('no then for you'); } }));
+                 register('test.microtask', () => {
+                     const answer = { done: false };
+                     Promise.resolve().then(() => { answer.done = true; });
+                     return answer;
+                 });
+                 register('test.throwsString', () => { throw 'just a string'; });
+                 register('test.toJSON', () => ({ toJSON() { return { replaced: 1 }; } }));
+                 register('test.arm', (delay) => { setTimeout(() => fired.push(delay), delay); return fired.length; });
+                 register('test.armAndClear', () => { clearTimeout(setTimeout(() => fired.push('cleared'), 1)); return 'armed'; });
+                 register('test.fired', () => fired);
+             };",
+        )],
+        "main.js",
+    );
+    harness.activate().await.expect("activate");
+    assert_eq!(
+        harness.command("test.undefined", vec![]).await,
+        Ok(json!(null))
+    );
+    assert_eq!(harness.command("test.null", vec![]).await, Ok(json!(null)));
+    let uri = json!({ "$mid": 1, "scheme": "file", "path": "/a/b.txt" });
+    assert_eq!(
+        harness.command("test.object", vec![uri]).await,
+        Ok(json!({ "nested": [1, "two", { "three": true }], "uri": "file:///a/b.txt" }))
+    );
+    assert_eq!(
+        harness.command("test.thenable", vec![]).await,
+        Ok(json!("from a thenable"))
+    );
+    match harness.command("test.thenableRejects", vec![]).await {
+        Err(RuntimeError::Threw { message, .. }) => assert_eq!(message, "thenable refused"),
+        other => panic!("expected Threw, got {other:?}"),
+    }
+    match harness.command("test.thenGetterThrows", vec![]).await {
+        Err(RuntimeError::Threw { message, .. }) => assert_eq!(message, "no then for you"),
+        other => panic!("expected Threw, got {other:?}"),
+    }
+    assert_eq!(
+        harness.command("test.microtask", vec![]).await,
+        Ok(json!({ "done": true }))
+    );
+    assert_eq!(
+        harness.command("test.throwsString", vec![]).await,
+        Err(RuntimeError::Threw {
+            message: "just a string".to_owned(),
+            stack: None
+        })
+    );
+    assert_eq!(
+        harness.command("test.toJSON", vec![]).await,
+        Ok(json!({ "replaced": 1 }))
+    );
+    assert_eq!(
+        harness.command("test.arm", vec![json!(20)]).await,
+        Ok(json!(0))
+    );
+    assert_eq!(
+        harness.command("test.armAndClear", vec![]).await,
+        Ok(json!("armed"))
+    );
+    assert_eq!(
+        harness.command("test.arm", vec![json!(1)]).await,
+        Ok(json!(0))
+    );
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let fired = harness.command("test.fired", vec![]).await;
+        if fired == Ok(json!([1, 20])) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "both timers fire, in order, the cleared one never: {fired:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(
+        harness.command("nope", vec![]).await,
+        Err(RuntimeError::UnknownCommand {
+            command: "nope".to_owned()
+        })
+    );
+}
+
 #[tokio::test]
 async fn registers_and_executes_commands() {
     let mut harness = Harness::new(

@@ -1,6 +1,7 @@
 // QuickJS: timers (`setTimeout`, `setInterval`, `setImmediate`, their `clear*`), `queueMicrotask` and
 // `performance`, run by the Rust event loop through `runTimer` and `nextTimerDelay` (which Rust clamps
-// again: see `quickjs.rs::timer_wait`).
+// again: see `quickjs.rs::timer_wait`). Every change to the timers calls `native.timersChanged()`: the
+// event loop asks `nextTimerDelay` again only after one.
 
 const {
   MathMax, Number, PromisePrototypeThen, PromiseResolve, ReflectApply, SafeMap, TypeError, DateNow,
@@ -18,7 +19,10 @@ class Timeout {
   hasRef() { return true; }
   refresh() {
     const timer = timers.get(this._id);
-    if (timer) timer.due = native.now() + timer.delay;
+    if (timer) {
+      timer.due = native.now() + timer.delay;
+      native.timersChanged();
+    }
     return this;
   }
   [SymbolToPrimitive]() { return this._id; }
@@ -30,11 +34,12 @@ function addTimer(callback, delay, args, repeat) {
   if (!(delay >= 0) || delay > 2147483647) delay = 0;
   const id = nextTimerId++;
   timers.set(id, { callback, args, delay, due: native.now() + delay, repeat });
+  native.timersChanged();
   return new Timeout(id);
 }
 
 function clearTimer(handle) {
-  if (handle !== undefined && handle !== null) timers.delete(Number(handle));
+  if (handle !== undefined && handle !== null && timers.delete(Number(handle))) native.timersChanged();
 }
 
 // Runs the earliest due timer (ties in creation order); false when none is due.
@@ -49,6 +54,7 @@ function runTimer() {
     }
   });
   if (chosen === null) return false;
+  native.timersChanged();
   if (chosen.repeat) chosen.due = now + MathMax(chosen.delay, 1);
   else timers.delete(chosenId);
   try {
@@ -94,4 +100,7 @@ for (let index = 0; index < all.length; index++) {
 
 core.runTimer = runTimer;
 core.nextTimerDelay = nextTimerDelay;
-core.afterDeactivate = () => timers.clear();
+core.afterDeactivate = () => {
+  timers.clear();
+  native.timersChanged();
+};

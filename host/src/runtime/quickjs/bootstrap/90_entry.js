@@ -128,6 +128,10 @@ core.builtinModules.set('vscode', shim.vscode);
 // The entry module: an ES module through QuickJS's loader (`modules.rs`), else CommonJS.
 core.loadEntry = (payload) => (payload.esm ? import(payload.entry) : core.loadFile(payload.entry));
 
+// Whether promise jobs are queued (`start` in `20_requests.js` answers a synchronous result at once when
+// none are).
+core.jobsPending = native.jobsPending;
+
 function settle(id, ok, value) {
   native.settle(id, ok, JSONStringify(value));
 }

@@ -457,19 +457,26 @@ fn guarded_command() -> crate::runtime::RuntimeRequest {
     }
 }
 
+/// Runs the guarded command under a 300 ms limit through the outside guard, which must fail it for its
+/// time; answers the limit.
+async fn guarded_call_times_out(runtime: &crate::runtime::RuntimeHandle) -> Duration {
+    let limit = Duration::from_millis(300);
+    let outcome =
+        super::call_with_grace(runtime, guarded_command(), limit, "command test.run").await;
+    assert!(
+        matches!(outcome, Err(RuntimeError::TimeLimit { .. })),
+        "{outcome:?}"
+    );
+    limit
+}
+
 /// A runtime that takes nothing from its queue is wedged: the request fails once its limit and the grace
 /// have passed (the clock is tokio's, paused: no real time goes by).
 #[tokio::test(start_paused = true)]
 async fn the_outside_guard_fails_a_request_whose_runtime_takes_nothing() {
     let (runtime, _inbox) = crate::runtime::RuntimeHandle::channel();
     let started = tokio::time::Instant::now();
-    let limit = Duration::from_millis(300);
-    let outcome =
-        super::call_with_grace(&runtime, guarded_command(), limit, "command test.run").await;
-    assert!(
-        matches!(outcome, Err(RuntimeError::TimeLimit { .. })),
-        "{outcome:?}"
-    );
+    let limit = guarded_call_times_out(&runtime).await;
     let waited = started.elapsed();
     assert!(
         waited >= limit + super::OUTSIDE_GRACE
@@ -529,13 +536,7 @@ async fn the_outside_guard_counts_from_when_the_runtime_takes_the_request() {
         std::future::pending::<()>().await;
         drop(held);
     });
-    let limit = Duration::from_millis(300);
-    let outcome =
-        super::call_with_grace(&runtime, guarded_command(), limit, "command test.run").await;
-    assert!(
-        matches!(outcome, Err(RuntimeError::TimeLimit { .. })),
-        "{outcome:?}"
-    );
+    let limit = guarded_call_times_out(&runtime).await;
     let taken_at = taken.await.expect("taken");
     let after_taking = taken_at.elapsed();
     let budget = limit + super::OUTSIDE_GRACE;

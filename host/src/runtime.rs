@@ -497,11 +497,292 @@ pub struct HostCall {
     pub reply: Option<oneshot::Sender<Result<Value, HostCallError>>>,
 }
 
-/// The channel through which runtimes reach the host.
-pub type HostSender = mpsc::UnboundedSender<HostCall>;
+/// The channel through which runtimes reach the host: tokio's unbounded sender, counting the calls sent
+/// so that whoever serves them can say when every call sent so far has been handled
+/// ([`HostCallCount::all_handled`]).
+#[derive(Debug, Clone)]
+pub struct HostSender {
+    sender: mpsc::UnboundedSender<HostCall>,
+    count: Arc<HostCallCount>,
+}
+
+/// How many calls a runtime has sent the host and how many the host has handled (served at once, or
+/// handed to a task of their own).
+#[derive(Debug, Default)]
+pub struct HostCallCount {
+    sent: AtomicU64,
+    handled: AtomicU64,
+}
+
+impl HostCallCount {
+    /// Whether every call sent so far has been handled: what an immediate call did (a notification
+    /// queued for the editor, a registration) is then visible to the thread asking.
+    pub fn all_handled(&self) -> bool {
+        self.handled.load(Ordering::Acquire) == self.sent.load(Ordering::Acquire)
+    }
+}
+
+/// The receiving end of a [`HostSender`]: the same `recv` and `try_recv` as tokio's receiver; whoever
+/// serves the calls says when it has handled each ([`HostReceiver::handled`]).
+#[derive(Debug)]
+pub struct HostReceiver {
+    receiver: mpsc::UnboundedReceiver<HostCall>,
+    count: Arc<HostCallCount>,
+}
+
+impl HostSender {
+    /// A new channel to the host.
+    pub fn channel() -> (Self, HostReceiver) {
+        let (sender, receiver) = mpsc::unbounded_channel();
+        let count = Arc::<HostCallCount>::default();
+        (
+            Self {
+                sender,
+                count: Arc::clone(&count),
+            },
+            HostReceiver { receiver, count },
+        )
+    }
+
+    /// Sends one call (counted); fails once the host has stopped serving them.
+    pub fn send(&self, call: HostCall) -> Result<(), mpsc::error::SendError<HostCall>> {
+        self.count.sent.fetch_add(1, Ordering::AcqRel);
+        let sent = self.sender.send(call);
+        if sent.is_err() {
+            self.count.sent.fetch_sub(1, Ordering::AcqRel);
+        }
+        sent
+    }
+
+    /// A sender that does not keep the channel open.
+    pub fn downgrade(&self) -> WeakHostSender {
+        WeakHostSender {
+            sender: self.sender.downgrade(),
+            count: Arc::clone(&self.count),
+        }
+    }
+
+    /// The channel's count of calls sent and handled.
+    pub fn count(&self) -> &Arc<HostCallCount> {
+        &self.count
+    }
+}
+
+/// A [`HostSender`] that does not keep the channel open.
+#[derive(Debug, Clone)]
+pub struct WeakHostSender {
+    sender: mpsc::WeakUnboundedSender<HostCall>,
+    count: Arc<HostCallCount>,
+}
+
+impl WeakHostSender {
+    /// The sender, while the channel is open.
+    pub fn upgrade(&self) -> Option<HostSender> {
+        self.sender.upgrade().map(|sender| HostSender {
+            sender,
+            count: Arc::clone(&self.count),
+        })
+    }
+}
+
+impl HostReceiver {
+    /// The next call, waiting for one; `None` once every sender is gone.
+    pub async fn recv(&mut self) -> Option<HostCall> {
+        self.receiver.recv().await
+    }
+
+    /// The next call if one is queued.
+    pub fn try_recv(&mut self) -> Result<HostCall, mpsc::error::TryRecvError> {
+        self.receiver.try_recv()
+    }
+
+    /// Marks one call taken as handled (its immediate effects are in place).
+    pub fn handled(&self) {
+        self.count.handled.fetch_add(1, Ordering::AcqRel);
+    }
+}
+
+/// Where a runtime sends one request's answer: `send` it (once), or drop it (the caller hears
+/// [`RuntimeError::Stopped`]). Made from a tokio oneshot sender (`.into()`), or by
+/// [`RuntimeHandle::call_answering`], whose answer may go to the editor from the runtime's own thread
+/// ([`DirectAnswer`]).
+#[derive(Debug)]
+pub struct Reply(ReplyTo);
+
+#[derive(Debug)]
+enum ReplyTo {
+    Channel(Option<oneshot::Sender<Result<Value, RuntimeError>>>),
+    Slot {
+        slot: Arc<AnswerSlot>,
+        direct: Option<Box<dyn DirectAnswer>>,
+        sent: bool,
+    },
+}
+
+/// Answers a call's caller from the thread that produced the value (the extension's), so that the
+/// thread waiting for the call need not wake for it: the editor's `workspace/executeCommand`, whose
+/// answer the server writes to the editor from there (`server.rs`). The waiting task still gets the
+/// value, later, when its thread next wakes for something else ([`wake_deferred_answers`]).
+pub trait DirectAnswer: Send + std::fmt::Debug {
+    /// Answers with `value`; `true` when the answer is given (or no longer wanted) and the waiting task
+    /// need not be woken for it, `false` to leave it to the waiting task as usual.
+    fn answer(self: Box<Self>, value: &Value) -> bool;
+}
+
+/// One answer between a [`Reply`] and its [`AnswerFuture`].
+#[derive(Debug, Default)]
+struct AnswerSlot {
+    state: std::sync::Mutex<SlotState>,
+}
+
+#[derive(Debug, Default)]
+struct SlotState {
+    answer: Option<Result<Value, RuntimeError>>,
+    waker: Option<std::task::Waker>,
+    /// The reply was dropped without an answer.
+    closed: bool,
+    /// The waiting side was dropped.
+    abandoned: bool,
+}
+
+impl AnswerSlot {
+    fn state(&self) -> std::sync::MutexGuard<'_, SlotState> {
+        self.state
+            .lock()
+            .expect("invariant: an answer slot's lock is never poisoned")
+    }
+}
+
+/// Wakers of tasks whose answer was already given directly ([`DirectAnswer`]): woken by
+/// [`wake_deferred_answers`] on their own thread's next turn rather than from the runtime's thread,
+/// which would wake that thread for nothing but bookkeeping.
+static DEFERRED_WAKES: std::sync::Mutex<Vec<std::task::Waker>> = std::sync::Mutex::new(Vec::new());
+
+/// Wakes the tasks whose answer was given directly since the last call (see [`DirectAnswer`]). The
+/// server calls it whenever its thread is awake anyway (a frame read, a batch written); a task not woken
+/// so still finds its answer the next time its own timers wake it.
+pub fn wake_deferred_answers() {
+    let wakers = {
+        let mut deferred = DEFERRED_WAKES
+            .lock()
+            .expect("invariant: the deferred-wake lock is never poisoned");
+        if deferred.is_empty() {
+            return;
+        }
+        std::mem::take(&mut *deferred)
+    };
+    for waker in wakers {
+        waker.wake();
+    }
+}
+
+impl From<oneshot::Sender<Result<Value, RuntimeError>>> for Reply {
+    fn from(sender: oneshot::Sender<Result<Value, RuntimeError>>) -> Self {
+        Self(ReplyTo::Channel(Some(sender)))
+    }
+}
+
+impl Reply {
+    /// Sends the answer; gives it back when nobody waits for it any more.
+    pub fn send(mut self, answer: Result<Value, RuntimeError>) -> Result<(), Result<Value, RuntimeError>> {
+        match &mut self.0 {
+            ReplyTo::Channel(sender) => match sender.take() {
+                Some(sender) => sender.send(answer),
+                None => Err(answer),
+            },
+            ReplyTo::Slot { slot, direct, sent } => {
+                *sent = true;
+                if slot.state().abandoned {
+                    return Err(answer);
+                }
+                let answered = match (&answer, direct.take()) {
+                    (Ok(value), Some(direct)) => direct.answer(value),
+                    _ => false,
+                };
+                let mut state = slot.state();
+                if state.abandoned && !answered {
+                    return Err(answer);
+                }
+                state.answer = Some(answer);
+                let waker = state.waker.take();
+                drop(state);
+                if let Some(waker) = waker {
+                    if answered {
+                        DEFERRED_WAKES
+                            .lock()
+                            .expect("invariant: the deferred-wake lock is never poisoned")
+                            .push(waker);
+                    } else {
+                        waker.wake();
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Whether nobody waits for the answer any more.
+    pub fn is_closed(&self) -> bool {
+        match &self.0 {
+            ReplyTo::Channel(sender) => sender.as_ref().is_none_or(|sender| sender.is_closed()),
+            ReplyTo::Slot { slot, .. } => slot.state().abandoned,
+        }
+    }
+}
+
+impl Drop for Reply {
+    fn drop(&mut self) {
+        if let ReplyTo::Slot { slot, sent: false, .. } = &self.0 {
+            let mut state = slot.state();
+            state.closed = true;
+            let waker = state.waker.take();
+            drop(state);
+            if let Some(waker) = waker {
+                waker.wake();
+            }
+        }
+    }
+}
+
+/// The waiting side of a [`Reply`] made by [`RuntimeHandle::call_answering`]: the answer, or
+/// [`RuntimeError::Stopped`] when the reply was dropped without one.
+#[derive(Debug)]
+struct AnswerFuture {
+    slot: Arc<AnswerSlot>,
+}
+
+impl std::future::Future for AnswerFuture {
+    type Output = Result<Value, RuntimeError>;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        context: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        let mut state = self.slot.state();
+        if let Some(answer) = state.answer.take() {
+            return std::task::Poll::Ready(answer);
+        }
+        if state.closed {
+            return std::task::Poll::Ready(Err(RuntimeError::Stopped));
+        }
+        match &state.waker {
+            Some(waker) if waker.will_wake(context.waker()) => {}
+            _ => state.waker = Some(context.waker().clone()),
+        }
+        std::task::Poll::Pending
+    }
+}
+
+impl Drop for AnswerFuture {
+    fn drop(&mut self) {
+        let mut state = self.slot.state();
+        state.abandoned = true;
+        state.waker = None;
+    }
+}
 
 /// One request to a runtime together with where its answer goes.
-pub type RuntimeEnvelope = (RuntimeRequest, oneshot::Sender<Result<Value, RuntimeError>>);
+pub type RuntimeEnvelope = (RuntimeRequest, Reply);
 
 /// The host's handle on one running extension. Cloning it shares the same runtime. Dropping the last clone
 /// lets the runtime's thread tear the engine down (in a safe order) and exit.
@@ -681,6 +962,28 @@ impl RuntimeHandle {
         self.queue_request(request).1
     }
 
+    /// [`RuntimeHandle::call_queued`] whose answer, when it is a value, `direct` may give from the
+    /// runtime's own thread (see [`DirectAnswer`]); the returned future still completes with it.
+    pub fn call_answering(
+        &self,
+        request: RuntimeRequest,
+        direct: Box<dyn DirectAnswer>,
+    ) -> (
+        QueueTicket,
+        impl std::future::Future<Output = Result<Value, RuntimeError>> + use<>,
+    ) {
+        let slot = Arc::<AnswerSlot>::default();
+        let reply = Reply(ReplyTo::Slot {
+            slot: Arc::clone(&slot),
+            direct: Some(direct),
+            sent: false,
+        });
+        let ticket = QueueTicket(self.queue.sent.fetch_add(1, Ordering::AcqRel) + 1);
+        // A stopped runtime drops the envelope, and with it the reply: the future answers `Stopped`.
+        let _ = self.sender.send((request, reply));
+        (ticket, AnswerFuture { slot })
+    }
+
     /// Sends `request` with a new reply channel; a stopped runtime drops the reply sender, which its
     /// receiver reports as an error.
     fn queue_request(
@@ -691,7 +994,7 @@ impl RuntimeHandle {
         // Two requests sent at once from two threads may take their numbers in one order and enter the
         // queue in the other: a ticket can then read as started one request early, never later.
         let ticket = QueueTicket(self.queue.sent.fetch_add(1, Ordering::AcqRel) + 1);
-        let _ = self.sender.send((request, reply));
+        let _ = self.sender.send((request, reply.into()));
         (ticket, answer)
     }
 

@@ -3,6 +3,7 @@
 
 mod e2e {
     pub mod activation;
+    pub mod answers;
     pub mod backpressure;
     pub mod dependencies;
     pub mod docs;

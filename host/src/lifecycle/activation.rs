@@ -149,6 +149,7 @@ impl Lifecycle {
                     runtime: None,
                     exports: Value::Null,
                     generation: None,
+                    host_calls: None,
                 },
             );
             self.transition(&mut state, id, ExtensionState::Enabled, None);
@@ -158,9 +159,9 @@ impl Lifecycle {
         // Development mode: the files this activation reads, kept should it work.
         let snapshot = self.snapshot_before_activation(&manifest);
         let generation = self.new_generation();
-        let runtime = self
-            .engine_for(&manifest)
-            .launch(spec, self.serve_runtime_calls(generation));
+        let host = self.serve_runtime_calls(generation);
+        let host_calls = Arc::clone(host.count());
+        let runtime = self.engine_for(&manifest).launch(spec, host);
         let runtime = match runtime {
             Ok(runtime) => runtime,
             Err(error) => {
@@ -177,6 +178,7 @@ impl Lifecycle {
                 runtime: Some(runtime.clone()),
                 exports: Value::Null,
                 generation: Some(generation),
+                host_calls: Some(host_calls),
             },
         );
         let activated = match call_with_grace(

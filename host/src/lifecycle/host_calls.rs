@@ -5,20 +5,19 @@ use std::sync::Arc;
 
 use exthost_protocol::methods::{ExtensionState, LogLine, ManagerEvent};
 use serde_json::{Value, json};
-use tokio::sync::mpsc;
 
 use super::LifecycleError;
 use super::{Lifecycle, call_with_grace};
 use crate::runtime::{
-    HostCall, HostCallError, HostRequest, HostSender, LogLevel, RuntimeError, RuntimeGeneration,
-    RuntimeRequest,
+    HostCall, HostCallError, HostReceiver, HostRequest, HostSender, LogLevel, RuntimeError,
+    RuntimeGeneration, RuntimeRequest, WeakHostSender,
 };
 use crate::to_proto;
 
 /// The loop serving one runtime's calls (see [`Lifecycle::serve_runtime_calls`]).
 pub(super) struct CallLoop {
     /// The runtime's channel to the host, without keeping it open (the runtime holds it).
-    pub(super) sender: mpsc::WeakUnboundedSender<HostCall>,
+    pub(super) sender: WeakHostSender,
     /// The loop; it ends once the runtime has gone and its last calls are served.
     pub(super) task: tokio::task::JoinHandle<()>,
 }
@@ -45,7 +44,7 @@ impl Lifecycle {
         self: &Arc<Self>,
         generation: RuntimeGeneration,
     ) -> HostSender {
-        let (sender, calls) = mpsc::unbounded_channel();
+        let (sender, calls) = HostSender::channel();
         let task = tokio::spawn(serve_host_calls(Arc::downgrade(self), generation, calls));
         let mut loops = self.call_loops();
         loops.retain(|call_loop| !call_loop.task.is_finished());
@@ -385,7 +384,7 @@ pub(super) fn runtime_call_error(error: &RuntimeError) -> HostCallError {
 async fn serve_host_calls(
     lifecycle: std::sync::Weak<Lifecycle>,
     generation: RuntimeGeneration,
-    mut calls: mpsc::UnboundedReceiver<HostCall>,
+    mut calls: HostReceiver,
 ) {
     while let Some(call) = calls.recv().await {
         let Some(lifecycle) = lifecycle.upgrade() else {
@@ -394,5 +393,8 @@ async fn serve_host_calls(
         if let Some(call) = lifecycle.handle_immediate(generation, call) {
             tokio::spawn(async move { lifecycle.handle_host_call(generation, call).await });
         }
+        // An immediate call's effects (a notification queued for the editor) are in place: an answer
+        // the extension gives after it may now go to the editor from the extension's thread.
+        calls.handled();
     }
 }

@@ -41,7 +41,7 @@ use super::quickjs::resolve::is_es_module;
 use super::quickjs::workspace_fs::{BoundarySource, WorkspaceFiles};
 use super::{
     Engine, HostCall, HostCallError, HostOperation, HostRequest, HostSender, HostWaitClock,
-    HostWaitGuard, LaunchSpec, LogLevel, RuntimeError, RuntimeHandle, RuntimeInbox, RuntimeRequest,
+    HostWaitGuard, LaunchSpec, LogLevel, Reply, RuntimeError, RuntimeHandle, RuntimeInbox, RuntimeRequest,
 };
 use crate::permissions::{Access, ENVIRONMENT_KEPT, PermissionContext, Permissions};
 
@@ -331,7 +331,7 @@ impl Drop for PrivateFolder {
 /// A request whose answer has not come back.
 struct InFlight {
     /// `None` for the host's own pings.
-    reply: Option<oneshot::Sender<Result<Json, RuntimeError>>>,
+    reply: Option<Reply>,
     deadline: Instant,
     limit: Duration,
     during: String,
@@ -350,7 +350,7 @@ impl InFlight {
 /// process with it and activates again (that activation answers the lifecycle); a refusal, or no answer
 /// in time, answers this error.
 struct HeldActivation {
-    reply: oneshot::Sender<Result<Json, RuntimeError>>,
+    reply: Reply,
     /// What the user is asked for.
     access: Access,
     /// The activation's own error (the answer on a refusal).
@@ -691,7 +691,7 @@ impl DenoProcess {
             }
         }
         let (reply, answer) = oneshot::channel();
-        self.start_request(RuntimeRequest::Deactivate, Some(reply));
+        self.start_request(RuntimeRequest::Deactivate, Some(reply.into()));
         let deadline = Instant::now() + self.limits.deactivate_timeout;
         if let Some(Err(error)) = self.serve_until(answer, deadline).await {
             tracing::warn!(extension = %self.extension_id, %error, "deactivate before the restart failed");
@@ -703,7 +703,7 @@ impl DenoProcess {
     /// `remaining` of its time limit.
     fn activate_again(
         &mut self,
-        reply: oneshot::Sender<Result<Json, RuntimeError>>,
+        reply: Reply,
         remaining: Duration,
     ) {
         self.start_request(RuntimeRequest::Activate, Some(reply));
@@ -718,7 +718,7 @@ impl DenoProcess {
     async fn reactivate(&mut self) -> Result<(), RuntimeError> {
         let (reply, answer) = oneshot::channel();
         self.reactivating = true;
-        self.start_request(RuntimeRequest::Activate, Some(reply));
+        self.start_request(RuntimeRequest::Activate, Some(reply.into()));
         let deadline = Instant::now() + self.limits.activate_timeout;
         let outcome = self.serve_until(answer, deadline).await;
         self.reactivating = false;
@@ -784,7 +784,7 @@ impl DenoProcess {
     fn start_request(
         &mut self,
         request: RuntimeRequest,
-        reply: Option<oneshot::Sender<Result<Json, RuntimeError>>>,
+        reply: Option<Reply>,
     ) {
         let limits = self.limits;
         let (kind, payload, limit, during) = match request {
@@ -1306,7 +1306,7 @@ mod tests {
             limits,
             development: false,
         };
-        let (host, mut calls) = mpsc::unbounded_channel::<HostCall>();
+        let (host, mut calls) = crate::runtime::HostSender::channel();
         tokio::spawn(async move {
             while let Some(call) = calls.recv().await {
                 if let Some(reply) = call.reply {

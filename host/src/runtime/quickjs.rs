@@ -52,7 +52,7 @@ use std::time::{Duration, Instant};
 
 use rquickjs::{Coerced, Context, Ctx, Function, Persistent, Runtime, Value};
 use serde_json::{Value as Json, json};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 
 use self::bytecode::Prelude;
 use self::memory::{LimitedAllocator, MemoryGuard};
@@ -61,7 +61,7 @@ use self::native::{HostCompletion, Shared};
 use super::HostCallError;
 use super::js_files::{CORE_FILES, NODE_FILES, QUICKJS_BOOTSTRAP_FILES, SHIM_FILES};
 use super::{
-    Engine, HostRequest, HostSender, HostWaitClock, LaunchSpec, Limits, LogLevel, RuntimeError,
+    Engine, HostRequest, HostSender, HostWaitClock, LaunchSpec, Limits, LogLevel, Reply, RuntimeError,
     RuntimeHandle, RuntimeInbox, RuntimeRequest,
 };
 
@@ -569,7 +569,7 @@ impl Budget {
 
 /// A request whose answer is not sent yet.
 struct InFlight {
-    reply: oneshot::Sender<Result<Json, RuntimeError>>,
+    reply: Reply,
     budget: Budget,
     /// The extension's total wait on the host when the request started: waits since move its deadline.
     waited_at_start: Duration,
@@ -831,7 +831,7 @@ impl JsRuntime {
     fn start(
         &mut self,
         request: RuntimeRequest,
-        reply: oneshot::Sender<Result<Json, RuntimeError>>,
+        reply: Reply,
     ) -> Result<(), RuntimeError> {
         let limits = self.limits;
         let (kind, payload, limit, during) = match request {
@@ -934,7 +934,7 @@ impl JsRuntime {
         &mut self,
         name: String,
         payload: &Json,
-        reply: oneshot::Sender<Result<Json, RuntimeError>>,
+        reply: Reply,
     ) -> Result<(), RuntimeError> {
         self.shared.workspace.learn_from_event(&name, payload);
         let budget = Budget {

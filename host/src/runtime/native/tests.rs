@@ -136,7 +136,7 @@ fn start(create: unsafe extern "C" fn(*const HostVTable) -> *mut c_void) -> Harn
         free: fake_free,
         destroy: fake_destroy,
     };
-    let (host, mut calls) = mpsc::unbounded_channel::<HostCall>();
+    let (host, mut calls) = crate::runtime::HostSender::channel();
     let (runtime, requests) = RuntimeHandle::channel();
     let thread = std::thread::spawn(move || {
         run_thread(functions, "fake.so".into(), spec(), host, requests);
@@ -312,7 +312,7 @@ fn a_missing_library_is_a_load_error_saying_where_it_looked() {
     let folder = tempfile::tempdir().unwrap();
     let mut spec = spec();
     spec.extension_path = folder.path().to_path_buf();
-    let (host, _calls) = mpsc::unbounded_channel();
+    let (host, _calls) = crate::runtime::HostSender::channel();
     let error = NativeEngine::new().launch(spec, host).unwrap_err();
     let message = error.to_string();
     assert!(

@@ -95,7 +95,7 @@ impl Harness {
             limits,
             development: false,
         };
-        let (host, mut calls) = mpsc::unbounded_channel::<HostCall>();
+        let (host, mut calls) = crate::runtime::HostSender::channel();
         let (seen_sender, seen) = mpsc::unbounded_channel();
         tokio::spawn(async move {
             while let Some(call) = calls.recv().await {

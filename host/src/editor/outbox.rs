@@ -146,16 +146,15 @@ impl Outbox {
         };
         lanes.answering = true;
         drop(lanes);
-        let mut written = 0;
-        while written < frame.len() {
-            match direct.write_now(&frame[written..]) {
-                Ok(0) => break,
-                Ok(count) => written += count,
+        // One write: what does not fit in the pipe now is the writer's (this thread does not wait).
+        let written = loop {
+            match direct.write_now(&frame) {
+                Ok(count) => break count,
                 Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
-                // Full (or failed): the writer takes the rest, and meets the error itself if any.
-                Err(_) => break,
+                // Full (or failed): the writer takes it all, and meets the error itself if any.
+                Err(_) => break 0,
             }
-        }
+        };
         let mut lanes = self.lanes();
         lanes.answering = false;
         if written < frame.len() {

@@ -1,6 +1,6 @@
 //! A command's answer, written by the extension's own thread (`EditorAnswer` in `host/src/server.rs`):
-//! what the extension sent the editor before answering still comes first, and a command cancelled while
-//! it runs is answered once, with -32800, its late value dropped.
+//! answers too large to write at once and answers written beside the writer's batches arrive whole and
+//! once, and a command cancelled while it runs is answered once, with -32800, its late value dropped.
 
 use exthost_e2e::{Host, write_extension};
 use exthost_protocol::{Id, Message, ResponsePayload, error_code};
@@ -16,70 +16,68 @@ fn extension(dir: &std::path::Path, name: &str, code: &str) {
     );
 }
 
-/// Which of a command's answer and the notification it sent first reached the editor first.
-#[derive(Debug, PartialEq)]
-enum First {
-    Notification,
-    Answer,
-}
-
 #[tokio::test]
-async fn a_message_an_extension_shows_before_it_answers_reaches_the_editor_before_the_answer() {
+async fn answers_larger_than_the_pipe_and_many_in_flight_beside_logs_arrive_whole_and_once() {
     let dir = tempfile::tempdir().unwrap();
     extension(
         dir.path(),
-        "talker",
+        "big",
         r#"
         const vscode = require('vscode');
         exports.activate = (c) => {
-          c.subscriptions.push(vscode.commands.registerCommand('talker.say', (n) => {
-            vscode.window.showInformationMessage(`before ${n}`);
-            return n;
+          c.subscriptions.push(vscode.commands.registerCommand('big.make', (n, lines) => {
+            for (let i = 0; i < lines; i++) console.log(`line ${i} of call ${n}`);
+            return { n, text: 'x'.repeat(n) };
           }));
         };
         "#,
     );
     let mut host = Host::start(&[dir.path()]).await;
-    host.state_change("test.talker", "enabled").await;
-    let mut answered_first = Vec::new();
-    for n in 0..300 {
-        let id = host
-            .send_request(
-                "workspace/executeCommand",
-                json!({"command": "talker.say", "arguments": [n]}),
-            )
-            .await;
-        let text = format!("before {n}");
-        let first = host
-            .wait_for(|message| match message {
-                Message::Response(response) if response.id.as_ref() == Some(&id) => {
-                    Some(First::Answer)
-                }
-                Message::Notification(notification)
-                    if notification.method == "window/showMessage"
-                        && notification
-                            .params
-                            .as_ref()
-                            .is_some_and(|params| params["message"] == text.as_str()) =>
-                {
-                    Some(First::Notification)
-                }
-                _ => None,
-            })
-            .await;
-        if first == First::Answer {
-            answered_first.push(n);
+    host.state_change("test.big", "enabled").await;
+    // Sizes from a few bytes to several times a pipe's buffer (64 KiB): an answer the extension's thread
+    // cannot write at once leaves its rest to the writer, which must write it before anything else.
+    let sizes: Vec<usize> = (0..64)
+        .map(|index| match index % 4 {
+            0 => index,
+            1 => 70_000 + index,
+            2 => 1_500_000 + index,
+            _ => 300 + index,
+        })
+        .collect();
+    for round in 0..3 {
+        let mut ids = Vec::new();
+        for (index, size) in sizes.iter().enumerate() {
+            let lines = if index % 3 == 0 { 20 } else { 0 };
+            let id = host
+                .send_request(
+                    "workspace/executeCommand",
+                    json!({"command": "big.make", "arguments": [size, lines]}),
+                )
+                .await;
+            ids.push((id, *size));
         }
-        // Both arrive; take the other one too.
-        let response = host.response(&id).await;
-        assert_eq!(response.payload, ResponsePayload::Result(json!(n)));
-        host.notification("window/showMessage", |params| params["message"] == text.as_str())
-            .await;
+        for (id, size) in &ids {
+            let response = host.response(id).await;
+            let ResponsePayload::Result(result) = response.payload else {
+                panic!("round {round}: call of {size} failed: {response:?}")
+            };
+            assert_eq!(result["n"], json!(size), "round {round}");
+            assert_eq!(
+                result["text"].as_str().map(str::len),
+                Some(*size),
+                "round {round}"
+            );
+        }
+        let again = host
+            .backlog()
+            .filter(|message| {
+                matches!(message, Message::Response(r)
+                    if ids.iter().any(|(id, _)| r.id.as_ref() == Some(id)))
+            })
+            .count();
+        assert_eq!(again, 0, "round {round}: an answer came twice");
     }
-    assert!(
-        answered_first.is_empty(),
-        "the answer overtook the message shown before it in calls {answered_first:?}"
-    );
+    assert_eq!(host.extension("test.big").await["state"], "enabled");
     assert_eq!(host.shutdown().await, 0);
 }
 

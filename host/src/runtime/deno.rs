@@ -105,6 +105,8 @@ impl Engine for DenoEngine {
             });
         };
         let (handle, requests) = RuntimeHandle::channel();
+        // The shim reports when the extension starts listening to document changes.
+        handle.listen_to_document_changes(false);
         let host_waits = Arc::clone(handle.host_waits());
         let module = spec.entry.display().to_string();
         std::thread::Builder::new()

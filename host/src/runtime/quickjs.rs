@@ -407,6 +407,8 @@ impl Engine for QuickJsEngine {
 
     fn launch(&self, spec: LaunchSpec, host: HostSender) -> Result<RuntimeHandle, RuntimeError> {
         let (handle, requests) = RuntimeHandle::channel();
+        // The shim reports when the extension starts listening to document changes.
+        handle.listen_to_document_changes(false);
         let host_waits = Arc::clone(handle.host_waits());
         let module = spec.entry.display().to_string();
         std::thread::Builder::new()

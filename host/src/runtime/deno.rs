@@ -1316,7 +1316,10 @@ mod tests {
                 }
             }
         });
-        Some((engine.launch(spec, host).expect("launch"), folder))
+        let handle = engine.launch(spec, host).expect("launch");
+        // No lifecycle notes the shim's listener reports here: every event goes straight through.
+        handle.listen_to_document_changes(true);
+        Some((handle, folder))
     }
 
     #[tokio::test]

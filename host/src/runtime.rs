@@ -733,10 +733,9 @@ impl RuntimeHandle {
     /// The timer keeps no handle alive: a runtime whose handles are gone is left to stop.
     fn deliver_changes_by(&self, deadline: std::time::Instant) {
         let Ok(tokio) = tokio::runtime::Handle::try_current() else {
-            self.changes
-                .deadline_passed(deadline, &mut |request| {
-                    enqueue(&self.sender, &self.queue, request);
-                });
+            self.changes.deadline_passed(deadline, &mut |request| {
+                enqueue(&self.sender, &self.queue, request);
+            });
             return;
         };
         let sender = self.sender.downgrade();

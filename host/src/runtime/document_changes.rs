@@ -47,7 +47,10 @@ struct HeldEvent {
 
 /// The bytes of inserted text of one LSP content change.
 fn change_bytes(change: &Value) -> usize {
-    change.get("text").and_then(Value::as_str).map_or(0, str::len)
+    change
+        .get("text")
+        .and_then(Value::as_str)
+        .map_or(0, str::len)
 }
 
 impl HeldChanges {
@@ -160,7 +163,7 @@ impl Default for ChangeGate {
 }
 
 /// A sink for the requests the gate lets through, in order.
-pub type Send<'a> = dyn FnMut(RuntimeRequest) + 'a;
+pub type Sink<'a> = dyn FnMut(RuntimeRequest) + 'a;
 
 impl ChangeGate {
     /// A gate for a runtime that listens to changes from the start (`listening`) or not.
@@ -183,7 +186,7 @@ impl ChangeGate {
     /// Lets `request` through `send` — after every held change — or holds it (a `documentChanged` event
     /// for a runtime that does not listen). Answers the deadline of a timer to start, when holding it
     /// began a wait.
-    pub fn admit(&self, request: RuntimeRequest, send: &mut Send<'_>) -> Option<Instant> {
+    pub fn admit(&self, request: RuntimeRequest, send: &mut Sink<'_>) -> Option<Instant> {
         let mut state = self.lock();
         let request = match request {
             RuntimeRequest::Event { name, payload }
@@ -214,7 +217,7 @@ impl ChangeGate {
 
     /// The runtime's extension starts (`true`) or stops listening to changes; starting delivers what is
     /// held at once.
-    pub fn set_listening(&self, listening: bool, send: &mut Send<'_>) {
+    pub fn set_listening(&self, listening: bool, send: &mut Sink<'_>) {
         let mut state = self.lock();
         state.listening = listening;
         if listening {
@@ -229,7 +232,7 @@ impl ChangeGate {
 
     /// The timer of `deadline` has run out: delivers what is held, unless it went out meanwhile (a later
     /// hold then started a timer of its own).
-    pub fn deadline_passed(&self, deadline: Instant, send: &mut Send<'_>) {
+    pub fn deadline_passed(&self, deadline: Instant, send: &mut Sink<'_>) {
         let mut state = self.lock();
         if state.deadline == Some(deadline) {
             flush(&mut state, send);
@@ -238,7 +241,7 @@ impl ChangeGate {
 }
 
 /// Sends every held change, in order.
-fn flush(state: &mut GateState, send: &mut Send<'_>) {
+fn flush(state: &mut GateState, send: &mut Sink<'_>) {
     state.deadline = None;
     if state.held.is_empty() {
         return;
@@ -269,7 +272,10 @@ mod tests {
         }
     }
 
-    fn collect(gate: &ChangeGate, request: RuntimeRequest) -> (Vec<RuntimeRequest>, Option<Instant>) {
+    fn collect(
+        gate: &ChangeGate,
+        request: RuntimeRequest,
+    ) -> (Vec<RuntimeRequest>, Option<Instant>) {
         let mut sent = Vec::new();
         let timer = gate.admit(request, &mut |request| sent.push(request));
         (sent, timer)

@@ -190,8 +190,11 @@ async fn not_listening_reader_answers(engine: Option<&str>, env: &[(&str, &Path)
     // A save after held changes: the document is saved with them (not dirty), at their version.
     version += 1;
     type_at_line_one(&mut host, version, "z").await;
-    host.notify("textDocument/didSave", json!({"textDocument": {"uri": URI}}))
-        .await;
+    host.notify(
+        "textDocument/didSave",
+        json!({"textDocument": {"uri": URI}}),
+    )
+    .await;
     let read = run(&mut host, "reader.read").await;
     assert_eq!(read["version"], 37, "{read}");
     assert_eq!(read["isDirty"], false, "{read}");
@@ -275,7 +278,11 @@ async fn a_listener_gets_each_change_promptly_beside_extensions_that_do_not_list
     let expected: Vec<Value> = (0..20)
         .map(|index| json!([index + 2, index.to_string()]))
         .collect();
-    assert_eq!(record, json!(expected), "every change, in order, one event each");
+    assert_eq!(
+        record,
+        json!(expected),
+        "every change, in order, one event each"
+    );
     assert_eq!(host.shutdown().await, 0);
 }
 

@@ -1,6 +1,7 @@
 // vscode.env: a fixed description of the "application" (exthost), openExternal through
 // window/showDocument {external: true}, and a clipboard that holds nothing (LSP offers none). The small
-// namespaces `l10n`, `tasks` and `debug` are in `56_tasks_debug.js`.
+// namespaces `l10n`, `tasks` and `debug` are in `56_tasks_debug.js`. QuickJS reads this file on the
+// first read of `vscode.env` (`LAZY_SHIM_GROUPS` in quickjs.rs).
 
 function randomHex(length) {
   let text = '';

@@ -184,3 +184,36 @@ async fn a_namespace_written_before_its_first_read_keeps_the_write() {
     let result = harness.activate().await.expect("activate");
     assert_eq!(result, json!(["mine", false, false, "function"]));
 }
+
+#[tokio::test]
+async fn env_waits_and_looks_eager() {
+    let script = r#"
+        const vscode = require('vscode');
+        exports.activate = async () => {
+            const keys = Object.keys(vscode);
+            const before = [keys.includes('env'), 'env' in vscode, Object.prototype.hasOwnProperty.call(vscode, 'env')];
+            const env = vscode.env;
+            const { env: imported } = await import('vscode');
+            const machine = Object.getOwnPropertyDescriptor(env, 'machineId');
+            return {
+                before,
+                same: [imported === env, require('vscode').env === env, env.clipboard === vscode.env.clipboard],
+                values: [env.appName, env.language, env.uiKind === vscode.UIKind.Desktop, typeof env.sessionId, env.sessionId === vscode.env.sessionId],
+                accessor: [typeof machine.get, 'value' in machine],
+                guarded: typeof env.createTelemetryLogger,
+            };
+        };
+    "#;
+    let harness = api_harness(script, json!({}), package(json!({})));
+    let result = harness.activate().await.expect("activate");
+    assert_eq!(
+        result,
+        json!({
+            "before": [true, true, true],
+            "same": [true, true, true],
+            "values": ["exthost", "en", true, "string", true],
+            "accessor": ["function", false],
+            "guarded": "function",
+        })
+    );
+}

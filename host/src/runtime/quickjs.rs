@@ -113,6 +113,8 @@ const LAZY_SHIM_GROUPS: &[LazyShimGroup] = &[
     ),
     // Node's collation, which `String.prototype.localeCompare` (`02_globals.js`) calls.
     (&["02_collation.js"], &[], &["localeCompare"], &[]),
+    // `vscode.extensions` but this extension's own entry (`39_own_extension.js`).
+    (&["40_extensions.js"], &["extensions"], &[], &[]),
     // `vscode.env` (nothing in the shim reads it).
     (&["55_env.js"], &["env"], &[], &[]),
     // The small namespaces `l10n`, `tasks` and `debug`.

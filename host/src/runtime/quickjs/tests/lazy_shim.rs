@@ -217,3 +217,33 @@ async fn env_waits_and_looks_eager() {
         })
     );
 }
+
+#[tokio::test]
+async fn extensions_waits_and_hands_out_the_contexts_own_entry() {
+    let script = r#"
+        const vscode = require('vscode');
+        exports.activate = async (context) => {
+            const before = [Object.keys(vscode).includes('extensions'), 'extensions' in vscode];
+            const own = vscode.extensions.getExtension(context.extension.id);
+            const { extensions } = await import('vscode');
+            return {
+                before,
+                same: [own === context.extension, extensions === vscode.extensions, vscode.extensions.onDidChange === extensions.onDidChange],
+                kind: [context.extension.extensionKind, vscode.ExtensionKind.Workspace],
+                // The test host lists no extensions.
+                all: Array.isArray(vscode.extensions.all),
+            };
+        };
+    "#;
+    let harness = api_harness(script, json!({}), package(json!({})));
+    let result = harness.activate().await.expect("activate");
+    assert_eq!(
+        result,
+        json!({
+            "before": [true, true],
+            "same": [true, true, true],
+            "kind": [2, 2],
+            "all": true,
+        })
+    );
+}

@@ -111,6 +111,19 @@ const LAZY_SHIM_GROUPS: &[LazyShimGroup] = &[
         &["invokeProvider", "globToRegExp"],
         &[],
     ),
+    // Node's collation, which `String.prototype.localeCompare` (`02_globals.js`) calls.
+    (&["02_collation.js"], &[], &["localeCompare"], &[]),
+    // `vscode.extensions` but this extension's own entry (`39_own_extension.js`).
+    (&["40_extensions.js"], &["extensions"], &[], &[]),
+    // `vscode.env` (nothing in the shim reads it).
+    (&["55_env.js"], &["env"], &[], &[]),
+    // The small namespaces `l10n`, `tasks` and `debug`.
+    (
+        &["56_tasks_debug.js"],
+        &["l10n", "tasks", "debug"],
+        &["registerTaskProvider"],
+        &[],
+    ),
     // The web globals (`TextEncoder`, `URL`, …) and the shim's UTF-8 helpers.
     (
         &["02_web.js"],

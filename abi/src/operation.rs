@@ -183,6 +183,14 @@ pub enum HostOperation {
     /// What an `ExtensionContext` starts from: its persisted `globalState` and `workspaceState` and
     /// its storage folders (created on disk). Asked synchronously when the shim creates the context.
     ExtensionState,
+    /// Whether the extension now listens to document changes (`workspace.onDidChangeTextDocument`):
+    /// sent when its first listener is added (`true`) and when its last is disposed (`false`).
+    /// Fire-and-forget. While it does not listen, the host may hold its `documentChanged` events back
+    /// and deliver them (merged) before anything else it sends it, or after a short delay.
+    DocumentChangeListeners {
+        /// Whether at least one listener is subscribed.
+        listening: bool,
+    },
     /// A log line: goes to tracing and to the editor as `window/logMessage`. Fire-and-forget.
     Log {
         /// Severity (an unknown name is `info`).
@@ -216,7 +224,7 @@ pub enum StateScope {
 
 impl HostOperation {
     /// The name (`op`) of every operation, as on the wire.
-    pub const NAMES: [&'static str; 27] = [
+    pub const NAMES: [&'static str; 28] = [
         "registerCommand",
         "unregisterCommand",
         "executeCommand",
@@ -243,6 +251,7 @@ impl HostOperation {
         "secretGet",
         "secretKeys",
         "extensionState",
+        "documentChangeListeners",
         "log",
     ];
 
@@ -547,6 +556,10 @@ mod tests {
                         .cloned()
                         .unwrap(),
                 },
+            ),
+            (
+                json!({"op": "documentChangeListeners", "listening": true}),
+                HostOperation::DocumentChangeListeners { listening: true },
             ),
             (
                 json!({"op": "log", "level": "warn", "message": "careful"}),

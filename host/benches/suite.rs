@@ -288,6 +288,10 @@ const ECHO: &str = "const vscode = require('vscode');\nexports.activate = (c) =>
 
 const HOVER: &str = "const vscode = require('vscode');\nlet changes = 0;\nexports.activate = (c) => {\n  c.subscriptions.push(vscode.workspace.onDidChangeTextDocument(() => { changes++; }));\n  c.subscriptions.push(vscode.languages.registerHoverProvider('plaintext', { provideHover(document, position) { return new vscode.Hover('{index}: ' + document.lineAt(position.line).text + ' ' + changes); } }));\n};\n";
 
+/// A hover provider that does not listen to document changes (most extensions): it reads the document
+/// when asked.
+const QUIET_HOVER: &str = "const vscode = require('vscode');\nexports.activate = (c) => {\n  c.subscriptions.push(vscode.languages.registerHoverProvider('plaintext', { provideHover(document, position) { return new vscode.Hover('{index}: ' + document.lineAt(position.line).text); } }));\n};\n";
+
 fn percentile(samples: &mut [f64], fraction: f64) -> f64 {
     samples.sort_by(f64::total_cmp);
     samples[((samples.len() as f64 - 1.0) * fraction).round() as usize]
@@ -601,6 +605,44 @@ fn typing(kind: Kind, dir: &Path, sizes: &Sizes, hovers: bool, changes: bool) ->
     typing.failures = client.failed();
     client.stop();
     typing
+}
+
+/// With the 10 `QUIET_HOVER` extensions (hover providers that do not listen to changes): one-character
+/// changes typed `PACED_CHANGE_GAP` apart at 10,000 lines; the host's CPU per change (ms), and whether
+/// every provider's hover afterwards showed them.
+fn quiet_typing(kind: Kind, dir: &Path, sizes: &Sizes) -> (f64, bool) {
+    let mut client = Client::spawn(kind, dir, false);
+    client.initialize();
+    client.notify("initialized", json!({}));
+    let uri = "file:///bench/quiet-10000.txt";
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "plaintext", "version": 1, "text": document(10_000)}}),
+    );
+    client.wait_enabled(PROVIDERS);
+    hover(&mut client, uri, 0);
+    let middle = 5_000;
+    let before = process_tree::counters(client.pid());
+    for change in 0..sizes.paced_changes {
+        std::thread::sleep(PACED_CHANGE_GAP);
+        client.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": change + 2},
+                   "contentChanges": [{"range": {"start": {"line": middle, "character": 0},
+                                                  "end": {"line": middle, "character": 0}}, "text": "y"}]}),
+        );
+    }
+    std::thread::sleep(PACED_CHANGE_GAP);
+    let spent = before.until(&process_tree::counters(client.pid()));
+    note_ended(kind, "paced didChange, not listening", spent.ended);
+    let answer = hover(&mut client, uri, middle);
+    let typed = "y".repeat(sizes.paced_changes);
+    let answering = answer.to_string().matches(&typed).count();
+    client.stop();
+    (
+        spent.cpu_nanos as f64 / sizes.paced_changes as f64 / 1e6,
+        answering == PROVIDERS,
+    )
 }
 
 /// The groups of figures `-- --only` selects from, with what each measures.
@@ -993,6 +1035,24 @@ fn measure_round(
             );
         }
         if changes {
+            // The same typing to ten hover providers none of which listens to changes: the host holds
+            // the changes back from them (`runtime/document_changes.rs`) until a request or its delay.
+            let figure = format!(
+                "didChange typed {} ms apart, 10,000 lines, 10 not listening (ms host CPU)",
+                PACED_CHANGE_GAP.as_millis()
+            );
+            figures.row(&figure);
+            let started = Instant::now();
+            let (cpu, seen) = quiet_typing(kind, &folders.quiet_hover, sizes);
+            clock.add("quiet change", started.elapsed().as_secs_f64());
+            if seen {
+                figures.add_with_target(&figure, name, cpu, Target::AtMost(0.1));
+            } else {
+                println!(
+                    "({name}: a provider that does not listen lacked the changes typed one at a time; \
+                     that figure is left out)"
+                );
+            }
             figures.add_with_target(
                 "extensions failed while opening and typing (of 10)",
                 name,
@@ -1014,6 +1074,7 @@ struct Folders {
     thousand: PathBuf,
     fifty: PathBuf,
     hover: PathBuf,
+    quiet_hover: PathBuf,
     flood: PathBuf,
 }
 
@@ -1033,6 +1094,7 @@ fn folders(sizes: &Sizes) -> Folders {
         thousand: folder("thousand"),
         fifty: folder("fifty"),
         hover: folder("hover"),
+        quiet_hover: folder("quiet-hover"),
         flood: folder("flood"),
         _root: root,
     };
@@ -1048,6 +1110,12 @@ fn folders(sizes: &Sizes) -> Folders {
         PROVIDERS,
         &json!(["onLanguage:plaintext"]),
         HOVER,
+    );
+    write_extensions(
+        &folders.quiet_hover,
+        PROVIDERS,
+        &json!(["onLanguage:plaintext"]),
+        QUIET_HOVER,
     );
     flood::write_extensions(&folders.flood);
     folders

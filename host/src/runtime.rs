@@ -6,6 +6,7 @@
 //! Every runtime runs on a thread of its own, so a runaway extension blocks nobody else.
 
 pub mod deno;
+pub mod document_changes;
 pub(crate) mod js_files;
 pub mod native;
 pub mod quickjs;
@@ -333,6 +334,12 @@ pub enum HostRequest {
         /// The params.
         params: Value,
     },
+    /// Whether the extension now listens to document changes (its first
+    /// `workspace.onDidChangeTextDocument` listener was added, or its last disposed). Fire-and-forget.
+    DocumentChangeListeners {
+        /// Whether at least one listener is subscribed.
+        listening: bool,
+    },
     /// A log line (`console.*`): goes to tracing and to the editor as `window/logMessage`.
     Log {
         /// Severity.
@@ -432,6 +439,9 @@ impl TryFrom<HostOperation> for HostRequest {
                 ),
             },
             HostOperation::Log { level, message } => Self::Log { level, message },
+            HostOperation::DocumentChangeListeners { listening } => {
+                Self::DocumentChangeListeners { listening }
+            }
             HostOperation::StateUpdate {
                 scope,
                 key,
@@ -684,7 +694,10 @@ impl From<oneshot::Sender<Result<Value, RuntimeError>>> for Reply {
 
 impl Reply {
     /// Sends the answer; gives it back when nobody waits for it any more.
-    pub fn send(mut self, answer: Result<Value, RuntimeError>) -> Result<(), Result<Value, RuntimeError>> {
+    pub fn send(
+        mut self,
+        answer: Result<Value, RuntimeError>,
+    ) -> Result<(), Result<Value, RuntimeError>> {
         match &mut self.0 {
             ReplyTo::Channel(sender) => match sender.take() {
                 Some(sender) => sender.send(answer),
@@ -732,7 +745,10 @@ impl Reply {
 
 impl Drop for Reply {
     fn drop(&mut self) {
-        if let ReplyTo::Slot { slot, sent: false, .. } = &self.0 {
+        if let ReplyTo::Slot {
+            slot, sent: false, ..
+        } = &self.0
+        {
             let mut state = slot.state();
             state.closed = true;
             let waker = state.waker.take();
@@ -791,6 +807,9 @@ pub struct RuntimeHandle {
     sender: mpsc::UnboundedSender<RuntimeEnvelope>,
     host_waits: Arc<HostWaitClock>,
     queue: Arc<QueueCount>,
+    /// Holds `documentChanged` events while the extension does not listen to them (see
+    /// [`document_changes`]): every send passes through it.
+    changes: Arc<document_changes::ChangeGate>,
 }
 
 /// How many requests were sent to a runtime and how many it has taken from its queue (a
@@ -911,6 +930,7 @@ impl RuntimeHandle {
             sender,
             host_waits: Arc::default(),
             queue: Arc::default(),
+            changes: Arc::default(),
         }
     }
 
@@ -963,7 +983,8 @@ impl RuntimeHandle {
     }
 
     /// [`RuntimeHandle::call_queued`] whose answer, when it is a value, `direct` may give from the
-    /// runtime's own thread (see [`DirectAnswer`]); the returned future still completes with it.
+    /// runtime's own thread (see [`DirectAnswer`]); the returned future still completes with it. The
+    /// request goes after the document changes held for this runtime, as every request does.
     pub fn call_answering(
         &self,
         request: RuntimeRequest,
@@ -973,29 +994,93 @@ impl RuntimeHandle {
         impl std::future::Future<Output = Result<Value, RuntimeError>> + use<>,
     ) {
         let slot = Arc::<AnswerSlot>::default();
-        let reply = Reply(ReplyTo::Slot {
+        let mut reply = Some(Reply(ReplyTo::Slot {
             slot: Arc::clone(&slot),
             direct: Some(direct),
             sent: false,
+        }));
+        let mut ticket = None;
+        let timer = self.changes.admit(request, &mut |request| {
+            // The held changes go first, each with a reply of its own; then the request with this one.
+            let is_held_change = matches!(&request, RuntimeRequest::Event { .. });
+            match reply.take() {
+                Some(reply) if !is_held_change => {
+                    ticket = Some(QueueTicket(
+                        self.queue.sent.fetch_add(1, Ordering::AcqRel) + 1,
+                    ));
+                    // A stopped runtime drops the envelope, and with it the reply: the future
+                    // answers `Stopped`.
+                    let _ = self.sender.send((request, reply));
+                }
+                kept => {
+                    reply = kept;
+                    enqueue(&self.sender, &self.queue, request);
+                }
+            }
         });
-        let ticket = QueueTicket(self.queue.sent.fetch_add(1, Ordering::AcqRel) + 1);
-        // A stopped runtime drops the envelope, and with it the reply: the future answers `Stopped`.
-        let _ = self.sender.send((request, reply));
+        if let Some(deadline) = timer {
+            self.deliver_changes_by(deadline);
+        }
+        // Not queued (only a held change could be, and this is never one): its future answers `Stopped`.
+        drop(reply);
+        let ticket = ticket.unwrap_or(QueueTicket(self.queue.sent.load(Ordering::Acquire)));
         (ticket, AnswerFuture { slot })
     }
 
-    /// Sends `request` with a new reply channel; a stopped runtime drops the reply sender, which its
-    /// receiver reports as an error.
+    /// Sends `request` with a new reply channel, after the document changes held for this runtime; a
+    /// stopped runtime drops the reply sender, which its receiver reports as an error. A change held back
+    /// (the extension does not listen) is answered `null` at once.
     fn queue_request(
         &self,
         request: RuntimeRequest,
     ) -> (QueueTicket, oneshot::Receiver<Result<Value, RuntimeError>>) {
-        let (reply, answer) = oneshot::channel();
-        // Two requests sent at once from two threads may take their numbers in one order and enter the
-        // queue in the other: a ticket can then read as started one request early, never later.
-        let ticket = QueueTicket(self.queue.sent.fetch_add(1, Ordering::AcqRel) + 1);
-        let _ = self.sender.send((request, reply.into()));
-        (ticket, answer)
+        let mut queued = None;
+        let timer = self.changes.admit(request, &mut |request| {
+            queued = Some(enqueue(&self.sender, &self.queue, request));
+        });
+        if let Some(deadline) = timer {
+            self.deliver_changes_by(deadline);
+        }
+        queued.unwrap_or_else(|| {
+            let (reply, answer) = oneshot::channel();
+            let _ = reply.send(Ok(Value::Null));
+            (QueueTicket(self.queue.sent.load(Ordering::Acquire)), answer)
+        })
+    }
+
+    /// Whether the extension listens to document changes (`documentChanged` events reach it at once) or
+    /// not (they are held, see [`document_changes`]). Starting to listen delivers what is held.
+    pub fn listen_to_document_changes(&self, listening: bool) {
+        self.changes.set_listening(listening, &mut |request| {
+            enqueue(&self.sender, &self.queue, request);
+        });
+    }
+
+    /// Whether the extension listens to document changes.
+    pub fn listens_to_document_changes(&self) -> bool {
+        self.changes.is_listening()
+    }
+
+    /// Delivers the held changes at `deadline` (a timer on the current tokio runtime; without one, now).
+    /// The timer keeps no handle alive: a runtime whose handles are gone is left to stop.
+    fn deliver_changes_by(&self, deadline: std::time::Instant) {
+        let Ok(tokio) = tokio::runtime::Handle::try_current() else {
+            self.changes.deadline_passed(deadline, &mut |request| {
+                enqueue(&self.sender, &self.queue, request);
+            });
+            return;
+        };
+        let sender = self.sender.downgrade();
+        let queue = Arc::clone(&self.queue);
+        let changes = Arc::downgrade(&self.changes);
+        tokio.spawn(async move {
+            tokio::time::sleep_until(deadline.into()).await;
+            if let (Some(sender), Some(changes)) = (sender.upgrade(), changes.upgrade()) {
+                changes.deadline_passed(deadline, &mut |request| {
+                    enqueue(&sender, &queue, request);
+                });
+            }
+        });
     }
 
     /// Whether the runtime has taken the request of `ticket` from its queue (it may still be running).
@@ -1013,6 +1098,20 @@ impl RuntimeHandle {
     pub fn is_running(&self) -> bool {
         !self.sender.is_closed()
     }
+}
+
+/// Puts one request in a runtime's queue, counting it (see [`QueueCount`]).
+fn enqueue(
+    sender: &mpsc::UnboundedSender<RuntimeEnvelope>,
+    queue: &QueueCount,
+    request: RuntimeRequest,
+) -> (QueueTicket, oneshot::Receiver<Result<Value, RuntimeError>>) {
+    let (reply, answer) = oneshot::channel();
+    // Two requests sent at once from two threads may take their numbers in one order and enter the
+    // queue in the other: a ticket can then read as started one request early, never later.
+    let ticket = QueueTicket(queue.sent.fetch_add(1, Ordering::AcqRel) + 1);
+    let _ = sender.send((request, reply.into()));
+    (ticket, answer)
 }
 
 /// The text of a caught panic's payload.

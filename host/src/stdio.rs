@@ -357,7 +357,8 @@ impl crate::editor::DirectWrite for DescriptorWriter {
     fn write_now(&self, bytes: &[u8]) -> io::Result<usize> {
         use std::os::fd::AsRawFd;
         // SAFETY: `write` reads at most `bytes.len()` bytes from a live slice, to a descriptor we own.
-        let written = unsafe { libc::write(self.0.as_raw_fd(), bytes.as_ptr().cast(), bytes.len()) };
+        let written =
+            unsafe { libc::write(self.0.as_raw_fd(), bytes.as_ptr().cast(), bytes.len()) };
         if written < 0 {
             return Err(io::Error::last_os_error());
         }

@@ -5,6 +5,7 @@ mod e2e {
     pub mod activation;
     pub mod answers;
     pub mod backpressure;
+    pub mod change_listeners;
     pub mod dependencies;
     pub mod docs;
     pub mod engines;

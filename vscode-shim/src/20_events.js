@@ -8,6 +8,9 @@ class EventEmitter {
     this._listeners = [];
     this._disposed = false;
     this._event = undefined;
+    // Set by the shim where the host wants to know whether anyone listens: called with `true` when the
+    // first listener is added and `false` when the last is gone (once per transition).
+    this._onListening = undefined;
   }
 
   get event() {
@@ -17,9 +20,12 @@ class EventEmitter {
         if (this._disposed) return new Disposable(() => {});
         const entry = { listener, thisArgs };
         this._listeners.push(entry);
+        if (this._listeners.length === 1 && this._onListening) this._onListening(true);
         const subscription = new Disposable(() => {
           const index = this._listeners.indexOf(entry);
-          if (index >= 0) this._listeners.splice(index, 1);
+          if (index < 0) return;
+          this._listeners.splice(index, 1);
+          if (this._listeners.length === 0 && this._onListening) this._onListening(false);
         });
         if (Array.isArray(disposables)) disposables.push(subscription);
         return subscription;
@@ -45,7 +51,9 @@ class EventEmitter {
 
   dispose() {
     this._disposed = true;
+    const had = this._listeners.length > 0;
     this._listeners = [];
+    if (had && this._onListening) this._onListening(false);
   }
 }
 

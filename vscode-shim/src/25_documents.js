@@ -439,6 +439,13 @@ class TextDocument {
 const documents = new host.primordials.SafeMap();
 const opened = new EventEmitter();
 const changed = new EventEmitter();
+// The host holds document changes back from an extension that does not listen to them, and delivers
+// them before anything else it sends (see `runtime/document_changes.rs`): one call per transition. The
+// first listener waits for the host to know, so every change after it comes as its own event.
+changed._onListening = (listening) => {
+  if (listening) host.callSync('documentChangeListeners', { listening });
+  else host.notify('documentChangeListeners', { listening });
+};
 const closed = new EventEmitter();
 const saved = new EventEmitter();
 const willSave = new EventEmitter();

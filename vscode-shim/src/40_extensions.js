@@ -1,11 +1,13 @@
 // vscode.extensions and the Extension objects it hands out. Another extension's exports arrive as JSON;
-// its functions become proxies that call it through the host (CallExport). This extension's own entry
-// reads the live state. The folder of an extension handed out becomes readable through `workspace.fs` (the
-// engine learns it from the host's answer, see `workspace_fs.rs`).
+// its functions become proxies that call it through the host (CallExport). The folder of an extension handed out becomes readable through `workspace.fs` (the
+// engine learns it from the host's answer, see `workspace_fs.rs`). QuickJS reads this file on the first
+// read of `vscode.extensions` (`LAZY_SHIM_GROUPS` in quickjs.rs); this extension's own entry, which every
+// extension context holds, is in `39_own_extension.js`.
 
 const { PromisePrototypeThen } = host.primordials;
 
-const ExtensionKind = Object.freeze({ UI: 1, Workspace: 2 });
+const { ExtensionKind } = shim;
+const ownExtension = shim.internal.ownExtension;
 
 class Extension {
   constructor(description) {
@@ -35,29 +37,6 @@ class Extension {
   }
 }
 
-class OwnExtension {
-  constructor() {
-    this.id = host.id;
-    this.extensionPath = host.extensionPath;
-    this.extensionUri = shim.Uri.file(host.extensionPath);
-    this.packageJSON = host.packageJSON;
-    this.extensionKind = ExtensionKind.Workspace;
-  }
-
-  get isActive() {
-    return host.state.active;
-  }
-
-  get exports() {
-    return host.state.exports;
-  }
-
-  activate() {
-    return Promise.resolve(host.state.exports);
-  }
-}
-
-const ownExtension = new OwnExtension();
 const extensionChanges = new shim.EventEmitter();
 
 function describe(description) {
@@ -79,5 +58,3 @@ shim.extensions = shim.guard({
   },
   onDidChange: extensionChanges.event,
 }, 'vscode.extensions');
-shim.ExtensionKind = ExtensionKind;
-shim.internal.ownExtension = ownExtension;

@@ -10,7 +10,7 @@ use std::sync::Once;
 
 use serde_json::{Value, json};
 
-use exthost_abi::ExtensionRequest;
+use exthost_abi::{ExtensionRequest, HostOperation};
 
 use crate::Extension;
 use crate::context::{Call, Context, Registry};
@@ -64,6 +64,12 @@ where
             Err(panic) => return failure("panic", &panic),
         };
         drop(factory);
+        // The SDK has no document-change API: the host may hold changes back from this extension and
+        // deliver them (merged) before its next call. A host that does not know the operation ignores it.
+        let _ = self
+            .registry
+            .host
+            .request(&HostOperation::DocumentChangeListeners { listening: false });
         let mut context = Context::new(
             Rc::clone(&self.registry),
             extension_id,

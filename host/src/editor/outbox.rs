@@ -172,7 +172,6 @@ impl Outbox {
         true
     }
 
-
     /// The next bytes to write — responses first, then other messages in order, then logs — up to
     /// [`MAX_BATCH_BYTES`] (or one larger frame); `None` once closed and empty. Waits while empty, or
     /// while an answer is being written directly. The writer asks for the next batch only once it has

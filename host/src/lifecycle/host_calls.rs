@@ -149,6 +149,19 @@ impl Lifecycle {
                 self.log(from, *level, message);
                 Ok(Value::Null)
             }
+            HostRequest::DocumentChangeListeners { listening } => {
+                // Only the current runtime's report counts (a stopped one's changes nothing).
+                let runtime = self
+                    .lock()
+                    .running
+                    .get(from)
+                    .filter(|running| running.generation == Some(generation))
+                    .and_then(|running| running.runtime.clone());
+                if let Some(runtime) = runtime {
+                    runtime.listen_to_document_changes(*listening);
+                }
+                Ok(Value::Null)
+            }
             HostRequest::Snapshot => Ok(self.snapshot()),
             HostRequest::ExtensionState => Ok(self.extension_state_snapshot(from)),
             HostRequest::RegisterProvider {

@@ -41,7 +41,8 @@ use super::quickjs::resolve::is_es_module;
 use super::quickjs::workspace_fs::{BoundarySource, WorkspaceFiles};
 use super::{
     Engine, HostCall, HostCallError, HostOperation, HostRequest, HostSender, HostWaitClock,
-    HostWaitGuard, LaunchSpec, LogLevel, Reply, RuntimeError, RuntimeHandle, RuntimeInbox, RuntimeRequest,
+    HostWaitGuard, LaunchSpec, LogLevel, Reply, RuntimeError, RuntimeHandle, RuntimeInbox,
+    RuntimeRequest,
 };
 use crate::permissions::{Access, ENVIRONMENT_KEPT, PermissionContext, Permissions};
 
@@ -105,6 +106,8 @@ impl Engine for DenoEngine {
             });
         };
         let (handle, requests) = RuntimeHandle::channel();
+        // The shim reports when the extension starts listening to document changes.
+        handle.listen_to_document_changes(false);
         let host_waits = Arc::clone(handle.host_waits());
         let module = spec.entry.display().to_string();
         std::thread::Builder::new()
@@ -701,11 +704,7 @@ impl DenoProcess {
 
     /// Starts the lifecycle's `activate` again in this (restarted) process, answering `reply`, within
     /// `remaining` of its time limit.
-    fn activate_again(
-        &mut self,
-        reply: Reply,
-        remaining: Duration,
-    ) {
+    fn activate_again(&mut self, reply: Reply, remaining: Duration) {
         self.start_request(RuntimeRequest::Activate, Some(reply));
         if let Some(id) = self.activation
             && let Some(flight) = self.in_flight.get_mut(&id)
@@ -781,11 +780,7 @@ impl DenoProcess {
     }
 
     /// Sends one request to the child and records its deadline.
-    fn start_request(
-        &mut self,
-        request: RuntimeRequest,
-        reply: Option<Reply>,
-    ) {
+    fn start_request(&mut self, request: RuntimeRequest, reply: Option<Reply>) {
         let limits = self.limits;
         let (kind, payload, limit, during) = match request {
             RuntimeRequest::Activate => match self.entry_file() {
@@ -1314,7 +1309,10 @@ mod tests {
                 }
             }
         });
-        Some((engine.launch(spec, host).expect("launch"), folder))
+        let handle = engine.launch(spec, host).expect("launch");
+        // No lifecycle notes the shim's listener reports here: every event goes straight through.
+        handle.listen_to_document_changes(true);
+        Some((handle, folder))
     }
 
     #[tokio::test]

@@ -61,8 +61,8 @@ use self::native::{HostCompletion, Shared};
 use super::HostCallError;
 use super::js_files::{CORE_FILES, NODE_FILES, QUICKJS_BOOTSTRAP_FILES, SHIM_FILES};
 use super::{
-    Engine, HostRequest, HostSender, HostWaitClock, LaunchSpec, Limits, LogLevel, Reply, RuntimeError,
-    RuntimeHandle, RuntimeInbox, RuntimeRequest,
+    Engine, HostRequest, HostSender, HostWaitClock, LaunchSpec, Limits, LogLevel, Reply,
+    RuntimeError, RuntimeHandle, RuntimeInbox, RuntimeRequest,
 };
 
 /// The bootstrap modules, in load order: the core both engines run (primordials, the wire format, the
@@ -109,6 +109,19 @@ const LAZY_SHIM_GROUPS: &[LazyShimGroup] = &[
         &["50_languages.js", "52_conversions.js"],
         &["languages", "lsp"],
         &["invokeProvider", "globToRegExp"],
+        &[],
+    ),
+    // Node's collation, which `String.prototype.localeCompare` (`02_globals.js`) calls.
+    (&["02_collation.js"], &[], &["localeCompare"], &[]),
+    // `vscode.extensions` but this extension's own entry (`39_own_extension.js`).
+    (&["40_extensions.js"], &["extensions"], &[], &[]),
+    // `vscode.env` (nothing in the shim reads it).
+    (&["55_env.js"], &["env"], &[], &[]),
+    // The small namespaces `l10n`, `tasks` and `debug`.
+    (
+        &["56_tasks_debug.js"],
+        &["l10n", "tasks", "debug"],
+        &["registerTaskProvider"],
         &[],
     ),
     // The web globals (`TextEncoder`, `URL`, …) and the shim's UTF-8 helpers.
@@ -407,6 +420,8 @@ impl Engine for QuickJsEngine {
 
     fn launch(&self, spec: LaunchSpec, host: HostSender) -> Result<RuntimeHandle, RuntimeError> {
         let (handle, requests) = RuntimeHandle::channel();
+        // The shim reports when the extension starts listening to document changes.
+        handle.listen_to_document_changes(false);
         let host_waits = Arc::clone(handle.host_waits());
         let module = spec.entry.display().to_string();
         std::thread::Builder::new()
@@ -828,11 +843,7 @@ impl JsRuntime {
     }
 
     /// Starts one request: its answer is sent once the JS promise it starts settles.
-    fn start(
-        &mut self,
-        request: RuntimeRequest,
-        reply: Reply,
-    ) -> Result<(), RuntimeError> {
+    fn start(&mut self, request: RuntimeRequest, reply: Reply) -> Result<(), RuntimeError> {
         let limits = self.limits;
         let (kind, payload, limit, during) = match request {
             RuntimeRequest::Activate => {
@@ -930,12 +941,7 @@ impl JsRuntime {
     /// call limit (promises the listeners return are not awaited), and it is answered at once. No promise
     /// is made for it and no settlement comes back: a burst of document changes costs the shim's work and
     /// little more.
-    fn event(
-        &mut self,
-        name: String,
-        payload: &Json,
-        reply: Reply,
-    ) -> Result<(), RuntimeError> {
+    fn event(&mut self, name: String, payload: &Json, reply: Reply) -> Result<(), RuntimeError> {
         self.shared.workspace.learn_from_event(&name, payload);
         let budget = Budget {
             deadline: Instant::now() + self.limits.call_timeout,

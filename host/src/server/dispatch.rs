@@ -8,8 +8,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use exthost_protocol::{Id, ResponseError};
 use exthost_protocol::methods::RpcRequest;
+use exthost_protocol::{Id, ResponseError};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;

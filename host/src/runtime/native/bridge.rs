@@ -342,7 +342,9 @@ fn operation(request: Value) -> Operation {
             },
         }),
         operation => match HostRequest::try_from(operation) {
-            Ok(request @ HostRequest::Log { .. }) => Operation::Tell(request),
+            Ok(
+                request @ (HostRequest::Log { .. } | HostRequest::DocumentChangeListeners { .. }),
+            ) => Operation::Tell(request),
             Ok(request) => Operation::Ask(request),
             // The workspace files and the machine id are the JavaScript shims' (a native library reads
             // files itself).

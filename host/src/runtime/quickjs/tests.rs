@@ -107,6 +107,9 @@ impl Harness {
             }
         });
         let handle = QuickJsEngine::new().launch(spec, host).expect("launch");
+        // These tests drive the engine without a lifecycle, which would note the shim's listener reports:
+        // every event goes straight through, as to an extension that listens.
+        handle.listen_to_document_changes(true);
         Self {
             handle,
             seen,

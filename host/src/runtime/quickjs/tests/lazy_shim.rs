@@ -119,3 +119,131 @@ fn every_assigned_lazy_member_is_listed() {
         ["a"]
     );
 }
+
+#[tokio::test]
+async fn the_small_namespaces_and_the_collation_wait_and_look_eager() {
+    let script = r#"
+        const vscode = require('vscode');
+        exports.activate = async () => {
+            const describe = (name) => {
+                const d = Object.getOwnPropertyDescriptor(vscode, name);
+                return d && [typeof d.value, d.writable, d.enumerable, d.configurable];
+            };
+            const keys = Object.keys(vscode);
+            const listed = ['l10n', 'tasks', 'debug'].map((name) => keys.includes(name) && name in vscode);
+            const described = describe('debug');
+            // Through `workspace` first: a task provider registered before `vscode.tasks` was read.
+            const provider = { provideTasks: () => [{ name: 'build' }] };
+            const registration = vscode.workspace.registerTaskProvider('make', provider);
+            const tasks = (await vscode.tasks.fetchTasks({ type: 'make' })).map((task) => task.name);
+            registration.dispose();
+            const { tasks: imported, l10n } = await import('vscode');
+            const same = [imported === vscode.tasks, l10n === require('vscode').l10n, vscode.debug === vscode.debug];
+            const guarded = Object.getOwnPropertySymbols(vscode.tasks).length;
+            // The collation: read on the first call, the same function throughout.
+            const compare = String.prototype.localeCompare;
+            const sorted = ['b', 'B', 'a', 'é', 'e', '10', '9'].sort((left, right) => left.localeCompare(right));
+            const numeric = 'x10'.localeCompare('x9', undefined, { numeric: true });
+            return {
+                listed, described, tasks, same, guarded,
+                compare: [compare.name, compare.length, compare === String.prototype.localeCompare],
+                sorted, numeric,
+                message: vscode.l10n.t('Hello {0}', 'Ada'),
+            };
+        };
+    "#;
+    let harness = api_harness(script, json!({}), package(json!({})));
+    let result = harness.activate().await.expect("activate");
+    assert_eq!(
+        result,
+        json!({
+            "listed": [true, true, true],
+            "described": ["object", true, true, true],
+            "tasks": ["build"],
+            "same": [true, true, true],
+            "guarded": 1,
+            "compare": ["localeCompareLikeNode", 3, true],
+            "sorted": ["10", "9", "a", "b", "B", "e", "é"],
+            "numeric": 1,
+            "message": "Hello Ada",
+        })
+    );
+}
+
+#[tokio::test]
+async fn a_namespace_written_before_its_first_read_keeps_the_write() {
+    let script = r#"
+        const vscode = require('vscode');
+        exports.activate = () => {
+            vscode.debug = 'mine';
+            delete vscode.l10n;
+            return [vscode.debug, 'l10n' in vscode, Object.keys(vscode).includes('l10n'), typeof vscode.tasks.fetchTasks];
+        };
+    "#;
+    let harness = api_harness(script, json!({}), package(json!({})));
+    let result = harness.activate().await.expect("activate");
+    assert_eq!(result, json!(["mine", false, false, "function"]));
+}
+
+#[tokio::test]
+async fn env_waits_and_looks_eager() {
+    let script = r#"
+        const vscode = require('vscode');
+        exports.activate = async () => {
+            const keys = Object.keys(vscode);
+            const before = [keys.includes('env'), 'env' in vscode, Object.prototype.hasOwnProperty.call(vscode, 'env')];
+            const env = vscode.env;
+            const { env: imported } = await import('vscode');
+            const machine = Object.getOwnPropertyDescriptor(env, 'machineId');
+            return {
+                before,
+                same: [imported === env, require('vscode').env === env, env.clipboard === vscode.env.clipboard],
+                values: [env.appName, env.language, env.uiKind === vscode.UIKind.Desktop, typeof env.sessionId, env.sessionId === vscode.env.sessionId],
+                accessor: [typeof machine.get, 'value' in machine],
+                guarded: typeof env.createTelemetryLogger,
+            };
+        };
+    "#;
+    let harness = api_harness(script, json!({}), package(json!({})));
+    let result = harness.activate().await.expect("activate");
+    assert_eq!(
+        result,
+        json!({
+            "before": [true, true, true],
+            "same": [true, true, true],
+            "values": ["exthost", "en", true, "string", true],
+            "accessor": ["function", false],
+            "guarded": "function",
+        })
+    );
+}
+
+#[tokio::test]
+async fn extensions_waits_and_hands_out_the_contexts_own_entry() {
+    let script = r#"
+        const vscode = require('vscode');
+        exports.activate = async (context) => {
+            const before = [Object.keys(vscode).includes('extensions'), 'extensions' in vscode];
+            const own = vscode.extensions.getExtension(context.extension.id);
+            const { extensions } = await import('vscode');
+            return {
+                before,
+                same: [own === context.extension, extensions === vscode.extensions, vscode.extensions.onDidChange === extensions.onDidChange],
+                kind: [context.extension.extensionKind, vscode.ExtensionKind.Workspace],
+                // The test host lists no extensions.
+                all: Array.isArray(vscode.extensions.all),
+            };
+        };
+    "#;
+    let harness = api_harness(script, json!({}), package(json!({})));
+    let result = harness.activate().await.expect("activate");
+    assert_eq!(
+        result,
+        json!({
+            "before": [true, true],
+            "same": [true, true, true],
+            "kind": [2, 2],
+            "all": true,
+        })
+    );
+}

@@ -555,13 +555,12 @@ impl HostSender {
     }
 
     /// Sends one call (counted); fails once the host has stopped serving them.
-    pub fn send(&self, call: HostCall) -> Result<(), mpsc::error::SendError<HostCall>> {
+    pub fn send(&self, call: HostCall) -> Result<(), HostGone> {
         self.count.sent.fetch_add(1, Ordering::AcqRel);
-        let sent = self.sender.send(call);
-        if sent.is_err() {
+        self.sender.send(call).map_err(|_| {
             self.count.sent.fetch_sub(1, Ordering::AcqRel);
-        }
-        sent
+            HostGone
+        })
     }
 
     /// A sender that does not keep the channel open.
@@ -577,6 +576,11 @@ impl HostSender {
         &self.count
     }
 }
+
+/// The host no longer serves calls (its end of a [`HostSender`]'s channel is gone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the host has stopped serving calls")]
+pub struct HostGone;
 
 /// A [`HostSender`] that does not keep the channel open.
 #[derive(Debug, Clone)]

@@ -12,8 +12,7 @@ use super::bridge::run_thread;
 use super::library::Functions;
 use super::{Engine, NativeEngine};
 use crate::runtime::{
-    HostCall, HostRequest, LaunchSpec, Limits, LogLevel, RuntimeError, RuntimeHandle,
-    RuntimeRequest,
+    HostRequest, LaunchSpec, Limits, LogLevel, RuntimeError, RuntimeHandle, RuntimeRequest,
 };
 
 /// The fake library's instance: just the host's vtable.

@@ -17,8 +17,8 @@ use tokio::sync::mpsc;
 
 use super::QuickJsEngine;
 use crate::runtime::{
-    Engine, HostCall, HostCallError, HostRequest, LaunchSpec, Limits, LogLevel, RuntimeError,
-    RuntimeHandle, RuntimeRequest,
+    Engine, HostCallError, HostRequest, LaunchSpec, Limits, LogLevel, RuntimeError, RuntimeHandle,
+    RuntimeRequest,
 };
 
 const WAIT: Duration = Duration::from_secs(10);

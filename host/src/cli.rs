@@ -484,9 +484,8 @@ fn supervise(serve: &ServeArgs, log_file: Option<&std::path::Path>) -> anyhow::R
 
 /// The server on stdio (the worker), reading and writing its non-blocking pipes on the runtime's own
 /// poller, all on this one thread (a current-thread runtime): the reader, each request's task and the
-/// writer run where the frame was read, so a call wakes this thread once for the request and no other
-/// worker thread; a command's answer is written by the extension's thread itself
-/// (`server::serve_stdio_until`). The extensions' JS runs on threads of their own, and
+/// writer run where the frame was read, so a call wakes this thread once for the request and once for the
+/// extension's answer, and no other worker thread. The extensions' JS runs on threads of their own, and
 /// their time limits count their own CPU time (`runtime/quickjs/watchdog.rs`), so a wait for this thread
 /// during many runtimes' start-up (ten activating on a 100,000-line document, `e2e::large_documents`) is
 /// not charged to them.
@@ -499,7 +498,7 @@ fn serve(config: HostConfig) -> anyhow::Result<ExitCode> {
         let (input, output) = protocol_stdio()?;
         // Installed before the first message is read: a signal at any time after start-up counts.
         let stop = termination_signal().context("cannot listen for termination signals")?;
-        let session = tokio::spawn(exthost::server::serve_stdio_until(
+        let session = tokio::spawn(exthost::server::serve_until(
             input,
             output,
             config,

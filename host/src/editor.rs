@@ -19,7 +19,7 @@ use exthost_protocol::{
 use serde_json::Value;
 use tokio::sync::oneshot;
 
-pub use outbox::{DirectWrite, MAX_BATCH_BYTES, MAX_QUEUED_LOG_BYTES, Outbox};
+pub use outbox::{MAX_BATCH_BYTES, MAX_QUEUED_LOG_BYTES, Outbox};
 
 /// Log lines an extension may send at once before the rate applies.
 pub const LOG_BURST_LINES: f64 = 1000.0;
@@ -174,13 +174,6 @@ impl EditorHandle {
     /// Sends a response to one of the editor's requests.
     pub fn respond(&self, response: Response) {
         self.outgoing.push(&Message::Response(response));
-    }
-
-    /// Sends a response's framed `body` from the calling thread, written at once when nothing is queued
-    /// before it (see [`Outbox::answer_now`]).
-    pub fn answer_now(&self, body: &[u8]) {
-        self.outgoing
-            .answer_now(bytes::Bytes::from(exthost_protocol::encode_frame(body)));
     }
 
     /// Marks the editor as gone (its input ended): every request waiting for an answer, and every later

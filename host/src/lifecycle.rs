@@ -140,10 +140,6 @@ struct Running {
     exports: Value,
     /// The generation of `runtime` (`None` without one): only its host calls count as this extension's.
     generation: Option<RuntimeGeneration>,
-    /// The count of `runtime`'s calls to the host sent and handled: an answer may go to the editor from
-    /// the extension's thread only once every call it sent before is handled (so a notification it sent
-    /// first is queued first).
-    host_calls: Option<Arc<crate::runtime::HostCallCount>>,
 }
 
 type ActivationFuture = Shared<BoxFuture<'static, Result<Value, LifecycleError>>>;
@@ -472,31 +468,10 @@ async fn call_with_grace(
     limit: Duration,
     during: &str,
 ) -> Result<Value, RuntimeError> {
-    call_with_grace_answering(runtime, request, limit, during, None).await
-}
-
-/// [`call_with_grace`] whose value `direct` may answer from the runtime's thread
-/// ([`RuntimeHandle::call_answering`]); the bound is the same.
-async fn call_with_grace_answering(
-    runtime: &RuntimeHandle,
-    request: RuntimeRequest,
-    limit: Duration,
-    during: &str,
-    direct: Option<Box<dyn crate::runtime::DirectAnswer>>,
-) -> Result<Value, RuntimeError> {
     // The time the extension spends waiting on the host does not count (see `HostWaitClock`).
     let clock = Arc::clone(runtime.host_waits());
     let waited_before = clock.total();
-    let (ticket, answer) = match direct {
-        Some(direct) => {
-            let (ticket, answer) = runtime.call_answering(request, direct);
-            (ticket, futures::future::Either::Left(answer))
-        }
-        None => {
-            let (ticket, answer) = runtime.call_queued(request);
-            (ticket, futures::future::Either::Right(answer))
-        }
-    };
+    let (ticket, answer) = runtime.call_queued(request);
     tokio::pin!(answer);
     // When the request last counted as starting: its sending, then each look that found it still queued
     // while the runtime took others.

@@ -88,43 +88,7 @@ where
     W: AsyncWrite + Unpin + Send + 'static,
     S: std::future::Future<Output = String> + Send,
 {
-    serve_session(input, output, None, config, engines, stop).await
-}
-
-/// [`serve_until`] on this process's protocol stdio ([`crate::stdio`]): when its output is a
-/// non-blocking pipe or socket, an extension's thread writes a command's answer to it at once
-/// ([`Outbox::answer_now`]) instead of waking this thread to write it.
-pub async fn serve_stdio_until<S>(
-    input: crate::stdio::ProtocolInput,
-    output: crate::stdio::ProtocolOutput,
-    config: HostConfig,
-    engines: impl Into<Engines>,
-    stop: S,
-) -> ExitCode
-where
-    S: std::future::Future<Output = String> + Send,
-{
-    let direct = output.direct_writer();
-    serve_session(input, output, direct, config, engines, stop).await
-}
-
-async fn serve_session<R, W, S>(
-    input: R,
-    output: W,
-    direct: Option<Arc<dyn crate::editor::DirectWrite>>,
-    config: HostConfig,
-    engines: impl Into<Engines>,
-    stop: S,
-) -> ExitCode
-where
-    R: AsyncRead + Unpin + Send + 'static,
-    W: AsyncWrite + Unpin + Send + 'static,
-    S: std::future::Future<Output = String> + Send,
-{
     let outbox = Arc::new(Outbox::default());
-    if let Some(direct) = direct {
-        outbox.set_direct(direct);
-    }
     let writer = tokio::spawn(write_messages(Arc::clone(&outbox), output));
     let server = Arc::new(Server {
         config,
@@ -176,12 +140,10 @@ fn mark_worker_exiting() {
 }
 
 /// The one writer of the output: writes the outbox's batches (responses first; several frames per write
-/// and flush). Awake anyway, it also wakes the tasks whose answers extensions' threads wrote
-/// ([`crate::runtime::wake_deferred_answers`]).
+/// and flush).
 async fn write_messages<W: AsyncWrite + Unpin>(outbox: Arc<Outbox>, mut output: W) {
     use tokio::io::AsyncWriteExt;
     while let Some(batch) = outbox.next_batch().await {
-        crate::runtime::wake_deferred_answers();
         let written = async {
             output.write_all(&batch).await?;
             output.flush().await
@@ -214,8 +176,6 @@ impl Server {
     async fn read_messages<R: AsyncRead + Unpin>(self: &Arc<Self>, input: R) -> ExitCode {
         let mut frames = FramedRead::new(input, ContentLengthCodec::new());
         while let Some(frame) = frames.next().await {
-            // Awake anyway: the tasks whose answers extensions' threads wrote finish now.
-            crate::runtime::wake_deferred_answers();
             let body = match frame {
                 Ok(Ok(body)) => body,
                 Ok(Err(error)) => {
@@ -257,7 +217,6 @@ impl Server {
             }
         }
         tracing::info!("input ended");
-        crate::runtime::wake_deferred_answers();
         if self.phase() == Phase::ShutDown {
             0
         } else {
@@ -337,7 +296,7 @@ impl Server {
         let dispatch::Dispatched {
             cancellable,
             answer,
-        } = handlers::dispatch(self, &id, &method, params);
+        } = handlers::dispatch(self, &method, params);
         let mut in_flight = self
             .in_flight
             .lock()
@@ -401,61 +360,6 @@ impl Server {
             return;
         }
         handlers::handle_notification(self, notification).await;
-    }
-}
-
-/// A command's answer given from the extension's thread ([`crate::runtime::DirectAnswer`]): the
-/// request leaves the in-flight map under its lock, as `cancel` takes it out — so whichever comes first
-/// answers, exactly once (a request cancelled first has had its -32800, and its value is dropped) — and its
-/// frame goes to the editor at once ([`EditorHandle::answer_now`]). The request's task then finds it
-/// gone and answers nothing.
-struct EditorAnswer {
-    server: Arc<Server>,
-    id: Id,
-}
-
-impl std::fmt::Debug for EditorAnswer {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(formatter, "EditorAnswer({})", self.id)
-    }
-}
-
-impl crate::runtime::DirectAnswer for EditorAnswer {
-    fn answer(self: Box<Self>, value: &Value) -> bool {
-        /// A success response, serialised from a borrowed value.
-        #[derive(serde::Serialize)]
-        struct Answer<'a> {
-            jsonrpc: &'static str,
-            id: &'a Id,
-            result: &'a Value,
-        }
-        let wanted = self
-            .server
-            .in_flight
-            .lock()
-            .expect("invariant: in-flight lock is never poisoned")
-            .remove(&self.id)
-            .is_some();
-        if wanted {
-            let body = serde_json::to_vec(&Answer {
-                jsonrpc: "2.0",
-                id: &self.id,
-                result: value,
-            })
-            .expect("invariant: a JSON value always serialises");
-            self.server.editor.answer_now(&body);
-        }
-        true
-    }
-}
-
-impl Server {
-    /// A direct answer to the editor's request `id` (see [`EditorAnswer`]).
-    fn answer_directly(self: &Arc<Self>, id: &Id) -> Box<dyn crate::runtime::DirectAnswer> {
-        Box::new(EditorAnswer {
-            server: Arc::clone(self),
-            id: id.clone(),
-        })
     }
 }
 

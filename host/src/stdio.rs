@@ -309,32 +309,6 @@ impl ProtocolOutput {
         }
     }
 
-    /// A writer of the same output that any thread may use without waiting, when it is a non-blocking
-    /// pipe or socket (see [`crate::editor::Outbox::answer_now`]): a duplicate of its descriptor, closed
-    /// when the outbox lets it go.
-    pub fn direct_writer(&self) -> Option<std::sync::Arc<dyn crate::editor::DirectWrite>> {
-        #[cfg(unix)]
-        {
-            use std::os::fd::AsFd;
-            let fd = match &self.output {
-                Output::Pipe(pipe) => pipe.as_fd(),
-                Output::Socket(socket) => socket.as_fd(),
-                Output::File(_) => return None,
-            };
-            match fd.try_clone_to_owned() {
-                Ok(fd) => Some(std::sync::Arc::new(DescriptorWriter(fd))),
-                Err(error) => {
-                    tracing::debug!(%error, "no direct writer for the output");
-                    None
-                }
-            }
-        }
-        #[cfg(not(unix))]
-        {
-            None
-        }
-    }
-
     /// Whether writes go straight to the descriptor from the runtime (not through a blocking thread).
     pub fn is_nonblocking(&self) -> bool {
         match self.output {
@@ -345,24 +319,6 @@ impl ProtocolOutput {
             #[cfg(not(unix))]
             Output::Stdout(_) => false,
         }
-    }
-}
-
-/// A duplicate of the (non-blocking) output's descriptor, written with `write(2)` from any thread.
-#[cfg(unix)]
-struct DescriptorWriter(std::os::fd::OwnedFd);
-
-#[cfg(unix)]
-impl crate::editor::DirectWrite for DescriptorWriter {
-    fn write_now(&self, bytes: &[u8]) -> io::Result<usize> {
-        use std::os::fd::AsRawFd;
-        // SAFETY: `write` reads at most `bytes.len()` bytes from a live slice, to a descriptor we own.
-        let written =
-            unsafe { libc::write(self.0.as_raw_fd(), bytes.as_ptr().cast(), bytes.len()) };
-        if written < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(written.unsigned_abs())
     }
 }
 

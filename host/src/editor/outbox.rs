@@ -2,10 +2,6 @@
 //! always written first, requests and notifications in order behind them, and logs last in a lane bounded
 //! by bytes whose overflow is dropped and counted — so an editor that stops reading costs bounded memory
 //! for logs, and an answer never waits behind a flood of them.
-//!
-//! An answer may also be written at once by the thread that has it ([`Outbox::answer_now`], an
-//! extension's thread): when nothing is queued or being written and the output can be written without
-//! waiting ([`DirectWrite`]), its frame goes straight to the output, and the writer's thread is not woken.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -23,22 +19,8 @@ pub const MAX_BATCH_BYTES: usize = 256 * 1024;
 /// Notifications that only inform a person: they may be dropped when the editor does not keep up.
 const DROPPABLE: &[&str] = &["window/logMessage", "$/logTrace", "telemetry/event"];
 
-/// An output that can be written from any thread without waiting (a non-blocking pipe or socket).
-pub trait DirectWrite: Send + Sync {
-    /// Writes what it can of `bytes` now: how many were written (`WouldBlock` when none could be).
-    fn write_now(&self, bytes: &[u8]) -> std::io::Result<usize>;
-}
-
 #[derive(Default)]
 struct Lanes {
-    /// The rest of a frame written in part by [`Outbox::answer_now`]: written before anything else.
-    front: Option<Bytes>,
-    /// The writer is writing the last batch it took (until it asks for the next).
-    batch_out: bool,
-    /// [`Outbox::answer_now`] is writing a frame: nothing else may be written until it is done.
-    answering: bool,
-    /// Where [`Outbox::answer_now`] writes, when the output allows it.
-    direct: Option<std::sync::Arc<dyn DirectWrite>>,
     responses: VecDeque<Bytes>,
     messages: VecDeque<Bytes>,
     logs: VecDeque<Bytes>,
@@ -105,89 +87,20 @@ impl Outbox {
 
     /// Takes nothing more; the writer writes what is queued and stops.
     pub fn close(&self) {
-        {
-            let mut lanes = self.lanes();
-            lanes.closed = true;
-            lanes.direct = None;
-        }
+        self.lanes().closed = true;
         self.ready.notify_one();
     }
 
-    /// Lets [`Outbox::answer_now`] write to `direct` (the same output the writer writes).
-    pub fn set_direct(&self, direct: std::sync::Arc<dyn DirectWrite>) {
-        let mut lanes = self.lanes();
-        if !lanes.closed {
-            lanes.direct = Some(direct);
-        }
-    }
-
-    /// Writes a response's `frame` now from the calling thread when nothing is queued before it (logs
-    /// aside, which answers pass anyway) and nothing is being written; else queues it in the responses'
-    /// lane as [`Outbox::push`] does. What cannot be written at once is left for the writer. Answers
-    /// whether it was taken (false once closed).
-    pub fn answer_now(&self, frame: Bytes) -> bool {
-        let mut lanes = self.lanes();
-        if lanes.closed {
-            return false;
-        }
-        let idle = !lanes.batch_out
-            && !lanes.answering
-            && lanes.front.is_none()
-            && lanes.responses.is_empty()
-            && lanes.messages.is_empty();
-        let direct = match &lanes.direct {
-            Some(direct) if idle => std::sync::Arc::clone(direct),
-            _ => {
-                lanes.responses.push_back(frame);
-                drop(lanes);
-                self.ready.notify_one();
-                return true;
-            }
-        };
-        lanes.answering = true;
-        drop(lanes);
-        // One write: what does not fit in the pipe now is the writer's (this thread does not wait).
-        let written = loop {
-            match direct.write_now(&frame) {
-                Ok(count) => break count,
-                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
-                // Full (or failed): the writer takes it all, and meets the error itself if any.
-                Err(_) => break 0,
-            }
-        };
-        let mut lanes = self.lanes();
-        lanes.answering = false;
-        if written < frame.len() {
-            lanes.front = Some(frame.slice(written..));
-        }
-        let more = lanes.closed
-            || lanes.front.is_some()
-            || !lanes.responses.is_empty()
-            || !lanes.messages.is_empty()
-            || !lanes.logs.is_empty();
-        drop(lanes);
-        if more {
-            self.ready.notify_one();
-        }
-        true
-    }
-
     /// The next bytes to write — responses first, then other messages in order, then logs — up to
-    /// [`MAX_BATCH_BYTES`] (or one larger frame); `None` once closed and empty. Waits while empty, or
-    /// while an answer is being written directly. The writer asks for the next batch only once it has
-    /// written the last: until then nothing else writes (see [`Outbox::answer_now`]).
+    /// [`MAX_BATCH_BYTES`] (or one larger frame); `None` once closed and empty. Waits while empty.
     pub async fn next_batch(&self) -> Option<Bytes> {
-        self.lanes().batch_out = false;
         loop {
             let notified = self.ready.notified();
             if let Some(batch) = self.take_batch() {
                 return Some(batch);
             }
-            {
-                let lanes = self.lanes();
-                if lanes.closed && !lanes.answering {
-                    return None;
-                }
+            if self.lanes().closed {
+                return None;
             }
             notified.await;
         }
@@ -196,19 +109,12 @@ impl Outbox {
     /// The next batch if one is queued, without waiting (for tests that read what would be written).
     #[cfg(test)]
     pub(crate) fn try_take_batch(&self) -> Option<Bytes> {
-        self.lanes().batch_out = false;
         self.take_batch()
     }
 
     fn take_batch(&self) -> Option<Bytes> {
         let mut lanes = self.lanes();
-        if lanes.answering {
-            return None;
-        }
         let mut batch = BytesMut::new();
-        if let Some(front) = lanes.front.take() {
-            batch.extend_from_slice(&front);
-        }
         let mut report = None;
         if lanes.dropped_logs > 0 && lanes.log_bytes <= MAX_QUEUED_LOG_BYTES / 2 {
             report = Some(std::mem::take(&mut lanes.dropped_logs));
@@ -232,8 +138,6 @@ impl Outbox {
                 batch.extend_from_slice(&frame);
             }
         }
-        // Set before the lock is let go: a direct answer must not be written before this batch is.
-        lanes.batch_out = !batch.is_empty() || report.is_some();
         drop(lanes);
         if let Some(dropped) = report {
             tracing::warn!(

@@ -149,7 +149,6 @@ impl Lifecycle {
                     runtime: None,
                     exports: Value::Null,
                     generation: None,
-                    host_calls: None,
                 },
             );
             self.transition(&mut state, id, ExtensionState::Enabled, None);
@@ -159,9 +158,9 @@ impl Lifecycle {
         // Development mode: the files this activation reads, kept should it work.
         let snapshot = self.snapshot_before_activation(&manifest);
         let generation = self.new_generation();
-        let host = self.serve_runtime_calls(generation);
-        let host_calls = Arc::clone(host.count());
-        let runtime = self.engine_for(&manifest).launch(spec, host);
+        let runtime = self
+            .engine_for(&manifest)
+            .launch(spec, self.serve_runtime_calls(generation));
         let runtime = match runtime {
             Ok(runtime) => runtime,
             Err(error) => {
@@ -178,7 +177,6 @@ impl Lifecycle {
                 runtime: Some(runtime.clone()),
                 exports: Value::Null,
                 generation: Some(generation),
-                host_calls: Some(host_calls),
             },
         );
         let activated = match call_with_grace(

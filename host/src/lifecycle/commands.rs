@@ -6,22 +6,9 @@ use std::sync::Arc;
 use exthost_protocol::methods::ExtensionState;
 use serde_json::Value;
 
-use super::{Lifecycle, LifecycleError, call_with_grace_answering};
+use super::{Lifecycle, LifecycleError, call_with_grace};
 use crate::manifest::ActivationEvent;
-use crate::runtime::{DirectAnswer, HostCallCount, RuntimeRequest};
-
-/// A direct answer given only once every call the extension sent the host before it is handled.
-#[derive(Debug)]
-struct AfterHostCalls {
-    host_calls: Arc<HostCallCount>,
-    answer: Box<dyn DirectAnswer>,
-}
-
-impl DirectAnswer for AfterHostCalls {
-    fn answer(self: Box<Self>, value: &Value) -> bool {
-        self.host_calls.all_handled() && self.answer.answer(value)
-    }
-}
+use crate::runtime::RuntimeRequest;
 
 impl Lifecycle {
     /// Runs a command: routes it to the extension that registered it, activating the extensions that
@@ -30,20 +17,6 @@ impl Lifecycle {
         self: &Arc<Self>,
         command: &str,
         arguments: Vec<Value>,
-    ) -> Result<Value, LifecycleError> {
-        self.execute_command_answering(command, arguments, None)
-            .await
-    }
-
-    /// [`Lifecycle::execute_command`] whose value, when the extension's runtime gives one, `direct` may
-    /// answer from the extension's thread (see [`DirectAnswer`]) — once every call the extension sent
-    /// the host before it is handled, so what those queued for the editor goes first. The value is
-    /// still answered here as well.
-    pub async fn execute_command_answering(
-        self: &Arc<Self>,
-        command: &str,
-        arguments: Vec<Value>,
-        direct: Option<Box<dyn DirectAnswer>>,
     ) -> Result<Value, LifecycleError> {
         if let Some(method) = builtin_provider_command(command) {
             return Ok(self.provide_for_command(method, &arguments).await);
@@ -59,18 +32,16 @@ impl Lifecycle {
             // The extension meant to provide it failed to activate: that is the answer.
             return Err(activation_failure.unwrap_or_else(|| self.missing_command_error(command)));
         };
-        let (runtime, host_calls, limit) = {
+        let (runtime, limit) = {
             let state = self.lock();
-            let running = state.running.get(&owner);
-            let runtime = running.and_then(|r| r.runtime.clone());
-            let host_calls = running.and_then(|r| r.host_calls.clone());
+            let runtime = state.running.get(&owner).and_then(|r| r.runtime.clone());
             let limit = state
                 .registry
                 .get(&owner)
                 .and_then(|r| r.manifest.as_deref())
                 .map(|m| self.config.limits_for(m).call_timeout)
                 .unwrap_or(self.config.limits.call_timeout);
-            (runtime, host_calls, limit)
+            (runtime, limit)
         };
         let Some(runtime) = runtime else {
             return Err(self.missing_command_error(command));
@@ -80,10 +51,7 @@ impl Lifecycle {
             arguments,
         };
         let during = format!("command {command}");
-        let direct = direct.zip(host_calls).map(|(answer, host_calls)| {
-            Box::new(AfterHostCalls { host_calls, answer }) as Box<dyn DirectAnswer>
-        });
-        match call_with_grace_answering(&runtime, request, limit, &during, direct).await {
+        match call_with_grace(&runtime, request, limit, &during).await {
             Ok(value) => Ok(value),
             Err(error) => {
                 if error.is_fatal() {

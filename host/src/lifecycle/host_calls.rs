@@ -5,19 +5,20 @@ use std::sync::Arc;
 
 use exthost_protocol::methods::{ExtensionState, LogLine, ManagerEvent};
 use serde_json::{Value, json};
+use tokio::sync::mpsc;
 
 use super::LifecycleError;
 use super::{Lifecycle, call_with_grace};
 use crate::runtime::{
-    HostCall, HostCallError, HostReceiver, HostRequest, HostSender, LogLevel, RuntimeError,
-    RuntimeGeneration, RuntimeRequest, WeakHostSender,
+    HostCall, HostCallError, HostRequest, HostSender, LogLevel, RuntimeError, RuntimeGeneration,
+    RuntimeRequest,
 };
 use crate::to_proto;
 
 /// The loop serving one runtime's calls (see [`Lifecycle::serve_runtime_calls`]).
 pub(super) struct CallLoop {
     /// The runtime's channel to the host, without keeping it open (the runtime holds it).
-    pub(super) sender: WeakHostSender,
+    pub(super) sender: mpsc::WeakUnboundedSender<HostCall>,
     /// The loop; it ends once the runtime has gone and its last calls are served.
     pub(super) task: tokio::task::JoinHandle<()>,
 }
@@ -44,7 +45,7 @@ impl Lifecycle {
         self: &Arc<Self>,
         generation: RuntimeGeneration,
     ) -> HostSender {
-        let (sender, calls) = HostSender::channel();
+        let (sender, calls) = mpsc::unbounded_channel();
         let task = tokio::spawn(serve_host_calls(Arc::downgrade(self), generation, calls));
         let mut loops = self.call_loops();
         loops.retain(|call_loop| !call_loop.task.is_finished());
@@ -397,7 +398,7 @@ pub(super) fn runtime_call_error(error: &RuntimeError) -> HostCallError {
 async fn serve_host_calls(
     lifecycle: std::sync::Weak<Lifecycle>,
     generation: RuntimeGeneration,
-    mut calls: HostReceiver,
+    mut calls: mpsc::UnboundedReceiver<HostCall>,
 ) {
     while let Some(call) = calls.recv().await {
         let Some(lifecycle) = lifecycle.upgrade() else {
@@ -406,8 +407,5 @@ async fn serve_host_calls(
         if let Some(call) = lifecycle.handle_immediate(generation, call) {
             tokio::spawn(async move { lifecycle.handle_host_call(generation, call).await });
         }
-        // An immediate call's effects (a notification queued for the editor) are in place: an answer
-        // the extension gives after it may now go to the editor from the extension's thread.
-        calls.handled();
     }
 }

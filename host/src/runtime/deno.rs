@@ -41,8 +41,7 @@ use super::quickjs::resolve::is_es_module;
 use super::quickjs::workspace_fs::{BoundarySource, WorkspaceFiles};
 use super::{
     Engine, HostCall, HostCallError, HostOperation, HostRequest, HostSender, HostWaitClock,
-    HostWaitGuard, LaunchSpec, LogLevel, Reply, RuntimeError, RuntimeHandle, RuntimeInbox,
-    RuntimeRequest,
+    HostWaitGuard, LaunchSpec, LogLevel, RuntimeError, RuntimeHandle, RuntimeInbox, RuntimeRequest,
 };
 use crate::permissions::{Access, ENVIRONMENT_KEPT, PermissionContext, Permissions};
 
@@ -334,7 +333,7 @@ impl Drop for PrivateFolder {
 /// A request whose answer has not come back.
 struct InFlight {
     /// `None` for the host's own pings.
-    reply: Option<Reply>,
+    reply: Option<oneshot::Sender<Result<Json, RuntimeError>>>,
     deadline: Instant,
     limit: Duration,
     during: String,
@@ -353,7 +352,7 @@ impl InFlight {
 /// process with it and activates again (that activation answers the lifecycle); a refusal, or no answer
 /// in time, answers this error.
 struct HeldActivation {
-    reply: Reply,
+    reply: oneshot::Sender<Result<Json, RuntimeError>>,
     /// What the user is asked for.
     access: Access,
     /// The activation's own error (the answer on a refusal).
@@ -694,7 +693,7 @@ impl DenoProcess {
             }
         }
         let (reply, answer) = oneshot::channel();
-        self.start_request(RuntimeRequest::Deactivate, Some(reply.into()));
+        self.start_request(RuntimeRequest::Deactivate, Some(reply));
         let deadline = Instant::now() + self.limits.deactivate_timeout;
         if let Some(Err(error)) = self.serve_until(answer, deadline).await {
             tracing::warn!(extension = %self.extension_id, %error, "deactivate before the restart failed");
@@ -704,7 +703,11 @@ impl DenoProcess {
 
     /// Starts the lifecycle's `activate` again in this (restarted) process, answering `reply`, within
     /// `remaining` of its time limit.
-    fn activate_again(&mut self, reply: Reply, remaining: Duration) {
+    fn activate_again(
+        &mut self,
+        reply: oneshot::Sender<Result<Json, RuntimeError>>,
+        remaining: Duration,
+    ) {
         self.start_request(RuntimeRequest::Activate, Some(reply));
         if let Some(id) = self.activation
             && let Some(flight) = self.in_flight.get_mut(&id)
@@ -717,7 +720,7 @@ impl DenoProcess {
     async fn reactivate(&mut self) -> Result<(), RuntimeError> {
         let (reply, answer) = oneshot::channel();
         self.reactivating = true;
-        self.start_request(RuntimeRequest::Activate, Some(reply.into()));
+        self.start_request(RuntimeRequest::Activate, Some(reply));
         let deadline = Instant::now() + self.limits.activate_timeout;
         let outcome = self.serve_until(answer, deadline).await;
         self.reactivating = false;
@@ -780,7 +783,11 @@ impl DenoProcess {
     }
 
     /// Sends one request to the child and records its deadline.
-    fn start_request(&mut self, request: RuntimeRequest, reply: Option<Reply>) {
+    fn start_request(
+        &mut self,
+        request: RuntimeRequest,
+        reply: Option<oneshot::Sender<Result<Json, RuntimeError>>>,
+    ) {
         let limits = self.limits;
         let (kind, payload, limit, during) = match request {
             RuntimeRequest::Activate => match self.entry_file() {
@@ -1301,7 +1308,7 @@ mod tests {
             limits,
             development: false,
         };
-        let (host, mut calls) = crate::runtime::HostSender::channel();
+        let (host, mut calls) = mpsc::unbounded_channel::<HostCall>();
         tokio::spawn(async move {
             while let Some(call) = calls.recv().await {
                 if let Some(reply) = call.reply {

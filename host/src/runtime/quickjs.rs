@@ -52,7 +52,7 @@ use std::time::{Duration, Instant};
 
 use rquickjs::{Coerced, Context, Ctx, Function, Persistent, Runtime, Value};
 use serde_json::{Value as Json, json};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 use self::bytecode::Prelude;
 use self::memory::{LimitedAllocator, MemoryGuard};
@@ -61,8 +61,8 @@ use self::native::{HostCompletion, Shared};
 use super::HostCallError;
 use super::js_files::{CORE_FILES, NODE_FILES, QUICKJS_BOOTSTRAP_FILES, SHIM_FILES};
 use super::{
-    Engine, HostRequest, HostSender, HostWaitClock, LaunchSpec, Limits, LogLevel, Reply,
-    RuntimeError, RuntimeHandle, RuntimeInbox, RuntimeRequest,
+    Engine, HostRequest, HostSender, HostWaitClock, LaunchSpec, Limits, LogLevel, RuntimeError,
+    RuntimeHandle, RuntimeInbox, RuntimeRequest,
 };
 
 /// The bootstrap modules, in load order: the core both engines run (primordials, the wire format, the
@@ -584,7 +584,7 @@ impl Budget {
 
 /// A request whose answer is not sent yet.
 struct InFlight {
-    reply: Reply,
+    reply: oneshot::Sender<Result<Json, RuntimeError>>,
     budget: Budget,
     /// The extension's total wait on the host when the request started: waits since move its deadline.
     waited_at_start: Duration,
@@ -843,7 +843,11 @@ impl JsRuntime {
     }
 
     /// Starts one request: its answer is sent once the JS promise it starts settles.
-    fn start(&mut self, request: RuntimeRequest, reply: Reply) -> Result<(), RuntimeError> {
+    fn start(
+        &mut self,
+        request: RuntimeRequest,
+        reply: oneshot::Sender<Result<Json, RuntimeError>>,
+    ) -> Result<(), RuntimeError> {
         let limits = self.limits;
         let (kind, payload, limit, during) = match request {
             RuntimeRequest::Activate => {
@@ -941,7 +945,12 @@ impl JsRuntime {
     /// call limit (promises the listeners return are not awaited), and it is answered at once. No promise
     /// is made for it and no settlement comes back: a burst of document changes costs the shim's work and
     /// little more.
-    fn event(&mut self, name: String, payload: &Json, reply: Reply) -> Result<(), RuntimeError> {
+    fn event(
+        &mut self,
+        name: String,
+        payload: &Json,
+        reply: oneshot::Sender<Result<Json, RuntimeError>>,
+    ) -> Result<(), RuntimeError> {
         self.shared.workspace.learn_from_event(&name, payload);
         let budget = Budget {
             deadline: Instant::now() + self.limits.call_timeout,

@@ -8,8 +8,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use exthost_protocol::ResponseError;
 use exthost_protocol::methods::RpcRequest;
-use exthost_protocol::{Id, ResponseError};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -36,8 +36,6 @@ pub(super) struct Call {
     pub lifecycle: Arc<Lifecycle>,
     /// The request's `workDoneToken` (LSP's `WorkDoneProgressParams`), when it carried one.
     pub work_done_token: Option<Value>,
-    /// The request's id.
-    pub id: Id,
 }
 
 /// Parses `params` into `T`; absent params read as `null`. A mismatch is -32602 naming what is wrong.
@@ -54,7 +52,6 @@ fn to_value<T: Serialize>(value: T) -> Result<Value, ResponseError> {
 /// [`RequestDispatcher::on_lsp`]); the first that names it handles it.
 pub(super) struct RequestDispatcher {
     server: Arc<Server>,
-    id: Id,
     method: String,
     params: Option<Value>,
     dispatched: Option<Dispatched>,
@@ -62,10 +59,9 @@ pub(super) struct RequestDispatcher {
 
 impl RequestDispatcher {
     /// A dispatcher for one request.
-    pub fn new(server: &Arc<Server>, id: &Id, method: &str, params: Option<Value>) -> Self {
+    pub fn new(server: &Arc<Server>, method: &str, params: Option<Value>) -> Self {
         Self {
             server: Arc::clone(server),
-            id: id.clone(),
             method: method.to_owned(),
             params,
             dispatched: None,
@@ -130,7 +126,6 @@ impl RequestDispatcher {
             work_done_token: params
                 .and_then(|params| params.get("workDoneToken"))
                 .cloned(),
-            id: self.id.clone(),
         })
     }
 

@@ -14,7 +14,7 @@ use exthost_protocol::methods::{
     ExtensionInfo, Install, InstallParams, InstallResult, Uninstall, UninstallParams,
     UninstallResult, Upgrade, UpgradeParams, UpgradeResult,
 };
-use exthost_protocol::{Id, Notification, ResponseError};
+use exthost_protocol::{Notification, ResponseError};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -116,13 +116,8 @@ impl Server {
 
 /// Matches a request (after `initialize`, before `shutdown`) to its handler: every `exthost/*` method of
 /// the catalogue and `workspace/executeCommand` typed, the language features by name.
-pub(super) fn dispatch(
-    server: &Arc<Server>,
-    id: &Id,
-    method: &str,
-    raw: Option<Value>,
-) -> Dispatched {
-    RequestDispatcher::new(server, id, method, raw)
+pub(super) fn dispatch(server: &Arc<Server>, method: &str, raw: Option<Value>) -> Dispatched {
+    RequestDispatcher::new(server, method, raw)
         .on::<ListExtensions, _, _>(list_extensions)
         .on::<Enable, _, _>(enable)
         .on::<Disable, _, _>(disable)
@@ -228,15 +223,13 @@ async fn language_feature(
     }
 }
 
-/// `workspace/executeCommand` (LSP's `ExecuteCommandParams`; the result is the command's). A value the
-/// extension answers goes to the editor from the extension's thread (`EditorAnswer` in `server.rs`).
+/// `workspace/executeCommand` (LSP's `ExecuteCommandParams`; the result is the command's).
 async fn execute_command(
     call: Call,
     params: ls_types::ExecuteCommandParams,
 ) -> Result<Option<Value>, ResponseError> {
-    let direct = call.server.answer_directly(&call.id);
     call.lifecycle
-        .execute_command_answering(&params.command, params.arguments, Some(direct))
+        .execute_command(&params.command, params.arguments)
         .await
         .map(Some)
         .map_err(lifecycle_error)

@@ -1,6 +1,7 @@
-//! A command's answer, written by the extension's own thread (`EditorAnswer` in `host/src/server.rs`):
-//! answers too large to write at once and answers written beside the writer's batches arrive whole and
-//! once, and a command cancelled while it runs is answered once, with -32800, its late value dropped.
+//! Rules every path that writes a command's answer must keep (the worker's writer today; an extension's
+//! thread writing its own answer's frame was tried for issue 15): answers larger than a pipe's buffer and
+//! answers written beside a stream of logs arrive whole and once, and a command cancelled while it runs
+//! is answered once, with -32800, its late value dropped.
 
 use exthost_e2e::{Host, write_extension};
 use exthost_protocol::{Id, Message, ResponsePayload, error_code};
@@ -34,8 +35,8 @@ async fn answers_larger_than_the_pipe_and_many_in_flight_beside_logs_arrive_whol
     );
     let mut host = Host::start(&[dir.path()]).await;
     host.state_change("test.big", "enabled").await;
-    // Sizes from a few bytes to several times a pipe's buffer (64 KiB): an answer the extension's thread
-    // cannot write at once leaves its rest to the writer, which must write it before anything else.
+    // Sizes from a few bytes to several times a pipe's buffer (64 KiB): an answer that cannot be written
+    // at once must be written whole before anything else is.
     let sizes: Vec<usize> = (0..64)
         .map(|index| match index % 4 {
             0 => index,

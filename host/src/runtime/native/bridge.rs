@@ -15,7 +15,7 @@ use super::abi::{ABI_VERSION, Buffer, HostVTable};
 use super::library::Functions;
 use crate::runtime::{
     HostCall, HostCallError, HostCallErrorKind, HostOperation, HostRequest, HostSender, LaunchSpec,
-    Reply, RuntimeEnvelope, RuntimeError, RuntimeInbox, RuntimeRequest,
+    RuntimeEnvelope, RuntimeError, RuntimeInbox, RuntimeRequest,
 };
 
 /// The body of a native extension's thread. A panic on the host's side of the thread (a host bug: the
@@ -170,7 +170,7 @@ impl Bridge {
         }
     }
 
-    fn handle(&self, request: RuntimeRequest, reply: Reply) {
+    fn handle(&self, request: RuntimeRequest, reply: oneshot::Sender<Result<Value, RuntimeError>>) {
         if self.stopped.get() {
             let _ = reply.send(Err(RuntimeError::Stopped));
             return;

@@ -12,7 +12,8 @@ use super::bridge::run_thread;
 use super::library::Functions;
 use super::{Engine, NativeEngine};
 use crate::runtime::{
-    HostRequest, LaunchSpec, Limits, LogLevel, RuntimeError, RuntimeHandle, RuntimeRequest,
+    HostCall, HostRequest, LaunchSpec, Limits, LogLevel, RuntimeError, RuntimeHandle,
+    RuntimeRequest,
 };
 
 /// The fake library's instance: just the host's vtable.
@@ -135,7 +136,7 @@ fn start(create: unsafe extern "C" fn(*const HostVTable) -> *mut c_void) -> Harn
         free: fake_free,
         destroy: fake_destroy,
     };
-    let (host, mut calls) = crate::runtime::HostSender::channel();
+    let (host, mut calls) = mpsc::unbounded_channel::<HostCall>();
     let (runtime, requests) = RuntimeHandle::channel();
     let thread = std::thread::spawn(move || {
         run_thread(functions, "fake.so".into(), spec(), host, requests);
@@ -311,7 +312,7 @@ fn a_missing_library_is_a_load_error_saying_where_it_looked() {
     let folder = tempfile::tempdir().unwrap();
     let mut spec = spec();
     spec.extension_path = folder.path().to_path_buf();
-    let (host, _calls) = crate::runtime::HostSender::channel();
+    let (host, _calls) = mpsc::unbounded_channel();
     let error = NativeEngine::new().launch(spec, host).unwrap_err();
     let message = error.to_string();
     assert!(

@@ -17,8 +17,8 @@ use tokio::sync::mpsc;
 
 use super::QuickJsEngine;
 use crate::runtime::{
-    Engine, HostCallError, HostRequest, LaunchSpec, Limits, LogLevel, RuntimeError, RuntimeHandle,
-    RuntimeRequest,
+    Engine, HostCall, HostCallError, HostRequest, LaunchSpec, Limits, LogLevel, RuntimeError,
+    RuntimeHandle, RuntimeRequest,
 };
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -95,7 +95,7 @@ impl Harness {
             limits,
             development: false,
         };
-        let (host, mut calls) = crate::runtime::HostSender::channel();
+        let (host, mut calls) = mpsc::unbounded_channel::<HostCall>();
         let (seen_sender, seen) = mpsc::unbounded_channel();
         tokio::spawn(async move {
             while let Some(call) = calls.recv().await {

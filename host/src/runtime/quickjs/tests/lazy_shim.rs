@@ -6,6 +6,14 @@
 use super::vscode_api::{api_harness, package};
 use super::*;
 
+/// What `script`'s `activate` returns, run with no settings and an empty manifest.
+async fn activated(script: &str) -> Value {
+    api_harness(script, json!({}), package(json!({})))
+        .activate()
+        .await
+        .expect("activate")
+}
+
 #[tokio::test]
 async fn lazy_members_look_eager_and_are_the_same_value_on_every_read() {
     let script = r#"
@@ -49,8 +57,7 @@ async fn lazy_members_look_eager_and_are_the_same_value_on_every_read() {
             };
         };
     "#;
-    let harness = api_harness(script, json!({}), package(json!({})));
-    let result = harness.activate().await.expect("activate");
+    let result = activated(script).await;
     assert_eq!(
         result,
         json!({
@@ -152,8 +159,7 @@ async fn the_small_namespaces_and_the_collation_wait_and_look_eager() {
             };
         };
     "#;
-    let harness = api_harness(script, json!({}), package(json!({})));
-    let result = harness.activate().await.expect("activate");
+    let result = activated(script).await;
     assert_eq!(
         result,
         json!({
@@ -180,8 +186,7 @@ async fn a_namespace_written_before_its_first_read_keeps_the_write() {
             return [vscode.debug, 'l10n' in vscode, Object.keys(vscode).includes('l10n'), typeof vscode.tasks.fetchTasks];
         };
     "#;
-    let harness = api_harness(script, json!({}), package(json!({})));
-    let result = harness.activate().await.expect("activate");
+    let result = activated(script).await;
     assert_eq!(result, json!(["mine", false, false, "function"]));
 }
 
@@ -204,8 +209,7 @@ async fn env_waits_and_looks_eager() {
             };
         };
     "#;
-    let harness = api_harness(script, json!({}), package(json!({})));
-    let result = harness.activate().await.expect("activate");
+    let result = activated(script).await;
     assert_eq!(
         result,
         json!({
@@ -235,8 +239,7 @@ async fn extensions_waits_and_hands_out_the_contexts_own_entry() {
             };
         };
     "#;
-    let harness = api_harness(script, json!({}), package(json!({})));
-    let result = harness.activate().await.expect("activate");
+    let result = activated(script).await;
     assert_eq!(
         result,
         json!({

@@ -724,11 +724,6 @@ impl RuntimeHandle {
         });
     }
 
-    /// Whether the extension listens to document changes.
-    pub fn listens_to_document_changes(&self) -> bool {
-        self.changes.is_listening()
-    }
-
     /// Delivers the held changes at `deadline` (a timer on the current tokio runtime; without one, now).
     /// The timer keeps no handle alive: a runtime whose handles are gone is left to stop.
     fn deliver_changes_by(&self, deadline: std::time::Instant) {

@@ -67,16 +67,16 @@ impl HeldChanges {
             return Err(payload);
         }
         let Value::Object(mut fields) = payload else {
-            return Err(payload);
+            unreachable!("checked above: the payload is an object");
         };
-        let uri = match fields.remove("uri") {
-            Some(Value::String(uri)) => uri,
-            _ => String::new(),
-        };
-        let version = fields.remove("version").unwrap_or(Value::Null);
-        let mut changes = match fields.remove("changes") {
-            Some(Value::Array(changes)) => changes,
-            _ => Vec::new(),
+        let (Some(Value::String(uri)), Some(version), Some(Value::Array(mut changes))) = (
+            fields.remove("uri"),
+            fields.remove("version"),
+            fields.remove("changes"),
+        ) else {
+            unreachable!(
+                "checked above: the payload has a string uri, a version and a changes array"
+            );
         };
         // A change without a range replaces the whole text: what came before it no longer matters.
         let whole = changes
@@ -223,11 +223,6 @@ impl ChangeGate {
         if listening {
             flush(&mut state, send);
         }
-    }
-
-    /// Whether the runtime's extension listens to changes.
-    pub fn is_listening(&self) -> bool {
-        self.lock().listening
     }
 
     /// The timer of `deadline` has run out: delivers what is held, unless it went out meanwhile (a later

@@ -828,6 +828,12 @@ pub trait Engine: Send + Sync {
         true
     }
 
+    /// Does ahead of time, without waiting for it, what the first [`Engine::launch`] would otherwise do
+    /// first (QuickJS: compiling its bootstrap and shim). The host calls it once it knows an extension
+    /// may run in this engine, after answering `initialize`, so that work does not compete with the
+    /// start-up. Calling it again does nothing more; an engine with nothing to prepare ignores it.
+    fn prepare(&self) {}
+
     /// Starts a fresh, isolated runtime for one extension. Nothing of the extension runs until the first
     /// [`RuntimeRequest::Activate`]. `host` is where the extension's own requests go.
     fn launch(&self, spec: LaunchSpec, host: HostSender) -> Result<RuntimeHandle, RuntimeError>;

@@ -233,6 +233,15 @@ impl Server {
                 self.editor.respond(into_response(id, answer));
                 // After the answer, so `exthost/managerStarted` follows it.
                 if let Some(lifecycle) = self.lifecycle.get() {
+                    // After the answer is written too (the writer runs on this thread, so let it go
+                    // first): preparing the engines (compiling QuickJS's shim on a thread of its own)
+                    // does not compete with answering `initialize`, and a session with no extensions
+                    // skips it.
+                    let preparing = Arc::clone(lifecycle);
+                    tokio::spawn(async move {
+                        tokio::task::yield_now().await;
+                        preparing.prepare_engines();
+                    });
                     let manager = crate::manager::start_for_editor(
                         lifecycle,
                         self.config.manager.as_ref(),

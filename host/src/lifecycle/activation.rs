@@ -268,6 +268,30 @@ impl Lifecycle {
             })
     }
 
+    /// Lets every engine that one of the discovered extensions would run in prepare ahead of its first
+    /// launch ([`Engine::prepare`]). The server calls it once `initialize` is answered: a session
+    /// without extensions for an engine never pays for that engine's preparation.
+    pub fn prepare_engines(&self) {
+        let manifests: Vec<Arc<Manifest>> = {
+            let state = self.lock();
+            state
+                .registry
+                .records()
+                .iter()
+                .filter(|record| record.is_active_candidate())
+                .filter_map(|record| record.manifest.clone())
+                .collect()
+        };
+        let mut prepared: Vec<&'static str> = Vec::new();
+        for manifest in manifests {
+            let engine = self.engine_for(&manifest);
+            if !prepared.contains(&engine.name()) {
+                prepared.push(engine.name());
+                engine.prepare();
+            }
+        }
+    }
+
     /// The engine that runs `manifest`'s code.
     pub(super) fn engine_for(&self, manifest: &Manifest) -> &dyn Engine {
         if manifest.is_native() {

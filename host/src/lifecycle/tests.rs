@@ -100,6 +100,25 @@ async fn settle() {
 }
 
 #[tokio::test]
+async fn engines_are_prepared_once_per_engine_without_launching_anything() {
+    let two = fixture(
+        &[("test.one", &["*"], &[]), ("test.two", &["*"], &[])],
+        vec![],
+    );
+    assert_eq!(two.engine.prepared(), 0, "nothing is prepared at start");
+    two.lifecycle.prepare_engines();
+    assert_eq!(
+        two.engine.prepared(),
+        1,
+        "the extensions (and the built-in examples) all run in this one engine: prepared once"
+    );
+    assert!(
+        two.engine.launches_of("test.one").is_empty(),
+        "preparing launches nothing"
+    );
+}
+
+#[tokio::test]
 async fn concurrent_triggers_activate_once() {
     let gate = Gate::closed();
     let fixture = fixture(

@@ -394,11 +394,27 @@ pub struct QuickJsEngine;
 
 impl QuickJsEngine {
     /// A new engine. It holds no state: every [`Engine::launch`] makes a fresh runtime on a fresh thread.
-    ///
-    /// The first engine of the process starts compiling the bootstrap and the shim to bytecode on a thread
-    /// of its own, so that the first extension to launch does not wait for all of it.
+    /// Nothing is compiled until [`Engine::prepare`] or the first launch.
     pub fn new() -> Self {
-        if PRELUDE.get().is_none() {
+        Self
+    }
+}
+
+/// Set once a thread was started to compile the prelude ahead of the first launch.
+static PRELUDE_WARM_UP: std::sync::Once = std::sync::Once::new();
+
+impl Engine for QuickJsEngine {
+    fn name(&self) -> &'static str {
+        "quickjs"
+    }
+
+    /// Compiles the bootstrap and the shim to bytecode on a thread of its own (once per process), so
+    /// that the first extension to launch does not wait for all of it.
+    fn prepare(&self) {
+        PRELUDE_WARM_UP.call_once(|| {
+            if PRELUDE.get().is_some() {
+                return;
+            }
             let warm_up = std::thread::Builder::new()
                 .name("js:prelude".to_owned())
                 .stack_size(THREAD_STACK_BYTES)
@@ -408,14 +424,7 @@ impl QuickJsEngine {
             if let Err(error) = warm_up {
                 tracing::debug!(%error, "cannot compile the shim ahead of time; the first launch will");
             }
-        }
-        Self
-    }
-}
-
-impl Engine for QuickJsEngine {
-    fn name(&self) -> &'static str {
-        "quickjs"
+        });
     }
 
     fn launch(&self, spec: LaunchSpec, host: HostSender) -> Result<RuntimeHandle, RuntimeError> {

@@ -68,6 +68,7 @@ pub struct Launch {
 pub struct FakeEngine {
     scripts: Mutex<HashMap<String, Script>>,
     launches: Mutex<Vec<Launch>>,
+    prepared: std::sync::atomic::AtomicUsize,
 }
 
 impl FakeEngine {
@@ -90,6 +91,11 @@ impl FakeEngine {
             .collect()
     }
 
+    /// How many times the lifecycle asked it to prepare.
+    pub fn prepared(&self) -> usize {
+        self.prepared.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// Waits (up to 5 s) until `id` has been launched `count` times.
     pub async fn launched(&self, id: &str, count: usize) -> Vec<Launch> {
         for _ in 0..500 {
@@ -110,6 +116,11 @@ impl Engine for FakeEngine {
 
     fn resolve_entry(&self, folder: &Path, _main: Option<&str>) -> Option<PathBuf> {
         Some(folder.join("fake-entry"))
+    }
+
+    fn prepare(&self) {
+        self.prepared
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
 
     fn launch(&self, spec: LaunchSpec, host: HostSender) -> Result<RuntimeHandle, RuntimeError> {

@@ -275,6 +275,9 @@ impl Server {
                         mark_worker_exiting();
                         if let Some(lifecycle) = server.lifecycle.get() {
                             lifecycle.stop_all().await;
+                            // Answered once the state the extensions wrote is on disk too: a supervisor
+                            // restarting this worker starts its successor's extensions on this answer.
+                            lifecycle.flush_state().await;
                         }
                         server.editor.respond(Response::ok(id, Value::Null));
                     }

@@ -521,9 +521,9 @@ impl Supervisor {
         for id in self.record.disabled.clone() {
             self.replay_request("exthost/disable", json!({"id": id}));
         }
-        // The rest starts extensions: it waits until the workers this one replaces have exited (their
+        // The rest starts extensions: it waits until the workers this one replaces have stopped (their
         // extensions deactivated and their state written), while this one starts meanwhile.
-        if !self.retiring.is_empty()
+        if !self.predecessors_stopped()
             && let Some(worker) = &self.current
         {
             worker.hold();
@@ -633,16 +633,22 @@ impl Supervisor {
         self.release_if_alone();
     }
 
-    /// Once no old worker is left, the current one gets what was held back for it (its replay's rest and
-    /// the editor's frames since).
+    /// Whether every old worker has stopped: answered `shutdown` (its extensions deactivated, their
+    /// state on disk) or exited.
+    fn predecessors_stopped(&self) -> bool {
+        self.retiring.iter().all(|worker| worker.stopped)
+    }
+
+    /// Once every old worker has stopped, the current one gets what was held back for it (its replay's
+    /// rest and the editor's frames since).
     fn release_if_alone(&self) {
-        if self.retiring.is_empty()
+        if self.predecessors_stopped()
             && let Some(worker) = &self.current
             && worker.is_held()
         {
             tracing::debug!(
                 generation = worker.generation,
-                "old workers gone; replay resumes"
+                "old workers stopped; replay resumes"
             );
             worker.release();
         }
@@ -1141,7 +1147,12 @@ impl Supervisor {
                         params: None,
                     })));
                     worker.close_input();
+                    // Answered: its extensions are deactivated and their state written (the answer
+                    // waits for both), so its successor need not wait for the process's exit to start
+                    // extensions. Refused (it was not initialized): its exit is waited for, as before.
+                    worker.stopped = matches!(response.payload, ResponsePayload::Result(_));
                 }
+                self.release_if_alone();
             }
         }
     }

@@ -67,6 +67,9 @@ pub(super) struct Worker {
     pub reported_unresponsive: bool,
     /// Why the supervisor killed it, when it did (unresponsive).
     pub killed_because: Option<String>,
+    /// Whether it answered the supervisor's `shutdown`: its extensions are deactivated and their state is
+    /// on disk, so what replaces it may start extensions while it exits.
+    pub stopped: bool,
     /// Frames held back while the workers it replaces still stop (see [`Worker::hold`]).
     held: std::sync::Mutex<Option<Vec<Bytes>>>,
 }
@@ -181,6 +184,7 @@ impl Worker {
             ping: None,
             reported_unresponsive: false,
             killed_because: None,
+            stopped: false,
             held: std::sync::Mutex::new(None),
         })
     }

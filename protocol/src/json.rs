@@ -55,6 +55,12 @@ pub fn depth(bytes: &[u8]) -> usize {
     deepest
 }
 
+/// How deep text may nest to be parsed on the caller's own stack, by serde_json alone (well inside its
+/// 128-level recursion limit and any thread's stack). Deeper text goes through a growing stack
+/// (`serde_stacker`), which costs a check on every value and, on a thread's first use, a look at the
+/// thread's stack (for a process's main thread glibc reads all of `/proc/self/maps`).
+const SHALLOW_DEPTH: usize = 64;
+
 /// Parses `bytes` into a value of type `T` when it nests at most [`MAX_DEPTH`] levels.
 pub fn from_slice<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<T, JsonError> {
     let depth = depth(bytes);
@@ -63,6 +69,9 @@ pub fn from_slice<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<T, JsonE
             depth,
             limit: MAX_DEPTH,
         });
+    }
+    if depth <= SHALLOW_DEPTH {
+        return serde_json::from_slice(bytes).map_err(|error| JsonError::Syntax(error.to_string()));
     }
     from_slice_unchecked(bytes)
 }
@@ -111,7 +120,15 @@ mod tests {
 
     #[test]
     fn carries_values_past_serde_json_s_default_limit() {
-        for levels in [127, 128, 129, 500, MAX_DEPTH] {
+        for levels in [
+            SHALLOW_DEPTH,
+            SHALLOW_DEPTH + 1,
+            127,
+            128,
+            129,
+            500,
+            MAX_DEPTH,
+        ] {
             let value: Value = from_str(&nested(levels)).expect("parses");
             let mut inner = &value;
             let mut seen = 0;

@@ -75,12 +75,14 @@ pub(super) struct Worker {
 }
 
 impl Worker {
-    /// Starts `program args…` as worker `generation`, reporting to `events`.
+    /// Starts `program args…` as worker `generation` (its marks file `marks`, its supervisor's folder
+    /// `owned_folder`), reporting to `events`.
     pub fn spawn(
         program: &std::path::Path,
         args: &[OsString],
         generation: u64,
         marks: PathBuf,
+        owned_folder: &std::path::Path,
         events: mpsc::UnboundedSender<WorkerEvent>,
         editor_backlog: std::sync::Arc<super::backlog::Backlog>,
     ) -> std::io::Result<Self> {
@@ -89,6 +91,7 @@ impl Worker {
         let mut child = tokio::process::Command::new(program)
             .args(args)
             .env(MARKS_ENV, &marks)
+            .env(super::OWNED_FOLDER_ENV, owned_folder)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

@@ -55,9 +55,22 @@ function command(value) {
   return result;
 }
 
+// The hover's contents as one markdown text: each part's, the empty ones left out, joined by a blank
+// line (holes in the array are skipped, as `map`, `filter` and `join` would).
+function hoverText(contents) {
+  if (!Array.isArray(contents)) return markdown(contents);
+  let text = '';
+  for (let index = 0; index < contents.length; index++) {
+    if (!(index in contents)) continue;
+    const part = markdown(contents[index]);
+    if (part === '') continue;
+    text = text === '' ? part : text + '\n\n' + part;
+  }
+  return text;
+}
+
 function hover(value) {
-  const contents = Array.isArray(value.contents) ? value.contents : [value.contents];
-  const result = { contents: { kind: 'markdown', value: contents.map(markdown).filter((text) => text !== '').join('\n\n') } };
+  const result = { contents: { kind: 'markdown', value: hoverText(value.contents) } };
   if (value.range) result.range = range(value.range);
   return result;
 }

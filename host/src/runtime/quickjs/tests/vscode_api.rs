@@ -506,10 +506,12 @@ async fn hover_answers_are_converted_as_an_await_would() {
                     if (kind === 'promise') return Promise.resolve(new vscode.Hover({ language: 'js', value: 'x' }));
                     if (kind === 'none') return undefined;
                     if (kind === 'throws') throw new Error('sync failure');
-                    return Promise.reject(new Error('async failure'));
+                    // Empty parts and holes are left out of the text.
+                    if (kind === 'parts') return new vscode.Hover(['', 'a', , new vscode.MarkdownString(''), { language: 'ts', value: 'b' }, 'c']);
+                    if (kind === 'rejects') return Promise.reject(new Error('async failure'));
                 },
             });
-            for (const kind of ['sync', 'job', 'microtask', 'thenable', 'promise', 'none', 'throws', 'rejects']) {
+            for (const kind of ['sync', 'job', 'microtask', 'thenable', 'promise', 'none', 'throws', 'rejects', 'parts']) {
                 context.subscriptions.push(vscode.languages.registerHoverProvider({ language: 'plaintext', pattern: '**/a.txt' }, provider(kind)));
             }
             context.subscriptions.push(vscode.commands.registerCommand('test.tokens', () => tokens.map((token) => token.isCancellationRequested)));
@@ -548,6 +550,10 @@ async fn hover_answers_are_converted_as_an_await_would() {
             other => panic!("expected Threw, got {other:?}"),
         }
     }
+    assert_eq!(
+        harness.invoke(9, "textDocument/hover", at.clone()).await,
+        Ok(hover("a\n\n```ts\nb\n```\n\nc"))
+    );
     // A document the model does not have fails the call before any provider runs.
     let elsewhere = json!({ "textDocument": { "uri": "file:///w/b.txt" }, "position": { "line": 0, "character": 0 } });
     match harness.invoke(1, "textDocument/hover", elsewhere).await {
@@ -563,7 +569,7 @@ async fn hover_answers_are_converted_as_an_await_would() {
     );
     assert_eq!(
         harness.command("test.tokens", vec![]).await,
-        Ok(json!([false, false, false, false, false, false, false, false]))
+        Ok(json!([false, false, false, false, false, false, false, false, false]))
     );
 }
 

@@ -56,17 +56,17 @@ function command(value) {
 }
 
 // The hover's contents as one markdown text: each part's, the empty ones left out, joined by a blank
-// line (holes in the array are skipped, as `map`, `filter` and `join` would).
+// line, as `contents.map(markdown).filter((text) => text !== '').join('\n\n')` (holes skipped, a part
+// that is not a string joined as `join` does), without the two arrays and closures.
 function hoverText(contents) {
-  if (!Array.isArray(contents)) return markdown(contents);
-  let text = '';
-  for (let index = 0; index < contents.length; index++) {
-    if (!(index in contents)) continue;
-    const part = markdown(contents[index]);
-    if (part === '') continue;
-    text = text === '' ? part : text + '\n\n' + part;
+  const list = Array.isArray(contents) ? contents : [contents];
+  const parts = [];
+  for (let index = 0; index < list.length; index++) {
+    if (!(index in list)) continue;
+    const part = markdown(list[index]);
+    if (part !== '') parts.push(part);
   }
-  return text;
+  return parts.length === 1 && typeof parts[0] === 'string' ? parts[0] : parts.join('\n\n');
 }
 
 function hover(value) {

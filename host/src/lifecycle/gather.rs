@@ -128,8 +128,9 @@ mod tests {
     /// of them; a call's own timer still gets its poll while another call waits.
     #[tokio::test(flavor = "current_thread")]
     async fn gathers_answers_from_other_threads_in_order_with_one_wake() {
-        let (senders, receivers): (Vec<_>, Vec<_>) =
-            (0..8).map(|_| tokio::sync::oneshot::channel::<usize>()).unzip();
+        let (senders, receivers): (Vec<_>, Vec<_>) = (0..8)
+            .map(|_| tokio::sync::oneshot::channel::<usize>())
+            .unzip();
         let polls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let counted = Arc::clone(&polls);
         let gathered = gather(receivers);
@@ -147,9 +148,16 @@ mod tests {
         })
         .await;
         answering.join().expect("the answering thread");
-        let outputs: Vec<usize> = outputs.into_iter().map(|output| output.expect("answered")).collect();
+        let outputs: Vec<usize> = outputs
+            .into_iter()
+            .map(|output| output.expect("answered"))
+            .collect();
         assert_eq!(outputs, (0..8).collect::<Vec<_>>());
-        assert_eq!(polls.load(Ordering::SeqCst), 2, "the first poll and one wake for all eight");
+        assert_eq!(
+            polls.load(Ordering::SeqCst),
+            2,
+            "the first poll and one wake for all eight"
+        );
     }
 
     /// A call that is never answered is still polled when its timer fires (a deadline), and the others'

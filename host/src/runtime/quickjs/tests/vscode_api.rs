@@ -522,7 +522,9 @@ async fn hover_answers_are_converted_as_an_await_would() {
     let hover = |text: &str| json!({ "contents": { "kind": "markdown", "value": text } });
     assert_eq!(
         harness.invoke(1, "textDocument/hover", at.clone()).await,
-        Ok(json!({ "contents": { "kind": "markdown", "value": "foo bar\n\n**true**" }, "range": range(1, 4, 1, 6) }))
+        Ok(
+            json!({ "contents": { "kind": "markdown", "value": "foo bar\n\n**true**" }, "range": range(1, 4, 1, 6) })
+        )
     );
     assert_eq!(
         harness.invoke(2, "textDocument/hover", at.clone()).await,
@@ -545,7 +547,10 @@ async fn hover_answers_are_converted_as_an_await_would() {
         Ok(Value::Null)
     );
     for (handle, expected) in [(7, "sync failure"), (8, "async failure")] {
-        match harness.invoke(handle, "textDocument/hover", at.clone()).await {
+        match harness
+            .invoke(handle, "textDocument/hover", at.clone())
+            .await
+        {
             Err(RuntimeError::Threw { message, .. }) => assert_eq!(message, expected),
             other => panic!("expected Threw, got {other:?}"),
         }
@@ -569,7 +574,9 @@ async fn hover_answers_are_converted_as_an_await_would() {
     );
     assert_eq!(
         harness.command("test.tokens", vec![]).await,
-        Ok(json!([false, false, false, false, false, false, false, false, false]))
+        Ok(json!([
+            false, false, false, false, false, false, false, false, false
+        ]))
     );
 }
 

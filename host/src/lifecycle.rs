@@ -30,6 +30,7 @@ mod catalog_refresh;
 mod commands;
 mod dev_rollback;
 mod engines;
+mod gather;
 mod host_calls;
 mod language_features;
 mod management;

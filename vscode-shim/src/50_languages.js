@@ -5,7 +5,7 @@
 
 const { Disposable, EventEmitter, Uri } = shim;
 // The host's InvokeProvider is dispatched with builtins captured before extension code ran.
-const { SafeMap, ObjectPrototypeHasOwnProperty } = host.primordials;
+const { SafeMap, ObjectPrototypeHasOwnProperty, PromisePrototypeThen, PromiseResolve } = host.primordials;
 
 let nextHandle = 1;
 const providers = new SafeMap();
@@ -102,9 +102,11 @@ function hierarchyCalls(entry, handle, result, side) {
 
 // LSP method → how to call the provider and convert its answer. Each gets (entry, params, token, handle).
 const METHODS = {
-  'textDocument/hover': async (entry, params, token) => {
-    const hover = await entry.provider.provideHover(documentOf(params), lsp().fromPosition(params.position), token);
-    return hover ? lsp().hover(hover) : null;
+  // `{ ask, convert }`: the provider's answer is converted as `convert(await ask(…))` would, but at once
+  // when that changes nothing (see `invokeProvider`).
+  'textDocument/hover': {
+    ask: (entry, params, token) => entry.provider.provideHover(documentOf(params), lsp().fromPosition(params.position), token),
+    convert: (hover) => (hover ? lsp().hover(hover) : null),
   },
   'textDocument/completion': async (entry, params, token, handle) => {
     const result = await entry.provider.provideCompletionItems(documentOf(params), lsp().fromPosition(params.position), token, completionContext(params.context));
@@ -275,20 +277,53 @@ const METHODS = {
   },
 };
 
-shim.internal.invokeProvider = async function invokeProvider(payload) {
+// Answers one InvokeProvider: the converted answer, or a promise of it (a failure throws or rejects).
+//
+// A method given as `{ ask, convert }` converts the provider's answer at once, without a promise, when
+// the answer is not a thenable and the provider queued no promise job: `await` would only have resumed
+// once the queue was empty, with nothing run in between, so the conversion sees the same answer (and the
+// host gets it in this very call, as a command's synchronous result). Otherwise the answer is awaited
+// as before (a thenable adopted, queued jobs run first). Without `host.jobsPending` (Deno) it is always
+// awaited.
+shim.internal.invokeProvider = function invokeProvider(payload) {
   const handle = Number(payload.handle);
   const entry = providers.get(handle);
   if (!entry) throw new Error('exthost: ' + host.id + ' has no provider with handle ' + payload.handle);
   const run = ObjectPrototypeHasOwnProperty(METHODS, payload.method) ? METHODS[payload.method] : undefined;
   if (!run) throw new Error('exthost: cannot answer ' + payload.method + ' with a provider');
   shim.internal.ensureSession();
-  const source = shim.internal.cancellationSource(payload.token);
+  const id = payload.token;
+  const source = shim.internal.cancellationSource(id);
+  const params = payload.params || {};
+  const release = () => shim.internal.releaseCancellation(id);
+  let answer;
   try {
-    const result = await run(entry, payload.params || {}, source.token, handle);
-    return result === undefined ? null : result;
-  } finally {
-    shim.internal.releaseCancellation(payload.token);
+    answer = typeof run === 'function' ? run(entry, params, source.token, handle) : run.ask(entry, params, source.token, handle);
+  } catch (error) {
+    release();
+    throw error;
   }
+  const jobsPending = host.jobsPending;
+  if (typeof run !== 'function' && jobsPending !== undefined && !host.isThenable(answer) && !jobsPending()) {
+    try {
+      const result = run.convert(answer, entry, handle);
+      return result === undefined ? null : result;
+    } finally {
+      release();
+    }
+  }
+  const convert = typeof run === 'function' ? (value) => value : (value) => run.convert(value, entry, handle);
+  return PromisePrototypeThen(PromiseResolve(answer), (value) => {
+    try {
+      const result = convert(value);
+      return result === undefined ? null : result;
+    } finally {
+      release();
+    }
+  }, (error) => {
+    release();
+    throw error;
+  });
 };
 
 shim.internal.onDeactivate(() => {

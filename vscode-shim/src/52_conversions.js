@@ -55,9 +55,22 @@ function command(value) {
   return result;
 }
 
+// The hover's contents as one markdown text: each part's, the empty ones left out, joined by a blank
+// line, as `contents.map(markdown).filter((text) => text !== '').join('\n\n')` (holes skipped, a part
+// that is not a string joined as `join` does), without the two arrays and closures.
+function hoverText(contents) {
+  const list = Array.isArray(contents) ? contents : [contents];
+  const parts = [];
+  for (let index = 0; index < list.length; index++) {
+    if (!(index in list)) continue;
+    const part = markdown(list[index]);
+    if (part !== '') parts.push(part);
+  }
+  return parts.length === 1 && typeof parts[0] === 'string' ? parts[0] : parts.join('\n\n');
+}
+
 function hover(value) {
-  const contents = Array.isArray(value.contents) ? value.contents : [value.contents];
-  const result = { contents: { kind: 'markdown', value: contents.map(markdown).filter((text) => text !== '').join('\n\n') } };
+  const result = { contents: { kind: 'markdown', value: hoverText(value.contents) } };
   if (value.range) result.range = range(value.range);
   return result;
 }

@@ -303,7 +303,8 @@ impl Lifecycle {
                 (provider, runtime, outcome)
             });
         }
-        let outcomes = futures::future::join_all(pending).await;
+        // One wake-up of this task for all the answers (see `gather`), not one per provider.
+        let outcomes = super::gather::gather(pending).await;
         guard.finished = true;
         let mut answers = Vec::new();
         for (provider, runtime, outcome) in outcomes {

@@ -15,6 +15,14 @@ function setOwn(target, key, value) {
   ObjectDefineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
 }
 
+// `setOwn` for the walk below, with one descriptor object reused (a copy makes one property per member).
+const ownDescriptor = { value: undefined, writable: true, enumerable: true, configurable: true };
+function setOwnQuickly(target, key, value) {
+  ownDescriptor.value = value;
+  ObjectDefineProperty(target, key, ownDescriptor);
+  ownDescriptor.value = undefined;
+}
+
 const FUNCTION_MARKER = '$exthostFunction';
 const objectPrototype = Object.prototype;
 const arrayPrototype = Array.prototype;
@@ -39,7 +47,8 @@ function wireKeys(value, markFunctions) {
 }
 
 // A JSON-able copy of `value`. With `markFunctions`, functions become {"$exthostFunction": path};
-// otherwise they are dropped as JSON.stringify drops them. Cycles are cut.
+// otherwise they are dropped as JSON.stringify drops them. Cycles are cut. The path to each member is
+// kept only when functions are marked (nothing else reads it).
 function toWireValue(value, markFunctions) {
   // A primitive (what most commands answer) needs no walk; what JSON cannot carry is null, as below.
   switch (typeof value) {
@@ -73,8 +82,8 @@ function toWireValue(value, markFunctions) {
         // A plain loop, not `map`: one JS frame per level of nesting, so deep values fit the stack.
         const result = new Array(current.length);
         for (let index = 0; index < current.length; index++) {
-          const wired = walk(current[index], ArrayPrototypeConcat(path, String(index)));
-          setOwn(result, index, wired === undefined ? null : wired);
+          const wired = walk(current[index], markFunctions ? ArrayPrototypeConcat(path, String(index)) : path);
+          setOwnQuickly(result, index, wired === undefined ? null : wired);
         }
         return result;
       }
@@ -82,8 +91,8 @@ function toWireValue(value, markFunctions) {
       const keys = wireKeys(current, markFunctions);
       for (let index = 0; index < keys.length; index++) {
         const key = keys[index];
-        const wired = walk(current[key], ArrayPrototypeConcat(path, key));
-        if (wired !== undefined) setOwn(result, key, wired);
+        const wired = walk(current[key], markFunctions ? ArrayPrototypeConcat(path, key) : path);
+        if (wired !== undefined) setOwnQuickly(result, key, wired);
       }
       return result;
     } finally {

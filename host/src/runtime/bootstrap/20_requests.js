@@ -117,7 +117,9 @@ const requestHandlers = ObjectAssign(ObjectCreate(null), {
   deactivate,
   executeCommand,
   callExport,
-  invokeProvider: async (payload) => await core.shim.internal.invokeProvider(payload),
+  // Not `async` either: a provider's synchronous answer, converted at once, is answered like a command's
+  // (see `invokeProvider` in the shim's `50_languages.js`).
+  invokeProvider: (payload) => core.shim.internal.invokeProvider(payload),
   // Answers at once: the model changes and the listeners run synchronously; promises they return are
   // not awaited.
   event: (payload) => PromiseResolve(core.shim.internal.handleEvent(payload.name, payload.payload)),
@@ -207,3 +209,4 @@ core.loadError = loadError;
 core.isLoadError = isLoadError;
 core.extensionState = extensionState;
 core.start = start;
+core.isThenable = isThenable;

@@ -20,6 +20,10 @@ core.startShim = function startShim(files, extra, prepare) {
     callSync: core.hostCallSync,
     fromWire: core.fromWire,
     toWireValue: core.toWireValue,
+    // Whether a value is a thenable, and (QuickJS only, else undefined) whether promise jobs are queued:
+    // together they tell when a provider's answer can be converted at once (`invokeProvider`).
+    isThenable: core.isThenable,
+    jobsPending: core.jobsPending,
     log: core.log,
     inspect: core.inspect,
     reportUncaught: core.reportUncaught,

@@ -60,6 +60,10 @@ function memberLoaders(part) {
   return loaders;
 }
 
+// Whether promise jobs are queued (`start` in `20_requests.js` answers a synchronous result at once when
+// none are; the shim converts a provider's synchronous answer at once, `invokeProvider`).
+core.jobsPending = native.jobsPending;
+
 const shim = core.startShim(core.shimFiles, {
   path: core.builtinModules.get('path'),
   machineId: () => native.machineId(),
@@ -128,9 +132,6 @@ core.builtinModules.set('vscode', shim.vscode);
 // The entry module: an ES module through QuickJS's loader (`modules.rs`), else CommonJS.
 core.loadEntry = (payload) => (payload.esm ? import(payload.entry) : core.loadFile(payload.entry));
 
-// Whether promise jobs are queued (`start` in `20_requests.js` answers a synchronous result at once when
-// none are).
-core.jobsPending = native.jobsPending;
 
 function settle(id, ok, value) {
   native.settle(id, ok, JSONStringify(value));

@@ -476,6 +476,110 @@ async fn providers_answer_invoke_provider_with_lsp_json() {
         .await;
 }
 
+/// A hover provider's answer is converted as `convert(await answer)` would: a synchronous answer at once
+/// (the arguments the real TextDocument and Position), but after the promise jobs the provider queued (a
+/// change they make to the Hover shows), a thenable adopted, a throw or rejection a failure; each call's
+/// cancellation token is released once it is answered, however it is answered.
+#[tokio::test]
+async fn hover_answers_are_converted_as_an_await_would() {
+    let script = r#"
+        const vscode = require('vscode');
+        const tokens = [];
+        exports.activate = (context) => {
+            const provider = (kind) => ({
+                provideHover(document, position, token) {
+                    tokens.push(token);
+                    const line = document.lineAt(position).text;
+                    const args = typeof document.getText === 'function' && document.uri instanceof vscode.Uri && position instanceof vscode.Position;
+                    if (kind === 'sync') return new vscode.Hover([line, new vscode.MarkdownString('**' + args + '**')], new vscode.Range(position, position.translate(0, 2)));
+                    if (kind === 'job') {
+                        const hover = new vscode.Hover('before');
+                        Promise.resolve().then(() => { hover.contents = ['after a job']; });
+                        return hover;
+                    }
+                    if (kind === 'microtask') {
+                        const hover = new vscode.Hover('before');
+                        queueMicrotask(() => { hover.contents.push('queued'); });
+                        return hover;
+                    }
+                    if (kind === 'thenable') return { then(resolve) { resolve(new vscode.Hover('from a thenable')); } };
+                    if (kind === 'promise') return Promise.resolve(new vscode.Hover({ language: 'js', value: 'x' }));
+                    if (kind === 'none') return undefined;
+                    if (kind === 'throws') throw new Error('sync failure');
+                    // Empty parts and holes are left out of the text.
+                    if (kind === 'parts') return new vscode.Hover(['', 'a', , new vscode.MarkdownString(''), { language: 'ts', value: 'b' }, 'c']);
+                    if (kind === 'rejects') return Promise.reject(new Error('async failure'));
+                },
+            });
+            for (const kind of ['sync', 'job', 'microtask', 'thenable', 'promise', 'none', 'throws', 'rejects', 'parts']) {
+                context.subscriptions.push(vscode.languages.registerHoverProvider({ language: 'plaintext', pattern: '**/a.txt' }, provider(kind)));
+            }
+            context.subscriptions.push(vscode.commands.registerCommand('test.tokens', () => tokens.map((token) => token.isCancellationRequested)));
+        };"#;
+    let harness = api_harness(script, one_document_snapshot(), package(json!({})));
+    harness.activate().await.expect("activate");
+    let at = json!({ "textDocument": { "uri": "file:///w/a.txt" }, "position": { "line": 1, "character": 4 } });
+    let hover = |text: &str| json!({ "contents": { "kind": "markdown", "value": text } });
+    assert_eq!(
+        harness.invoke(1, "textDocument/hover", at.clone()).await,
+        Ok(
+            json!({ "contents": { "kind": "markdown", "value": "foo bar\n\n**true**" }, "range": range(1, 4, 1, 6) })
+        )
+    );
+    assert_eq!(
+        harness.invoke(2, "textDocument/hover", at.clone()).await,
+        Ok(hover("after a job"))
+    );
+    assert_eq!(
+        harness.invoke(3, "textDocument/hover", at.clone()).await,
+        Ok(hover("before\n\nqueued"))
+    );
+    assert_eq!(
+        harness.invoke(4, "textDocument/hover", at.clone()).await,
+        Ok(hover("from a thenable"))
+    );
+    assert_eq!(
+        harness.invoke(5, "textDocument/hover", at.clone()).await,
+        Ok(hover("```js\nx\n```"))
+    );
+    assert_eq!(
+        harness.invoke(6, "textDocument/hover", at.clone()).await,
+        Ok(Value::Null)
+    );
+    for (handle, expected) in [(7, "sync failure"), (8, "async failure")] {
+        match harness
+            .invoke(handle, "textDocument/hover", at.clone())
+            .await
+        {
+            Err(RuntimeError::Threw { message, .. }) => assert_eq!(message, expected),
+            other => panic!("expected Threw, got {other:?}"),
+        }
+    }
+    assert_eq!(
+        harness.invoke(9, "textDocument/hover", at.clone()).await,
+        Ok(hover("a\n\n```ts\nb\n```\n\nc"))
+    );
+    // A document the model does not have fails the call before any provider runs.
+    let elsewhere = json!({ "textDocument": { "uri": "file:///w/b.txt" }, "position": { "line": 0, "character": 0 } });
+    match harness.invoke(1, "textDocument/hover", elsewhere).await {
+        Err(RuntimeError::Threw { message, .. }) => {
+            assert_eq!(message, "exthost: the document file:///w/b.txt is not open")
+        }
+        other => panic!("expected Threw, got {other:?}"),
+    }
+    // Every call used token 7 (`Harness::invoke`): once answered it is no longer the host's to cancel.
+    assert_eq!(
+        harness.call(RuntimeRequest::Cancel { token: 7 }).await,
+        Ok(Value::Null)
+    );
+    assert_eq!(
+        harness.command("test.tokens", vec![]).await,
+        Ok(json!([
+            false, false, false, false, false, false, false, false, false
+        ]))
+    );
+}
+
 #[tokio::test]
 async fn messages_notify_without_items_and_request_with_items() {
     let script = r#"

@@ -526,22 +526,21 @@ async fn hover_answers_are_converted_as_an_await_would() {
             json!({ "contents": { "kind": "markdown", "value": "foo bar\n\n**true**" }, "range": range(1, 4, 1, 6) })
         )
     );
-    assert_eq!(
-        harness.invoke(2, "textDocument/hover", at.clone()).await,
-        Ok(hover("after a job"))
-    );
-    assert_eq!(
-        harness.invoke(3, "textDocument/hover", at.clone()).await,
-        Ok(hover("before\n\nqueued"))
-    );
-    assert_eq!(
-        harness.invoke(4, "textDocument/hover", at.clone()).await,
-        Ok(hover("from a thenable"))
-    );
-    assert_eq!(
-        harness.invoke(5, "textDocument/hover", at.clone()).await,
-        Ok(hover("```js\nx\n```"))
-    );
+    let converted = [
+        (2, "after a job"),
+        (3, "before\n\nqueued"),
+        (4, "from a thenable"),
+        (5, "```js\nx\n```"),
+    ];
+    for (handle, expected) in converted {
+        assert_eq!(
+            harness
+                .invoke(handle, "textDocument/hover", at.clone())
+                .await,
+            Ok(hover(expected)),
+            "provider {handle}"
+        );
+    }
     assert_eq!(
         harness.invoke(6, "textDocument/hover", at.clone()).await,
         Ok(Value::Null)

@@ -655,7 +655,7 @@ impl Supervisor {
         }
         self.retiring
             .retain(|worker| worker.generation != generation);
-        self.release_if_alone();
+        self.release_if_predecessors_stopped();
     }
 
     /// Whether every old worker has stopped: answered `shutdown` (its extensions deactivated, their
@@ -666,7 +666,7 @@ impl Supervisor {
 
     /// Once every old worker has stopped, the current one gets what was held back for it (its replay's
     /// rest and the editor's frames since).
-    fn release_if_alone(&self) {
+    fn release_if_predecessors_stopped(&self) {
         if self.predecessors_stopped()
             && let Some(worker) = &self.current
             && worker.is_held()
@@ -1177,7 +1177,7 @@ impl Supervisor {
                     // extensions. Refused (it was not initialized): its exit is waited for, as before.
                     worker.stopped = matches!(response.payload, ResponsePayload::Result(_));
                 }
-                self.release_if_alone();
+                self.release_if_predecessors_stopped();
             }
         }
     }
@@ -1216,7 +1216,7 @@ impl Supervisor {
             tracing::info!(generation, %status, "an old worker exited");
             self.retiring
                 .retain(|worker| worker.generation != generation);
-            self.release_if_alone();
+            self.release_if_predecessors_stopped();
             self.answer_restarts();
             return;
         }

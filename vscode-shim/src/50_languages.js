@@ -303,24 +303,19 @@ shim.internal.invokeProvider = function invokeProvider(payload) {
     release();
     throw error;
   }
+  const finish = (value) => {
+    try {
+      const result = typeof run === 'function' ? value : run.convert(value, entry, handle);
+      return result === undefined ? null : result;
+    } finally {
+      release();
+    }
+  };
   const jobsPending = host.jobsPending;
   if (typeof run !== 'function' && jobsPending !== undefined && !host.isThenable(answer) && !jobsPending()) {
-    try {
-      const result = run.convert(answer, entry, handle);
-      return result === undefined ? null : result;
-    } finally {
-      release();
-    }
+    return finish(answer);
   }
-  const convert = typeof run === 'function' ? (value) => value : (value) => run.convert(value, entry, handle);
-  return PromisePrototypeThen(PromiseResolve(answer), (value) => {
-    try {
-      const result = convert(value);
-      return result === undefined ? null : result;
-    } finally {
-      release();
-    }
-  }, (error) => {
+  return PromisePrototypeThen(PromiseResolve(answer), finish, (error) => {
     release();
     throw error;
   });

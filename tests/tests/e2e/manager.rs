@@ -943,8 +943,8 @@ impl Browser {
         }
     }
 
-    /// Clicks the element `selector` finds, as a user would (WebDriver's element click).
-    async fn click(&self, selector: &str) {
+    /// The WebDriver reference of the element `selector` finds.
+    async fn find(&self, selector: &str) -> String {
         let found = self
             .command(
                 "POST",
@@ -952,27 +952,28 @@ impl Browser {
                 json!({"using": "css selector", "value": selector}),
             )
             .await;
-        let element = found["element-6066-11e4-a52e-4f735466cecf"]
+        found["element-6066-11e4-a52e-4f735466cecf"]
             .as_str()
             .unwrap_or_else(|| panic!("no element {selector}: {found}"))
-            .to_owned();
+            .to_owned()
+    }
+
+    /// Clicks the element `selector` finds, as a user would (WebDriver's element click).
+    async fn click(&self, selector: &str) {
+        let element = self.find(selector).await;
+        self.click_element(&element).await;
+    }
+
+    /// Clicks the element of WebDriver reference `element` (from [`Browser::find`]): it fails the test
+    /// when the page has replaced that element since ("stale element reference").
+    async fn click_element(&self, element: &str) {
         self.command("POST", &format!("/element/{element}/click"), json!({}))
             .await;
     }
 
     /// Chooses `file` in the file input at `selector` (as a user picking it in the dialog).
     async fn choose_file(&self, selector: &str, file: &Path) {
-        let found = self
-            .command(
-                "POST",
-                "/element",
-                json!({"using": "css selector", "value": selector}),
-            )
-            .await;
-        let element = found["element-6066-11e4-a52e-4f735466cecf"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no element {selector}: {found}"))
-            .to_owned();
+        let element = self.find(selector).await;
         self.command("POST", &format!("/element/{element}/clear"), json!({}))
             .await;
         self.command(
@@ -1085,6 +1086,11 @@ async fn the_panel_in_real_chromium_lists_disables_and_recovers_extensions() {
     );
 
     // The details of the good one: its command, its activation event and its log.
+    let bad_details = browser
+        .find(&format!(
+            "li[data-id=\"{BAD}\"] button[data-action=\"details\"]"
+        ))
+        .await;
     browser
         .click(&format!(
             "li[data-id=\"{GOOD}\"] button[data-action=\"details\"]"
@@ -1107,6 +1113,17 @@ async fn the_panel_in_real_chromium_lists_disables_and_recovers_extensions() {
         "{details}"
     );
     assert!(details.contains('*'), "{details}");
+
+    // The page re-rendered since the bad one's "Details" was found (the good one's details, then its
+    // log), and does again as the bad one's own log loads: a control that is still there stays the same
+    // element, so a click that spans a re-render (found, then clicked) is not lost.
+    let expanded = format!(
+        "return document.querySelector('li[data-id=\"{BAD}\"] button[data-action=\"details\"]').getAttribute('aria-expanded');"
+    );
+    browser.click_element(&bad_details).await;
+    browser.wait_until(&expanded, json!("true")).await;
+    browser.click_element(&bad_details).await;
+    browser.wait_until(&expanded, json!("false")).await;
 
     // Keyboard: from the filter box, Tab reaches each control in order, labelled; Enter opens the details.
     browser.click("#filter").await;
@@ -1139,9 +1156,6 @@ async fn the_panel_in_real_chromium_lists_disables_and_recovers_extensions() {
         json!("Details of Bad Extension")
     );
     browser.press(ENTER).await;
-    let expanded = format!(
-        "return document.querySelector('li[data-id=\"{BAD}\"] button[data-action=\"details\"]').getAttribute('aria-expanded');"
-    );
     browser.wait_until(&expanded, json!("true")).await;
     browser.press(ENTER).await;
     browser.wait_until(&expanded, json!("false")).await;

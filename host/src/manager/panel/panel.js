@@ -279,10 +279,13 @@ function renderEntry(entry) {
     'aria-expanded': String(entry.expanded),
     'aria-controls': detailsId,
     'aria-label': `Details of ${label}`,
+    // Looked up when clicked: a patched row keeps this listener across renders.
     onclick: () => {
-      entry.expanded = !entry.expanded;
+      const shown = extensions.get(info.id);
+      if (!shown) return;
+      shown.expanded = !shown.expanded;
       render();
-      if (entry.expanded) loadLog(info.id);
+      if (shown.expanded) loadLog(info.id);
     },
   }, entry.expanded ? 'Hide details' : 'Details'));
 
@@ -323,6 +326,55 @@ function renderEntry(entry) {
     more);
 }
 
+/**
+ * Makes the list show `rows` (fresh `li`s keyed by `data-id`), patching the row already shown for each:
+ * a node that stays keeps its identity, its focus and its listeners, so a click, a screen reader or a
+ * WebDriver reference that spans a re-render is not lost.
+ */
+function patchRows(list, rows) {
+  const shown = new Map([...list.children].map((row) => [row.dataset.id, row]));
+  rows.forEach((fresh, index) => {
+    const current = shown.get(fresh.dataset.id);
+    const row = current || fresh;
+    if (current) patchNode(current, fresh);
+    const at = list.children[index] || null;
+    if (at !== row) list.insertBefore(row, at);
+  });
+  while (list.children.length > rows.length) list.lastElementChild.remove();
+}
+
+/**
+ * Whether `current` may be patched into `fresh`: the same kind of node and, for an element, the same tag
+ * and the same `data-action` (a control's listener is what its action says, so a kept control still does
+ * what its new markup offers).
+ */
+function samePlace(current, fresh) {
+  if (current.nodeType !== fresh.nodeType || current.nodeName !== fresh.nodeName) return false;
+  return current.nodeType !== Node.ELEMENT_NODE || current.dataset.action === fresh.dataset.action;
+}
+
+/** Makes `current` equal to `fresh` (attributes, text, children), replacing only what differs. */
+function patchNode(current, fresh) {
+  if (current.nodeType !== Node.ELEMENT_NODE) {
+    if (current.nodeValue !== fresh.nodeValue) current.nodeValue = fresh.nodeValue;
+    return;
+  }
+  for (const { name } of [...current.attributes]) {
+    if (!fresh.hasAttribute(name)) current.removeAttribute(name);
+  }
+  for (const { name, value } of fresh.attributes) {
+    if (current.getAttribute(name) !== value) current.setAttribute(name, value);
+  }
+  const wanted = [...fresh.childNodes];
+  wanted.forEach((child, index) => {
+    const at = current.childNodes[index];
+    if (!at) current.append(child);
+    else if (samePlace(at, child)) patchNode(at, child);
+    else current.replaceChild(child, at);
+  });
+  while (current.childNodes.length > wanted.length) current.lastChild.remove();
+}
+
 function render() {
   // Keep the keyboard focus on the same control across a re-render.
   const focused = document.activeElement;
@@ -331,7 +383,7 @@ function render() {
   const filter = elements.filter.value.trim().toLowerCase();
   const entries = [...extensions.values()].sort((a, b) => a.info.id.localeCompare(b.info.id));
   const shown = entries.filter((entry) => matchesFilter(entry, filter));
-  elements.list.replaceChildren(...shown.map(renderEntry));
+  patchRows(elements.list, shown.map(renderEntry));
   elements.empty.hidden = shown.length > 0 || entries.length === 0;
   const waiting = entries.filter((entry) => entry.info.restartRequired).map((entry) => entry.info.id);
   elements.banner.hidden = waiting.length === 0;

@@ -327,33 +327,38 @@ function renderEntry(entry) {
 }
 
 /**
- * Makes the list show `rows` (fresh `li`s keyed by `data-id`), patching the row already shown for each:
- * a node that stays keeps its identity, its focus and its listeners, so a click, a screen reader or a
- * WebDriver reference that spans a re-render is not lost.
+ * The key a node keeps across renders: an extension's row by its `data-id`, a control by its
+ * `data-action` (its listener does what the action says); none for the rest, matched by position.
  */
-function patchRows(list, rows) {
-  const shown = new Map([...list.children].map((row) => [row.dataset.id, row]));
-  rows.forEach((fresh, index) => {
-    const current = shown.get(fresh.dataset.id);
-    const row = current || fresh;
-    if (current) patchNode(current, fresh);
-    const at = list.children[index] || null;
-    if (at !== row) list.insertBefore(row, at);
-  });
-  while (list.children.length > rows.length) list.lastElementChild.remove();
+function keyOf(node) {
+  return node.nodeType === Node.ELEMENT_NODE ? node.dataset.id || node.dataset.action || null : null;
 }
 
 /**
- * Whether `current` may be patched into `fresh`: the same kind of node and, for an element, the same tag
- * and the same `data-action` (a control's listener is what its action says, so a kept control still does
- * what its new markup offers).
+ * Makes `parent`'s children equal to `wanted` (fresh nodes), patching the node already there for each
+ * (same key, or same position when unkeyed, and the same kind of node): a node that stays keeps its
+ * identity, its focus and its listeners, so a click, a screen reader or a WebDriver reference that spans
+ * a re-render is not lost.
  */
-function samePlace(current, fresh) {
-  if (current.nodeType !== fresh.nodeType || current.nodeName !== fresh.nodeName) return false;
-  return current.nodeType !== Node.ELEMENT_NODE || current.dataset.action === fresh.dataset.action;
+function patchChildren(parent, wanted) {
+  const keyed = new Map();
+  for (const child of parent.childNodes) {
+    const key = keyOf(child);
+    if (key) keyed.set(key, child);
+  }
+  wanted.forEach((fresh, index) => {
+    const key = keyOf(fresh);
+    const at = parent.childNodes[index] || null;
+    let current = key ? keyed.get(key) : at && !keyOf(at) ? at : null;
+    if (current && current.nodeName !== fresh.nodeName) current = null;
+    if (current) patchNode(current, fresh);
+    const node = current || fresh;
+    if (node !== at) parent.insertBefore(node, at);
+  });
+  while (parent.childNodes.length > wanted.length) parent.lastChild.remove();
 }
 
-/** Makes `current` equal to `fresh` (attributes, text, children), replacing only what differs. */
+/** Makes `current` equal to `fresh` of the same kind: its text, or its attributes and children. */
 function patchNode(current, fresh) {
   if (current.nodeType !== Node.ELEMENT_NODE) {
     if (current.nodeValue !== fresh.nodeValue) current.nodeValue = fresh.nodeValue;
@@ -365,14 +370,7 @@ function patchNode(current, fresh) {
   for (const { name, value } of fresh.attributes) {
     if (current.getAttribute(name) !== value) current.setAttribute(name, value);
   }
-  const wanted = [...fresh.childNodes];
-  wanted.forEach((child, index) => {
-    const at = current.childNodes[index];
-    if (!at) current.append(child);
-    else if (samePlace(at, child)) patchNode(at, child);
-    else current.replaceChild(child, at);
-  });
-  while (current.childNodes.length > wanted.length) current.lastChild.remove();
+  patchChildren(current, [...fresh.childNodes]);
 }
 
 function render() {
@@ -383,7 +381,7 @@ function render() {
   const filter = elements.filter.value.trim().toLowerCase();
   const entries = [...extensions.values()].sort((a, b) => a.info.id.localeCompare(b.info.id));
   const shown = entries.filter((entry) => matchesFilter(entry, filter));
-  patchRows(elements.list, shown.map(renderEntry));
+  patchChildren(elements.list, shown.map(renderEntry));
   elements.empty.hidden = shown.length > 0 || entries.length === 0;
   const waiting = entries.filter((entry) => entry.info.restartRequired).map((entry) => entry.info.id);
   elements.banner.hidden = waiting.length === 0;

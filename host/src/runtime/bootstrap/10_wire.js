@@ -10,14 +10,10 @@ const {
 } = core.primordials;
 
 // An own data property, as an assignment would make on a plain object — but never calling a setter an
-// extension put on `Object.prototype` or `Array.prototype`.
-function setOwn(target, key, value) {
-  ObjectDefineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
-}
-
-// `setOwn` for the walk below, with one descriptor object reused (a copy makes one property per member).
+// extension put on `Object.prototype` or `Array.prototype`. One descriptor object is reused (a wire copy
+// sets one property per member); it is read before `ObjectDefineProperty` returns, so reuse is safe.
 const ownDescriptor = { value: undefined, writable: true, enumerable: true, configurable: true };
-function setOwnQuickly(target, key, value) {
+function setOwn(target, key, value) {
   ownDescriptor.value = value;
   ObjectDefineProperty(target, key, ownDescriptor);
   ownDescriptor.value = undefined;
@@ -83,7 +79,7 @@ function toWireValue(value, markFunctions) {
         const result = new Array(current.length);
         for (let index = 0; index < current.length; index++) {
           const wired = walk(current[index], markFunctions ? ArrayPrototypeConcat(path, String(index)) : path);
-          setOwnQuickly(result, index, wired === undefined ? null : wired);
+          setOwn(result, index, wired === undefined ? null : wired);
         }
         return result;
       }
@@ -92,7 +88,7 @@ function toWireValue(value, markFunctions) {
       for (let index = 0; index < keys.length; index++) {
         const key = keys[index];
         const wired = walk(current[key], markFunctions ? ArrayPrototypeConcat(path, key) : path);
-        if (wired !== undefined) setOwnQuickly(result, key, wired);
+        if (wired !== undefined) setOwn(result, key, wired);
       }
       return result;
     } finally {
